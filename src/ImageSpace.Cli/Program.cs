@@ -1,0 +1,37 @@
+using System.CommandLine;
+using ImageSpace.Cli.Commands;
+
+namespace ImageSpace.Cli;
+
+public static class Program
+{
+    /// <summary>Exit codes: 0 all done, 1 some files failed, 2 usage error.</summary>
+    public const int Ok = 0, SomeFailed = 1, UsageError = 2;
+
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Image Space: RAW photos → colour-calibrated images (photogrammetry, film scanning).");
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(ProcessCommand.Create());
+        root.Subcommands.Add(SampleCommand.Create());
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine("Run 'imagespace --help' for usage.");
+            return UsageError;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return UsageError;
+        }
+    }
+}
+
+/// <summary>Wrong parameters: reported on one line, exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,46 @@
+namespace ImageSpace.Core.Export;
+
+/// <summary>Every file Image Space writes goes through here: written to a hidden temporary file in the destination
+/// folder, then renamed over the final name. A crash, Ctrl-C or a full disk leaves either the old state or the
+/// complete new file, never a half-written one; the rename is atomic because both names are on one file system.</summary>
+public static class AtomicFile
+{
+    public const string TempMarker = ".imagespace-tmp-";
+
+    public static T Write<T>(string path, Func<string, T> writeTemp)
+    {
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}{TempMarker}{Guid.NewGuid():N}");
+        try
+        {
+            T result = writeTemp(temp);
+            if (!File.Exists(temp)) throw new IOException($"{path}: writer produced no file");
+            File.Move(temp, full, overwrite: true);
+            return result;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public static void Write(string path, Action<string> writeTemp) => Write(path, t => { writeTemp(t); return 0; });
+
+    public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text));
+
+    /// <summary>True when two paths name the same file (same full path; or the same inode for links).</summary>
+    public static bool SameFile(string a, string b)
+    {
+        string fa = Path.GetFullPath(a), fb = Path.GetFullPath(b);
+        if (string.Equals(fa, fb, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)) return true;
+        try
+        {
+            var ra = new FileInfo(fa).ResolveLinkTarget(true)?.FullName ?? fa;
+            var rb = new FileInfo(fb).ResolveLinkTarget(true)?.FullName ?? fb;
+            return string.Equals(ra, rb, StringComparison.Ordinal);
+        }
+        catch (IOException) { return false; }
+    }
+}

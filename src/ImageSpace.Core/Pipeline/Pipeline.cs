@@ -1,0 +1,60 @@
+using BitMiracle.LibTiff.Classic;
+using ImageSpace.Core.Export;
+using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Raw;
+
+namespace ImageSpace.Core.Pipeline;
+
+/// <summary>One step of the pipeline on the linear working-space image. Operators are small and self-contained
+/// (darktable's iop idea): parameters come from the recipe, sizes scale with the image so a preview matches the
+/// export.</summary>
+public interface IImageOperator
+{
+    string Name { get; }
+    /// <summary>True when the operator's parameters make it do nothing; such operators are skipped.</summary>
+    bool IsIdentity { get; }
+    void Apply(RgbImage image, OperatorContext context);
+}
+
+/// <summary>What an operator may know besides the pixels.</summary>
+/// <param name="Scale">Size of this image relative to the full-resolution output (0.5 for a half-size preview).</param>
+public sealed record OperatorContext(RawMetadata Metadata, double Scale);
+
+/// <summary>RAW → decoded working-space image → operators → encoded file. The only implementation of the maths;
+/// previews run it with <see cref="DemosaicMode.Half"/>.</summary>
+public sealed class Pipeline
+{
+    public Recipe Recipe { get; }
+    public IReadOnlyList<IImageOperator> Operators { get; }
+
+    public Pipeline(Recipe recipe)
+    {
+        recipe.Validate();
+        Recipe = recipe;
+        Operators = [];
+    }
+
+    public DecodedImage Render(string input, DemosaicMode? demosaic = null)
+    {
+        var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
+        var decoded = RawDecoder.Decode(input, options);
+        var ctx = new OperatorContext(decoded.Metadata, options.Demosaic == DemosaicMode.Half ? 0.5 : 1.0);
+        foreach (var op in Operators.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
+        return decoded;
+    }
+
+    /// <summary>Writes <paramref name="image"/> to <paramref name="output"/> atomically.</summary>
+    public void Encode(DecodedImage image, string output)
+    {
+        var compression = Recipe.Export.Compression switch
+        {
+            "lzw" => Compression.LZW,
+            "deflate" => Compression.ADOBE_DEFLATE,
+            _ => Compression.NONE,
+        };
+        string description = $"Image Space: linear {Color.WorkingSpace.Space.Name} (D65), from {Path.GetFileName(image.SourcePath)}";
+        AtomicFile.Write(output, tmp => TiffWriter.Write16(tmp, image.Image, description, compression));
+    }
+
+    public static string OutputExtension(Recipe r) => r.Export.Format switch { "tiff" => ".tif", var f => "." + f };
+}

@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+
+namespace ImageSpace.Core.Raw;
+
+[JsonConverter(typeof(JsonStringEnumConverter<WhiteBalanceMode>))]
+public enum WhiteBalanceMode { AsShot, None, Custom }
+
+[JsonConverter(typeof(JsonStringEnumConverter<DemosaicMode>))]
+public enum DemosaicMode
+{
+    /// <summary>One pixel per 2×2 cell, half the width and height: previews, thumbnails, chart sampling.</summary>
+    Half,
+    /// <summary>Full resolution, PPG interpolation.</summary>
+    Full,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<HighlightMode>))]
+public enum HighlightMode
+{
+    /// <summary>Clip every channel where the least-amplified one saturates: blown areas are neutral white.</summary>
+    Clip,
+    /// <summary>Keep values above saturation (may turn magenta; for users who reconstruct highlights themselves).</summary>
+    Unclipped,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ColorOutput>))]
+public enum ColorOutput
+{
+    /// <summary>Linear Rec.2020, D65 white: the pipeline's working space.</summary>
+    Working,
+    /// <summary>White-balanced camera RGB, no matrix (for comparisons with LibRaw and for fitting calibrations).</summary>
+    Camera,
+}
+
+/// <summary>How a RAW file becomes a linear image. Part of the <see cref="Pipeline.Recipe"/>.</summary>
+public sealed record DecodeOptions
+{
+    public WhiteBalanceMode WhiteBalance { get; init; } = WhiteBalanceMode.AsShot;
+    /// <summary>R, G, B multipliers for <see cref="WhiteBalanceMode.Custom"/>.</summary>
+    public float[]? Multipliers { get; init; }
+    public DemosaicMode Demosaic { get; init; } = DemosaicMode.Full;
+    public HighlightMode Highlights { get; init; } = HighlightMode.Clip;
+    public ColorOutput Output { get; init; } = ColorOutput.Working;
+    /// <summary>When the brightest sample lies above this fraction of the nominal white level (but below it), it is
+    /// taken as the real saturation level. Some cameras saturate below their nominal white, which would otherwise
+    /// leave blown highlights tinted. 0 disables. Same heuristic and default as LibRaw.</summary>
+    public double AdjustMaximumThreshold { get; init; } = 0.75;
+    public bool ApplyOrientation { get; init; } = true;
+
+    public void Validate()
+    {
+        if (WhiteBalance == WhiteBalanceMode.Custom &&
+            (Multipliers is not { Length: 3 } || Multipliers.Any(m => !(m > 0) || float.IsInfinity(m))))
+            throw new ArgumentException("custom white balance needs three positive multipliers (R,G,B)");
+        if (AdjustMaximumThreshold is < 0 or > 1) throw new ArgumentException("adjust-maximum threshold must be within 0..1");
+    }
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using ImageSpace.Core.Color;
+using ImageSpace.Core.Imaging;
+
+namespace ImageSpace.Core.Raw;
+
+/// <summary>A decoded image and how it was made.</summary>
+public sealed class DecodedImage
+{
+    public required string SourcePath { get; init; }
+    public required RgbImage Image { get; init; }
+    public required RawMetadata Metadata { get; init; }
+    /// <summary>The white-balance multipliers applied to camera R, G, B (smallest = 1).</summary>
+    public required float[] Multipliers { get; init; }
+    /// <summary>Balanced camera RGB → working space (identity when the output is camera RGB).</summary>
+    public required Matrix3 CameraToWorking { get; init; }
+    public required string ColorSource { get; init; }
+    public required float WhiteLevel { get; init; }
+    public required DecodeTimings Timings { get; init; }
+}
+
+public sealed record DecodeTimings(TimeSpan Unpack, TimeSpan Demosaic, TimeSpan Color, TimeSpan Orientation)
+{
+    public TimeSpan Total => Unpack + Demosaic + Color + Orientation;
+}
+
+/// <summary>RAW file → linear float image in the working space: LibRaw unpacks (in its helper process), everything
+/// after that is ours: black and white levels, white balance, highlight clipping, demosaic, colour matrix,
+/// orientation.</summary>
+public static class RawDecoder
+{
+    /// <summary>Metadata only; works on files whose image data is missing (LibRaw opens, does not unpack).</summary>
+    public static RawMetadata ReadMetadata(string path) => LibRawHelper.Run(path, "info").Metadata;
+
+    public static DecodedImage Decode(string path, DecodeOptions options)
+    {
+        options.Validate();
+        var sw = Stopwatch.StartNew();
+        var result = options.Demosaic == DemosaicMode.Half ? LibRawHelper.Run(path, "raw", "--half") : LibRawHelper.Run(path, "raw");
+        var meta = result.Metadata;
+        var unpack = sw.Elapsed;
+        try
+        {
+            return Build(path, meta, result.Payload, options, unpack);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RawDecodeException(path, e.Message, e);
+        }
+    }
+
+    private static DecodedImage Build(string path, RawMetadata meta, ushort[] payload, DecodeOptions options, TimeSpan unpack)
+    {
+        var color = new CameraColor(meta);
+        var (neutral, multipliers) = WhiteBalanceFor(color, options);
+        bool clip = options.Highlights == HighlightMode.Clip;
+        var sw = Stopwatch.StartNew();
+        RgbImage img;
+        float white;
+        if (meta.Payload == "bayer")
+        {
+            var mosaic = new BayerMosaic(meta.OutWidth, meta.OutHeight, payload, meta.Cfa, meta.Black, meta.White);
+            white = SaturationLevel(mosaic, options.AdjustMaximumThreshold);
+            var norm = CfaNormalization.For(mosaic, white, multipliers, clip);
+            img = options.Demosaic == DemosaicMode.Half ? BayerDemosaic.HalfSize(mosaic, norm) : BayerDemosaic.Full(mosaic, norm);
+        }
+        else if (meta.Payload == "rgb")
+        {
+            white = 65535; // LibRaw already subtracted black and scaled saturation to 65535
+            img = FromInterleaved(meta.OutWidth, meta.OutHeight, payload, multipliers, clip ? 1f : float.PositiveInfinity);
+        }
+        else throw new InvalidDataException($"unexpected decoder payload '{meta.Payload}'");
+        var demosaic = sw.Elapsed;
+
+        sw.Restart();
+        Matrix3 toWorking = options.Output == ColorOutput.Working ? color.ToWorking(neutral, multipliers) : Matrix3.Identity;
+        MatrixOperator.Apply(img, toWorking);
+        var colorTime = sw.Elapsed;
+
+        sw.Restart();
+        if (options.ApplyOrientation) img = Orientation.Apply(img, meta.Flip);
+        return new DecodedImage
+        {
+            SourcePath = path, Image = img, Metadata = meta, Multipliers = multipliers, CameraToWorking = toWorking,
+            ColorSource = color.Source, WhiteLevel = white,
+            Timings = new DecodeTimings(unpack, demosaic, colorTime, sw.Elapsed),
+        };
+    }
+
+    /// <summary>The camera neutral and the multipliers that balance it, for the chosen white balance.</summary>
+    public static (Vec3 neutral, float[] multipliers) WhiteBalanceFor(CameraColor color, DecodeOptions options)
+    {
+        switch (options.WhiteBalance)
+        {
+            case WhiteBalanceMode.None:
+                return (color.D65Neutral, [1f, 1f, 1f]);
+            case WhiteBalanceMode.Custom:
+                var m = options.Multipliers!;
+                var neutral = new Vec3(1 / m[0], 1 / m[1], 1 / m[2]);
+                return (neutral, CameraColor.MultipliersFor(neutral));
+            default:
+                var n = color.AsShotNeutral ?? color.D65Neutral;
+                return (n, CameraColor.MultipliersFor(n));
+        }
+    }
+
+    private static float SaturationLevel(BayerMosaic mosaic, double threshold)
+    {
+        if (threshold <= 0) return mosaic.White;
+        float black = mosaic.Black.Max();
+        int max = mosaic.MaxValue();
+        return max < mosaic.White && max - black > threshold * (mosaic.White - black) ? max : mosaic.White;
+    }
+
+    private static RgbImage FromInterleaved(int w, int h, ushort[] data, float[] mul, float clip)
+    {
+        var img = new RgbImage(w, h);
+        float sr = mul[0] / 65535f, sg = mul[1] / 65535f, sb = mul[2] / 65535f;
+        float[] R = img.R, G = img.G, B = img.B;
+        Parallel.For(0, h, y =>
+        {
+            for (int x = 0, i = y * w; x < w; x++, i++)
+            {
+                R[i] = MathF.Min(data[3 * i] * sr, clip);
+                G[i] = MathF.Min(data[3 * i + 1] * sg, clip);
+                B[i] = MathF.Min(data[3 * i + 2] * sb, clip);
+            }
+        });
+        return img;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ImageSpace.Core.Synthetic;
+
+/// <summary>`imagespace sample`: a small realistic dataset with known truth, so a new user can try everything without
+/// photos of their own. Two groups (subfolders) shot under different light, each with one chart frame and frames of
+/// an "object" without a chart.</summary>
+public static class SampleDataset
+{
+    public sealed record Frame(string File, string Group, SceneParameters Scene);
+
+    public static IReadOnlyList<Frame> Plan(int width = 1800, int height = 1200) =>
+    [
+        new("turntable_A/objA_0001.dng", "turntable_A", new SceneParameters { Width = width, Height = height, Illuminant = "D50", PatchPitch = width / 18.0, RotationDeg = 4, TiltDeg = 12, Seed = 11 }),
+        new("turntable_A/objA_0002.dng", "turntable_A", new SceneParameters { Width = width, Height = height, Illuminant = "D50", HasChart = false, Seed = 12 }),
+        new("turntable_A/objA_0003.dng", "turntable_A", new SceneParameters { Width = width, Height = height, Illuminant = "D50", HasChart = false, ExposureEv = 0.4, Seed = 13 }),
+        new("turntable_B/objB_0001.dng", "turntable_B", new SceneParameters { Width = width, Height = height, Illuminant = "A", PatchPitch = width / 24.0, RotationDeg = -33, TiltDeg = 25, TiltAxisDeg = 60, CenterX = 0.45, Vignetting = 0.3, Seed = 21 }),
+        new("turntable_B/objB_0002.dng", "turntable_B", new SceneParameters { Width = width, Height = height, Illuminant = "A", HasChart = false, Vignetting = 0.3, Seed = 22 }),
+    ];
+
+    /// <summary>Writes the frames and truth.json into <paramref name="dir"/>; returns the truth file's path.</summary>
+    public static string Write(string dir, IProgress<string>? progress = null, int width = 1800, int height = 1200)
+    {
+        Directory.CreateDirectory(dir);
+        var truth = new List<object>();
+        int n = 0;
+        foreach (var f in Plan(width, height))
+        {
+            string path = Path.Combine(dir, f.File);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var info = new DngInfo
+            {
+                DateTimeOriginal = new DateTime(2024, 5, 17, 10, 30, 0).AddMinutes(n++),
+                Gps = (47.3769 + n * 1e-4, 8.5417, 408.0),
+            };
+            var scene = Export.AtomicFile.Write(path, tmp => SyntheticDng.Write(tmp, f.Scene, info));
+            truth.Add(new
+            {
+                file = f.File.Replace('\\', '/'), group = f.Group, scene = f.Scene, camera = scene.Camera.Name,
+                has_chart = scene.Chart is not null, chart = scene.Chart,
+                decoded_white_y = scene.DecodedWhiteY,
+                patches_xyz_d50 = scene.PatchXyzD50.Select(v => v.ToArray()).ToArray(),
+                patches_lab_d50 = scene.PatchXyzD50.Select(v => Color.Lab.FromXyz(v, Color.WhitePoints.D50).ToArray()).ToArray(),
+            });
+            progress?.Report(f.File);
+        }
+        string truthPath = Path.Combine(dir, "truth.json");
+        var json = JsonSerializer.Serialize(new
+        {
+            description = "Image Space sample dataset: synthetic DNGs rendered from spectral data (Ohta ColorChecker reflectances, CIE illuminants, Nikon D5100 sensitivities). XYZ are relative to a perfect white of Y = 1, Bradford-adapted to ICC D50; a decoded image shows them scaled by decoded_white_y.",
+            frames = truth,
+        }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+        Export.AtomicFile.WriteAllText(truthPath, json);
+        return truthPath;
+    }
+}

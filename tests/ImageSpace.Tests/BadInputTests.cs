@@ -1,0 +1,106 @@
+using ImageSpace.Core.Raw;
+using ImageSpace.Core.Synthetic;
+
+namespace ImageSpace.Tests;
+
+public class BadInputTests
+{
+    [SkippableFact]
+    public void Every_bad_file_gets_one_line_and_the_batch_carries_on()
+    {
+        Skip.If(TestData.Root is null, TestData.MissingReason);
+        using var dir = new TempDir();
+        string inDir = Directory.CreateDirectory(dir["in"]).FullName;
+        string good = Path.Combine(inDir, "good.dng");
+        SyntheticDng.Write(good, new SceneParameters { Width = 400, Height = 300, PatchPitch = 30 });
+        File.WriteAllText(Path.Combine(inDir, "text.NEF"), "this is not a raw file\n");
+        File.WriteAllBytes(Path.Combine(inDir, "empty.CR2"), []);
+        string emptyFolder = Directory.CreateDirectory(dir["no-raws"]).FullName;
+        File.WriteAllText(Path.Combine(emptyFolder, "notes.txt"), "hello");
+        var bad = Directory.GetFiles(Path.Combine(TestData.Root!, "raw", "metadata-only"))
+            .Append(Path.Combine(TestData.Root!, "raw", "gopro_HERO6_GOPR0024.GPR")).ToList();
+        string outDir = dir["out"];
+
+        var r = Cli.Run(["process", inDir, emptyFolder, .. bad, "-o", outDir]);
+
+        Assert.Equal(1, r.ExitCode);
+        var errorLines = r.Stderr.Split('\n').Where(l => l.StartsWith("error:")).ToList();
+        foreach (var f in bad.Append(Path.Combine(inDir, "text.NEF")).Append(Path.Combine(inDir, "empty.CR2")))
+        {
+            // Exactly one line per file, naming it and giving a reason (three Canon test files share a stem, so two
+            // of them are refused as output collisions before anything is written: that is their reason).
+            var line = Assert.Single(errorLines, l => l.StartsWith($"error: {f}: "));
+            Assert.True(line.Length > $"error: {f}: ".Length + 5, $"no reason in: {line}");
+        }
+        Assert.Single(errorLines, l => l.Contains(emptyFolder) && l.Contains("no RAW files"));
+        Assert.True(File.Exists(Path.Combine(outDir, "good.tif")), "the good file must still be processed");
+        var written = Directory.GetFiles(outDir, "*", SearchOption.AllDirectories);
+        Assert.Equal(new[] { "good.tif" }, written.Select(f => Path.GetFileName(f)!).ToArray()); // no partial outputs, no temp files
+    }
+
+    [Fact]
+    public void A_crashing_decoder_fails_only_its_file()
+    {
+        using var dir = new TempDir();
+        string fake = dir["crash.sh"];
+        File.WriteAllText(fake, "#!/bin/sh\nkill -SEGV $$\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string dng = dir["x.dng"];
+        SyntheticDng.Write(dng, new SceneParameters { Width = 200, Height = 200, HasChart = false });
+        var r = Cli.RunWithEnv(new Dictionary<string, string> { ["IMAGESPACE_LIBRAW_HELPER"] = fake }, "process", dng, "-o", dir["out"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("decoder crashed (signal 11)", r.Stdout + r.Stderr);
+    }
+
+    [Fact]
+    public void Usage_errors_exit_2_and_version_prints()
+    {
+        Assert.Equal(2, Cli.Run("process", "--no-such-option").ExitCode);
+        Assert.Equal(2, Cli.Run("process", "x.dng", "-o", "/tmp/x", "--wb", "purple").ExitCode);
+        var v = Cli.Run("--version");
+        Assert.Equal(0, v.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", v.Stdout.Trim());
+        foreach (var cmd in new[] { "info", "process", "sample" })
+        {
+            var h = Cli.Run(cmd, "--help");
+            Assert.Equal(0, h.ExitCode);
+            Assert.Contains("Usage:", h.Stdout);
+        }
+    }
+
+    [Fact]
+    public void Inputs_and_existing_outputs_are_never_overwritten()
+    {
+        using var dir = new TempDir();
+        // A DNG named .tif: its output name equals the input itself.
+        string input = dir["frame.tif"];
+        SyntheticDng.Write(input, new SceneParameters { Width = 200, Height = 200, HasChart = false });
+        byte[] before = File.ReadAllBytes(input);
+        var r = Cli.Run("process", input, "-o", dir.Path);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("would overwrite an input", r.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(input));
+
+        string dng = dir["a.dng"];
+        File.Copy(input, dng);
+        string outDir = dir["out"];
+        Assert.Equal(0, Cli.Run("process", dng, "-o", outDir).ExitCode);
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "a.tif"));
+        var again = Cli.Run("process", dng, "-o", outDir);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("exists", again.Stdout + again.Stderr);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(outDir, "a.tif")));
+        Assert.Equal(0, Cli.Run("process", dng, "-o", outDir, "--overwrite").ExitCode);
+    }
+
+    [Fact]
+    public void Decoder_reports_missing_and_empty_files_by_name()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir["zero.nef"], []);
+        var e = Assert.Throws<RawDecodeException>(() => RawDecoder.Decode(dir["zero.nef"], new DecodeOptions()));
+        Assert.Equal($"{dir["zero.nef"]}: empty file (0 bytes)", e.Message);
+        var e2 = Assert.Throws<RawDecodeException>(() => RawDecoder.Decode(dir["missing.nef"], new DecodeOptions()));
+        Assert.Contains("file not found", e2.Message);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using ImageSpace.Core.Color;
+using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Synthetic;
+
+namespace ImageSpace.Tests;
+
+/// <summary>Finds the team's shared third-party data: IMAGESPACE_TEST_DATA, else ../shared/data beside the repo.</summary>
+public static class TestData
+{
+    public static string? Root { get; } = Find();
+
+    private static string? Find()
+    {
+        var env = Environment.GetEnvironmentVariable("IMAGESPACE_TEST_DATA");
+        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, "..", "shared", "data");
+            if (Directory.Exists(candidate) && d.GetDirectories(".git").Length + d.GetFiles(".git").Length > 0)
+                return Path.GetFullPath(candidate);
+        }
+        return null;
+    }
+
+    public const string MissingReason = "shared test data not found (set IMAGESPACE_TEST_DATA or put shared/data beside the repository)";
+
+    public static string File(string relative)
+    {
+        Skip.If(Root is null, MissingReason);
+        var p = Path.Combine(Root!, relative);
+        Skip.IfNot(System.IO.File.Exists(p), $"{relative} is not in the shared test data");
+        return p;
+    }
+}
+
+/// <summary>A temporary folder deleted when the test ends.</summary>
+public sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("imagespace-test-").FullName;
+    public string this[string name] => System.IO.Path.Combine(Path, name);
+    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+}
+
+/// <summary>Runs the real `imagespace` program (built next to the tests) as a user would.</summary>
+public static class Cli
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args) => RunWithEnv(null, args);
+
+    public static Result RunWithEnv(IDictionary<string, string>? env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(System.IO.Path.Combine(AppContext.BaseDirectory, "imagespace.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("imagespace did not finish"); }
+        return new Result(p.ExitCode, stdout, err.Result);
+    }
+}
+
+public static class Patches
+{
+    /// <summary>Mean working-space RGB of a square of half-size <paramref name="halfFraction"/> × pitch around each
+    /// true patch centre (well inside the patch for any rotation), in an image scaled by <paramref name="scale"/>.</summary>
+    public static Vec3[] Sample(RgbImage img, ChartTruth truth, double scale = 1, double halfFraction = 0.2)
+    {
+        int half = Math.Max(1, (int)(truth.PatchPitchPx * scale * halfFraction));
+        return truth.PatchCenters.Select(c =>
+        {
+            int x = (int)Math.Round(c[0] * scale), y = (int)Math.Round(c[1] * scale);
+            var (r, g, b) = img.MeanOf(x - half, y - half, 2 * half + 1, 2 * half + 1);
+            return new Vec3(r, g, b);
+        }).ToArray();
+    }
+
+    /// <summary>ΔE2000 of each decoded patch against the scene's truth, exposure scale known from the render.</summary>
+    public static double[] DeltaE(Vec3[] workingRgb, RenderedScene scene) =>
+        workingRgb.Select((rgb, i) =>
+        {
+            var xyz = (1.0 / scene.DecodedWhiteY) * (WorkingSpace.ToXyzD50 * rgb);
+            return ImageSpace.Core.Color.DeltaE.Ciede2000Xyz(xyz, scene.PatchXyzD50[i], WhitePoints.D50);
+        }).ToArray();
+}
