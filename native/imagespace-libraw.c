@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static void json_str(const char *key, const char *s, int comma)
 {
@@ -226,6 +228,12 @@ int main(int argc, char **argv)
             return 3;
         }
     }
+    /* Large writes through a large pipe: 48 MB of mosaic in a few hundred syscalls instead of thousands. */
+    static char outbuf[1 << 20];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+#ifdef F_SETPIPE_SZ
+    fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20); /* best effort; fails harmlessly on files and /dev/null */
+#endif
     libraw_data_t *lr = libraw_init(0);
     if (!lr) return fail(NULL, "init", 0);
     libraw_set_dataerror_handler(lr, on_data_error, NULL);

@@ -57,7 +57,7 @@ public static class BatchRunner
                     error = $"output {item.Output} exists (use --overwrite to replace it)";
                 else
                 {
-                    var decoded = pipeline.Render(item.Input);
+                    using var decoded = pipeline.Render(item.Input);
                     pipeline.Encode(decoded, item.Output);
                     done++;
                 }

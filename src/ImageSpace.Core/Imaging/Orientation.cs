@@ -6,6 +6,7 @@ namespace ImageSpace.Core.Imaging;
 /// them a second time.</summary>
 public static class Orientation
 {
+    /// <summary>Returns the oriented image; when that is a new image, <paramref name="src"/> is disposed.</summary>
     public static RgbImage Apply(RgbImage src, int flip)
     {
         flip &= 7;
@@ -30,6 +31,7 @@ public static class Orientation
                 }
             });
         }
+        src.Dispose();
         return dst;
     }
 

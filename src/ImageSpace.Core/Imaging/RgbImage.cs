@@ -1,8 +1,10 @@
 namespace ImageSpace.Core.Imaging;
 
 /// <summary>A linear float RGB image stored as three planes. Planar layout lets every per-pixel operator run as plain
-/// SIMD loops over contiguous memory; interleaving happens only at encode.</summary>
-public sealed class RgbImage
+/// SIMD loops over contiguous memory; interleaving happens only at encode.
+/// Planes come from <see cref="LargeArrayPool{T}"/>; disposing an image hands them back for the next one (using it
+/// afterwards is a bug). Not disposing is safe, the GC then frees them.</summary>
+public sealed class RgbImage : IDisposable
 {
     public int Width { get; }
     public int Height { get; }
@@ -16,9 +18,9 @@ public sealed class RgbImage
         Width = width; Height = height;
         long n = (long)width * height;
         if (n > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(width), $"image too large: {width}x{height}");
-        R = GC.AllocateUninitializedArray<float>((int)n);
-        G = GC.AllocateUninitializedArray<float>((int)n);
-        B = GC.AllocateUninitializedArray<float>((int)n);
+        R = LargeArrayPool<float>.Rent((int)n);
+        G = LargeArrayPool<float>.Rent((int)n);
+        B = LargeArrayPool<float>.Rent((int)n);
     }
 
     public RgbImage(int width, int height, float[] r, float[] g, float[] b)
@@ -29,6 +31,16 @@ public sealed class RgbImage
     }
 
     public int PixelCount => Width * Height;
+
+    private bool _disposed;
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        LargeArrayPool<float>.Return(R);
+        LargeArrayPool<float>.Return(G);
+        LargeArrayPool<float>.Return(B);
+    }
     public float[] Plane(int c) => c switch { 0 => R, 1 => G, 2 => B, _ => throw new ArgumentOutOfRangeException(nameof(c)) };
 
     public (float r, float g, float b) this[int x, int y] => (R[y * Width + x], G[y * Width + x], B[y * Width + x]);

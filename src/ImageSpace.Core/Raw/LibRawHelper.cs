@@ -25,6 +25,7 @@ public static class LibRawHelper
             "with libraw-dev installed (see README), or set IMAGESPACE_LIBRAW_HELPER");
     }
 
+    /// <summary>The payload array is rented from <see cref="Imaging.LargeArrayPool{T}"/>: return it when done.</summary>
     public sealed record Result(RawMetadata Metadata, ushort[] Payload);
 
     /// <summary>Runs one helper mode on a file. Every failure becomes a <see cref="RawDecodeException"/>.</summary>
@@ -60,7 +61,7 @@ public static class LibRawHelper
                 if (meta.PayloadBytes > 0)
                 {
                     if (meta.PayloadBytes > (long)Array.MaxLength * 2) throw new InvalidDataException("image too large");
-                    payload = GC.AllocateUninitializedArray<ushort>((int)(meta.PayloadBytes / 2));
+                    payload = Imaging.LargeArrayPool<ushort>.Rent((int)(meta.PayloadBytes / 2));
                     stdout.ReadExactly(MemoryMarshal.AsBytes(payload.AsSpan()));
                 }
             }

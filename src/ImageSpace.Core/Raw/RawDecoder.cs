@@ -5,8 +5,11 @@ using ImageSpace.Core.Imaging;
 namespace ImageSpace.Core.Raw;
 
 /// <summary>A decoded image and how it was made.</summary>
-public sealed class DecodedImage
+public sealed class DecodedImage : IDisposable
 {
+    /// <summary>Hands the pixel buffers back to the pool for the next decode.</summary>
+    public void Dispose() => Image.Dispose();
+
     public required string SourcePath { get; init; }
     public required RgbImage Image { get; init; }
     public required RawMetadata Metadata { get; init; }
@@ -46,6 +49,10 @@ public static class RawDecoder
         catch (InvalidDataException e)
         {
             throw new RawDecodeException(path, e.Message, e);
+        }
+        finally
+        {
+            LargeArrayPool<ushort>.Return(result.Payload);
         }
     }
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Image Space needs to build, run and test. Only what is missing is installed, so it is
+# cheap to run every time (setup.sh and test.sh both do).
+#   libraw-dev, gcc, libc6-dev  build the LibRaw helper (native/imagespace-libraw.c) against the installed headers
+#   libraw-bin                  dcraw_emu: the reference the bench compares with
+set -euo pipefail
+pkgs=(libraw-dev gcc libc6-dev libraw-bin)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
