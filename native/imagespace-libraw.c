@@ -169,9 +169,25 @@ static int is_plain_bayer(libraw_data_t *lr)
     return lr->rawdata.raw_image && lr->idata.filters >= 1000 && lr->idata.colors == 3;
 }
 
+/* Files LibRaw unpacks as ready-made 3/4-component pixels (film-scanner NEFs, sRAW, linear DNG) can hold values above
+   the white level it states (the Coolscan NEF: 8-bit data linearised to 16 bits, white still 255, so LibRaw's own
+   output is almost all clipped). Saturation is then the data's real range. */
+static void fix_component_white_level(libraw_data_t *lr)
+{
+    libraw_rawdata_t *rd = &lr->rawdata;
+    const unsigned short *px = rd->color4_image ? &rd->color4_image[0][0] : rd->color3_image ? &rd->color3_image[0][0] : NULL;
+    if (!px) return;
+    size_t n = (size_t)lr->sizes.raw_width * lr->sizes.raw_height * (rd->color4_image ? 4 : 3);
+    unsigned short mx = 0;
+    for (size_t i = 0; i < n; i++)
+        if (px[i] > mx) mx = px[i];
+    if (mx > lr->color.maximum) lr->params.user_sat = mx > 0x7fff ? 0xffff : mx;
+}
+
 static int write_processed(libraw_data_t *lr, int half, const float *mul, int quality, int adjust_max)
 {
     libraw_output_params_t *p = &lr->params;
+    fix_component_white_level(lr);
     p->output_color = 0; /* camera RGB: the colour transform is ours */
     p->output_bps = 16;
     p->gamm[0] = 1.0;

@@ -124,3 +124,27 @@ public class DecodeAccuracyTests(ITestOutputHelper log)
         Assert.True(psnr > 38, $"PSNR {psnr:0.0} dB");
     }
 }
+
+public class FallbackDecodeTests(ITestOutputHelper log)
+{
+    [SkippableFact]
+    public void Non_bayer_files_use_LibRaw_processing_and_keep_their_range()
+    {
+        // An 8-bit RGB film-scanner "NEF": no CFA, so LibRaw's own processing path. With dcraw's defaults it comes out
+        // almost all white; scaled by its real white level it must look like a photo.
+        string nef = TestData.File("raw/imageio_Nikon_COOLSCAN_IV_ED_film_scan.nef");
+        using var d = RawDecoder.Decode(nef, new DecodeOptions());
+        Assert.Equal((869, 593), (d.Image.Width, d.Image.Height));
+        double sum = 0, clipped = 0;
+        int n = d.Image.PixelCount;
+        for (int i = 0; i < n; i++)
+        {
+            double y = (WorkingSpace.ToXyzD50 * new Vec3(d.Image.R[i], d.Image.G[i], d.Image.B[i])).Y;
+            sum += y;
+            if (d.Image.R[i] >= 0.999f && d.Image.G[i] >= 0.999f && d.Image.B[i] >= 0.999f) clipped++;
+        }
+        log.WriteLine($"Coolscan NEF: mean Y {sum / n:0.000}, clipped {clipped / n:P1}");
+        Assert.InRange(sum / n, 0.03, 0.8);
+        Assert.True(clipped / n < 0.05, $"{clipped / n:P1} of the pixels are clipped white");
+    }
+}
