@@ -2,7 +2,7 @@
 # One command: install dependencies, run the whole test suite, print "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
-scripts/install-deps.sh || exit 1
+scripts/install-deps.sh --test || exit 1
 rm -rf TestResults
 dotnet test tests/ImageSpace.Tests -c Release -nologo --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory TestResults
 rc=$?

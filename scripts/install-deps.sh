@@ -3,8 +3,14 @@
 # cheap to run every time (setup.sh and test.sh both do).
 #   libraw-dev, gcc, libc6-dev  build the LibRaw helper (native/imagespace-libraw.c) against the installed headers
 #   libraw-bin                  dcraw_emu: the reference the bench compares with
+#   libimage-exiftool-perl      exiftool: copies EXIF/XMP/GPS from the RAW into outputs (runtime)
+#   openexr, libopenexr-dev, g++, pkg-config, imagemagick-6.q16hdri, libtiff-tools
+#                               independent readers the tests check our outputs with
 set -euo pipefail
-pkgs=(libraw-dev gcc libc6-dev libraw-bin)
+pkgs=(libraw-dev gcc libc6-dev libraw-bin libimage-exiftool-perl)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(openexr libopenexr-dev g++ pkg-config imagemagick-6.q16hdri libtiff-tools)
+fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -14,6 +14,8 @@ public static class Program
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ProcessCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(ScanCommand.Create());
+        root.Subcommands.Add(RecipeCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -42,10 +42,11 @@ public class CliTests
         Assert.Equal(5, truth.GetArrayLength());
         Assert.Equal(2, truth.EnumerateArray().Count(f => f.GetProperty("has_chart").GetBoolean()));
 
-        var r = Cli.Run("process", dir["sample"], "-o", dir["out"]);
+        var r = Cli.Run("process", dir["sample"], "-o", dir["out"], "--colorspace", "linear-rec2020");
         Assert.Equal(0, r.ExitCode);
         string tif = dir["out/turntable_A/objA_0001.tif"];
         Assert.True(File.Exists(tif));
+        // linear-rec2020 is the working space itself: the file holds the decoded values, clipped and rounded.
         var expected = RawDecoder.Decode(dir["sample/turntable_A/objA_0001.dng"], new DecodeOptions()).Image;
         using var t = Tiff.Open(tif, "r");
         Assert.Equal(16, t.GetField(TiffTag.BITSPERSAMPLE)[0].ToInt());

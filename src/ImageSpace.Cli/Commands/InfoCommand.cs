@@ -18,7 +18,7 @@ public static class InfoCommand
 
     private static int Run(string[] inputs, bool json)
     {
-        var scan = InputScanner.Expand(inputs);
+        var scan = DatasetScanner.Scan(inputs, new Core.Pipeline.GroupingOptions { By = "none" });
         foreach (var e in scan.Errors) Console.Error.WriteLine($"error: {e}");
         var results = new List<object>();
         int failed = scan.Errors.Count;

@@ -1,75 +1,92 @@
-using ImageSpace.Core.Export;
+using System.Diagnostics;
 using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Core.Batch;
 
-public sealed record BatchItem(string Input, string Output);
-public sealed record BatchFailure(string Input, string Reason);
-public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailure> Failures, TimeSpan Elapsed)
+public enum ItemStatus { Done, Skipped, Failed }
+
+public sealed record ItemResult(BatchItem Item, ItemStatus Status, string? Error, TimeSpan Elapsed);
+
+public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailure> Failures, TimeSpan Elapsed, bool Cancelled, long PeakMemoryBytes)
 {
-    public int ExitCode => Failures.Count == 0 ? 0 : 1;
+    public double ImagesPerMinute => Done / Math.Max(Elapsed.TotalMinutes, 1e-9);
 }
 
-/// <summary>Runs the pipeline over many files: one file's failure is reported and the rest carry on.</summary>
-public static class BatchRunner
+/// <summary>Runs the pipeline over a planned batch: several images at once (threads), as many as the memory budget
+/// allows; one file's failure is collected and the rest carry on; cancellation stops starting new files and lets the
+/// ones in flight finish (outputs are atomic, so nothing half-written is ever left).</summary>
+public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, long memoryBudgetBytes = 0)
 {
-    /// <summary>Maps each input to its output (OUTDIR/subfolder/stem.ext, subfolders mirrored from the folder
-    /// given). Two inputs that would write the same output, or an output that is an input, are refused here, before
-    /// anything is written.</summary>
-    public static (List<BatchItem> items, List<BatchFailure> refused) Plan(
-        IReadOnlyList<InputScanner.ScannedInput> inputs, string outDir, string extension)
+    public int Threads { get; } = threads > 0 ? threads : Environment.ProcessorCount;
+    public long MemoryBudget { get; } = memoryBudgetBytes > 0 ? memoryBudgetBytes : MemoryGate.DefaultBudget();
+
+    public BatchResult Run(IReadOnlyList<BatchItem> items, Action<ItemResult>? onItem = null, CancellationToken cancel = default)
     {
-        var items = new List<BatchItem>();
-        var refused = new List<BatchFailure>();
-        var byOutput = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var inputSet = inputs.Select(i => Path.GetFullPath(i.Path)).ToHashSet(StringComparer.Ordinal);
-        foreach (var input in inputs)
+        var sw = Stopwatch.StartNew();
+        int previousDegree = Imaging.Parallelism.MaxDegree;
+        Imaging.Parallelism.MaxDegree = Threads;
+        foreach (var dir in items.Select(i => Path.GetDirectoryName(i.Output)!).Distinct()) Export.AtomicFile.RemoveStaleTempFiles(dir);
+        var gate = new MemoryGate(MemoryBudget);
+        var failures = new List<BatchFailure>();
+        int done = 0, skipped = 0, next = -1;
+        var export = pipeline.Recipe.Export;
+        void Worker()
         {
-            string rel = Path.GetRelativePath(input.Root, Path.GetDirectoryName(Path.GetFullPath(input.Path))!);
-            string name = Path.GetFileNameWithoutExtension(input.Path) + extension;
-            string output = Path.GetFullPath(Path.Combine(outDir, rel == "." ? "" : rel, name));
-            if (inputSet.Contains(output) || AtomicFile.SameFile(output, input.Path))
-                refused.Add(new(input.Path, $"output {output} would overwrite an input"));
-            else if (byOutput.TryGetValue(output, out var other))
-                refused.Add(new(input.Path, $"output {output} is also the output of {other}"));
-            else
+            while (!cancel.IsCancellationRequested)
             {
-                byOutput[output] = input.Path;
-                items.Add(new(input.Path, output));
+                int i = Interlocked.Increment(ref next);
+                if (i >= items.Count) return;
+                var result = ProcessOne(items[i], export, gate, cancel);
+                if (result is null) return; // cancelled while waiting for memory
+                lock (failures)
+                {
+                    if (result.Status == ItemStatus.Done) done++;
+                    else if (result.Status == ItemStatus.Skipped) skipped++;
+                    else failures.Add(new(result.Item.Input, result.Error!));
+                }
+                onItem?.Invoke(result);
             }
         }
-        return (items, refused);
+        try
+        {
+            var workers = Enumerable.Range(0, Math.Min(Threads, Math.Max(1, items.Count)))
+                .Select(_ => new Thread(Worker) { IsBackground = true, Name = "imagespace-batch" }).ToList();
+            workers.ForEach(t => t.Start());
+            workers.ForEach(t => t.Join());
+        }
+        finally { Imaging.Parallelism.MaxDegree = previousDegree; }
+        return new BatchResult(done, skipped, failures, sw.Elapsed, cancel.IsCancellationRequested, gate.PeakInUse);
     }
 
-    public static BatchResult Run(IReadOnlyList<BatchItem> items, Pipeline.Pipeline pipeline,
-        Action<BatchItem, string?>? onItemDone = null, CancellationToken cancel = default)
+    private ItemResult? ProcessOne(BatchItem item, Pipeline.ExportOptions export, MemoryGate gate, CancellationToken cancel)
     {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var failures = new List<BatchFailure>();
-        int done = 0, skipped = 0;
-        foreach (var item in items)
+        var sw = Stopwatch.StartNew();
+        try
         {
-            if (cancel.IsCancellationRequested) break;
-            string? error = null;
+            if (File.Exists(item.Output) && !export.Overwrite)
+            {
+                if (export.SkipExisting && OutputValidator.IsComplete(item.Output))
+                    return new(item, ItemStatus.Skipped, null, sw.Elapsed);
+                if (!export.SkipExisting)
+                    return new(item, ItemStatus.Failed, $"output {item.Output} exists (use --overwrite to replace it, or --skip-existing to resume)", sw.Elapsed);
+                // --skip-existing and the existing file is incomplete: redo it.
+            }
+            var meta = RawDecoder.ReadMetadata(item.Input);
+            long bytes = MemoryGate.EstimateBytes((long)meta.Width * meta.Height);
+            if (!gate.Acquire(bytes, cancel)) return null;
             try
             {
-                if (File.Exists(item.Output) && !pipeline.Recipe.Export.Overwrite)
-                    error = $"output {item.Output} exists (use --overwrite to replace it)";
-                else
-                {
-                    using var decoded = pipeline.Render(item.Input);
-                    pipeline.Encode(decoded, item.Output);
-                    done++;
-                }
+                using var decoded = pipeline.Render(item.Input);
+                pipeline.Encode(decoded, item.Output);
             }
-            catch (RawDecodeException e) { error = e.Reason; }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or OutOfMemoryException)
-            {
-                error = e.Message;
-            }
-            if (error is not null) failures.Add(new(item.Input, error));
-            onItemDone?.Invoke(item, error);
+            finally { gate.Release(bytes); }
+            return new(item, ItemStatus.Done, null, sw.Elapsed);
         }
-        return new BatchResult(done, skipped, failures, sw.Elapsed);
+        catch (RawDecodeException e) { return new(item, ItemStatus.Failed, e.Reason, sw.Elapsed); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
+                                      or OutOfMemoryException or NotSupportedException or SixLabors.ImageSharp.ImageFormatException)
+        {
+            return new(item, ItemStatus.Failed, e.Message, sw.Elapsed);
+        }
     }
 }

@@ -12,7 +12,8 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}{TempMarker}{Guid.NewGuid():N}");
+        // Hidden, unique, and ending in the real extension (exiftool and encoders pick the format from it).
+        string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}{TempMarker}{Guid.NewGuid():N}{Path.GetExtension(full)}");
         try
         {
             T result = writeTemp(temp);
@@ -31,6 +32,21 @@ public static class AtomicFile
     public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text));
 
     /// <summary>True when two paths name the same file (same full path; or the same inode for links).</summary>
+    /// <summary>True for the temporary files this class creates (left behind only if the process was killed).</summary>
+    public static bool IsTempFile(string path) => Path.GetFileName(path).StartsWith('.') && path.Contains(TempMarker);
+
+    /// <summary>Deletes temporary files a killed run left in <paramref name="dir"/> (not recursive).</summary>
+    public static int RemoveStaleTempFiles(string dir)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        int n = 0;
+        foreach (var f in Directory.EnumerateFiles(dir, $".*{TempMarker}*"))
+        {
+            try { File.Delete(f); n++; } catch (IOException) { }
+        }
+        return n;
+    }
+
     public static bool SameFile(string a, string b)
     {
         string fa = Path.GetFullPath(a), fb = Path.GetFullPath(b);

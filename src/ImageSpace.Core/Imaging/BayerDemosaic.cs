@@ -27,7 +27,7 @@ public static unsafe class BayerDemosaic
         float sr = n.Scale[pr], sb = n.Scale[pb], sg1 = n.Scale[pg1], sg2 = n.Scale[pg2], clip = n.ClipAt;
         ushort[] data = m.Data;
         float[] R = img.R, G = img.G, B = img.B;
-        Parallel.For(0, (h2 + RowsPerTask - 1) / RowsPerTask, t =>
+        Parallel.For(0, (h2 + RowsPerTask - 1) / RowsPerTask, Parallelism.Options, t =>
         {
             fixed (ushort* d = data)
             fixed (float* rp = R, gp = G, bp = B)
@@ -56,10 +56,10 @@ public static unsafe class BayerDemosaic
         if (w < 8 || h < 8) throw new InvalidDataException($"image too small to demosaic ({w}x{h})");
         var img = new RgbImage(w, h);
         int tasks = (h + RowsPerTask - 1) / RowsPerTask;
-        Parallel.For(0, tasks, t => Scatter(m, n, img, t * RowsPerTask, Math.Min(h, (t + 1) * RowsPerTask)));
-        Parallel.For(0, tasks, t => Border(m, img, t * RowsPerTask, Math.Min(h, (t + 1) * RowsPerTask), 3));
-        Parallel.For(0, tasks, t => GreenPass(m, img, Math.Max(3, t * RowsPerTask), Math.Min(h - 3, (t + 1) * RowsPerTask)));
-        Parallel.For(0, tasks, t => ChromaPass(m, img, Math.Max(1, t * RowsPerTask), Math.Min(h - 1, (t + 1) * RowsPerTask)));
+        Parallel.For(0, tasks, Parallelism.Options, t => Scatter(m, n, img, t * RowsPerTask, Math.Min(h, (t + 1) * RowsPerTask)));
+        Parallel.For(0, tasks, Parallelism.Options, t => Border(m, img, t * RowsPerTask, Math.Min(h, (t + 1) * RowsPerTask), 3));
+        Parallel.For(0, tasks, Parallelism.Options, t => GreenPass(m, img, Math.Max(3, t * RowsPerTask), Math.Min(h - 3, (t + 1) * RowsPerTask)));
+        Parallel.For(0, tasks, Parallelism.Options, t => ChromaPass(m, img, Math.Max(1, t * RowsPerTask), Math.Min(h - 1, (t + 1) * RowsPerTask)));
         return img;
     }
 

@@ -23,7 +23,7 @@ public sealed record BayerMosaic(int Width, int Height, ushort[] Data, int[] Cfa
     {
         int n = Width * Height, chunk = 1 << 20;
         int[] maxima = new int[(n + chunk - 1) / chunk];
-        Parallel.For(0, maxima.Length, k =>
+        Parallel.For(0, maxima.Length, Parallelism.Options, k =>
         {
             ReadOnlySpan<ushort> span = Data.AsSpan(k * chunk, Math.Min(chunk, n - k * chunk));
             var vmax = System.Numerics.Vector<ushort>.Zero;

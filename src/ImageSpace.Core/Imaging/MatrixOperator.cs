@@ -16,7 +16,7 @@ public static class MatrixOperator
         float m20 = (float)m.M20, m21 = (float)m.M21, m22 = (float)m.M22;
         int n = img.PixelCount, chunks = (n + Chunk - 1) / Chunk;
         float[] rp = img.R, gp = img.G, bp = img.B;
-        Parallel.For(0, chunks, k =>
+        Parallel.For(0, chunks, Parallelism.Options, k =>
         {
             int start = k * Chunk, end = Math.Min(n, start + Chunk);
             Span<float> r = rp.AsSpan(start, end - start), g = gp.AsSpan(start, end - start), b = bp.AsSpan(start, end - start);

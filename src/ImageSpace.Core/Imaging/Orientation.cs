@@ -18,7 +18,7 @@ public static class Orientation
         for (int c = 0; c < 3; c++)
         {
             float[] s = src.Plane(c), d = dst.Plane(c);
-            Parallel.For(0, oh, r =>
+            Parallel.For(0, oh, Parallelism.Options, r =>
             {
                 int rowBase = r * ow;
                 for (int col = 0; col < ow; col++)

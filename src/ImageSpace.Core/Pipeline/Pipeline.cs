@@ -1,4 +1,3 @@
-using BitMiracle.LibTiff.Classic;
 using ImageSpace.Core.Export;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Raw;
@@ -43,18 +42,8 @@ public sealed class Pipeline
         return decoded;
     }
 
-    /// <summary>Writes <paramref name="image"/> to <paramref name="output"/> atomically.</summary>
-    public void Encode(DecodedImage image, string output)
-    {
-        var compression = Recipe.Export.Compression switch
-        {
-            "lzw" => Compression.LZW,
-            "deflate" => Compression.ADOBE_DEFLATE,
-            _ => Compression.NONE,
-        };
-        string description = $"Image Space: linear {Color.WorkingSpace.Space.Name} (D65), from {Path.GetFileName(image.SourcePath)}";
-        AtomicFile.Write(output, tmp => TiffWriter.Write16(tmp, image.Image, description, compression));
-    }
-
-    public static string OutputExtension(Recipe r) => r.Export.Format switch { "tiff" => ".tif", var f => "." + f };
+    /// <summary>Writes <paramref name="image"/> to <paramref name="output"/> atomically, in the recipe's format and
+    /// colour space, with the RAW's metadata. The image is converted in place (it is consumed).</summary>
+    public void Encode(DecodedImage image, string output) =>
+        Export.OutputEncoder.Write(image.Image, image.SourcePath, output, Recipe.Export);
 }

@@ -1,25 +1,90 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ImageSpace.Core.Color;
 using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Core.Pipeline;
 
-/// <summary>Export settings (grows with the export issue: formats, colour spaces, naming).</summary>
+/// <summary>How processed images are written.</summary>
 public sealed record ExportOptions
 {
+    /// <summary>jpg | png | tiff | exr.</summary>
     public string Format { get; init; } = "tiff";
-    public int BitDepth { get; init; } = 16;
-    /// <summary>none | lzw | deflate.</summary>
-    public string Compression { get; init; } = "none";
-    /// <summary>Replace an existing output file (never an input).</summary>
+    /// <summary>8, 16 or 32; null = the format's default (jpg/png 8, tiff 16, exr 32 float; exr 16 = half).</summary>
+    public int? BitDepth { get; init; }
+    /// <summary>JPEG quality 1..100.</summary>
+    public int Quality { get; init; } = 95;
+    /// <summary>JPEG chroma subsampling: 444 (none) or 420.</summary>
+    public string Chroma { get; init; } = "444";
+    /// <summary>Output colour space id (srgb, linear-srgb, display-p3, adobe-rgb, prophoto, rec2020, acescg, linear-…);
+    /// null = srgb for integer formats, linear-srgb for float ones.</summary>
+    public string? ColorSpace { get; init; }
+    /// <summary>TIFF: none | lzw | deflate; EXR: none | zip; auto = none for TIFF, zip for EXR.</summary>
+    public string Compression { get; init; } = "auto";
+    public bool EmbedIcc { get; init; } = true;
+    /// <summary>Copy EXIF/XMP/GPS/maker notes from the RAW (exiftool) into every format that can carry them.</summary>
+    public bool CopyMetadata { get; init; } = true;
+    /// <summary>Replace existing outputs (never an input).</summary>
     public bool Overwrite { get; init; }
+    /// <summary>Keep complete existing outputs and process only the rest (resume).</summary>
+    public bool SkipExisting { get; init; }
+
+    public string NormalizedFormat => Format.ToLowerInvariant() switch
+    {
+        "jpg" or "jpeg" => "jpg", "png" => "png", "tif" or "tiff" => "tiff", "exr" => "exr",
+        var f => throw new ArgumentException($"unknown format '{f}' (jpg, png, tiff, exr)"),
+    };
+
+    public int ResolvedBitDepth => BitDepth ?? NormalizedFormat switch { "jpg" or "png" => 8, "tiff" => 16, _ => 32 };
+    public bool IsFloat => NormalizedFormat == "exr" || ResolvedBitDepth == 32;
+    public OutputColorSpace ResolvedColorSpace => OutputColorSpace.ByName(ColorSpace ?? (IsFloat ? "linear-srgb" : "srgb"));
+    public string ResolvedCompression => Compression.ToLowerInvariant() is "auto" ? (NormalizedFormat == "exr" ? "zip" : "none") : Compression.ToLowerInvariant();
+    public string Extension => NormalizedFormat switch { "jpg" => ".jpg", "png" => ".png", "tiff" => ".tif", _ => ".exr" };
 
     public void Validate()
     {
-        if (Format != "tiff") throw new ArgumentException($"unsupported format '{Format}' (this version writes: tiff)");
-        if (BitDepth != 16) throw new ArgumentException($"unsupported bit depth {BitDepth} for tiff (this version writes: 16)");
-        if (Compression is not ("none" or "lzw" or "deflate")) throw new ArgumentException($"unknown compression '{Compression}' (none, lzw, deflate)");
+        string f = NormalizedFormat;
+        int bits = ResolvedBitDepth;
+        bool ok = f switch { "jpg" => bits == 8, "png" => bits is 8 or 16, "tiff" => bits is 8 or 16 or 32, _ => bits is 16 or 32 };
+        if (!ok) throw new ArgumentException($"{f} cannot be written with bit depth {bits} (jpg: 8; png: 8, 16; tiff: 8, 16, 32; exr: 16 half, 32 float)");
+        if (Quality is < 1 or > 100) throw new ArgumentException($"quality {Quality} is not within 1..100");
+        if (Chroma is not ("444" or "420")) throw new ArgumentException($"chroma '{Chroma}' is not 444 or 420");
+        var cs = ResolvedColorSpace;
+        if (cs.Id == "acescg" && !IsFloat) throw new ArgumentException("acescg is for float outputs (exr, or tiff --bit-depth 32)");
+        string c = ResolvedCompression;
+        bool compOk = f == "exr" ? c is "none" or "zip" : f == "tiff" ? c is "none" or "lzw" or "deflate" : c is "none" or "auto";
+        if (!compOk && f is "tiff" or "exr") throw new ArgumentException($"compression '{Compression}' is not available for {f} (tiff: none, lzw, deflate; exr: none, zip)");
+        if (Overwrite && SkipExisting) throw new ArgumentException("--overwrite and --skip-existing contradict each other");
     }
+}
+
+/// <summary>How output paths are made (see <see cref="Batch.NamingSchema"/>).</summary>
+public sealed record NamingOptions
+{
+    public string Schema { get; init; } = "[s]/[o][e]";
+    /// <summary>The text of [c].</summary>
+    public string Custom { get; init; } = "";
+    /// <summary>[n] counts per group (group) or across the batch (global); auto = per group when [s] is a folder level.</summary>
+    public string Counter { get; init; } = "auto";
+}
+
+/// <summary>How input files are found and grouped (see <see cref="Batch.DatasetScanner"/>).</summary>
+public sealed record GroupingOptions
+{
+    /// <summary>subfolder (each folder below the input is a group) | prefix (text before the separator) | none.</summary>
+    public string By { get; init; } = "subfolder";
+    public string Separator { get; init; } = "_";
+    /// <summary>Glob patterns (* and ?) matched, case-insensitively, against file names and relative paths.</summary>
+    public string[] Ignore { get; init; } = [];
+}
+
+/// <summary>Parallelism and memory of a local batch.</summary>
+public sealed record BatchOptions
+{
+    /// <summary>Worker threads; 0 = one per core.</summary>
+    public int Threads { get; init; }
+    /// <summary>Memory budget for images in flight, MB; 0 = half of the memory available at start.</summary>
+    public int MemoryMb { get; init; }
 }
 
 /// <summary>Everything that decides how a RAW becomes an output, in one JSON document. The CLI, the UI, the batch
@@ -29,12 +94,15 @@ public sealed record Recipe
     public int Version { get; init; } = 1;
     public DecodeOptions Decode { get; init; } = new();
     public ExportOptions Export { get; init; } = new();
+    public NamingOptions Naming { get; init; } = new();
+    public GroupingOptions Grouping { get; init; } = new();
+    public BatchOptions Batch { get; init; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -49,6 +117,7 @@ public sealed record Recipe
     {
         try { return FromJson(File.ReadAllText(path)); }
         catch (JsonException e) { throw new ArgumentException($"{path}: invalid recipe: {e.Message}", e); }
+        catch (FileNotFoundException) { throw new ArgumentException($"{path}: recipe file not found"); }
     }
 
     public void Validate()
@@ -56,5 +125,10 @@ public sealed record Recipe
         if (Version != 1) throw new ArgumentException($"recipe version {Version} is not supported (1)");
         Decode.Validate();
         Export.Validate();
+        ImageSpace.Core.Batch.NamingSchema.Parse(Naming.Schema);
+        if (Naming.Counter is not ("auto" or "group" or "global")) throw new ArgumentException($"counter '{Naming.Counter}' is not auto, group or global");
+        if (Grouping.By is not ("subfolder" or "prefix" or "none")) throw new ArgumentException($"grouping '{Grouping.By}' is not subfolder, prefix or none");
+        if (Grouping.By == "prefix" && string.IsNullOrEmpty(Grouping.Separator)) throw new ArgumentException("prefix grouping needs a separator");
+        if (Batch.Threads < 0 || Batch.MemoryMb < 0) throw new ArgumentException("threads and memory must not be negative");
     }
 }

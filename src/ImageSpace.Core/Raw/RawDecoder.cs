@@ -124,7 +124,7 @@ public static class RawDecoder
         var img = new RgbImage(w, h);
         float sr = mul[0] / 65535f, sg = mul[1] / 65535f, sb = mul[2] / 65535f;
         float[] R = img.R, G = img.G, B = img.B;
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, Parallelism.Options, y =>
         {
             for (int x = 0, i = y * w; x < w; x++, i++)
             {

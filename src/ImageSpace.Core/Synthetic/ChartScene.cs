@@ -113,7 +113,7 @@ public static class ChartScene
         }
 
         double cx = p.Width / 2.0, cy = p.Height / 2.0, rmax2 = cx * cx + cy * cy;
-        Parallel.For(0, p.Height, y =>
+        Parallel.For(0, p.Height, Parallelism.Options, y =>
         {
             for (int x = 0; x < p.Width; x++)
             {

@@ -16,7 +16,7 @@ public static class Mosaicker
         int w = cam.Width, h = cam.Height;
         var data = new ushort[w * h];
         double range = White - Black;
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, Parallelism.Options, y =>
         {
             var rng = new Random(HashCode.Combine(seed, y));
             for (int x = 0; x < w; x++)

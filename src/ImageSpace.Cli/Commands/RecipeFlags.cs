@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Raw;
+
+namespace ImageSpace.Cli.Commands;
+
+/// <summary>The command-line options that map onto <see cref="Recipe"/> fields. A flag given on the command line
+/// overrides the recipe file; a flag not given leaves the recipe's value.</summary>
+public sealed class RecipeFlags
+{
+    public Option<string?> Recipe { get; } = new("--recipe") { Description = "recipe JSON (see 'imagespace recipe init'); flags override it" };
+    public Option<string?> Format { get; } = new("--format") { Description = "jpg | png | tiff | exr" };
+    public Option<int?> BitDepth { get; } = new("--bit-depth") { Description = "8 | 16 | 32 (jpg 8; png 8/16; tiff 8/16/32 float; exr 16 half/32 float)" };
+    public Option<int?> Quality { get; } = new("--quality") { Description = "JPEG quality 1-100 (default 95)" };
+    public Option<string?> Chroma { get; } = new("--chroma") { Description = "JPEG chroma subsampling: 444 | 420" };
+    public Option<string?> ColorSpace { get; } = new("--colorspace") { Description = "srgb, linear-srgb, display-p3, adobe-rgb, prophoto, rec2020, acescg, linear-display-p3, linear-adobe-rgb, linear-prophoto, linear-rec2020" };
+    public Option<string?> Compression { get; } = new("--compression") { Description = "tiff: none | lzw | deflate; exr: none | zip" };
+    public Option<bool> NoIcc { get; } = new("--no-icc") { Description = "do not embed an ICC profile" };
+    public Option<bool> NoMetadata { get; } = new("--no-metadata") { Description = "do not copy EXIF/XMP/GPS from the RAW" };
+    public Option<string?> Naming { get; } = new("--naming") { Description = "output naming schema: [r] [s] [o] [oc] [c] [n] [nK] [e], / for folders (default [s]/[o][e])" };
+    public Option<string?> Name { get; } = new("--name") { Description = "custom text for [c]" };
+    public Option<string?> Counter { get; } = new("--counter") { Description = "[n] counts per group | global | auto (per group when [s] is a folder)" };
+    public Option<string?> GroupBy { get; } = new("--group-by") { Description = "subfolder | prefix | none" };
+    public Option<string?> Separator { get; } = new("--separator") { Description = "prefix grouping separator (default _)" };
+    public Option<string[]> Ignore { get; } = new("--ignore") { Description = "skip files matching this glob (repeatable)", AllowMultipleArgumentsPerToken = false };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "images processed at once (default: one per core)" };
+    public Option<int?> Memory { get; } = new("--memory") { Description = "memory budget for images in flight, MB (default: half the available memory)" };
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "replace existing outputs (inputs are never replaced)" };
+    public Option<bool> SkipExisting { get; } = new("--skip-existing") { Description = "resume: keep complete existing outputs, redo incomplete ones" };
+    public Option<string?> Wb { get; } = new("--wb") { Description = "white balance: asshot | none | R,G,B multipliers" };
+    public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (PPG, full resolution) | half (2x2 cells, half size)" };
+    public Option<string?> Highlights { get; } = new("--highlights") { Description = "clip (neutral blown highlights) | unclipped" };
+
+    public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
+        Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, Highlights];
+
+    public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
+
+    public Recipe Build(ParseResult pr)
+    {
+        Recipe r;
+        if (pr.GetValue(Recipe) is { } path)
+        {
+            try { r = Core.Pipeline.Recipe.Load(path); }
+            catch (Exception e) when (e is ArgumentException or IOException) { throw new UsageException(e.Message); }
+        }
+        else r = new Recipe();
+        var ex = r.Export;
+        r = r with
+        {
+            Decode = ApplyDecode(r.Decode, pr.GetValue(Wb), pr.GetValue(Demosaic), pr.GetValue(Highlights)),
+            Export = ex with
+            {
+                Format = pr.GetValue(Format) ?? ex.Format,
+                BitDepth = pr.GetValue(BitDepth) ?? (pr.GetValue(Format) is not null ? null : ex.BitDepth),
+                Quality = pr.GetValue(Quality) ?? ex.Quality,
+                Chroma = pr.GetValue(Chroma) ?? ex.Chroma,
+                ColorSpace = pr.GetValue(ColorSpace) ?? ex.ColorSpace,
+                Compression = pr.GetValue(Compression) ?? ex.Compression,
+                EmbedIcc = ex.EmbedIcc && !pr.GetValue(NoIcc),
+                CopyMetadata = ex.CopyMetadata && !pr.GetValue(NoMetadata),
+                Overwrite = ex.Overwrite || pr.GetValue(Overwrite),
+                SkipExisting = ex.SkipExisting || pr.GetValue(SkipExisting),
+            },
+            Naming = r.Naming with
+            {
+                Schema = pr.GetValue(Naming) ?? r.Naming.Schema,
+                Custom = pr.GetValue(Name) ?? r.Naming.Custom,
+                Counter = pr.GetValue(Counter) ?? r.Naming.Counter,
+            },
+            Grouping = r.Grouping with
+            {
+                By = pr.GetValue(GroupBy) ?? r.Grouping.By,
+                Separator = pr.GetValue(Separator) ?? r.Grouping.Separator,
+                Ignore = [.. r.Grouping.Ignore, .. pr.GetValue(Ignore) ?? []],
+            },
+            Batch = r.Batch with
+            {
+                Threads = pr.GetValue(Threads) ?? r.Batch.Threads,
+                MemoryMb = pr.GetValue(Memory) ?? r.Batch.MemoryMb,
+            },
+        };
+        try { r.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return r;
+    }
+
+    private static DecodeOptions ApplyDecode(DecodeOptions d, string? wb, string? demosaic, string? highlights)
+    {
+        if (wb is not null)
+            d = wb.ToLowerInvariant() switch
+            {
+                "asshot" or "as-shot" => d with { WhiteBalance = WhiteBalanceMode.AsShot },
+                "none" => d with { WhiteBalance = WhiteBalanceMode.None },
+                _ => d with { WhiteBalance = WhiteBalanceMode.Custom, Multipliers = ParseMultipliers(wb) },
+            };
+        if (demosaic is not null)
+            d = d with
+            {
+                Demosaic = demosaic.ToLowerInvariant() switch
+                {
+                    "full" => DemosaicMode.Full,
+                    "half" => DemosaicMode.Half,
+                    _ => throw new UsageException($"--demosaic: '{demosaic}' is not one of full, half"),
+                },
+            };
+        if (highlights is not null)
+            d = d with
+            {
+                Highlights = highlights.ToLowerInvariant() switch
+                {
+                    "clip" => HighlightMode.Clip,
+                    "unclipped" => HighlightMode.Unclipped,
+                    _ => throw new UsageException($"--highlights: '{highlights}' is not one of clip, unclipped"),
+                },
+            };
+        return d;
+    }
+
+    private static float[] ParseMultipliers(string s)
+    {
+        var parts = s.Split(',');
+        if (parts.Length != 3 || !parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0))
+            throw new UsageException($"--wb: '{s}' is not asshot, none or three positive multipliers R,G,B");
+        return parts.Select(p => float.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+    }
+}

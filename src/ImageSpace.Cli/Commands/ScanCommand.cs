@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Text.Json;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Pipeline;
+
+namespace ImageSpace.Cli.Commands;
+
+public static class ScanCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "folders or RAW files", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<bool>("--json") { Description = "print groups and files as JSON" };
+        var groupBy = new Option<string?>("--group-by") { Description = "subfolder | prefix | none (default subfolder)" };
+        var separator = new Option<string?>("--separator") { Description = "prefix grouping separator (default _)" };
+        var ignore = new Option<string[]>("--ignore") { Description = "skip files matching this glob (repeatable)" };
+        var cmd = new Command("scan", "List the groups and RAW files a process run would take, in processing order.") { inputs, json, groupBy, separator, ignore };
+        cmd.SetAction(pr =>
+        {
+            var g = new GroupingOptions
+            {
+                By = pr.GetValue(groupBy) ?? "subfolder",
+                Separator = pr.GetValue(separator) ?? "_",
+                Ignore = pr.GetValue(ignore) ?? [],
+            };
+            try { new Recipe { Grouping = g }.Validate(); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            var ds = DatasetScanner.Scan(pr.GetValue(inputs)!, g);
+            foreach (var e in ds.Errors) Console.Error.WriteLine($"error: {e}");
+            if (pr.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    groups = ds.Groups.Select(gr => new { name = gr.Name, files = gr.Files.Select(f => f.Path) }),
+                    total = ds.Files.Count(), ignored = ds.Ignored, errors = ds.Errors,
+                }, new JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                foreach (var gr in ds.Groups)
+                {
+                    Console.WriteLine($"{gr.DisplayName}  ({gr.Files.Count} file(s))");
+                    foreach (var f in gr.Files) Console.WriteLine($"  {f.RelativePath}");
+                }
+                Console.WriteLine($"{ds.Groups.Count} group(s), {ds.Files.Count()} file(s){(ds.Ignored > 0 ? $", {ds.Ignored} ignored" : "")}");
+            }
+            return ds.Errors.Count == 0 ? Program.Ok : Program.SomeFailed;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.RegularExpressions;
+using ImageSpace.Core.Pipeline;
+
+namespace ImageSpace.Core.Batch;
+
+public sealed record DatasetFile(string Path, string Root, string RelativePath, string Group);
+public sealed record DatasetGroup(string Name, IReadOnlyList<DatasetFile> Files)
+{
+    public string DisplayName => Name.Length == 0 ? "(root)" : Name;
+}
+public sealed record Dataset(IReadOnlyList<DatasetGroup> Groups, IReadOnlyList<string> Errors, int Ignored)
+{
+    public IEnumerable<DatasetFile> Files => Groups.SelectMany(g => g.Files);
+}
+
+/// <summary>Finds RAW files under the inputs (folders recursively; files given by name are always taken) and groups
+/// them: by subfolder (each folder below an input is a group; files directly in it form the "" group), by filename
+/// prefix (text before the first separator; files without it form the "" group), or not at all. Order is stable:
+/// groups and files in natural order ("IMG_2" before "IMG_10").</summary>
+public static class DatasetScanner
+{
+    public static Dataset Scan(IEnumerable<string> inputs, GroupingOptions grouping)
+    {
+        var ignore = grouping.Ignore.Select(Glob).ToList();
+        var errors = new List<string>();
+        var files = new List<DatasetFile>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int ignored = 0;
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                string root = Path.GetFullPath(input);
+                int before = files.Count;
+                foreach (var f in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+                {
+                    string name = Path.GetFileName(f);
+                    if (name.StartsWith('.') || !InputScanner.RawExtensions.Contains(Path.GetExtension(f))) continue;
+                    string rel = Path.GetRelativePath(root, f).Replace('\\', '/');
+                    if (ignore.Any(rx => rx.IsMatch(name) || rx.IsMatch(rel))) { ignored++; continue; }
+                    if (seen.Add(f)) files.Add(new DatasetFile(f, root, rel, GroupOf(rel, grouping)));
+                }
+                if (files.Count == before) errors.Add($"{input}: no RAW files in this folder");
+            }
+            else if (File.Exists(input))
+            {
+                string full = Path.GetFullPath(input);
+                string rel = Path.GetFileName(full);
+                if (seen.Add(full)) files.Add(new DatasetFile(full, Path.GetDirectoryName(full)!, rel, GroupOf(rel, grouping)));
+            }
+            else errors.Add($"{input}: no such file or folder");
+        }
+        var groups = files.GroupBy(f => f.Group)
+            .OrderBy(g => g.Key, NaturalComparer.Instance)
+            .Select(g => new DatasetGroup(g.Key, g.OrderBy(f => f.RelativePath, NaturalComparer.Instance).ToList()))
+            .ToList();
+        return new Dataset(groups, errors, ignored);
+    }
+
+    private static string GroupOf(string relativePath, GroupingOptions g)
+    {
+        switch (g.By)
+        {
+            case "subfolder":
+                int slash = relativePath.LastIndexOf('/');
+                return slash < 0 ? "" : relativePath[..slash];
+            case "prefix":
+                string stem = Path.GetFileNameWithoutExtension(relativePath);
+                int at = stem.IndexOf(g.Separator, StringComparison.Ordinal);
+                return at <= 0 ? "" : stem[..at];
+            default:
+                return "";
+        }
+    }
+
+    private static Regex Glob(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+}
+
+/// <summary>Compares strings with digit runs as numbers ("IMG_2" &lt; "IMG_10"), then ordinally.</summary>
+public sealed class NaturalComparer : IComparer<string>
+{
+    public static readonly NaturalComparer Instance = new();
+
+    public int Compare(string? a, string? b)
+    {
+        if (a is null || b is null) return string.CompareOrdinal(a, b);
+        int i = 0, j = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            if (char.IsAsciiDigit(a[i]) && char.IsAsciiDigit(b[j]))
+            {
+                int si = i, sj = j;
+                while (i < a.Length && char.IsAsciiDigit(a[i])) i++;
+                while (j < b.Length && char.IsAsciiDigit(b[j])) j++;
+                string na = a[si..i].TrimStart('0'), nb = b[sj..j].TrimStart('0');
+                int c = na.Length != nb.Length ? na.Length.CompareTo(nb.Length) : string.CompareOrdinal(na, nb);
+                if (c != 0) return c;
+            }
+            else
+            {
+                int c = char.ToLowerInvariant(a[i]).CompareTo(char.ToLowerInvariant(b[j]));
+                if (c != 0) return c;
+                i++; j++;
+            }
+        }
+        int rest = (a.Length - i).CompareTo(b.Length - j);
+        return rest != 0 ? rest : string.CompareOrdinal(a, b);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ImageSpace.Core.Export;
+
+/// <summary>One persistent `exiftool -stay_open` process shared by the whole batch (starting Perl per file would
+/// cost more than the encode). Copies every EXIF/XMP/IPTC/GPS/maker-note tag the output format can carry from the
+/// RAW, then sets Software and Orientation = 1 (pixels were already rotated at decode).</summary>
+public sealed class ExifTool : IDisposable
+{
+    private readonly Process _proc;
+    private readonly object _lock = new();
+    private bool _disposed;
+
+    private static readonly Lazy<ExifTool?> SharedInstance = new(() => IsAvailable ? new ExifTool() : null);
+    /// <summary>The process shared by this program run, or null when exiftool is not installed.</summary>
+    public static ExifTool? Shared => SharedInstance.Value;
+
+    public static bool IsAvailable { get; } = FindOnPath("exiftool") is not null;
+
+    public ExifTool()
+    {
+        var psi = new ProcessStartInfo("exiftool")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8,
+        };
+        foreach (var a in new[] { "-stay_open", "True", "-@", "-" }) psi.ArgumentList.Add(a);
+        _proc = Process.Start(psi) ?? throw new InvalidOperationException("cannot start exiftool");
+        _proc.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            if (e.Data == ErrorMarker) _errorsDone.Release();
+            else lock (_errors) _errors.AppendLine(e.Data);
+        };
+        _proc.BeginErrorReadLine();
+    }
+
+    private readonly StringBuilder _errors = new();
+    // stderr is a separate stream: "-echo4 MARKER" writes a marker there after each command so the two can be paired.
+    private const string ErrorMarker = "{imagespace-ready}";
+    private readonly SemaphoreSlim _errorsDone = new(0);
+
+    /// <summary>Copies the metadata of <paramref name="source"/> into <paramref name="target"/> (rewritten in place;
+    /// call it on the temporary file before the atomic rename).</summary>
+    public void CopyMetadata(string source, string target)
+    {
+        var args = new List<string>
+        {
+            "-m", "-overwrite_original", "-P",
+            "-TagsFromFile", source,
+            "-exif:all", "-xmp:all", "-iptc:all", "-gps:all", "-makernotes:all",
+            // Structural and raw-processing tags of the RAW/DNG must not describe our output.
+            "--Orientation", "--DNG*", "--*ColorMatrix*", "--*ForwardMatrix*", "--CameraCalibration*", "--AsShot*",
+            "--BlackLevel*", "--WhiteLevel", "--CFA*", "--Linearization*", "--DefaultCrop*", "--ActiveArea",
+            "--UniqueCameraModel", "--CalibrationIlluminant*", "--AnalogBalance", "--BaselineExposure", "--ICC_Profile",
+            "--ImageWidth", "--ImageHeight", "--ExifImageWidth", "--ExifImageHeight", "--BitsPerSample", "--Compression",
+            "--PhotometricInterpretation", "--SamplesPerPixel", "--PlanarConfiguration", "--StripOffsets",
+            "--StripByteCounts", "--RowsPerStrip", "--SubfileType", "--ThumbnailImage", "--PreviewImage", "--JpgFromRaw",
+            "-Orientation#=1",
+            $"-Software={Versions.Software}",
+            target,
+        };
+        var (stdout, stderr) = Execute(args);
+        if (!stdout.Contains("1 image files updated"))
+            throw new IOException($"exiftool could not copy metadata: {FirstLine(stderr + stdout)}");
+    }
+
+    /// <summary>Reads tags as `-n` (numeric) values: name → value.</summary>
+    public Dictionary<string, string> Read(string file, params string[] tags)
+    {
+        var args = new List<string> { "-s", "-s", "-n", "-G0:0" };
+        args.AddRange(tags.Select(t => "-" + t));
+        args.Add(file);
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in Execute(args).stdout.Split('\n'))
+        {
+            int colon = line.IndexOf(':');
+            if (colon <= 0) continue;
+            string key = line[..colon].Trim();
+            int bracket = key.IndexOf(']');
+            if (bracket >= 0) key = key[(bracket + 1)..].Trim();
+            result.TryAdd(key, line[(colon + 1)..].Trim());
+        }
+        return result;
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no output";
+
+    private (string stdout, string stderr) Execute(IEnumerable<string> args)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            lock (_errors) _errors.Clear();
+            var w = _proc.StandardInput;
+            foreach (var a in args)
+            {
+                if (a.Contains('\n')) throw new ArgumentException("exiftool arguments cannot contain newlines");
+                w.Write(a); w.Write('\n');
+            }
+            w.Write($"-echo4\n{ErrorMarker}\n-execute\n");
+            w.Flush();
+            var sb = new StringBuilder();
+            string? line;
+            while ((line = _proc.StandardOutput.ReadLine()) is not null && line != "{ready}") sb.AppendLine(line);
+            if (line is null) throw new IOException("exiftool exited unexpectedly");
+            _errorsDone.Wait(TimeSpan.FromSeconds(10));
+            lock (_errors) return (sb.ToString(), _errors.ToString());
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            try
+            {
+                _proc.StandardInput.Write("-stay_open\nFalse\n");
+                _proc.StandardInput.Flush();
+                if (!_proc.WaitForExit(5000)) _proc.Kill();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException) { }
+            _proc.Dispose();
+        }
+    }
+
+    private static string? FindOnPath(string exe) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+        .Select(d => Path.Combine(d, exe)).FirstOrDefault(File.Exists);
+}

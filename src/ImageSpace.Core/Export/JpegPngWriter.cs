@@ -1,0 +1,120 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using ImageSpace.Core.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ImageSpace.Core.Export;
+
+/// <summary>JPEG and PNG through ImageSharp 2.1: encoded exactly once, from our quantised samples.</summary>
+public static class JpegPngWriter
+{
+    public static void WriteJpeg(string path, RgbImage img, Quantizer q, int quality, bool subsample420, byte[]? icc)
+    {
+        if (quality is < 1 or > 100) throw new ArgumentException($"JPEG quality {quality} (1..100)");
+        using var image = ToImage8(img, q);
+        if (icc is not null) image.Metadata.IccProfile = new SixLabors.ImageSharp.Metadata.Profiles.Icc.IccProfile(icc);
+        var encoder = new JpegEncoder
+        {
+            Quality = quality,
+            ColorType = subsample420 ? JpegColorType.YCbCrRatio420 : JpegColorType.YCbCrRatio444,
+        };
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        image.SaveAsJpeg(fs, encoder);
+    }
+
+    public static void WritePng(string path, RgbImage img, Quantizer q, int bits, byte[]? icc)
+    {
+        using var ms = new MemoryStream();
+        var encoder = new PngEncoder
+        {
+            BitDepth = bits == 16 ? PngBitDepth.Bit16 : PngBitDepth.Bit8,
+            ColorType = PngColorType.Rgb,
+            CompressionLevel = PngCompressionLevel.BestSpeed,
+        };
+        if (bits == 16)
+        {
+            using var image = ToImage16(img, q);
+            image.SaveAsPng(ms, encoder);
+        }
+        else if (bits == 8)
+        {
+            using var image = ToImage8(img, q);
+            image.SaveAsPng(ms, encoder);
+        }
+        else throw new ArgumentException($"PNG bit depth {bits} (8 or 16)");
+        byte[] png = ms.ToArray();
+        if (icc is not null) png = InsertIccp(png, icc);
+        File.WriteAllBytes(path, png);
+    }
+
+    private static Image<Rgb24> ToImage8(RgbImage img, Quantizer q)
+    {
+        var buf = new byte[img.PixelCount * 3];
+        int w = img.Width;
+        Parallel.For(0, img.Height, Parallelism.Options, y => q.Row8(img, y, buf.AsSpan(y * w * 3, w * 3)));
+        return Image.LoadPixelData<Rgb24>(buf, img.Width, img.Height);
+    }
+
+    private static Image<Rgb48> ToImage16(RgbImage img, Quantizer q)
+    {
+        var buf = new ushort[img.PixelCount * 3];
+        int w = img.Width;
+        Parallel.For(0, img.Height, Parallelism.Options, y => q.Row16(img, y, buf.AsSpan(y * w * 3, w * 3)));
+        return Image.LoadPixelData<Rgb48>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Rgb48>(buf.AsSpan()), img.Width, img.Height);
+    }
+
+    /// <summary>ImageSharp 2.1 does not write iCCP; add it right after IHDR, as the PNG specification requires
+    /// (before PLTE and IDAT), and drop any sRGB/gAMA chunk that would contradict it.</summary>
+    public static byte[] InsertIccp(byte[] png, byte[] icc)
+    {
+        using var z = new MemoryStream();
+        using (var zs = new ZLibStream(z, CompressionLevel.Optimal, true)) zs.Write(icc);
+        var data = new MemoryStream();
+        data.Write(Encoding.ASCII.GetBytes("ICC Profile")); data.WriteByte(0); data.WriteByte(0);
+        data.Write(z.ToArray());
+        var chunk = Chunk("iCCP", data.ToArray());
+
+        var output = new MemoryStream(png.Length + chunk.Length);
+        output.Write(png, 0, 8);
+        int pos = 8;
+        while (pos < png.Length)
+        {
+            int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
+            string type = Encoding.ASCII.GetString(png, pos + 4, 4);
+            int total = 12 + len;
+            if (type is not ("sRGB" or "gAMA" or "iCCP")) output.Write(png, pos, total);
+            if (type == "IHDR") output.Write(chunk);
+            pos += total;
+        }
+        return output.ToArray();
+    }
+
+    private static byte[] Chunk(string type, byte[] data)
+    {
+        var b = new byte[12 + data.Length];
+        BinaryPrimitives.WriteInt32BigEndian(b, data.Length);
+        Encoding.ASCII.GetBytes(type).CopyTo(b, 4);
+        data.CopyTo(b, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(8 + data.Length), Crc32(b.AsSpan(4, 4 + data.Length)));
+        return b;
+    }
+
+    private static readonly uint[] CrcTable = Enumerable.Range(0, 256).Select(n =>
+    {
+        uint c = (uint)n;
+        for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        return c;
+    }).ToArray();
+
+    /// <summary>The CRC-32 of the PNG specification (ISO 3309).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> s)
+    {
+        uint c = 0xFFFFFFFFu;
+        foreach (byte b in s) c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+        return c ^ 0xFFFFFFFFu;
+    }
+}

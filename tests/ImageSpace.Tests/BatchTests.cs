@@ -1,0 +1,145 @@
+using System.Text.Json;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Export;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
+
+namespace ImageSpace.Tests;
+
+public class BatchTests
+{
+    private static void Shoot(string path, int seed = 1)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        SyntheticDng.Write(path, new SceneParameters { Width = 320, Height = 240, HasChart = false, Noise = 0.5, Seed = seed });
+    }
+
+    private static string[] Files(string dir) =>
+        Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/')).Order().ToArray();
+
+    [Fact]
+    public void Skip_existing_keeps_complete_outputs_and_redoes_partial_ones()
+    {
+        using var dir = new TempDir();
+        for (int i = 1; i <= 3; i++) Shoot(dir[$"in/f{i}.dng"], i);
+        string outDir = dir["out"];
+        Assert.Equal(0, Cli.Run("process", dir["in"], "-o", outDir, "--format", "png", "--no-metadata").ExitCode);
+        string f1 = Path.Combine(outDir, "f1.png"), f2 = Path.Combine(outDir, "f2.png");
+        var keptStamp = File.GetLastWriteTimeUtc(f1);
+        File.WriteAllBytes(f2, File.ReadAllBytes(f2)[..1000]); // a truncated file, as an interrupted copy leaves
+        File.WriteAllText(Path.Combine(outDir, $".f3{AtomicFile.TempMarker}dead.png"), "left by a killed run");
+        File.Delete(Path.Combine(outDir, "f3.png"));
+
+        var r = Cli.Run("process", dir["in"], "-o", outDir, "--format", "png", "--no-metadata", "--skip-existing", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var events = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var status = events.Where(e => e.GetProperty("event").GetString() == "file")
+            .ToDictionary(e => Path.GetFileName(e.GetProperty("input").GetString()!), e => e.GetProperty("status").GetString());
+        Assert.Equal("skipped", status["f1.dng"]);
+        Assert.Equal("done", status["f2.dng"]);
+        Assert.Equal("done", status["f3.dng"]);
+        var end = events.Last();
+        Assert.Equal("end", end.GetProperty("event").GetString());
+        Assert.Equal(2, end.GetProperty("done").GetInt32());
+        Assert.Equal(1, end.GetProperty("skipped").GetInt32());
+        Assert.Equal(keptStamp, File.GetLastWriteTimeUtc(f1));
+        Assert.True(OutputValidator.IsComplete(f2));
+        Assert.Equal(["f1.png", "f2.png", "f3.png"], Files(outDir)); // stale temp file removed
+    }
+
+    [Fact]
+    public void Output_completeness_is_judged_per_format()
+    {
+        using var dir = new TempDir();
+        var img = new Core.Imaging.RgbImage(64, 32);
+        foreach (var fmt in new[] { "jpg", "png", "tiff", "exr" })
+        {
+            string path = dir["x." + (fmt == "tiff" ? "tif" : fmt)];
+            OutputEncoder.Write(img.Clone(), "synthetic", path, new ExportOptions { Format = fmt, CopyMetadata = false });
+            Assert.True(OutputValidator.IsComplete(path), fmt);
+            var bytes = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, bytes[..(bytes.Length - 40)]);
+            Assert.False(OutputValidator.IsComplete(path), fmt + " truncated");
+        }
+    }
+
+    [Fact]
+    public void A_tiny_memory_budget_still_finishes_every_image()
+    {
+        using var dir = new TempDir();
+        for (int i = 1; i <= 4; i++) Shoot(dir[$"in/f{i}.dng"], i);
+        var recipe = new Recipe { Export = new ExportOptions { Format = "png", CopyMetadata = false } };
+        var ds = DatasetScanner.Scan([dir["in"]], recipe.Grouping);
+        var plan = BatchPlanner.Plan(ds, dir["out"], recipe);
+        var runner = new BatchRunner(new Pipeline(recipe), threads: 2, memoryBudgetBytes: 1);
+        var result = runner.Run(plan.Items);
+        Assert.Equal(4, result.Done);
+        // One image at a time: the gate never admitted a second image over the budget.
+        Assert.Equal(MemoryGate.EstimateBytes(320 * 240), result.PeakMemoryBytes);
+    }
+
+    [Fact]
+    public void Cancelling_stops_new_work_and_leaves_no_temp_files()
+    {
+        using var dir = new TempDir();
+        for (int i = 1; i <= 6; i++) Shoot(dir[$"in/f{i}.dng"], i);
+        var recipe = new Recipe { Export = new ExportOptions { Format = "tiff", CopyMetadata = false } };
+        var plan = BatchPlanner.Plan(DatasetScanner.Scan([dir["in"]], recipe.Grouping), dir["out"], recipe);
+        using var cts = new CancellationTokenSource();
+        var result = new BatchRunner(new Pipeline(recipe), threads: 1).Run(plan.Items, r => cts.Cancel(), cts.Token);
+        Assert.True(result.Cancelled);
+        Assert.Equal(1, result.Done);
+        Assert.Equal(["f1.tif"], Files(dir["out"]));
+    }
+
+    [Fact]
+    public void Plan_prints_names_and_writes_nothing_and_collisions_stop_the_batch()
+    {
+        using var dir = new TempDir();
+        Shoot(dir["in/a/x_1.dng"]); Shoot(dir["in/b/x_1.dng"], 2);
+        var plan = Cli.Run("process", dir["in"], "-o", dir["out"], "--naming", "[s]/[oc]_[n2]", "--format", "jpg", "--plan");
+        Assert.Equal(0, plan.ExitCode);
+        Assert.Contains($"{dir["in/a/x_1.dng"]} -> {dir["out/a/x_01.jpg"]}", plan.Stdout);
+        Assert.Contains($"{dir["in/b/x_1.dng"]} -> {dir["out/b/x_01.jpg"]}", plan.Stdout);
+        Assert.False(Directory.Exists(dir["out"]));
+
+        var clash = Cli.Run("process", dir["in"], "-o", dir["out"], "--naming", "[o]", "--format", "jpg");
+        Assert.Equal(1, clash.ExitCode);
+        Assert.Contains("also the output of", clash.Stderr);
+        Assert.Contains("nothing was written", clash.Stderr);
+        Assert.False(Directory.Exists(dir["out"]));
+
+        var bad = Cli.Run("process", dir["in"], "-o", dir["out"], "--naming", "../[o]");
+        Assert.Equal(2, bad.ExitCode);
+    }
+
+    [Fact]
+    public void Recipe_init_round_trips_and_flags_override_it()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Cli.Run("recipe", "init", dir["r.json"]).ExitCode);
+        var loaded = Recipe.Load(dir["r.json"]);
+        Assert.Equal(new Recipe().ToJson(), loaded.ToJson());
+        File.WriteAllText(dir["r2.json"], loaded.ToJson().Replace("\"format\": \"tiff\"", "\"format\": \"png\"").Replace("\"quality\": 95", "\"quality\": 80"));
+        Assert.Equal("png", Recipe.Load(dir["r2.json"]).Export.Format);
+        Shoot(dir["in/a.dng"]);
+        var r = Cli.Run("process", dir["in/a.dng"], "-o", dir["out"], "--recipe", dir["r2.json"], "--format", "jpg", "--no-metadata");
+        Assert.Equal(0, r.ExitCode);
+        Assert.True(File.Exists(dir["out/a.jpg"]));
+        File.WriteAllText(dir["bad.json"], "{ \"export\": { \"fromat\": \"png\" } }");
+        var bad = Cli.Run("process", dir["in/a.dng"], "-o", dir["out2"], "--recipe", dir["bad.json"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("fromat", bad.Stderr);
+    }
+
+    [Fact]
+    public void Scan_lists_groups_as_json()
+    {
+        using var dir = new TempDir();
+        Shoot(dir["in/g1/a.dng"]); Shoot(dir["in/g2/b.dng"], 2);
+        var r = Cli.Run("scan", dir["in"], "--json");
+        Assert.Equal(0, r.ExitCode);
+        var groups = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("groups");
+        Assert.Equal(["g1", "g2"], groups.EnumerateArray().Select(g => g.GetProperty("name").GetString()).ToArray());
+    }
+}

@@ -1,0 +1,120 @@
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Pipeline;
+
+namespace ImageSpace.Tests;
+
+public class NamingTests
+{
+    private static NamingContext Ctx(string stem = "IMG_0042", string group = "objA", int n = 7) =>
+        new("shoot", group, stem, "calib", n, ".tif");
+
+    [Theory]
+    [InlineData("[o][e]", "IMG_0042.tif")]
+    [InlineData("[o]", "IMG_0042.tif")]
+    [InlineData("[s]/[o][e]", "objA/IMG_0042.tif")]
+    [InlineData("[r]/[s]/[c]_[n4][e]", "shoot/objA/calib_0007.tif")]
+    [InlineData("[oc]_[n][e]", "IMG_7.tif")]
+    [InlineData("[o]-\"_\"[e]", "IMG.tif")]
+    [InlineData("[o]+\"_\"[e]", "0042.tif")]
+    [InlineData("[s]/[o]+\"x\"[e]", "objA/.tif")]
+    public void Placeholders_render(string schema, string expected)
+    {
+        if (expected == "objA/.tif")
+        {
+            // The text after a missing separator is empty: the name becomes ".tif", a hidden file. Allowed, but visible here.
+            Assert.Equal(expected, NamingSchema.Parse(schema).Render(Ctx()));
+            return;
+        }
+        Assert.Equal(expected, NamingSchema.Parse(schema).Render(Ctx()));
+    }
+
+    [Theory]
+    [InlineData("IMG_0012", "IMG")]
+    [InlineData("scan-7", "scan")]
+    [InlineData("roll12", "roll")]
+    [InlineData("1234", "1234")]
+    [InlineData("objA", "objA")]
+    public void Counter_is_stripped_from_oc(string stem, string expected) => Assert.Equal(expected, NamingSchema.WithoutCounter(stem));
+
+    [Theory]
+    [InlineData("../[o]")]
+    [InlineData("a/../../[o]")]
+    [InlineData("/abs/[o]")]
+    [InlineData("C:[o]")]
+    [InlineData("[o]:x")]
+    [InlineData("[o]|x")]
+    [InlineData("[o]*")]
+    [InlineData("[q]")]
+    [InlineData("[o")]
+    [InlineData("o]")]
+    [InlineData("[n4")]
+    [InlineData("[e3]")]
+    [InlineData("[c]-\"_\"")]
+    public void Unsafe_or_malformed_schemas_are_rejected(string schema) =>
+        Assert.Throws<ArgumentException>(() => NamingSchema.Parse(schema));
+
+    [Theory]
+    [InlineData("CON")]
+    [InlineData("bad:name")]
+    [InlineData("trail.")]
+    [InlineData("space ")]
+    public void Names_invalid_on_Windows_are_rejected(string stem) =>
+        Assert.Throws<ArgumentException>(() => NamingSchema.Parse("[o]/f[e]").Render(Ctx(stem)));
+
+    [Fact]
+    public void A_group_value_cannot_escape_the_output_folder()
+    {
+        Assert.Throws<ArgumentException>(() => NamingSchema.Parse("[s]/[o][e]").Render(Ctx(group: "../../etc")));
+        Assert.Throws<ArgumentException>(() => NamingSchema.Resolve("/tmp/out", "../x.tif"));
+        Assert.Equal("/tmp/out/a/x.tif", NamingSchema.Resolve("/tmp/out", "a/x.tif"));
+    }
+
+    private static Dataset TwoGroups(TempDir dir)
+    {
+        foreach (var f in new[] { "A/IMG_1.dng", "A/IMG_10.dng", "A/IMG_2.dng", "B/IMG_1.dng", "root_3.dng", "A/skip_me.dng", "A/notes.txt" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(dir[f])!);
+            File.WriteAllText(dir[f], "x");
+        }
+        return DatasetScanner.Scan([dir.Path], new GroupingOptions { Ignore = ["skip_*"] });
+    }
+
+    [Fact]
+    public void Subfolder_grouping_is_stable_and_natural()
+    {
+        using var dir = new TempDir();
+        var ds = TwoGroups(dir);
+        Assert.Equal(["", "A", "B"], ds.Groups.Select(g => g.Name).ToArray());
+        Assert.Equal(["A/IMG_1.dng", "A/IMG_2.dng", "A/IMG_10.dng"], ds.Groups[1].Files.Select(f => f.RelativePath).ToArray());
+        Assert.Equal(1, ds.Ignored);
+    }
+
+    [Fact]
+    public void Prefix_grouping_uses_the_text_before_the_separator()
+    {
+        using var dir = new TempDir();
+        foreach (var f in new[] { "objA_001.nef", "objA_002.nef", "objB_001.nef", "loose.nef" }) File.WriteAllText(dir[f], "x");
+        var ds = DatasetScanner.Scan([dir.Path], new GroupingOptions { By = "prefix", Separator = "_" });
+        Assert.Equal(["", "objA", "objB"], ds.Groups.Select(g => g.Name).ToArray());
+        Assert.Equal(2, ds.Groups[1].Files.Count);
+    }
+
+    [Fact]
+    public void Collisions_across_groups_are_refused_before_writing()
+    {
+        using var dir = new TempDir();
+        var ds = TwoGroups(dir);
+        var plan = BatchPlanner.Plan(ds, dir["out"], new Recipe { Naming = new NamingOptions { Schema = "[o][e]" } });
+        var refused = Assert.Single(plan.Refused);
+        Assert.Contains("B/IMG_1.dng", refused.Input.Replace('\\', '/'));
+        Assert.Contains("also the output of", refused.Reason);
+        Assert.False(Directory.Exists(dir["out"]));
+
+        var perGroup = BatchPlanner.Plan(ds, dir["out"], new Recipe { Naming = new NamingOptions { Schema = "[s]/[c]_[n3][e]", Custom = "obj" } });
+        Assert.Empty(perGroup.Refused);
+        Assert.Equal(["out/obj_001.tif", "out/A/obj_001.tif", "out/A/obj_002.tif", "out/A/obj_003.tif", "out/B/obj_001.tif"],
+            perGroup.Items.Select(i => Path.GetRelativePath(dir.Path, i.Output).Replace('\\', '/')).ToArray());
+        var global = BatchPlanner.Plan(ds, dir["out"], new Recipe { Naming = new NamingOptions { Schema = "[c]_[n3][e]", Custom = "obj" } });
+        Assert.Equal(Enumerable.Range(1, 5).Select(n => $"obj_{n:000}.tif"), global.Items.Select(i => Path.GetFileName(i.Output)));
+    }
+}
