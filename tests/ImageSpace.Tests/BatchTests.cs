@@ -140,6 +140,37 @@ public class BatchTests
         var r = Cli.Run("scan", dir["in"], "--json");
         Assert.Equal(0, r.ExitCode);
         var groups = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("groups");
-        Assert.Equal(["g1", "g2"], groups.EnumerateArray().Select(g => g.GetProperty("name").GetString()).ToArray());
+        Assert.Equal(["g1", "g2"], groups.EnumerateArray().Select(g => g.GetProperty("name").GetString()!).ToArray());
+    }
+}
+
+public class CancelTests
+{
+    [Fact]
+    public void Sigint_stops_the_batch_cleanly()
+    {
+        using var dir = new TempDir();
+        for (int i = 1; i <= 8; i++)
+        {
+            Directory.CreateDirectory(dir["in"]);
+            SyntheticDng.Write(dir[$"in/f{i}.dng"], new SceneParameters { Width = 1200, Height = 800, HasChart = false, Seed = i });
+        }
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in"], "-o", dir["out"], "--threads", "1", "--json", "--no-metadata" })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string? line;
+        while ((line = p.StandardOutput.ReadLine()) is not null && !line.Contains("\"event\":\"file\"")) { }
+        Assert.NotNull(line); // the first image is done
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        string rest = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(60000));
+        Assert.Equal(1, p.ExitCode);
+        Assert.Contains("\"cancelled\":true", rest);
+        var outputs = Directory.GetFiles(dir["out"], "*", SearchOption.AllDirectories);
+        Assert.InRange(outputs.Length, 1, 7);
+        Assert.DoesNotContain(outputs, f => f.Contains(AtomicFile.TempMarker));
+        Assert.All(outputs, f => Assert.True(OutputValidator.IsComplete(f), f));
     }
 }

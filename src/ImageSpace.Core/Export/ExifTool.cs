@@ -3,8 +3,8 @@ using System.Text;
 
 namespace ImageSpace.Core.Export;
 
-/// <summary>One persistent `exiftool -stay_open` process shared by the whole batch (starting Perl per file would
-/// cost more than the encode). Copies every EXIF/XMP/IPTC/GPS/maker-note tag the output format can carry from the
+/// <summary>Persistent `exiftool -stay_open` processes reused by the whole batch, one per thread writing at the same
+/// time (starting Perl per file would cost more than the encode; sharing one would serialise the threads). Copies every EXIF/XMP/IPTC/GPS/maker-note tag the output format can carry from the
 /// RAW, then sets Software and Orientation = 1 (pixels were already rotated at decode).</summary>
 public sealed class ExifTool : IDisposable
 {
@@ -12,9 +12,35 @@ public sealed class ExifTool : IDisposable
     private readonly object _lock = new();
     private bool _disposed;
 
-    private static readonly Lazy<ExifTool?> SharedInstance = new(() => IsAvailable ? new ExifTool() : null);
-    /// <summary>The process shared by this program run, or null when exiftool is not installed.</summary>
-    public static ExifTool? Shared => SharedInstance.Value;
+    private static readonly System.Collections.Concurrent.ConcurrentBag<ExifTool> Idle = new();
+    private static readonly List<ExifTool> Started = new();
+
+    /// <summary>Runs <paramref name="action"/> with an idle exiftool process of this program run (one per concurrent
+    /// caller, started on first need and kept for the rest of the run), or throws when exiftool is not installed.</summary>
+    public static void Use(Action<ExifTool> action)
+    {
+        if (!IsAvailable) throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
+        if (!Idle.TryTake(out var tool))
+        {
+            tool = new ExifTool();
+            lock (Started) Started.Add(tool);
+        }
+        try { action(tool); }
+        finally { Idle.Add(tool); }
+    }
+
+    /// <summary>Ends every exiftool process this run started (also done at process exit).</summary>
+    public static void ShutdownAll()
+    {
+        lock (Started)
+        {
+            foreach (var t in Started) t.Dispose();
+            Started.Clear();
+            Idle.Clear();
+        }
+    }
+
+    static ExifTool() => AppDomain.CurrentDomain.ProcessExit += (_, _) => ShutdownAll();
 
     public static bool IsAvailable { get; } = FindOnPath("exiftool") is not null;
 

@@ -15,15 +15,20 @@ public static class JpegPngWriter
     public static void WriteJpeg(string path, RgbImage img, Quantizer q, int quality, bool subsample420, byte[]? icc)
     {
         if (quality is < 1 or > 100) throw new ArgumentException($"JPEG quality {quality} (1..100)");
-        using var image = ToImage8(img, q);
-        if (icc is not null) image.Metadata.IccProfile = new SixLabors.ImageSharp.Metadata.Profiles.Icc.IccProfile(icc);
+        var buffer = Interleave(img, q, 8);
+        try
+        {
+            using var image = Image.WrapMemory<Rgb24>(buffer.AsMemory(0, img.PixelCount * 3), img.Width, img.Height);
+            if (icc is not null) image.Metadata.IccProfile = new SixLabors.ImageSharp.Metadata.Profiles.Icc.IccProfile(icc);
         var encoder = new JpegEncoder
         {
             Quality = quality,
             ColorType = subsample420 ? JpegColorType.YCbCrRatio420 : JpegColorType.YCbCrRatio444,
         };
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        image.SaveAsJpeg(fs, encoder);
+            using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            image.SaveAsJpeg(fs, encoder);
+        }
+        finally { LargeArrayPool<byte>.Return(buffer); }
     }
 
     public static void WritePng(string path, RgbImage img, Quantizer q, int bits, byte[]? icc)
@@ -35,36 +40,35 @@ public static class JpegPngWriter
             ColorType = PngColorType.Rgb,
             CompressionLevel = PngCompressionLevel.BestSpeed,
         };
-        if (bits == 16)
+        if (bits is not (8 or 16)) throw new ArgumentException($"PNG bit depth {bits} (8 or 16)");
+        var buffer = Interleave(img, q, bits);
+        try
         {
-            using var image = ToImage16(img, q);
+            var memory = buffer.AsMemory(0, img.PixelCount * 3 * bits / 8);
+            using Image image = bits == 16
+                ? Image.WrapMemory<Rgb48>(memory, img.Width, img.Height)
+                : Image.WrapMemory<Rgb24>(memory, img.Width, img.Height);
             image.SaveAsPng(ms, encoder);
         }
-        else if (bits == 8)
-        {
-            using var image = ToImage8(img, q);
-            image.SaveAsPng(ms, encoder);
-        }
-        else throw new ArgumentException($"PNG bit depth {bits} (8 or 16)");
+        finally { LargeArrayPool<byte>.Return(buffer); }
         byte[] png = ms.ToArray();
         if (icc is not null) png = InsertIccp(png, icc);
         File.WriteAllBytes(path, png);
     }
 
-    private static Image<Rgb24> ToImage8(RgbImage img, Quantizer q)
+    /// <summary>Interleaved samples in a pooled buffer (ImageSharp wraps it without copying); 16-bit samples in
+    /// machine byte order, as ImageSharp's Rgb48 expects.</summary>
+    private static byte[] Interleave(RgbImage img, Quantizer q, int bits)
     {
-        var buf = new byte[img.PixelCount * 3];
-        int w = img.Width;
-        Parallel.For(0, img.Height, Parallelism.Options, y => q.Row8(img, y, buf.AsSpan(y * w * 3, w * 3)));
-        return Image.LoadPixelData<Rgb24>(buf, img.Width, img.Height);
-    }
-
-    private static Image<Rgb48> ToImage16(RgbImage img, Quantizer q)
-    {
-        var buf = new ushort[img.PixelCount * 3];
-        int w = img.Width;
-        Parallel.For(0, img.Height, Parallelism.Options, y => q.Row16(img, y, buf.AsSpan(y * w * 3, w * 3)));
-        return Image.LoadPixelData<Rgb48>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Rgb48>(buf.AsSpan()), img.Width, img.Height);
+        int rowBytes = img.Width * 3 * bits / 8;
+        var buf = LargeArrayPool<byte>.Rent(rowBytes * img.Height);
+        Parallel.For(0, img.Height, Parallelism.Options, y =>
+        {
+            var row = buf.AsSpan(y * rowBytes, rowBytes);
+            if (bits == 8) q.Row8(img, y, row);
+            else q.Row16(img, y, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(row));
+        });
+        return buf;
     }
 
     /// <summary>ImageSharp 2.1 does not write iCCP; add it right after IHDR, as the PNG specification requires

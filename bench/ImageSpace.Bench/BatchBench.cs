@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
+
+namespace ImageSpace.Bench;
+
+/// <summary>Batch benchmark (issue 3): N synthetic 24 MP DNGs → 16-bit TIFF and → JPEG (metadata copied), on 1 and 2
+/// threads, next to a `dcraw_emu -4 -T` loop over the same files in the same run. Each of our runs is a child process
+/// so its peak RSS is its own.
+/// Goals: ≥ 1.8× images/min from 1 to 2 threads; peak RSS ≤ 2.5 GB; whole batch ≤ 0.6× the dcraw_emu loop's time.</summary>
+public static class BatchBench
+{
+    public static int Run(string[] args)
+    {
+        int n = Arg(args, "--files", 8), width = Arg(args, "--width", 6000), height = Arg(args, "--height", 4000);
+        string tmp = Directory.CreateTempSubdirectory("imagespace-batchbench-").FullName;
+        try
+        {
+            string input = Path.Combine(tmp, "in");
+            Directory.CreateDirectory(input);
+            Console.WriteLine($"Writing {n} synthetic {width}x{height} DNGs ...");
+            for (int i = 0; i < n; i++)
+                SyntheticDng.Write(Path.Combine(input, $"frame_{i + 1:00}.dng"), new SceneParameters
+                {
+                    Width = width, Height = height, PatchPitch = width / 20.0, RotationDeg = 7 * i, HasChart = i % 2 == 0, Seed = i + 1,
+                }, new DngInfo { Gps = (46.0, 7.0, 500) });
+
+            var sw = Stopwatch.StartNew();
+            foreach (var f in Directory.GetFiles(input, "*.dng").Order())
+            {
+                var psi = new ProcessStartInfo("dcraw_emu") { RedirectStandardError = true, RedirectStandardOutput = true };
+                foreach (var a in new[] { "-4", "-T", f }) psi.ArgumentList.Add(a);
+                using var p = Process.Start(psi)!;
+                p.StandardOutput.ReadToEnd(); p.StandardError.ReadToEnd(); p.WaitForExit();
+                File.Delete(f + ".tiff");
+            }
+            double dcraw = sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"dcraw_emu -4 -T loop: {dcraw:0.0} s ({n / dcraw * 60:0.0} images/min)");
+            Console.WriteLine();
+            foreach (var format in new[] { "tiff", "jpg" })
+            {
+                var results = new Dictionary<int, (double seconds, double rssMb)>();
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    string output = Path.Combine(tmp, $"out_{format}_{threads}");
+                    results[threads] = Child(input, output, format, threads);
+                    Directory.Delete(output, true);
+                    var (s, rss) = results[threads];
+                    Console.WriteLine($"ours → {(format == "tiff" ? "TIFF 16-bit" : "JPEG q95"),-11} {threads} thread(s): {s,6:0.0} s  {n / s * 60,6:0.0} images/min  peak RSS {rss:0} MB");
+                }
+                Console.WriteLine($"  scaling 1 → 2 threads: {results[1].seconds / results[2].seconds:0.00}×  (goal ≥ 1.8)");
+                Console.WriteLine($"  2 threads vs dcraw_emu loop: {results[2].seconds / dcraw:0.00}× the time  (goal ≤ 0.6)");
+                Console.WriteLine($"  peak RSS {Math.Max(results[1].rssMb, results[2].rssMb):0} MB  (goal ≤ 2500)");
+                Console.WriteLine();
+            }
+        }
+        finally { Directory.Delete(tmp, true); }
+        return 0;
+    }
+
+    private static (double seconds, double rssMb) Child(string input, string output, string format, int threads)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(BatchBench).Assembly.Location);
+        foreach (var a in new[] { "--child-batch", input, output, format, threads.ToString() }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var parts = p.StandardOutput.ReadToEnd().Trim().Split(' ');
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException("batch child failed: " + string.Join(' ', parts));
+        return (double.Parse(parts[0]), double.Parse(parts[1]) / 1024);
+    }
+
+    /// <summary>Runs one batch and prints "seconds peakRssKb".</summary>
+    public static int Child(string[] args)
+    {
+        string input = args[1], output = args[2], format = args[3];
+        int threads = int.Parse(args[4]);
+        var recipe = new Recipe { Export = new ExportOptions { Format = format } };
+        var plan = BatchPlanner.Plan(DatasetScanner.Scan([input], recipe.Grouping), output, recipe);
+        var result = new BatchRunner(new Pipeline(recipe), threads).Run(plan.Items);
+        if (result.Failures.Count > 0) { Console.WriteLine($"failed: {result.Failures[0].Reason}"); return 1; }
+        long hwm = File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:"))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).First();
+        Console.WriteLine($"{result.Elapsed.TotalSeconds:0.000} {hwm}");
+        return 0;
+    }
+
+    private static int Arg(string[] args, string name, int dflt)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : dflt;
+    }
+}
