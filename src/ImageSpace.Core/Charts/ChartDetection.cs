@@ -1,0 +1,37 @@
+using ImageSpace.Core.Color;
+using ImageSpace.Core.Imaging;
+
+namespace ImageSpace.Core.Charts;
+
+/// <summary>One patch as measured in the linear image.</summary>
+/// <param name="Rgb">Robust mean (20 % trimmed) of the inner ~50 % of the patch, linear.</param>
+/// <param name="Std">Standard deviation of the samples, mean over channels.</param>
+/// <param name="Clipped">More than 2 % of the sampled pixels reach the clip level in some channel.</param>
+public sealed record PatchSample(int Index, double X, double Y, Vec3 Rgb, double Std, bool Clipped, int Pixels);
+
+/// <summary>Result of chart detection (or of manual corners) on one image.</summary>
+public sealed record ChartDetection
+{
+    public required bool Found { get; init; }
+    public double Confidence { get; init; }
+    /// <summary>Chart → image homography (chart units, see <see cref="ChartModel"/>), full-resolution pixels.</summary>
+    public Homography? ChartToImage { get; init; }
+    public IReadOnlyList<PatchSample> Patches { get; init; } = [];
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>Why nothing was found, or how the chart was found.</summary>
+    public string Note { get; init; } = "";
+
+    public (double x, double y)[] Corners => ChartToImage is null ? [] : ChartModel.Corners.Select(c => ChartToImage.Map(c.u, c.v)).ToArray();
+    public double PitchPixels
+    {
+        get
+        {
+            if (ChartToImage is null) return 0;
+            var c = Corners;
+            double Dist((double x, double y) a, (double x, double y) b) => Math.Sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y));
+            return (Dist(c[0], c[1]) + Dist(c[3], c[2])) / 12 + (Dist(c[0], c[3]) + Dist(c[1], c[2])) / 8;
+        }
+    }
+
+    public static ChartDetection NotFound(string why) => new() { Found = false, Note = why };
+}

@@ -1,0 +1,128 @@
+using ImageSpace.Core.Imaging;
+using OpenCvSharp;
+
+namespace ImageSpace.Core.Charts;
+
+public sealed record DetectorOptions
+{
+    /// <summary>The image is a film negative: the chart is found on the inverted image.</summary>
+    public bool Negative { get; init; }
+    public ColorCheckerReference Reference { get; init; } = ColorCheckerReference.After2014;
+    /// <summary>Longest side of the first (coarsest) detection image; finer scales follow when nothing is found.</summary>
+    public int CoarseSize { get; init; } = 1200;
+    /// <summary>Filled with the segmentation mask of the last scale tried (debug output).</summary>
+    public Action<Mat>? OnMask { get; init; }
+}
+
+/// <summary>Finds a ColorChecker Classic 24 (full size, Passport page, Mini, Nano: same proportions) in a linear
+/// image at any rotation, tilt and size, or reports that there is none. See <see cref="QuadFinder"/>,
+/// <see cref="GridFitter"/> and <see cref="OrientationScorer"/> for the steps.</summary>
+public static class ChartDetector
+{
+    public static ChartDetection Detect(RgbImage img, DetectorOptions? options = null)
+    {
+        options ??= new DetectorOptions();
+        int maxSide = Math.Max(img.Width, img.Height);
+        var factors = new List<int>();
+        for (int f = Math.Max(1, (int)Math.Round(maxSide / (double)options.CoarseSize)); ; f = Math.Max(1, f / 2))
+        {
+            factors.Add(f);
+            if (f == 1) break;
+        }
+        string why = "no patch grid found";
+        var attempts = factors.Select(f => (f, up: false)).ToList();
+        if (maxSide <= 3000) attempts.Add((1, true)); // last resort for tiny patches: 2× upsampled
+        foreach (var (f, up) in attempts)
+        {
+            using var plain = DetectionImage.Create(img, f, options.Negative);
+            using var upsampled = up ? plain.Upsampled() : null;
+            var det = upsampled ?? plain;
+            var quads = QuadFinder.Find(det.Grey, out var mask);
+            using (mask) options.OnMask?.Invoke(mask);
+            var grids = GridFitter.Fit(quads);
+            if (grids.Count == 0) continue;
+            var best = grids.Select(g => BestPlacement(g, det, options)).Where(p => p is not null).OrderBy(p => p!.Value.score.Cost).FirstOrDefault();
+            if (best is null) continue;
+            var (h, score) = best.Value;
+            if (!score.Plausible)
+            {
+                why = $"a patch grid was found but it is not a ColorChecker (grey ramp {score.Monotonic}/5, neutral chroma {score.NeutralChroma:0.00}, hue error {score.HueError:0}°)";
+                continue;
+            }
+            var patches = PatchSampler.Sample(img, h);
+            return new ChartDetection
+            {
+                Found = true, Confidence = score.Confidence, ChartToImage = h, Patches = patches,
+                Warnings = PatchSampler.Warnings(patches),
+                Note = $"found at {(up ? "2×" : $"1/{f}")} scale: {grids.Max(g => g.Cells.Count)} patches in the grid, grey ramp {score.Monotonic}/5, hue error {score.HueError:0.0}°",
+            };
+        }
+        return ChartDetection.NotFound(why);
+    }
+
+    /// <summary>Where the chart sits on the grid: 4 rotations × every offset that keeps the observed cells inside
+    /// 6 × 4; each is scored on the colours at the 24 predicted centres.</summary>
+    private static (Homography h, OrientationScorer.Score score)? BestPlacement(GridCluster g, DetectionImage det, DetectorOptions o)
+    {
+        (Homography, OrientationScorer.Score)? best = null;
+        for (int rot = 0; rot < 4; rot++)
+        {
+            var t = g.Cells.Keys.Select(c => Rotate(c.i, c.j, rot)).ToList();
+            int amin = t.Min(c => c.a), amax = t.Max(c => c.a), bmin = t.Min(c => c.b), bmax = t.Max(c => c.b);
+            if (amax - amin >= ChartModel.Columns || bmax - bmin >= ChartModel.Rows) continue;
+            for (int oc = -amin; oc <= ChartModel.Columns - 1 - amax; oc++)
+                for (int or = -bmin; or <= ChartModel.Rows - 1 - bmax; or++)
+                {
+                    // Chart (u, v) → grid (i, j) → detection pixels → full-resolution pixels.
+                    var corners = ChartModel.Corners.Select(c =>
+                    {
+                        var (i, j) = Unrotate(c.u - 0.5 - oc, c.v - 0.5 - or, rot);
+                        var p = g.Map(i, j);
+                        return ((p.X + 0.5) * det.Scale, (p.Y + 0.5) * det.Scale);
+                    }).ToArray();
+                    Homography h;
+                    try { h = Homography.FromPoints(ChartModel.Corners.Select(c => (c.u, c.v)).ToArray(), corners); }
+                    catch (Exception e) when (e is InvalidOperationException or ArgumentException) { continue; }
+                    var small = new Homography(Color.Matrix3.Diagonal(1.0 / det.SmallFactor, 1.0 / det.SmallFactor, 1) * h.Matrix);
+                    var colours = PatchSampler.Sample(det.Small, small, float.PositiveInfinity, 0.15).Select(p => p.Rgb).ToArray();
+                    var score = OrientationScorer.Evaluate(colours, o.Negative, o.Reference);
+                    if (best is null || score.Cost < best.Value.Item2.Cost) best = (h, score);
+                }
+        }
+        return best;
+    }
+
+    // Rotations of the grid by multiples of 90° (right-handed to right-handed: a chart is never mirrored).
+    private static (int a, int b) Rotate(int i, int j, int rot) => rot switch { 0 => (i, j), 1 => (-j, i), 2 => (-i, -j), _ => (j, -i) };
+    private static (double i, double j) Unrotate(double a, double b, int rot) => rot switch { 0 => (a, b), 1 => (b, -a), 2 => (-a, -b), _ => (-b, a) };
+
+    /// <summary>Manual selection: four corners in any order. They are put in convex order, and the chart's
+    /// orientation (which corner is patch 1) is chosen by the same colour test as automatic detection.</summary>
+    public static ChartDetection FromCorners(RgbImage img, IReadOnlyList<(double x, double y)> corners, DetectorOptions? options = null)
+    {
+        options ??= new DetectorOptions();
+        if (corners.Count != 4) throw new ArgumentException("need exactly 4 corners");
+        double cx = corners.Average(c => c.x), cy = corners.Average(c => c.y);
+        var ordered = corners.OrderBy(c => Math.Atan2(c.y - cy, c.x - cx)).ToArray(); // clockwise on screen (y down)
+        (Homography h, OrientationScorer.Score s)? best = null;
+        for (int start = 0; start < 4; start++)
+        {
+            var dst = Enumerable.Range(0, 4).Select(k => ordered[(start + k) % 4]).ToArray();
+            Homography h;
+            try { h = Homography.FromPoints(ChartModel.Corners.Select(c => (c.u, c.v)).ToArray(), dst); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException) { continue; }
+            var colours = PatchSampler.Sample(img, h, float.PositiveInfinity, 0.15).Select(p => p.Rgb).ToArray();
+            var s = OrientationScorer.Evaluate(colours, options.Negative, options.Reference);
+            if (best is null || s.Cost < best.Value.s.Cost) best = (h, s);
+        }
+        if (best is null) throw new ArgumentException("the corners do not form a quadrilateral");
+        var patches = PatchSampler.Sample(img, best.Value.h);
+        var warnings = PatchSampler.Warnings(patches);
+        if (!best.Value.s.Plausible) warnings.Insert(0, "the colours inside these corners do not look like a ColorChecker in any orientation; check the corners");
+        return new ChartDetection
+        {
+            Found = true, Confidence = best.Value.s.Confidence, ChartToImage = best.Value.h, Patches = patches, Warnings = warnings,
+            Note = $"manual corners, grey ramp {best.Value.s.Monotonic}/5, hue error {best.Value.s.HueError:0.0}°",
+        };
+    }
+}
