@@ -49,6 +49,16 @@ public static class ChartDetector
                 why = $"a patch grid was found but it is not a ColorChecker (grey ramp {score.Monotonic}/5, neutral chroma {score.NeutralChroma:0.00}, hue error {score.HueError:0}°)";
                 continue;
             }
+            var outside = ChartModel.Corners.Select(c => h.Map(c.u, c.v)).Any(p => p.x < 0 || p.y < 0 || p.x > img.Width || p.y > img.Height)
+                ? Enumerable.Range(1, ChartModel.Patches).Where(i =>
+                {
+                    var (u, v) = ChartModel.PatchCenter(i);
+                    var (x, y) = h.Map(u, v);
+                    return x < 0 || y < 0 || x >= img.Width || y >= img.Height;
+                }).ToList()
+                : [];
+            if (outside.Count > 0)
+                return ChartDetection.NotFound($"partial chart: patches {string.Join(", ", outside)} lie outside the image (use --corners if the rest is usable)");
             var patches = PatchSampler.Sample(img, h);
             return new ChartDetection
             {
@@ -60,19 +70,25 @@ public static class ChartDetector
         return ChartDetection.NotFound(why);
     }
 
-    /// <summary>Where the chart sits on the grid: 4 rotations × every offset that keeps the observed cells inside
-    /// 6 × 4; each is scored on the colours at the 24 predicted centres.</summary>
+    /// <summary>Where the chart sits on the grid: 4 rotations × every 6 × 4 window position that covers (nearly)
+    /// the most grid cells; cells outside the window (squares on the same sheet, tiles) are ignored. Each placement is
+    /// scored on the colours at the 24 predicted centres.</summary>
     private static (Homography h, OrientationScorer.Score score)? BestPlacement(GridCluster g, DetectionImage det, DetectorOptions o)
     {
         (Homography, OrientationScorer.Score)? best = null;
+        double bestCost = double.MaxValue;
         for (int rot = 0; rot < 4; rot++)
         {
             var t = g.Cells.Keys.Select(c => Rotate(c.i, c.j, rot)).ToList();
-            int amin = t.Min(c => c.a), amax = t.Max(c => c.a), bmin = t.Min(c => c.b), bmax = t.Max(c => c.b);
-            if (amax - amin >= ChartModel.Columns || bmax - bmin >= ChartModel.Rows) continue;
-            for (int oc = -amin; oc <= ChartModel.Columns - 1 - amax; oc++)
-                for (int or = -bmin; or <= ChartModel.Rows - 1 - bmax; or++)
-                {
+            var windows = t.SelectMany(c => Enumerable.Range(0, ChartModel.Columns).SelectMany(da => Enumerable.Range(0, ChartModel.Rows).Select(db => (a: c.a - da, b: c.b - db))))
+                .Distinct()
+                .Select(w => (w, covered: t.Count(c => c.a - w.a is >= 0 and < ChartModel.Columns && c.b - w.b is >= 0 and < ChartModel.Rows)))
+                .ToList();
+            int most = windows.Max(w => w.covered);
+            foreach (var (w, covered) in windows)
+            {
+                if (covered < 6 || covered < most - 1) continue;
+                int oc = -w.a, or = -w.b;
                     // Chart (u, v) → grid (i, j) → detection pixels → full-resolution pixels.
                     var corners = ChartModel.Corners.Select(c =>
                     {
@@ -86,8 +102,9 @@ public static class ChartDetector
                     var small = new Homography(Color.Matrix3.Diagonal(1.0 / det.SmallFactor, 1.0 / det.SmallFactor, 1) * h.Matrix);
                     var colours = PatchSampler.Sample(det.Small, small, float.PositiveInfinity, 0.15).Select(p => p.Rgb).ToArray();
                     var score = OrientationScorer.Evaluate(colours, o.Negative, o.Reference);
-                    if (best is null || score.Cost < best.Value.Item2.Cost) best = (h, score);
-                }
+                    double cost = score.Cost + 0.3 * (most - covered);
+                    if (cost < bestCost) { best = (h, score); bestCost = cost; }
+            }
         }
         return best;
     }

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ImageSpace.Core.Charts;
+using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Raw;
+
+namespace ImageSpace.Cli.Commands;
+
+public static class DetectCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("files") { Description = "RAW files or JPEG/PNG/TIFF photos", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<bool>("--json") { Description = "print a JSON array, one object per file" };
+        var negative = new Option<bool>("--negative") { Description = "the image is a film negative (find the chart on the inverted image)" };
+        var corners = new Option<string?>("--corners") { Description = "manual chart corners x1,y1,x2,y2,x3,y3,x4,y4 in any order (full-resolution pixels)" };
+        var debug = new Option<string?>("--debug") { Description = "write overlay, rectified chart, swatches and mask PNGs into this folder" };
+        var cmd = new Command("detect", "Find the ColorChecker 24 and measure its patches in the linear image.") { files, json, negative, corners, debug };
+        cmd.SetAction(pr => Run(pr.GetValue(files)!, pr.GetValue(json), pr.GetValue(negative), ParseCorners(pr.GetValue(corners)), pr.GetValue(debug)));
+        return cmd;
+    }
+
+    private static (double, double)[]? ParseCorners(string? s)
+    {
+        if (s is null) return null;
+        var v = s.Split(',').Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();
+        if (v.Length != 8 || v.Any(double.IsNaN)) throw new UsageException($"--corners: '{s}' is not eight numbers x1,y1,…,x4,y4");
+        return Enumerable.Range(0, 4).Select(i => (v[2 * i], v[2 * i + 1])).ToArray();
+    }
+
+    private static int Run(string[] files, bool json, bool negative, (double, double)[]? corners, string? debugDir)
+    {
+        var results = new List<object>();
+        int failed = 0;
+        foreach (var file in files)
+        {
+            try
+            {
+                var (img, scale) = ImageLoader.Load(file);
+                using (img)
+                {
+                    OpenCvSharp.Mat? mask = null;
+                    var options = new DetectorOptions { Negative = negative, OnMask = m => { mask?.Dispose(); mask = m.Clone(); } };
+                    // Coordinates in and out are full-resolution pixels of the file; the image may be a half-size decode.
+                    var d = corners is null
+                        ? ChartDetector.Detect(img, options)
+                        : ChartDetector.FromCorners(img, corners.Select(c => (c.Item1 * scale, c.Item2 * scale)).ToArray(), options);
+                    if (debugDir is not null)
+                        ChartDebug.Write(debugDir, Path.GetFileNameWithoutExtension(file), img, 1, d, mask);
+                    mask?.Dispose();
+                    results.Add(ToJson(file, d, 1 / scale));
+                    if (!json) Print(file, d, 1 / scale);
+                }
+            }
+            catch (RawDecodeException e)
+            {
+                failed++;
+                Console.Error.WriteLine($"error: {e.Message}");
+                results.Add(new { file, found = false, error = e.Reason });
+            }
+        }
+        if (json) Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        return failed == 0 ? Program.Ok : Program.SomeFailed;
+    }
+
+    private static object ToJson(string file, ChartDetection d, double k) => new
+    {
+        file, found = d.Found, confidence = Math.Round(d.Confidence, 3),
+        corners = d.Corners.Select(c => new[] { Math.Round(c.x * k, 2), Math.Round(c.y * k, 2) }).ToArray(),
+        patches = d.Patches.Select(p => new
+        {
+            index = p.Index, x = Math.Round(p.X * k, 2), y = Math.Round(p.Y * k, 2),
+            rgb = new[] { p.Rgb.X, p.Rgb.Y, p.Rgb.Z }, std = p.Std, clipped = p.Clipped,
+        }).ToArray(),
+        warnings = d.Warnings, note = d.Note, error = (string?)null,
+    };
+
+    private static void Print(string file, ChartDetection d, double k)
+    {
+        if (!d.Found) { Console.WriteLine($"{file}: no chart ({d.Note})"); return; }
+        var c = d.Corners;
+        Console.WriteLine($"{file}: chart found, confidence {d.Confidence:0.00}; {d.Note}");
+        Console.WriteLine($"  corners (patch 1, 6, 24, 19): {string.Join("  ", c.Select(p => $"{p.x * k:0.0},{p.y * k:0.0}"))}");
+        foreach (var w in d.Warnings) Console.WriteLine($"  warning: {w}");
+    }
+}
