@@ -4,10 +4,11 @@
 #   libraw-dev, gcc, libc6-dev  build the LibRaw helper (native/imagespace-libraw.c) against the installed headers
 #   libraw-bin                  dcraw_emu: the reference the bench compares with
 #   libimage-exiftool-perl      exiftool: copies EXIF/XMP/GPS from the RAW into outputs (runtime)
+#   libgtk-3-0                  needed by OpenCvSharp's native library (chart detection)
 #   openexr, libopenexr-dev, g++, pkg-config, imagemagick-6.q16hdri, libtiff-tools
 #                               independent readers the tests check our outputs with
 set -euo pipefail
-pkgs=(libraw-dev gcc libc6-dev libraw-bin libimage-exiftool-perl)
+pkgs=(libraw-dev gcc libc6-dev libraw-bin libimage-exiftool-perl libgtk-3-0)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(openexr libopenexr-dev g++ pkg-config imagemagick-6.q16hdri libtiff-tools)
 fi

@@ -19,6 +19,8 @@ public static class ImageLoader
     /// RAW decode), so coordinates can be reported in full-resolution pixels.</returns>
     public static (RgbImage image, double scale) Load(string path, DecodeOptions? rawOptions = null)
     {
+        if (Directory.Exists(path)) throw new RawDecodeException(path, "is a directory, not an image");
+        if (!File.Exists(path)) throw new RawDecodeException(path, "file not found");
         if (!IsPhoto(path))
         {
             var d = RawDecoder.Decode(path, (rawOptions ?? new DecodeOptions()) with { Demosaic = DemosaicMode.Half });
@@ -44,7 +46,7 @@ public static class ImageLoader
             MatrixOperator.Apply(img, WorkingSpace.Space.FromXyz * RgbColorSpace.Srgb.ToXyz);
             return (img, 1);
         }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
         {
             throw new RawDecodeException(path, $"cannot read this image ({e.Message})", e);
         }
