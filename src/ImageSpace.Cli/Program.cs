@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(DetectCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(RecipeCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

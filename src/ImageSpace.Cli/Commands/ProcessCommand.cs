@@ -42,6 +42,15 @@ public static class ProcessCommand
             return Program.SomeFailed;
         }
         if (planOnly) return dataset.Errors.Count == 0 ? Program.Ok : Program.SomeFailed;
+        // Calibrations are settled before anything is written: a group without one stops the batch.
+        var calibration = CalibrationResolver.Resolve(dataset, recipe.Calibration);
+        foreach (var n in calibration.Notes) Console.Error.WriteLine($"note: {n}");
+        if (calibration.Errors.Count > 0)
+        {
+            foreach (var e in calibration.Errors) Console.Error.WriteLine($"error: {e}");
+            Console.Error.WriteLine("error: calibration is incomplete; nothing was written");
+            return Program.SomeFailed;
+        }
         if (plan.Items.Count == 0)
         {
             Console.Error.WriteLine("error: nothing to process");
@@ -57,7 +66,7 @@ public static class ProcessCommand
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        var runner = new BatchRunner(pipeline, recipe.Batch.Threads, (long)recipe.Batch.MemoryMb << 20);
+        var runner = new BatchRunner(pipeline, recipe.Batch.Threads, (long)recipe.Batch.MemoryMb << 20, calibration.ByGroup);
         int completed = 0;
         BatchResult result;
         if (json)

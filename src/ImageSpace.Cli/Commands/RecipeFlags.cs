@@ -31,9 +31,16 @@ public sealed class RecipeFlags
     public Option<string?> Wb { get; } = new("--wb") { Description = "white balance: asshot | none | R,G,B multipliers" };
     public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (PPG, full resolution) | half (2x2 cells, half size)" };
     public Option<string?> Highlights { get; } = new("--highlights") { Description = "clip (neutral blown highlights) | unclipped" };
+    public Option<string[]> Calibration { get; } = new("--calibration") { Description = "calibration profile JSON (repeatable; a profile's group decides where it applies)" };
+    public Option<string[]> Chart { get; } = new("--chart") { Description = "chart image to calibrate from on the fly (repeatable; applies to its own group, or to all when outside the inputs)" };
+    public Option<string?> CalibrationFallback { get; } = new("--calibration-fallback") { Description = "error (default) | global: a group without its own chart uses the global calibration" };
+    public Option<bool> NoCalibration { get; } = new("--no-calibration") { Description = "process without chart correction even if the recipe has one" };
+    public Option<string?> ChartCombine { get; } = new("--chart-combine") { Description = "several chart frames in a group: best | average" };
+    public Option<string?> Reference { get; } = new("--reference") { Description = "chart reference: after2014 (default) | before2014 | CSV file" };
 
     public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
-        Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, Highlights];
+        Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, Highlights,
+        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -79,6 +86,14 @@ public sealed class RecipeFlags
             {
                 Threads = pr.GetValue(Threads) ?? r.Batch.Threads,
                 MemoryMb = pr.GetValue(Memory) ?? r.Batch.MemoryMb,
+            },
+            Calibration = pr.GetValue(NoCalibration) ? new CalibrationOptions() : r.Calibration with
+            {
+                Profiles = [.. r.Calibration.Profiles, .. pr.GetValue(Calibration) ?? []],
+                Charts = [.. r.Calibration.Charts, .. pr.GetValue(Chart) ?? []],
+                Fallback = pr.GetValue(CalibrationFallback) ?? r.Calibration.Fallback,
+                Combine = pr.GetValue(ChartCombine) ?? r.Calibration.Combine,
+                Reference = pr.GetValue(Reference) ?? r.Calibration.Reference,
             },
         };
         try { r.Validate(); }

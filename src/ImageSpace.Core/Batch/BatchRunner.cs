@@ -15,7 +15,8 @@ public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailu
 /// <summary>Runs the pipeline over a planned batch: several images at once (threads), as many as the memory budget
 /// allows; one file's failure is collected and the rest carry on; cancellation stops starting new files and lets the
 /// ones in flight finish (outputs are atomic, so nothing half-written is ever left).</summary>
-public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, long memoryBudgetBytes = 0)
+public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, long memoryBudgetBytes = 0,
+    IReadOnlyDictionary<string, Calibration.CalibrationProfile?>? calibrations = null)
 {
     public int Threads { get; } = threads > 0 ? threads : Environment.ProcessorCount;
     public long MemoryBudget { get; } = memoryBudgetBytes > 0 ? memoryBudgetBytes : MemoryGate.DefaultBudget();
@@ -76,7 +77,8 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
             if (!gate.Acquire(bytes, cancel)) return null;
             try
             {
-                using var decoded = pipeline.Render(item.Input);
+                var calibration = calibrations is not null && calibrations.TryGetValue(item.Group, out var c) ? c : null;
+                using var decoded = pipeline.Render(item.Input, calibration: calibration);
                 pipeline.Encode(decoded, item.Output);
             }
             finally { gate.Release(bytes); }

@@ -33,12 +33,15 @@ public sealed class Pipeline
         Operators = [];
     }
 
-    public DecodedImage Render(string input, DemosaicMode? demosaic = null)
+    /// <param name="calibration">The chart calibration of the image's group, if any: applied right after decoding,
+    /// before every adjustment (it defines colour and exposure; adjustments work on calibrated data).</param>
+    public DecodedImage Render(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null)
     {
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
         var decoded = RawDecoder.Decode(input, options);
         var ctx = new OperatorContext(decoded.Metadata, options.Demosaic == DemosaicMode.Half ? 0.5 : 1.0);
-        foreach (var op in Operators.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
+        IEnumerable<IImageOperator> ops = calibration is null ? Operators : [new Calibration.CalibrationOperator(calibration), .. Operators];
+        foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
         return decoded;
     }
 

@@ -78,6 +78,24 @@ public sealed record GroupingOptions
     public string[] Ignore { get; init; } = [];
 }
 
+/// <summary>Chart colour correction of a batch (see Calibration/). A group uses its own profile (the profile's group,
+/// or a chart frame inside the group); a group without one is an error unless <see cref="Fallback"/> is "global"
+/// (and a global profile is given) or calibration is disabled. Never another group's chart.</summary>
+public sealed record CalibrationOptions
+{
+    /// <summary>Calibration profile files (JSON from `imagespace calibrate`).</summary>
+    public string[] Profiles { get; init; } = [];
+    /// <summary>Chart images to calibrate from on the fly; each belongs to the group of its folder/prefix.</summary>
+    public string[] Charts { get; init; } = [];
+    /// <summary>error | global.</summary>
+    public string Fallback { get; init; } = "error";
+    /// <summary>Several chart frames in one group: best (lowest mean ΔE2000) | average (patches averaged, one fit).</summary>
+    public string Combine { get; init; } = "best";
+    /// <summary>Reference: after2014 | before2014 | a CSV file.</summary>
+    public string Reference { get; init; } = "after2014";
+    public bool Enabled => Profiles.Length > 0 || Charts.Length > 0;
+}
+
 /// <summary>Parallelism and memory of a local batch.</summary>
 public sealed record BatchOptions
 {
@@ -97,6 +115,7 @@ public sealed record Recipe
     public NamingOptions Naming { get; init; } = new();
     public GroupingOptions Grouping { get; init; } = new();
     public BatchOptions Batch { get; init; } = new();
+    public CalibrationOptions Calibration { get; init; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -130,5 +149,7 @@ public sealed record Recipe
         if (Grouping.By is not ("subfolder" or "prefix" or "none")) throw new ArgumentException($"grouping '{Grouping.By}' is not subfolder, prefix or none");
         if (Grouping.By == "prefix" && string.IsNullOrEmpty(Grouping.Separator)) throw new ArgumentException("prefix grouping needs a separator");
         if (Batch.Threads < 0 || Batch.MemoryMb < 0) throw new ArgumentException("threads and memory must not be negative");
+        if (Calibration.Fallback is not ("error" or "global")) throw new ArgumentException($"calibration fallback '{Calibration.Fallback}' is not error or global");
+        if (Calibration.Combine is not ("best" or "average")) throw new ArgumentException($"chart combine '{Calibration.Combine}' is not best or average");
     }
 }

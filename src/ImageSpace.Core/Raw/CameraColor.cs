@@ -103,13 +103,13 @@ public sealed class CameraColor
     private Matrix3 ColorMatrixFor(double cct) => Interpolate(_colorMatrices, cct);
 
     /// <summary>CCT of the white a neutral stands for, iterated because the matrix used depends on the CCT.</summary>
-    private double NeutralCct(Vec3 neutral)
+    public double NeutralCct(Vec3 neutral)
     {
-        if (_colorMatrices.Length < 2) return _colorMatrices[0].cct;
         double cct = 5000;
         for (int i = 0; i < 8; i++)
         {
             var (x, y) = WhitePoints.ToXy(ColorMatrixFor(cct).Inverse() * neutral);
+            if (_colorMatrices.Length < 2) return Math.Clamp(WhitePoints.CctFromXy(x, y), 2000, 12000);
             double next = Math.Clamp(WhitePoints.CctFromXy(x, y), 2000, 12000);
             if (Math.Abs(next - cct) < 1) return next;
             cct = next;

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ImageSpace.Core.Calibration;
+using ImageSpace.Core.Raw;
+
+namespace ImageSpace.Cli.Commands;
+
+public static class CalibrateCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("chart-images") { Description = "RAW or JPEG/PNG/TIFF images with a ColorChecker 24", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--output", "-o") { Description = "profile JSON (one image), or a folder (several images: STEM.json each)" };
+        var negative = new Option<bool>("--negative") { Description = "film negative: find the chart on the inverted image" };
+        var corners = new Option<string?>("--corners") { Description = "chart corners x1,y1,…,x4,y4 in any order (instead of detection)" };
+        var report = new Option<string?>("--report") { Description = "write an HTML report with swatch and ΔE pictures into this folder" };
+        var json = new Option<bool>("--json") { Description = "print the result as JSON (an object, or a list for several images)" };
+        var reference = new Option<string?>("--reference") { Description = "after2014 (default) | before2014 | CSV with L,a,b or X,Y,Z (D50) per patch" };
+        var model = new Option<string?>("--model") { Description = "auto (default: leave-one-out choice) | matrix | neutral | rp2 | rp3" };
+        var refine = new Option<bool>("--refine") { Description = "refine the least-squares fit to minimise the mean ΔE2000" };
+        var group = new Option<string?>("--group") { Description = "the group this calibration is for (default: global)" };
+        var cube = new Option<string?>("--cube") { Description = "also write a .cube 3D LUT (sRGB-encoded in and out)" };
+        var cubeSize = new Option<int>("--cube-size") { Description = "LUT size: 33 or 65", DefaultValueFactory = _ => 33 };
+        var matrix = new Option<string?>("--matrix") { Description = "also write the 3×3 matrix as text (matrix models)" };
+        var cmd = new Command("calibrate", "Fit a colour correction from a ColorChecker image and report ΔE2000 per patch.")
+        { files, output, negative, corners, report, json, reference, model, refine, group, cube, cubeSize, matrix };
+        cmd.SetAction(pr =>
+        {
+            var o = new CalibrateOptions
+            {
+                Negative = pr.GetValue(negative), Corners = ParseCorners(pr.GetValue(corners)), Reference = pr.GetValue(reference) ?? "after2014",
+                Model = ParseModel(pr.GetValue(model)), Refine = pr.GetValue(refine), Group = pr.GetValue(group),
+            };
+            return Run(pr.GetValue(files)!, pr.GetValue(output), o, pr.GetValue(report), pr.GetValue(json), pr.GetValue(cube), pr.GetValue(cubeSize), pr.GetValue(matrix));
+        });
+        return cmd;
+    }
+
+    private static ModelKind? ParseModel(string? s) => s?.ToLowerInvariant() switch
+    {
+        null or "auto" => null, "matrix" => ModelKind.Matrix, "neutral" => ModelKind.NeutralMatrix,
+        "rp2" => ModelKind.RootPolynomial2, "rp3" => ModelKind.RootPolynomial3,
+        _ => throw new UsageException($"--model: '{s}' is not auto, matrix, neutral, rp2 or rp3"),
+    };
+
+    private static (double, double)[]? ParseCorners(string? s)
+    {
+        if (s is null) return null;
+        var v = s.Split(',').Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();
+        if (v.Length != 8 || v.Any(double.IsNaN)) throw new UsageException($"--corners: '{s}' is not eight numbers x1,y1,…,x4,y4");
+        return Enumerable.Range(0, 4).Select(i => (v[2 * i], v[2 * i + 1])).ToArray();
+    }
+
+    private static int Run(string[] files, string? output, CalibrateOptions o, string? reportDir, bool json, string? cube, int cubeSize, string? matrixPath)
+    {
+        if (files.Length > 1 && (cube is not null || matrixPath is not null)) throw new UsageException("--cube and --matrix take a single chart image");
+        try { ReferenceLoader.Load(o.Reference); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        var results = new List<object>();
+        int failed = 0;
+        foreach (var file in files)
+        {
+            try
+            {
+                var outcome = ChartCalibration.FromImage(file, o);
+                var p = outcome.Profile;
+                string stem = Path.GetFileNameWithoutExtension(file);
+                string? profilePath = output is null ? null : files.Length == 1 && output.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? output : Path.Combine(output, stem + ".json");
+                if (profilePath is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(profilePath, p.ToJson());
+                if (reportDir is not null) CalibrationReport.Write(reportDir, stem, p);
+                if (cube is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(cube, LutExport.Cube(p, cubeSize));
+                if (matrixPath is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(matrixPath, LutExport.MatrixText(p));
+                results.Add(new
+                {
+                    file, found = true, model = p.Model, deltaE = new { mean = p.DeltaE.Mean, max = p.DeltaE.Max, loo_mean = p.DeltaE.LooMean, loo_max = p.DeltaE.LooMax },
+                    patches = p.Patches.Select(e => new { index = e.Index, deltaE = e.DeltaE, loo_deltaE = e.LooDeltaE, clipped = e.Clipped, measured = e.Measured, corrected_lab = e.Corrected, reference_lab = e.ReferenceLab }),
+                    reason = p.Reason, exposure_gain = p.ExposureGain, illuminant_cct = p.IlluminantCct, warnings = p.Warnings, profile = profilePath,
+                });
+                if (!json)
+                {
+                    Console.WriteLine($"{file}: {p.Model}, ΔE2000 mean {p.DeltaE.Mean:0.00} max {p.DeltaE.Max:0.00}, leave-one-out mean {p.DeltaE.LooMean:0.00} max {p.DeltaE.LooMax:0.00}");
+                    Console.WriteLine($"  {p.Reason}");
+                    foreach (var w in p.Warnings) Console.WriteLine($"  warning: {w}");
+                    if (profilePath is not null) Console.WriteLine($"  profile: {profilePath}");
+                }
+            }
+            catch (Exception e) when (e is RawDecodeException or ArgumentException)
+            {
+                failed++;
+                Console.Error.WriteLine($"error: {(e is RawDecodeException ? e.Message : $"{file}: {e.Message}")}");
+                results.Add(new { file, found = false, error = e is RawDecodeException r ? r.Reason : e.Message });
+            }
+        }
+        if (json)
+        {
+            var opts = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) } };
+            Console.WriteLine(files.Length == 1 ? JsonSerializer.Serialize(results[0], opts) : JsonSerializer.Serialize(results, opts));
+        }
+        return failed == 0 ? Program.Ok : Program.SomeFailed;
+    }
+}

@@ -1,0 +1,33 @@
+using ImageSpace.Core.Color;
+using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Pipeline;
+
+namespace ImageSpace.Core.Calibration;
+
+/// <summary>Applies a calibration profile to the working-space image: measured RGB → (linearisation) → model → XYZ D50
+/// → working space. A 3×3 profile is one matrix (SIMD); root-polynomials are evaluated per pixel. The result is
+/// white-balanced and exposure-normalised to the chart: the calibration includes the white balance.</summary>
+public sealed class CalibrationOperator(CalibrationProfile profile) : IImageOperator
+{
+    public CalibrationProfile Profile { get; } = profile;
+    public string Name => "calibration";
+    public bool IsIdentity => false;
+
+    public void Apply(RgbImage image, OperatorContext context)
+    {
+        if (Profile.Linearization is null && Profile.CorrectionModel.AsMatrix is { } m)
+        {
+            MatrixOperator.Apply(image, WorkingSpace.FromXyzD50 * m);
+            return;
+        }
+        var toWorking = WorkingSpace.FromXyzD50;
+        Parallel.For(0, image.Height, Parallelism.Options, y =>
+        {
+            for (int x = 0, i = y * image.Width; x < image.Width; x++, i++)
+            {
+                var w = toWorking * Profile.ToXyzD50(new Vec3(image.R[i], image.G[i], image.B[i]));
+                image.R[i] = (float)w.X; image.G[i] = (float)w.Y; image.B[i] = (float)w.Z;
+            }
+        });
+    }
+}

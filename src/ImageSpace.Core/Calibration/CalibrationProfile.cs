@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ImageSpace.Core.Color;
+
+namespace ImageSpace.Core.Calibration;
+
+/// <summary>A calibration as saved to disk (JSON) and applied by the pipeline.</summary>
+public sealed record CalibrationProfile
+{
+    public int Version { get; init; } = 1;
+    public string Source { get; init; } = "";
+    /// <summary>The group it belongs to, or null for a global calibration.</summary>
+    public string? Group { get; init; }
+    public string Reference { get; init; } = "";
+    public ModelKind Model { get; init; }
+    public double[][] Coefficients { get; init; } = [];
+    public double ExposureGain { get; init; } = 1;
+    /// <summary>Correlated colour temperature of the light the chart was shot in (from the camera's white balance),
+    /// when known.</summary>
+    public double? IlluminantCct { get; init; }
+    public bool Negative { get; init; }
+    /// <summary>Tone-curve removal fitted on the grey ramp (camera JPEGs), applied before the model; null for RAWs.</summary>
+    public NeutralLinearization? Linearization { get; init; }
+    public string Reason { get; init; } = "";
+    public PatchError[] Patches { get; init; } = [];
+    public Summary DeltaE { get; init; } = new(0, 0, 0, 0);
+    public string[] Warnings { get; init; } = [];
+
+    public sealed record PatchError(int Index, double DeltaE, double LooDeltaE, bool Clipped, double[] Measured, double[] Corrected, double[] ReferenceLab);
+    public sealed record Summary(double Mean, double Max, double LooMean, double LooMax);
+
+    [JsonIgnore] public CorrectionModel CorrectionModel => new(Model, Coefficients, ExposureGain);
+
+    /// <summary>Corrected XYZ D50 of a measured (or image) linear RGB.</summary>
+    public Vec3 ToXyzD50(Vec3 rgb) => CorrectionModel.ToXyzD50(Linearization?.Apply(rgb) ?? rgb);
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static CalibrationProfile Load(string path)
+    {
+        try { return JsonSerializer.Deserialize<CalibrationProfile>(File.ReadAllText(path), Json) ?? throw new ArgumentException($"{path}: empty profile"); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: not a calibration profile ({e.Message})", e); }
+        catch (FileNotFoundException) { throw new ArgumentException($"{path}: calibration profile not found"); }
+    }
+
+    public static CalibrationProfile From(CalibrationResult r, IReadOnlyList<Charts.PatchSample> patches, IReadOnlyList<Vec3> referenceXyz,
+        string source, string reference, string? group, double? cct, bool negative, NeutralLinearization? linearization = null) => new()
+    {
+        Linearization = linearization,
+        Source = source, Group = group, Reference = reference, Model = r.Model.Kind, Coefficients = r.Model.Coefficients,
+        ExposureGain = r.Model.ExposureGain, IlluminantCct = cct, Negative = negative, Reason = r.Reason,
+        Patches = patches.Select((p, i) => new PatchError(p.Index, Round(r.Evaluation.DeltaE[i]), Round(r.Evaluation.LooDeltaE[i]), p.Clipped,
+            p.Rgb.ToArray(), Color.Lab.FromXyz(r.Model.ToXyzD50(linearization?.Apply(p.Rgb) ?? p.Rgb), WhitePoints.D50).ToArray().Select(Round).ToArray(),
+            Color.Lab.FromXyz(referenceXyz[i], WhitePoints.D50).ToArray().Select(Round).ToArray())).ToArray(),
+        DeltaE = new Summary(Round(r.Evaluation.Mean), Round(r.Evaluation.Max), Round(r.Evaluation.LooMean), Round(r.Evaluation.LooMax)),
+        Warnings = r.Warnings.ToArray(),
+    };
+
+    private static double Round(double v) => double.IsNaN(v) ? double.NaN : Math.Round(v, 4);
+}
