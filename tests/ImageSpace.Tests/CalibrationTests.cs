@@ -189,3 +189,38 @@ public class CalibrationTests(ITestOutputHelper log)
         Assert.True(pair.Average() < 3);
     }
 }
+
+public class ReferenceAndCombineTests
+{
+    [Fact]
+    public void A_custom_reference_csv_is_read_as_lab_or_xyz()
+    {
+        using var dir = new TempDir();
+        var truth = ColorCheckerReference.Before2014;
+        File.WriteAllLines(dir["lab.csv"], new[] { "patch,L,a,b" }.Concat(truth.Lab.Select((l, i) => FormattableString.Invariant($"{i + 1},{l.X},{l.Y},{l.Z}"))));
+        File.WriteAllLines(dir["xyz.csv"], new[] { "X,Y,Z" }.Concat(truth.XyzD50.Select(x => FormattableString.Invariant($"{x.X * 100},{x.Y * 100},{x.Z * 100}"))));
+        foreach (var f in new[] { "lab.csv", "xyz.csv" })
+        {
+            var (_, xyz) = ReferenceLoader.Load(dir[f]);
+            for (int i = 0; i < 24; i++) Assert.True(DeltaE.Ciede2000Xyz(xyz[i], truth.XyzD50[i], WhitePoints.D50) < 1e-6, $"{f} patch {i + 1}");
+        }
+        File.WriteAllLines(dir["short.csv"], ["L,a,b", "50,0,0"]);
+        Assert.Throws<ArgumentException>(() => ReferenceLoader.Load(dir["short.csv"]));
+    }
+
+    [Fact]
+    public void Two_chart_frames_average_into_one_fit()
+    {
+        using var dir = new TempDir();
+        var p = new SceneParameters { Width = 900, Height = 650, PatchPitch = 65, Illuminant = "D65", Camera = "nikon-d5100" };
+        SyntheticDng.Write(dir["c1.dng"], p with { Seed = 1, ExposureEv = -0.5 });
+        SyntheticDng.Write(dir["c2.dng"], p with { Seed = 2, RotationDeg = 30 });
+        var o = new CalibrateOptions();
+        var outcomes = new[] { ChartCalibration.FromImage(dir["c1.dng"], o), ChartCalibration.FromImage(dir["c2.dng"], o) };
+        var best = ChartCalibration.Combine(outcomes, "best", o);
+        var avg = ChartCalibration.Combine(outcomes, "average", o);
+        Assert.Equal(outcomes.Min(x => x.Profile.DeltaE.Mean), best.Profile.DeltaE.Mean);
+        Assert.Contains("average of 2 chart frames", avg.Profile.Reason);
+        Assert.InRange(avg.Profile.DeltaE.Mean, 0.3, 2.5);
+    }
+}
