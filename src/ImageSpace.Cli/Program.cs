@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
+        root.Subcommands.Add(FilmCommand.Create());
         root.Subcommands.Add(RecipeCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -42,6 +42,23 @@ public static class ProcessCommand
             return Program.SomeFailed;
         }
         if (planOnly) return dataset.Errors.Count == 0 ? Program.Ok : Program.SomeFailed;
+        if (recipe.Film.Enabled && recipe.Calibration.Charts.Length > 0)
+        {
+            // A chart frame of the roll: measured on the negative, fitted on the inverted patches, locked for every frame.
+            try
+            {
+                var (roll, _) = Core.Film.FilmProcessor.CalibrateFromChart(recipe.Calibration.Charts[0], recipe.Film, recipe.Calibration.Reference, recipe.Decode);
+                pipeline.Roll = roll;
+                Console.Error.WriteLine($"note: roll calibrated from {recipe.Calibration.Charts[0]}: slopes {string.Join("/", roll.Gamma.Select(g => g.ToString("0.000")))}, " +
+                                        $"{roll.Calibration!.Model} mean ΔE2000 {roll.Calibration.DeltaE.Mean:0.00}");
+            }
+            catch (Exception e) when (e is Core.Raw.RawDecodeException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Program.SomeFailed;
+            }
+            recipe = recipe with { Calibration = recipe.Calibration with { Charts = [] } };
+        }
         // Calibrations are settled before anything is written: a group without one stops the batch.
         var calibration = CalibrationResolver.Resolve(dataset, recipe.Calibration);
         foreach (var n in calibration.Notes) Console.Error.WriteLine($"note: {n}");

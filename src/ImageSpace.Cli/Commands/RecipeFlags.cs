@@ -36,11 +36,16 @@ public sealed class RecipeFlags
     public Option<string?> CalibrationFallback { get; } = new("--calibration-fallback") { Description = "error (default) | global: a group without its own chart uses the global calibration" };
     public Option<bool> NoCalibration { get; } = new("--no-calibration") { Description = "process without chart correction even if the recipe has one" };
     public Option<string?> ChartCombine { get; } = new("--chart-combine") { Description = "several chart frames in a group: best | average" };
+    public Option<bool> Negative { get; } = new("--negative") { Description = "colour (or B&W with --stock bw) negative film: invert to a scene-linear positive" };
+    public Option<string?> Stock { get; } = new("--stock") { Description = "film stock preset: portra160, portra400, portra800, ektar100, gold200, ultramax400, fuji400h, superia400, fujic200, cinestill800t, bw" };
+    public Option<string?> FilmBase { get; } = new("--film-base") { Description = "film base: auto (rebate) | x,y,w,h (rectangle) | r,g,b" };
+    public Option<string?> Roll { get; } = new("--roll") { Description = "roll profile JSON (from 'imagespace film analyze' or a chart frame): locks base, slopes and grey for every frame" };
+    public Option<string?> Unmix { get; } = new("--unmix") { Description = "camera crosstalk unmix matrix, 9 numbers row by row (measured per camera and light)" };
     public Option<string?> Reference { get; } = new("--reference") { Description = "chart reference: after2014 (default) | before2014 | CSV file" };
 
     public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
         Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, Highlights,
-        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference];
+        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -87,6 +92,14 @@ public sealed class RecipeFlags
                 Threads = pr.GetValue(Threads) ?? r.Batch.Threads,
                 MemoryMb = pr.GetValue(Memory) ?? r.Batch.MemoryMb,
             },
+            Film = r.Film with
+            {
+                Enabled = r.Film.Enabled || pr.GetValue(Negative),
+                Stock = pr.GetValue(Stock) ?? r.Film.Stock,
+                Base = pr.GetValue(FilmBase) ?? r.Film.Base,
+                Roll = pr.GetValue(Roll) ?? r.Film.Roll,
+                Unmix = pr.GetValue(Unmix) is { } u ? ParseNumbers(u, 9, "--unmix") : r.Film.Unmix,
+            },
             Calibration = pr.GetValue(NoCalibration) ? new CalibrationOptions() : r.Calibration with
             {
                 Profiles = [.. r.Calibration.Profiles, .. pr.GetValue(Calibration) ?? []],
@@ -96,7 +109,11 @@ public sealed class RecipeFlags
                 Reference = pr.GetValue(Reference) ?? r.Calibration.Reference,
             },
         };
-        try { r.Validate(); }
+        try
+        {
+            r.Validate();
+            if (r.Film.Enabled) Core.Film.FilmStocks.ByName(r.Film.Stock);
+        }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         return r;
     }
@@ -131,6 +148,13 @@ public sealed class RecipeFlags
                 },
             };
         return d;
+    }
+
+    internal static double[] ParseNumbers(string s, int count, string option)
+    {
+        var v = s.Split(',').Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();
+        if (v.Length != count || v.Any(double.IsNaN)) throw new UsageException($"{option}: '{s}' is not {count} comma-separated numbers");
+        return v;
     }
 
     private static float[] ParseMultipliers(string s)

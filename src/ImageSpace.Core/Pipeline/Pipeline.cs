@@ -31,6 +31,7 @@ public sealed class Pipeline
         recipe.Validate();
         Recipe = recipe;
         Operators = [];
+        if (recipe.Film.Enabled && recipe.Film.Roll is { } roll) Roll = Film.RollProfile.Load(roll);
     }
 
     /// <param name="calibration">The chart calibration of the image's group, if any: applied right after decoding,
@@ -38,11 +39,37 @@ public sealed class Pipeline
     public DecodedImage Render(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null)
     {
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
+        var film = Recipe.Film;
+        if (film.Enabled) options = Film.FilmProcessor.DecodeFor(options);
         var decoded = RawDecoder.Decode(input, options);
-        var ctx = new OperatorContext(decoded.Metadata, options.Demosaic == DemosaicMode.Half ? 0.5 : 1.0);
-        IEnumerable<IImageOperator> ops = calibration is null ? Operators : [new Calibration.CalibrationOperator(calibration), .. Operators];
+        double scale = options.Demosaic == DemosaicMode.Half ? 0.5 : 1.0;
+        var ctx = new OperatorContext(decoded.Metadata, scale);
+        var ops = new List<IImageOperator>();
+        if (film.Enabled)
+        {
+            // Negative → scene-linear positive, then the roll's chart correction (measured on inverted patches), else
+            // the positive read as linear sRGB primaries.
+            var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, film, Roll, scale);
+            ops.Add(new Film.NegativeInverter(p));
+            calibration ??= Roll?.Calibration;
+            if (calibration is null) MatrixAfterInversion(ops);
+        }
+        if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
+        ops.AddRange(Operators);
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
         return decoded;
+    }
+
+    /// <summary>The roll profile of negative processing (from the recipe's film.roll file, or set by the caller).</summary>
+    public Film.RollProfile? Roll { get; set; }
+
+    private static void MatrixAfterInversion(List<IImageOperator> ops) => ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
+
+    private sealed class MatrixStep(Color.Matrix3 m) : IImageOperator
+    {
+        public string Name => "matrix";
+        public bool IsIdentity => false;
+        public void Apply(Imaging.RgbImage image, OperatorContext context) => Imaging.MatrixOperator.Apply(image, m);
     }
 
     /// <summary>Writes <paramref name="image"/> to <paramref name="output"/> atomically, in the recipe's format and

@@ -116,6 +116,7 @@ public sealed record Recipe
     public GroupingOptions Grouping { get; init; } = new();
     public BatchOptions Batch { get; init; } = new();
     public CalibrationOptions Calibration { get; init; } = new();
+    public Film.FilmOptions Film { get; init; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -27,6 +27,8 @@ public sealed record SceneParameters
     public string Illuminant { get; init; } = "D65";
     public string Camera { get; init; } = "nikon-d5100";
     public int Seed { get; init; } = 1;
+    /// <summary>Fill the surround with this ColorChecker patch's colour (a frame dominated by one colour), or 0.</summary>
+    public int DominantPatch { get; init; }
 }
 
 /// <summary>Ground truth of a rendered chart.</summary>
@@ -95,6 +97,7 @@ public static class ChartScene
         var img = new RgbImage(p.Width, p.Height);
         Vec3 bodyCam = Cam(SpectralCamera.Flat(BodyReflectance));
         Vec3 bgA = Cam(SpectralCamera.Flat(0.28)), bgB = Cam(SpectralData.Patch(4).Select(v => v * 1.3).ToArray());
+        if (p.DominantPatch is >= 1 and <= 24) bgA = bgB = Cam(SpectralData.Patch(p.DominantPatch));
         Vec3[] objects = p.HasChart ? [] : [Cam(SpectralData.Patch(7)), Cam(SpectralData.Patch(13)), Cam(SpectralData.Patch(2)), Cam(SpectralData.Patch(11))];
         double gain = RenderedScene.WhiteAtZeroEv * Math.Pow(2, p.ExposureEv);
 

@@ -18,7 +18,7 @@ public static class Mosaicker
         double range = White - Black;
         Parallel.For(0, h, Parallelism.Options, y =>
         {
-            var rng = new Random(HashCode.Combine(seed, y));
+            var rng = new Random(unchecked(seed * 1000003 + y)); // fixed per (seed, row): the same file every run
             for (int x = 0; x < w; x++)
             {
                 int i = y * w + x;

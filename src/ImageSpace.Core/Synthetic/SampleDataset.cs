@@ -19,6 +19,38 @@ public static class SampleDataset
         new("turntable_B/objB_0002.dng", "turntable_B", new SceneParameters { Width = width, Height = height, Illuminant = "A", HasChart = false, Vignetting = 0.3, Seed = 22 }),
     ];
 
+    /// <summary>A roll of synthetic colour negatives (Portra-400-like film, LED light table, camera crosstalk): a chart
+    /// frame, an orange-dominated frame with the chart, a frame on a grey surround; truth.json has the patch XYZ and
+    /// the rig's unmix matrix.</summary>
+    public static string WriteNegatives(string dir, IProgress<string>? progress = null, int width = 1800, int height = 1200)
+    {
+        Directory.CreateDirectory(dir);
+        var film = new Film.NegativeFilm();
+        var frames = new (string file, SceneParameters p)[]
+        {
+            ("roll/neg_0001.dng", new SceneParameters { Width = width, Height = height, PatchPitch = width / 17.0, RotationDeg = 4, Seed = 31 }),
+            ("roll/neg_0002.dng", new SceneParameters { Width = width, Height = height, PatchPitch = width / 17.0, RotationDeg = -20, DominantPatch = 7, ExposureEv = 0.5, Seed = 32 }),
+            ("roll/neg_0003.dng", new SceneParameters { Width = width, Height = height, PatchPitch = width / 17.0, RotationDeg = 12, DominantPatch = 21, Seed = 33 }),
+        };
+        var truth = new List<object>();
+        foreach (var (file, p) in frames)
+        {
+            string path = Path.Combine(dir, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var scene = Export.AtomicFile.Write(path, tmp => Film.NegativeSimulator.Write(tmp, p, film));
+            truth.Add(new { file, scene = p, chart = scene.Chart, patches_xyz_d50 = scene.PatchXyzD50.Select(v => v.ToArray()).ToArray() });
+            progress?.Report(file);
+        }
+        string truthPath = Path.Combine(dir, "truth.json");
+        Export.AtomicFile.WriteAllText(truthPath, JsonSerializer.Serialize(new
+        {
+            description = "Synthetic colour negatives (shared/docs/film-negative-anchors.md §6.1 forward model). unmix is the rig's crosstalk inverse (--unmix).",
+            film, unmix = string.Join(",", Film.NegativeSimulator.Unmix(film).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+            frames = truth,
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        return truthPath;
+    }
+
     /// <summary>Writes the frames and truth.json into <paramref name="dir"/>; returns the truth file's path.</summary>
     public static string Write(string dir, IProgress<string>? progress = null, int width = 1800, int height = 1200)
     {

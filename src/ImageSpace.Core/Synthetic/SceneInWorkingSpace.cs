@@ -22,7 +22,7 @@ public static class SceneInWorkingSpace
         double noise = scene.Parameters.Noise;
         Parallel.For(0, src.Height, Parallelism.Options, row =>
         {
-            var rng = new Random(HashCode.Combine(seed, row));
+            var rng = new Random(unchecked(seed * 1000003 + row)); // fixed per (seed, row): the same image every run
             for (int x = 0, i = row * src.Width; x < src.Width; x++, i++)
             {
                 // Noise and the clip act on the camera channels (1.0 = saturation), before the matrix.

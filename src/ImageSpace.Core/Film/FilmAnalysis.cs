@@ -1,0 +1,99 @@
+using ImageSpace.Core.Imaging;
+
+namespace ImageSpace.Core.Film;
+
+/// <summary>Estimates from a negative frame (linear camera RGB, no white balance): the film base from the rebate,
+/// slopes from the density range, and a neutral reference. None of them is a plain average of the picture.</summary>
+public static class FilmAnalysis
+{
+    /// <summary>Film base: the unexposed film in the border band (outer 8 %) is the brightest film there. Clipped
+    /// pixels and the very brightest 3 % (sprocket holes, light leaking past the film) are left out, and the median of
+    /// the 85th–97th percentile band of brightness is taken.</summary>
+    public static double[] EstimateBase(RgbImage img)
+    {
+        int bw = Math.Max(2, img.Width * 8 / 100), bh = Math.Max(2, img.Height * 8 / 100);
+        var samples = new List<(float l, float r, float g, float b)>();
+        int step = Math.Max(1, (int)Math.Sqrt(img.PixelCount / 400000.0));
+        for (int y = 0; y < img.Height; y += step)
+            for (int x = 0; x < img.Width; x += step)
+            {
+                if (x >= bw && x < img.Width - bw && y >= bh && y < img.Height - bh) continue;
+                int i = y * img.Width + x;
+                float r = img.R[i], g = img.G[i], b = img.B[i];
+                if (Math.Max(r, Math.Max(g, b)) >= 0.97f || Math.Min(r, Math.Min(g, b)) <= 0) continue;
+                samples.Add(((r + g + b) / 3, r, g, b));
+            }
+        if (samples.Count < 50) throw new ArgumentException("no unclipped film border to measure the base on; give --film-base x,y,w,h");
+        samples.Sort((a, c) => a.l.CompareTo(c.l));
+        var band = samples.Skip((int)(samples.Count * 0.85)).Take(Math.Max(1, (int)(samples.Count * 0.12))).ToList();
+        return [Median(band.Select(s => (double)s.r)), Median(band.Select(s => (double)s.g)), Median(band.Select(s => (double)s.b))];
+    }
+
+    public static double[] BaseFromRectangle(RgbImage img, int x, int y, int w, int h)
+    {
+        var (r, g, b) = img.MeanOf(x, y, w, h);
+        return [r, g, b];
+    }
+
+    /// <summary>Interior samples (10 % border left out) of log exposure, for the statistics below.</summary>
+    private static List<(double r, double g, double b)> Interior(RgbImage img, InversionParameters p)
+    {
+        var list = new List<(double, double, double)>();
+        int step = Math.Max(1, (int)Math.Sqrt(img.PixelCount / 200000.0));
+        for (int y = img.Height / 10; y < img.Height * 9 / 10; y += step)
+            for (int x = img.Width / 10; x < img.Width * 9 / 10; x += step)
+            {
+                int i = y * img.Width + x;
+                list.Add(p.LogExposure(img.R[i], img.G[i], img.B[i]));
+            }
+        return list;
+    }
+
+    /// <summary>Slopes from the frame: each layer's robust density range (1st–99th percentile) relative to green's,
+    /// scaled to the stock's green slope (only the ratios come from the picture).</summary>
+    public static double[] AutoGamma(RgbImage img, double[] baseRgb, FilmStock stock, double[]? unmix = null)
+    {
+        var unit = new InversionParameters(baseRgb, [1, 1, 1], [0, 0, 0], unmix, 0, [0, 0, 0], false);
+        var d = Interior(img, unit);
+        double Range(Func<(double r, double g, double b), double> f)
+        {
+            var v = d.Select(f).OrderBy(x => x).ToArray();
+            return v[(int)(v.Length * 0.99)] - v[(int)(v.Length * 0.01)];
+        }
+        double rr = Range(s => s.r), rg = Range(s => s.g), rb = Range(s => s.b);
+        if (rg <= 0) return stock.Gamma;
+        return [stock.Gamma[1] * rr / rg, stock.Gamma[1], stock.Gamma[1] * rb / rg];
+    }
+
+    /// <summary>A neutral reference without assuming the picture averages to grey: start from the per-channel
+    /// medians, then repeatedly keep only the mid-tone pixels that are (nearly) neutral under the current estimate
+    /// and take their medians. A frame dominated by one colour keeps its colour; its greys decide.</summary>
+    public static double[] AutoGrey(RgbImage img, InversionParameters p)
+    {
+        var e = Interior(img, p);
+        double[] r = [Median(e.Select(s => s.r)), Median(e.Select(s => s.g)), Median(e.Select(s => s.b))];
+        foreach (double tol in new[] { 0.25, 0.12, 0.06, 0.04 })
+        {
+            var neutral = e.Where(s =>
+            {
+                double a = s.r - r[0], g = s.g - r[1], b = s.b - r[2];
+                return Math.Abs(a - g) < tol && Math.Abs(b - g) < tol && Math.Abs(g) < 1.0;
+            }).ToList();
+            if (neutral.Count < 50) break;
+            r = [Median(neutral.Select(s => s.r)), Median(neutral.Select(s => s.g)), Median(neutral.Select(s => s.b))];
+        }
+        return r;
+    }
+
+    /// <summary>Exposure of a frame as the camera recorded it (t · ISO / N²), 1 when unknown; the base is stored
+    /// divided by it so frames shot at other settings share one roll value.</summary>
+    public static double ExposureFactor(Raw.RawMetadata m) =>
+        m.ExposureTime > 0 && m.Iso > 0 && m.FNumber > 0 ? m.ExposureTime * m.Iso / (m.FNumber * m.FNumber) : 1;
+
+    public static double Median(IEnumerable<double> v)
+    {
+        var a = v.OrderBy(x => x).ToArray();
+        if (a.Length == 0) return 0;
+        return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
+    }
+}

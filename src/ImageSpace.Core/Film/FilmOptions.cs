@@ -1,0 +1,24 @@
+namespace ImageSpace.Core.Film;
+
+/// <summary>Negative film settings (part of the recipe). Per frame only <see cref="ExposureEv"/> and
+/// <see cref="Trims"/> change unless a frame is unlocked from its roll profile.</summary>
+public sealed record FilmOptions
+{
+    public bool Enabled { get; init; }
+    /// <summary>"auto" (from the rebate), "x,y,w,h" (a rectangle in full-resolution pixels) or "r,g,b" values.</summary>
+    public string Base { get; init; } = "auto";
+    public string Stock { get; init; } = "portra400";
+    /// <summary>Slopes overriding the stock (three values), or null.</summary>
+    public double[]? Gamma { get; init; }
+    /// <summary>"auto" (slopes from the frame's robust density range, scaled to the stock's green) or "stock".</summary>
+    public string GammaSource { get; init; } = "stock";
+    /// <summary>Grey reference as log offsets (three values), or null for automatic (a robust neutral estimate).</summary>
+    public double[]? Grey { get; init; }
+    /// <summary>Camera crosstalk unmix (3×3 row-major), or null for none.</summary>
+    public double[]? Unmix { get; init; }
+    public double ExposureEv { get; init; }
+    /// <summary>Cyan, magenta, yellow trims in log exposure units (0.025 = one printer point); positive adds the colour.</summary>
+    public double[] Trims { get; init; } = [0, 0, 0];
+    /// <summary>A roll profile (JSON from `imagespace film analyze` or a chart frame): base, slopes, grey, calibration.</summary>
+    public string? Roll { get; init; }
+}

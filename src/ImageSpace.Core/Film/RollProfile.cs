@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ImageSpace.Core.Calibration;
+
+namespace ImageSpace.Core.Film;
+
+/// <summary>Everything that stays the same across a roll: film base (divided by the frame's exposure factor),
+/// slopes, grey reference, crosstalk unmix, stock, and the chart calibration of the positive. Frames of the roll get
+/// only their own exposure and trims.</summary>
+public sealed record RollProfile
+{
+    public int Version { get; init; } = 1;
+    public string Stock { get; init; } = "portra400";
+    /// <summary>Film base / exposure factor (t·ISO/N²) of the frame it was measured on.</summary>
+    public double[] BaseNormalized { get; init; } = [1, 1, 1];
+    public double[] Gamma { get; init; } = [0.6, 0.6, 0.6];
+    public double[] Grey { get; init; } = [0, 0, 0];
+    public double[]? Unmix { get; init; }
+    public bool BlackAndWhite { get; init; }
+    public CalibrationProfile? Calibration { get; init; }
+    public string Source { get; init; } = "";
+    public string[] Frames { get; init; } = [];
+    public string[] RejectedFrames { get; init; } = [];
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static RollProfile Load(string path)
+    {
+        try { return JsonSerializer.Deserialize<RollProfile>(File.ReadAllText(path), Json) ?? throw new ArgumentException($"{path}: empty roll profile"); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: not a roll profile ({e.Message})", e); }
+        catch (FileNotFoundException) { throw new ArgumentException($"{path}: roll profile not found"); }
+    }
+
+    public InversionParameters ForFrame(double exposureFactor, FilmOptions frame) =>
+        new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite);
+}
