@@ -125,3 +125,37 @@ public class FilmTests(NegativeRoll roll, ITestOutputHelper log) : IClassFixture
         Assert.Contains("unknown film stock", bad.Stderr);
     }
 }
+
+public class RealNegativeTests(ITestOutputHelper log)
+{
+    /// <summary>The real scans in shared/data/negatives are camera JPEGs: inverted through the same pipeline, the
+    /// positive's luminance must run opposite to the negative's over the film area (a true inversion, not a copy).</summary>
+    [SkippableTheory]
+    [InlineData("amoslu_Negative_scan.jpg", "portra400")]
+    [InlineData("strwdr_BW_negative_1.jpg", "bw")]
+    [InlineData("strwdr_BW_negative_2.jpg", "bw")]
+    public void Real_negative_scans_invert(string file, string stock)
+    {
+        string path = TestData.File(Path.Combine("negatives", file));
+        var pipeline = new Pipeline(new Recipe { Film = new FilmOptions { Enabled = true, Stock = stock } });
+        using var positive = pipeline.Render(path);
+        var (negative, _) = Core.Imaging.ImageLoader.Load(path);
+        using (negative)
+        {
+            double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0; long n = 0;
+            int w = negative.Width, h = negative.Height;
+            for (int y = h / 5; y < h * 4 / 5; y += 4)
+                for (int x = w / 5; x < w * 4 / 5; x += 4)
+                {
+                    int i = y * w + x;
+                    double a = Math.Log(Math.Max(1e-4, negative.G[i])), b = Math.Log(Math.Max(1e-4, positive.Image.G[i]));
+                    sx += a; sy += b; sxx += a * a; syy += b * b; sxy += a * b; n++;
+                }
+            double r = (sxy / n - sx / n * sy / n) / Math.Sqrt((sxx / n - sx / n * sx / n) * (syy / n - sy / n * sy / n));
+            log.WriteLine($"{file}: correlation of log luminance, negative vs our positive, over the central 60 %: {r:0.000}");
+            // B&W: one silver layer, a per-pixel monotone map. Colour: the positive's green also mixes in the other layers
+            // (overlap inverse, primaries), so the relation is looser but must still run clearly opposite.
+            Assert.True(r < (stock == "bw" ? -0.95 : -0.6), $"{file}: {r:0.000}");
+        }
+    }
+}

@@ -72,8 +72,18 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
                     return new(item, ItemStatus.Failed, $"output {item.Output} exists (use --overwrite to replace it, or --skip-existing to resume)", sw.Elapsed);
                 // --skip-existing and the existing file is incomplete: redo it.
             }
-            var meta = RawDecoder.ReadMetadata(item.Input);
-            long bytes = MemoryGate.EstimateBytes((long)meta.Width * meta.Height);
+            long pixels;
+            if (Imaging.ImageLoader.IsPhoto(item.Input))
+            {
+                var info = SixLabors.ImageSharp.Image.Identify(item.Input) ?? throw new InvalidDataException($"cannot read {item.Input}");
+                pixels = (long)info.Width * info.Height;
+            }
+            else
+            {
+                var meta = RawDecoder.ReadMetadata(item.Input);
+                pixels = (long)meta.Width * meta.Height;
+            }
+            long bytes = MemoryGate.EstimateBytes(pixels);
             if (!gate.Acquire(bytes, cancel)) return null;
             try
             {

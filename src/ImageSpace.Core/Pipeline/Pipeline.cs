@@ -41,7 +41,7 @@ public sealed class Pipeline
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
         var film = Recipe.Film;
         if (film.Enabled) options = Film.FilmProcessor.DecodeFor(options);
-        var decoded = RawDecoder.Decode(input, options);
+        var decoded = film.Enabled && Imaging.ImageLoader.IsPhoto(input) ? PhotoAsCamera(input) : RawDecoder.Decode(input, options);
         double scale = options.Demosaic == DemosaicMode.Half ? 0.5 : 1.0;
         var ctx = new OperatorContext(decoded.Metadata, scale);
         var ops = new List<IImageOperator>();
@@ -58,6 +58,19 @@ public sealed class Pipeline
         ops.AddRange(Operators);
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
         return decoded;
+    }
+
+    /// <summary>A negative that is a photo (a camera JPEG or TIFF of a film scan): its sRGB-decoded linear values stand in
+    /// for camera RGB. The camera's tone curve, if any, remains, so density slopes are less exact than from a RAW.</summary>
+    private static DecodedImage PhotoAsCamera(string input)
+    {
+        var (img, _) = Imaging.ImageLoader.Load(input);
+        Imaging.MatrixOperator.Apply(img, Color.RgbColorSpace.Srgb.FromXyz * Color.WorkingSpace.Space.ToXyz);
+        return new DecodedImage
+        {
+            SourcePath = input, Image = img, Metadata = new RawMetadata(), Multipliers = [1, 1, 1], CameraToWorking = Color.Matrix3.Identity,
+            ColorSource = "sRGB photo", WhiteLevel = 1, Timings = new DecodeTimings(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero),
+        };
     }
 
     /// <summary>The roll profile of negative processing (from the recipe's film.roll file, or set by the caller).</summary>
