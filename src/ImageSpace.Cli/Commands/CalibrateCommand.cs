@@ -29,7 +29,7 @@ public static class CalibrateCommand
         {
             var o = new CalibrateOptions
             {
-                Negative = pr.GetValue(negative), Corners = ParseCorners(pr.GetValue(corners)), Reference = pr.GetValue(reference) ?? "after2014",
+                Negative = pr.GetValue(negative), Corners = RecipeFlags.ParseCorners(pr.GetValue(corners)), Reference = pr.GetValue(reference) ?? "after2014",
                 Model = ParseModel(pr.GetValue(model)), Refine = pr.GetValue(refine), Group = pr.GetValue(group),
             };
             return Run(pr.GetValue(files)!, pr.GetValue(output), o, pr.GetValue(report), pr.GetValue(json), pr.GetValue(cube), pr.GetValue(cubeSize), pr.GetValue(matrix));
@@ -44,13 +44,6 @@ public static class CalibrateCommand
         _ => throw new UsageException($"--model: '{s}' is not auto, matrix, neutral, rp2 or rp3"),
     };
 
-    private static (double, double)[]? ParseCorners(string? s)
-    {
-        if (s is null) return null;
-        var v = s.Split(',').Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();
-        if (v.Length != 8 || v.Any(double.IsNaN)) throw new UsageException($"--corners: '{s}' is not eight numbers x1,y1,…,x4,y4");
-        return Enumerable.Range(0, 4).Select(i => (v[2 * i], v[2 * i + 1])).ToArray();
-    }
 
     private static int Run(string[] files, string? output, CalibrateOptions o, string? reportDir, bool json, string? cube, int cubeSize, string? matrixPath)
     {

@@ -17,17 +17,10 @@ public static class DetectCommand
         var corners = new Option<string?>("--corners") { Description = "manual chart corners x1,y1,x2,y2,x3,y3,x4,y4 in any order (full-resolution pixels)" };
         var debug = new Option<string?>("--debug") { Description = "write overlay, rectified chart, swatches and mask PNGs into this folder" };
         var cmd = new Command("detect", "Find the ColorChecker 24 and measure its patches in the linear image.") { files, json, negative, corners, debug };
-        cmd.SetAction(pr => Run(pr.GetValue(files)!, pr.GetValue(json), pr.GetValue(negative), ParseCorners(pr.GetValue(corners)), pr.GetValue(debug)));
+        cmd.SetAction(pr => Run(pr.GetValue(files)!, pr.GetValue(json), pr.GetValue(negative), RecipeFlags.ParseCorners(pr.GetValue(corners)), pr.GetValue(debug)));
         return cmd;
     }
 
-    private static (double, double)[]? ParseCorners(string? s)
-    {
-        if (s is null) return null;
-        var v = s.Split(',').Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();
-        if (v.Length != 8 || v.Any(double.IsNaN)) throw new UsageException($"--corners: '{s}' is not eight numbers x1,y1,…,x4,y4");
-        return Enumerable.Range(0, 4).Select(i => (v[2 * i], v[2 * i + 1])).ToArray();
-    }
 
     private static int Run(string[] files, bool json, bool negative, (double, double)[]? corners, string? debugDir)
     {

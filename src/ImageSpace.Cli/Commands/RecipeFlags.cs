@@ -150,6 +150,14 @@ public sealed class RecipeFlags
         return d;
     }
 
+    /// <summary>--corners x1,y1,…,x4,y4 (full-resolution pixels, any order).</summary>
+    internal static (double, double)[]? ParseCorners(string? s)
+    {
+        if (s is null) return null;
+        var v = ParseNumbers(s, 8, "--corners");
+        return Enumerable.Range(0, 4).Select(i => (v[2 * i], v[2 * i + 1])).ToArray();
+    }
+
     internal static double[] ParseNumbers(string s, int count, string option)
     {
         var v = s.Split(',').Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();

@@ -43,11 +43,14 @@ public sealed record CalibrationProfile
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static CalibrationProfile Load(string path)
+    public static CalibrationProfile Load(string path) => LoadJson<CalibrationProfile>(path, "calibration profile");
+
+    /// <summary>Reads a profile file (calibration or roll); every failure is an ArgumentException naming the file.</summary>
+    public static T LoadJson<T>(string path, string kind)
     {
-        try { return JsonSerializer.Deserialize<CalibrationProfile>(File.ReadAllText(path), Json) ?? throw new ArgumentException($"{path}: empty profile"); }
-        catch (JsonException e) { throw new ArgumentException($"{path}: not a calibration profile ({e.Message})", e); }
-        catch (FileNotFoundException) { throw new ArgumentException($"{path}: calibration profile not found"); }
+        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) ?? throw new ArgumentException($"{path}: empty {kind}"); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: not a {kind} ({e.Message})", e); }
+        catch (FileNotFoundException) { throw new ArgumentException($"{path}: {kind} not found"); }
     }
 
     public static CalibrationProfile From(CalibrationResult r, IReadOnlyList<Charts.PatchSample> patches, IReadOnlyList<Vec3> referenceXyz,

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ImageSpace.Core.Calibration;
 
 namespace ImageSpace.Core.Film;
@@ -22,21 +21,9 @@ public sealed record RollProfile
     public string[] Frames { get; init; } = [];
     public string[] RejectedFrames { get; init; } = [];
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    public string ToJson() => JsonSerializer.Serialize(this, CalibrationProfile.Json);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static RollProfile Load(string path)
-    {
-        try { return JsonSerializer.Deserialize<RollProfile>(File.ReadAllText(path), Json) ?? throw new ArgumentException($"{path}: empty roll profile"); }
-        catch (JsonException e) { throw new ArgumentException($"{path}: not a roll profile ({e.Message})", e); }
-        catch (FileNotFoundException) { throw new ArgumentException($"{path}: roll profile not found"); }
-    }
+    public static RollProfile Load(string path) => CalibrationProfile.LoadJson<RollProfile>(path, "roll profile");
 
     public InversionParameters ForFrame(double exposureFactor, FilmOptions frame) =>
         new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite);
