@@ -92,7 +92,7 @@ public static class ProcessCommand
             result = runner.Run(plan.Items, r => Emit(new
             {
                 Event = "file", r.Item.Input, r.Item.Output, r.Item.Group, Status = r.Status.ToString().ToLowerInvariant(),
-                r.Error, Completed = Interlocked.Increment(ref completed), Total = plan.Items.Count, Seconds = Math.Round(r.Elapsed.TotalSeconds, 3),
+                r.Error, r.Warnings, Completed = Interlocked.Increment(ref completed), Total = plan.Items.Count, Seconds = Math.Round(r.Elapsed.TotalSeconds, 3),
             }), cts.Token);
         }
         else
@@ -107,6 +107,7 @@ public static class ProcessCommand
                     {
                         // Plain stderr, never wrapped: one line per failed file, for people and for scripts.
                         if (r.Status == ItemStatus.Failed) Console.Error.WriteLine($"error: {r.Item.Input}: {r.Error}");
+                        foreach (var w in r.Warnings) Console.Error.WriteLine($"warning: {r.Item.Input}: {w}");
                         task.Increment(1);
                     }, cts.Token);
                 });

@@ -40,12 +40,15 @@ public sealed class RecipeFlags
     public Option<string?> Stock { get; } = new("--stock") { Description = "film stock preset: portra160, portra400, portra800, ektar100, gold200, ultramax400, fuji400h, superia400, fujic200, cinestill800t, bw" };
     public Option<string?> FilmBase { get; } = new("--film-base") { Description = "film base: auto (rebate) | x,y,w,h (rectangle) | r,g,b" };
     public Option<string?> Roll { get; } = new("--roll") { Description = "roll profile JSON (from 'imagespace film analyze' or a chart frame): locks base, slopes and grey for every frame" };
+    public Option<double?> FilmExposure { get; } = new("--film-exposure") { Description = "negative: exposure of the positive, EV (per frame)" };
+    public Option<string?> FilmTrims { get; } = new("--film-trims") { Description = "negative: cyan,magenta,yellow trims in log exposure (0.025 = one printer point)" };
+    public Option<string?> FlatField { get; } = new("--flat-field") { Description = "negative: a blank light-table frame to even out the light" };
     public Option<string?> Unmix { get; } = new("--unmix") { Description = "camera crosstalk unmix matrix, 9 numbers row by row (measured per camera and light)" };
     public Option<string?> Reference { get; } = new("--reference") { Description = "chart reference: after2014 (default) | before2014 | CSV file" };
 
     public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
         Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, Highlights,
-        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix];
+        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -99,6 +102,9 @@ public sealed class RecipeFlags
                 Base = pr.GetValue(FilmBase) ?? r.Film.Base,
                 Roll = pr.GetValue(Roll) ?? r.Film.Roll,
                 Unmix = pr.GetValue(Unmix) is { } u ? ParseNumbers(u, 9, "--unmix") : r.Film.Unmix,
+                ExposureEv = pr.GetValue(FilmExposure) ?? r.Film.ExposureEv,
+                Trims = pr.GetValue(FilmTrims) is { } t ? ParseNumbers(t, 3, "--film-trims") : r.Film.Trims,
+                FlatField = pr.GetValue(FlatField) ?? r.Film.FlatField,
             },
             Calibration = pr.GetValue(NoCalibration) ? new CalibrationOptions() : r.Calibration with
             {

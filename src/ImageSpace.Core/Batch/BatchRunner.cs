@@ -5,7 +5,10 @@ namespace ImageSpace.Core.Batch;
 
 public enum ItemStatus { Done, Skipped, Failed }
 
-public sealed record ItemResult(BatchItem Item, ItemStatus Status, string? Error, TimeSpan Elapsed);
+public sealed record ItemResult(BatchItem Item, ItemStatus Status, string? Error, TimeSpan Elapsed)
+{
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailure> Failures, TimeSpan Elapsed, bool Cancelled, long PeakMemoryBytes)
 {
@@ -85,14 +88,16 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
             }
             long bytes = MemoryGate.EstimateBytes(pixels);
             if (!gate.Acquire(bytes, cancel)) return null;
+            List<string> warnings;
             try
             {
                 var calibration = calibrations is not null && calibrations.TryGetValue(item.Group, out var c) ? c : null;
                 using var decoded = pipeline.Render(item.Input, calibration: calibration);
+                warnings = decoded.Warnings;
                 pipeline.Encode(decoded, item.Output);
             }
             finally { gate.Release(bytes); }
-            return new(item, ItemStatus.Done, null, sw.Elapsed);
+            return new(item, ItemStatus.Done, null, sw.Elapsed) { Warnings = warnings };
         }
         catch (RawDecodeException e) { return new(item, ItemStatus.Failed, e.Reason, sw.Elapsed); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException

@@ -6,9 +6,11 @@ namespace ImageSpace.Core.Film;
 /// slopes from the density range, and a neutral reference. None of them is a plain average of the picture.</summary>
 public static class FilmAnalysis
 {
-    /// <summary>Film base: the unexposed film in the border band (outer 8 %) is the brightest film there. Clipped
-    /// pixels and the very brightest 3 % (sprocket holes, light leaking past the film) are left out, and the median of
-    /// the 85th–97th percentile band of brightness is taken.</summary>
+    /// <summary>Film base: the unexposed film in the border band (outer 8 %) is the brightest film there. Clipped pixels
+    /// are left out, and so is bare light (sprocket holes, light leaking past the film): it is much brighter than any
+    /// film (the base's density is at least ~0.2), so it forms a separate cluster above a jump in brightness, cut off
+    /// at the largest jump of more than 25 % between neighbouring percentiles in the top third. Of the rest, the
+    /// median of the 85th–97th percentile band of brightness is taken.</summary>
     public static double[] EstimateBase(RgbImage img)
     {
         int bw = Math.Max(2, img.Width * 8 / 100), bh = Math.Max(2, img.Height * 8 / 100);
@@ -25,6 +27,11 @@ public static class FilmAnalysis
             }
         if (samples.Count < 50) throw new ArgumentException("no unclipped film border to measure the base on; give --film-base x,y,w,h");
         samples.Sort((a, c) => a.l.CompareTo(c.l));
+        float P(int pct) => samples[Math.Min(samples.Count - 1, samples.Count * pct / 100)].l;
+        int cut = 100; double biggest = 1.25;
+        for (int k = 70; k <= 100; k++)
+            if (P(k) / Math.Max(P(k - 1), 1e-9f) > biggest) { biggest = P(k) / P(k - 1); cut = k - 1; }
+        if (cut < 100) samples = samples.Where(s => s.l <= P(cut)).ToList();
         var band = samples.Skip((int)(samples.Count * 0.85)).Take(Math.Max(1, (int)(samples.Count * 0.12))).ToList();
         return [Median(band.Select(s => (double)s.r)), Median(band.Select(s => (double)s.g)), Median(band.Select(s => (double)s.b))];
     }

@@ -19,6 +19,8 @@ public sealed record FilmOptions
     public double ExposureEv { get; init; }
     /// <summary>Cyan, magenta, yellow trims in log exposure units (0.025 = one printer point); positive adds the colour.</summary>
     public double[] Trims { get; init; } = [0, 0, 0];
+    /// <summary>A blank light-table frame (no film, same lens and light): uneven light is divided out before inversion.</summary>
+    public string? FlatField { get; init; }
     /// <summary>A roll profile (JSON from `imagespace film analyze` or a chart frame): base, slopes, grey, calibration.</summary>
     public string? Roll { get; init; }
 }

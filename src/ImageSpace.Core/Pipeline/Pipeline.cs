@@ -49,6 +49,7 @@ public sealed class Pipeline
         {
             // Negative → scene-linear positive, then the roll's chart correction (measured on inverted patches), else
             // the positive read as linear sRGB primaries.
+            if (film.FlatField is { } flatPath) FlatFor(flatPath, options).Apply(decoded.Image);
             var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, film, Roll, scale);
             ops.Add(new Film.NegativeInverter(p));
             calibration ??= Roll?.Calibration;
@@ -57,7 +58,31 @@ public sealed class Pipeline
         if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
         ops.AddRange(Operators);
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
+        if (film.Enabled) ReportHeadroom(decoded);
         return decoded;
+    }
+
+    private Film.FlatField? _flat;
+    private Film.FlatField FlatFor(string path, DecodeOptions options)
+    {
+        lock (this)
+        {
+            if (_flat is not null) return _flat;
+            var flat = Imaging.ImageLoader.IsPhoto(path) ? PhotoAsCamera(path) : RawDecoder.Decode(path, options);
+            using (flat) _flat = new Film.FlatField(flat.Image);
+            return _flat;
+        }
+    }
+
+    /// <summary>A positive keeps its headroom; say how much of it an integer output will clip.</summary>
+    private static void ReportHeadroom(DecodedImage d)
+    {
+        var img = d.Image;
+        long above = 0;
+        for (int i = 0; i < img.PixelCount; i += 7)
+            if (img.R[i] > 1 || img.G[i] > 1 || img.B[i] > 1) above++;
+        double fraction = above / (double)((img.PixelCount + 6) / 7);
+        if (fraction > 0.001) d.Warnings.Add($"{fraction:P1} of the positive is above 1.0 (kept in float outputs, clipped in 8/16-bit ones; lower the exposure to keep it)");
     }
 
     /// <summary>A negative that is a photo (a camera JPEG or TIFF of a film scan): its sRGB-decoded linear values stand in

@@ -20,6 +20,8 @@ public sealed class DecodedImage : IDisposable
     public required string ColorSource { get; init; }
     public required float WhiteLevel { get; init; }
     public required DecodeTimings Timings { get; init; }
+    /// <summary>Things the user should know about this image (e.g. how much of it exceeds the output range).</summary>
+    public List<string> Warnings { get; } = [];
 }
 
 public sealed record DecodeTimings(TimeSpan Unpack, TimeSpan Demosaic, TimeSpan Color, TimeSpan Orientation)
