@@ -91,6 +91,10 @@ public class FilmTests(NegativeRoll roll, ITestOutputHelper log) : IClassFixture
         var (lockedMean, _, lockedAb) = Measure(locked, 2);
         log.WriteLine($"orange frame: per-frame auto mean {auto:0.00} (greys {autoAb:0.0}); locked to the roll (analysed on the other frames) mean {lockedMean:0.00} (greys {lockedAb:0.0})");
         Assert.True(lockedAb < autoAb && lockedMean < auto);
+        // Unlocking the frame brings back its own (here: orange-pulled) grey, with the roll's base and slopes.
+        var unlocked = Half(Options() with { Unlocked = true }); unlocked.Roll = analysed;
+        var (_, _, unlockedAb) = Measure(unlocked, 2);
+        Assert.True(unlockedAb > lockedAb + 5, $"unlocked greys {unlockedAb:0.0} vs locked {lockedAb:0.0}");
     }
 
     [Fact]

@@ -42,13 +42,14 @@ public sealed class RecipeFlags
     public Option<string?> Roll { get; } = new("--roll") { Description = "roll profile JSON (from 'imagespace film analyze' or a chart frame): locks base, slopes and grey for every frame" };
     public Option<double?> FilmExposure { get; } = new("--film-exposure") { Description = "negative: exposure of the positive, EV (per frame)" };
     public Option<string?> FilmTrims { get; } = new("--film-trims") { Description = "negative: cyan,magenta,yellow trims in log exposure (0.025 = one printer point)" };
+    public Option<bool> UnlockFrame { get; } = new("--unlock-frame") { Description = "negative with --roll: keep the roll's base and slopes, but estimate this frame's grey" };
     public Option<string?> FlatField { get; } = new("--flat-field") { Description = "negative: a blank light-table frame to even out the light" };
     public Option<string?> Unmix { get; } = new("--unmix") { Description = "camera crosstalk unmix matrix, 9 numbers row by row (measured per camera and light)" };
     public Option<string?> Reference { get; } = new("--reference") { Description = "chart reference: after2014 (default) | before2014 | CSV file" };
 
     public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
         Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, Highlights,
-        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField];
+        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, UnlockFrame];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -105,6 +106,7 @@ public sealed class RecipeFlags
                 ExposureEv = pr.GetValue(FilmExposure) ?? r.Film.ExposureEv,
                 Trims = pr.GetValue(FilmTrims) is { } t ? ParseNumbers(t, 3, "--film-trims") : r.Film.Trims,
                 FlatField = pr.GetValue(FlatField) ?? r.Film.FlatField,
+                Unlocked = r.Film.Unlocked || pr.GetValue(UnlockFrame),
             },
             Calibration = pr.GetValue(NoCalibration) ? new CalibrationOptions() : r.Calibration with
             {

@@ -19,6 +19,9 @@ public sealed record FilmOptions
     public double ExposureEv { get; init; }
     /// <summary>Cyan, magenta, yellow trims in log exposure units (0.025 = one printer point); positive adds the colour.</summary>
     public double[] Trims { get; init; } = [0, 0, 0];
+    /// <summary>With a roll profile: this frame keeps the roll's base and slopes but gets its own grey estimate
+    /// (a frame shot under other light). Without it a roll is fully locked.</summary>
+    public bool Unlocked { get; init; }
     /// <summary>A blank light-table frame (no film, same lens and light): uneven light is divided out before inversion.</summary>
     public string? FlatField { get; init; }
     /// <summary>A roll profile (JSON from `imagespace film analyze` or a chart frame): base, slopes, grey, calibration.</summary>

@@ -27,7 +27,11 @@ public static class FilmProcessor
 
     public static InversionParameters Resolve(RgbImage camera, RawMetadata meta, FilmOptions o, RollProfile? roll, double scale)
     {
-        if (roll is not null) return roll.ForFrame(FilmAnalysis.ExposureFactor(meta), o);
+        if (roll is not null)
+        {
+            var locked = roll.ForFrame(FilmAnalysis.ExposureFactor(meta), o);
+            return o.Unlocked ? locked with { Grey = o.Grey ?? FilmAnalysis.AutoGrey(camera, locked) } : locked;
+        }
         var stock = FilmStocks.ByName(o.Stock);
         double[] b = ParseBase(camera, o.Base, scale);
         double[] gamma = o.Gamma ?? (o.GammaSource == "auto" ? FilmAnalysis.AutoGamma(camera, b, stock, o.Unmix) : stock.Gamma);
