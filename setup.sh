@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# One command: install dependencies, build `imagespace` into ./out, write the synthetic sample dataset and process it.
+# One command: install dependencies, build `imagespace` into ./out, write the synthetic sample dataset and process it
+# (chart detection and per-group colour calibration included).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
 dotnet build src/ImageSpace.Cli -c Release -o out -v quiet -nologo
 ./out/imagespace sample sample-data
 ./out/imagespace info sample-data/turntable_A/objA_0001.dng
-./out/imagespace process sample-data -o sample-output --overwrite
-echo "Done: outputs in sample-output/ (16-bit linear Rec.2020 TIFFs)"
+./out/imagespace calibrate sample-data/turntable_B/objB_0001.dng --report sample-output/report
+# The main job: every group calibrated by its own chart frame, JPEGs with the RAWs' EXIF, one folder per group.
+./out/imagespace process sample-data -o sample-output --format jpg --quality 95 --overwrite \
+  --chart sample-data/turntable_A/objA_0001.dng --chart sample-data/turntable_B/objB_0001.dng
+echo "Done: calibrated JPEGs in sample-output/<group>/, calibration report in sample-output/report/"
