@@ -45,7 +45,7 @@ public static class CalibrationResolver
                 var outcome = ChartCalibration.FromImage(chart, new CalibrateOptions { Reference = o.Reference, Group = group });
                 if (group is null) globalCharts.Add(outcome);
                 else (perGroup.TryGetValue(group, out var list) ? list : perGroup[group] = []).Add(outcome);
-                notes.Add($"{chart}: chart calibrated for {(group is null ? "all groups" : $"group '{Display(group)}'")}, mean ΔE2000 {outcome.Profile.DeltaE.Mean:0.00} ({outcome.Profile.Model})");
+                notes.Add($"{chart}: chart calibrated for {(group is null ? "all groups" : $"group '{DatasetGroup.Display(group)}'")}, mean ΔE2000 {outcome.Profile.DeltaE.Mean:0.00} ({outcome.Profile.Model})");
             }
             catch (Exception e) when (e is Raw.RawDecodeException or ArgumentException) { errors.Add(e.Message); }
         }
@@ -60,13 +60,11 @@ public static class CalibrationResolver
             else if (global is not null && (!anyGroupSpecific || o.Fallback == "global"))
             {
                 byGroup[g.Name] = global;
-                if (anyGroupSpecific) notes.Add($"group '{Display(g.Name)}' has no chart: using the global calibration (--calibration-fallback global)");
+                if (anyGroupSpecific) notes.Add($"group '{DatasetGroup.Display(g.Name)}' has no chart: using the global calibration (--calibration-fallback global)");
             }
-            else errors.Add($"group '{Display(g.Name)}' has no chart or calibration of its own ({g.Files.Count} file(s)); add a chart frame, " +
+            else errors.Add($"group '{DatasetGroup.Display(g.Name)}' has no chart or calibration of its own ({g.Files.Count} file(s)); add a chart frame, " +
                             "or choose --calibration-fallback global (with a global profile) or --no-calibration");
         }
         return new(byGroup, errors, notes);
     }
-
-    private static string Display(string group) => group.Length == 0 ? "(root)" : group;
 }

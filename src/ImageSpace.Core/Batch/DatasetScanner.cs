@@ -6,7 +6,9 @@ namespace ImageSpace.Core.Batch;
 public sealed record DatasetFile(string Path, string Root, string RelativePath, string Group);
 public sealed record DatasetGroup(string Name, IReadOnlyList<DatasetFile> Files)
 {
-    public string DisplayName => Name.Length == 0 ? "(root)" : Name;
+    public string DisplayName => Display(Name);
+    /// <summary>How a group is named to the user (files directly in an input folder form the "" group).</summary>
+    public static string Display(string group) => group.Length == 0 ? "(root)" : group;
 }
 public sealed record Dataset(IReadOnlyList<DatasetGroup> Groups, IReadOnlyList<string> Errors, int Ignored)
 {

@@ -21,13 +21,10 @@ public sealed class CalibrationOperator(CalibrationProfile profile) : IImageOper
             return;
         }
         var toWorking = WorkingSpace.FromXyzD50;
-        Parallel.For(0, image.Height, Parallelism.Options, y =>
+        PixelMap.Apply(image, (r, g, b) =>
         {
-            for (int x = 0, i = y * image.Width; x < image.Width; x++, i++)
-            {
-                var w = toWorking * Profile.ToXyzD50(new Vec3(image.R[i], image.G[i], image.B[i]));
-                image.R[i] = (float)w.X; image.G[i] = (float)w.Y; image.B[i] = (float)w.Z;
-            }
+            var w = toWorking * Profile.ToXyzD50(new Vec3(r, g, b));
+            return (w.X, w.Y, w.Z);
         });
     }
 }

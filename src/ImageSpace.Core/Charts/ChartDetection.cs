@@ -22,16 +22,5 @@ public sealed record ChartDetection
     public string Note { get; init; } = "";
 
     public (double x, double y)[] Corners => ChartToImage is null ? [] : ChartModel.Corners.Select(c => ChartToImage.Map(c.u, c.v)).ToArray();
-    public double PitchPixels
-    {
-        get
-        {
-            if (ChartToImage is null) return 0;
-            var c = Corners;
-            double Dist((double x, double y) a, (double x, double y) b) => Math.Sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y));
-            return (Dist(c[0], c[1]) + Dist(c[3], c[2])) / 12 + (Dist(c[0], c[3]) + Dist(c[1], c[2])) / 8;
-        }
-    }
-
     public static ChartDetection NotFound(string why) => new() { Found = false, Note = why };
 }

@@ -24,7 +24,7 @@ public static class OrientationScorer
         bool Clipped(int p) => m[p].Max >= 0.95 * brightest;
         var greys = Enumerable.Range(18, 5).Where(p => !Clipped(p) && m[p].Min > 0).ToList();
         if (greys.Count < 2) return new Score(99, 0, 9, 180);
-        double kr = Median(greys.Select(p => m[p].Y / m[p].X)), kb = Median(greys.Select(p => m[p].Y / m[p].Z));
+        double kr = Statistics.Median(greys.Select(p => m[p].Y / m[p].X)), kb = Statistics.Median(greys.Select(p => m[p].Y / m[p].Z));
         var b = m.Select(v => new Vec3(v.X * kr, v.Y, v.Z * kb)).ToArray();
         double[] lum = b.Select(v => (v.X + v.Y + v.Z) / 3).ToArray();
 
@@ -37,7 +37,7 @@ public static class OrientationScorer
             if (lum[p] > 1.15 * lum[p + 1] || plateau) mono++;
             if (!Clipped(p)) chromas.Add((b[p].Max - b[p].Min) / Math.Max(lum[p], 1e-9));
         }
-        double chroma = Median(chromas);
+        double chroma = Statistics.Median(chromas);
 
         double err = 0, weight = 0;
         for (int p = 0; p < 18; p++)
@@ -51,12 +51,6 @@ public static class OrientationScorer
         double hue = err / weight;
         double cost = hue / 15 + chroma / 0.1 + (5 - mono) * 1.5;
         return new Score(cost, mono, chroma, hue);
-    }
-
-    private static double Median(IEnumerable<double> v)
-    {
-        var a = v.OrderBy(x => x).ToArray();
-        return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
     }
 
     /// <summary>Hue angle and chroma in a simple opponent space of linear RGB (scale-free).</summary>

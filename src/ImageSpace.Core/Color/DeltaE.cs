@@ -5,8 +5,6 @@ namespace ImageSpace.Core.Color;
 /// tested against their published pairs.</summary>
 public static class DeltaE
 {
-    public static double Cie76(Vec3 a, Vec3 b) => Math.Sqrt(Sq(a.X - b.X) + Sq(a.Y - b.Y) + Sq(a.Z - b.Z));
-
     public static double Ciede2000(Vec3 lab1, Vec3 lab2)
     {
         double l1 = lab1.X, a1 = lab1.Y, b1 = lab1.Z, l2 = lab2.X, a2 = lab2.Y, b2 = lab2.Z;

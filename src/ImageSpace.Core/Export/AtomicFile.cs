@@ -32,9 +32,6 @@ public static class AtomicFile
     public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text));
 
     /// <summary>True when two paths name the same file (same full path; or the same inode for links).</summary>
-    /// <summary>True for the temporary files this class creates (left behind only if the process was killed).</summary>
-    public static bool IsTempFile(string path) => Path.GetFileName(path).StartsWith('.') && path.Contains(TempMarker);
-
     /// <summary>Deletes temporary files a killed run left in <paramref name="dir"/> (not recursive).</summary>
     public static int RemoveStaleTempFiles(string dir)
     {

@@ -92,25 +92,6 @@ public sealed class ExifTool : IDisposable
             throw new IOException($"exiftool could not copy metadata: {FirstLine(stderr + stdout)}");
     }
 
-    /// <summary>Reads tags as `-n` (numeric) values: name → value.</summary>
-    public Dictionary<string, string> Read(string file, params string[] tags)
-    {
-        var args = new List<string> { "-s", "-s", "-n", "-G0:0" };
-        args.AddRange(tags.Select(t => "-" + t));
-        args.Add(file);
-        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var line in Execute(args).stdout.Split('\n'))
-        {
-            int colon = line.IndexOf(':');
-            if (colon <= 0) continue;
-            string key = line[..colon].Trim();
-            int bracket = key.IndexOf(']');
-            if (bracket >= 0) key = key[(bracket + 1)..].Trim();
-            result.TryAdd(key, line[(colon + 1)..].Trim());
-        }
-        return result;
-    }
-
     private static string FirstLine(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no output";
 
     private (string stdout, string stderr) Execute(IEnumerable<string> args)

@@ -33,7 +33,7 @@ public static class FilmAnalysis
             if (P(k) / Math.Max(P(k - 1), 1e-9f) > biggest) { biggest = P(k) / P(k - 1); cut = k - 1; }
         if (cut < 100) samples = samples.Where(s => s.l <= P(cut)).ToList();
         var band = samples.Skip((int)(samples.Count * 0.85)).Take(Math.Max(1, (int)(samples.Count * 0.12))).ToList();
-        return [Median(band.Select(s => (double)s.r)), Median(band.Select(s => (double)s.g)), Median(band.Select(s => (double)s.b))];
+        return [Statistics.Median(band.Select(s => (double)s.r)), Statistics.Median(band.Select(s => (double)s.g)), Statistics.Median(band.Select(s => (double)s.b))];
     }
 
     public static double[] BaseFromRectangle(RgbImage img, int x, int y, int w, int h)
@@ -78,7 +78,7 @@ public static class FilmAnalysis
     public static double[] AutoGrey(RgbImage img, InversionParameters p)
     {
         var e = Interior(img, p);
-        double[] r = [Median(e.Select(s => s.r)), Median(e.Select(s => s.g)), Median(e.Select(s => s.b))];
+        double[] r = [Statistics.Median(e.Select(s => s.r)), Statistics.Median(e.Select(s => s.g)), Statistics.Median(e.Select(s => s.b))];
         foreach (double tol in new[] { 0.25, 0.12, 0.06, 0.04 })
         {
             var neutral = e.Where(s =>
@@ -87,7 +87,7 @@ public static class FilmAnalysis
                 return Math.Abs(a - g) < tol && Math.Abs(b - g) < tol && Math.Abs(g) < 1.0;
             }).ToList();
             if (neutral.Count < 50) break;
-            r = [Median(neutral.Select(s => s.r)), Median(neutral.Select(s => s.g)), Median(neutral.Select(s => s.b))];
+            r = [Statistics.Median(neutral.Select(s => s.r)), Statistics.Median(neutral.Select(s => s.g)), Statistics.Median(neutral.Select(s => s.b))];
         }
         return r;
     }
@@ -97,10 +97,4 @@ public static class FilmAnalysis
     public static double ExposureFactor(Raw.RawMetadata m) =>
         m.ExposureTime > 0 && m.Iso > 0 && m.FNumber > 0 ? m.ExposureTime * m.Iso / (m.FNumber * m.FNumber) : 1;
 
-    public static double Median(IEnumerable<double> v)
-    {
-        var a = v.OrderBy(x => x).ToArray();
-        if (a.Length == 0) return 0;
-        return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
-    }
 }

@@ -111,13 +111,13 @@ public static class FilmProcessor
             progress?.Invoke(f);
         }
         if (per.Count == 0) throw new ArgumentException("no frames to analyse");
-        double[] medBase = Enumerable.Range(0, 3).Select(c => FilmAnalysis.Median(per.Select(t => t.baseN[c]))).ToArray();
+        double[] medBase = Enumerable.Range(0, 3).Select(c => Statistics.Median(per.Select(t => t.baseN[c]))).ToArray();
         var accepted = per.Where(t => Enumerable.Range(0, 3).All(c => Math.Abs(t.baseN[c] / medBase[c] - 1) <= 0.10)).ToList();
         if (accepted.Count == 0) accepted = per;
-        double[] baseN = Enumerable.Range(0, 3).Select(c => FilmAnalysis.Median(accepted.Select(t => t.baseN[c]))).ToArray();
+        double[] baseN = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.baseN[c]))).ToArray();
         // Grey offsets depend on the base used: re-express each frame's grey against the common base.
-        double[] gamma = Enumerable.Range(0, 3).Select(c => FilmAnalysis.Median(accepted.Select(t => t.gamma[c]))).ToArray();
-        double[] grey = Enumerable.Range(0, 3).Select(c => FilmAnalysis.Median(accepted.Select(t => t.grey[c] + Math.Log10(baseN[c] / t.baseN[c]) / gamma[c]))).ToArray();
+        double[] gamma = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.gamma[c]))).ToArray();
+        double[] grey = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.grey[c] + Math.Log10(baseN[c] / t.baseN[c]) / gamma[c]))).ToArray();
         return new RollProfile
         {
             Stock = stock.Id, BaseNormalized = baseN, Gamma = gamma, Grey = grey, Unmix = o.Unmix, BlackAndWhite = stock.BlackAndWhite,

@@ -18,13 +18,10 @@ public sealed class NegativeInverter(InversionParameters p) : IImageOperator
     {
         var q = Parameters;
         double gain = 0.18 * Math.Pow(2, q.ExposureEv);
-        Parallel.For(0, img.Height, Parallelism.Options, y =>
+        PixelMap.Apply(img, (r, g, b) =>
         {
-            for (int x = 0, i = y * img.Width; x < img.Width; x++, i++)
-            {
-                var (r, g, b) = q.Invert(img.R[i], img.G[i], img.B[i]);
-                img.R[i] = (float)(gain * r); img.G[i] = (float)(gain * g); img.B[i] = (float)(gain * b);
-            }
+            var (pr, pg, pb) = q.Invert(r, g, b);
+            return (gain * pr, gain * pg, gain * pb);
         });
     }
 }

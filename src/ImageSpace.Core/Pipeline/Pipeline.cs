@@ -53,7 +53,7 @@ public sealed class Pipeline
             var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, film, Roll, scale);
             ops.Add(new Film.NegativeInverter(p));
             calibration ??= Roll?.Calibration;
-            if (calibration is null) MatrixAfterInversion(ops);
+            if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
         if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
         ops.AddRange(Operators);
@@ -100,8 +100,6 @@ public sealed class Pipeline
 
     /// <summary>The roll profile of negative processing (from the recipe's film.roll file, or set by the caller).</summary>
     public Film.RollProfile? Roll { get; set; }
-
-    private static void MatrixAfterInversion(List<IImageOperator> ops) => ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
 
     private sealed class MatrixStep(Color.Matrix3 m) : IImageOperator
     {
