@@ -162,6 +162,43 @@ public class RealNegativeTests(ITestOutputHelper log)
             Assert.True(r < (stock == "bw" ? -0.95 : -0.6), $"{file}: {r:0.000}");
         }
     }
+
+    /// <summary>Each scan comes with a positive another tool made of it (a crop, scaled, turned). Aligned on SIFT
+    /// features, our positive's log luminance must follow theirs; a failed inversion correlates negatively. Also logged:
+    /// a naive per-channel 1/x inversion against the same positive, for scale (amoslu's positive was itself made by a
+    /// "gamma 1" inversion, so its colours lean towards the naive one).</summary>
+    [SkippableTheory]
+    [InlineData("amoslu_Negative_scan.jpg", "amoslu_positive_Gamma1.jpg", "portra400", 0.8)]
+    [InlineData("strwdr_BW_negative_1.jpg", "strwdr_BW_positive_1.jpg", "bw", 0.8)]
+    // Only ~10 features survive between this scan and its heavily processed, tightly cropped positive.
+    [InlineData("strwdr_BW_negative_2.jpg", "strwdr_BW_positive_2.jpg", "bw", 0.45)]
+    public void Real_inversions_match_the_given_positives(string negativeFile, string positiveFile, string stock, double minimum)
+    {
+        string negativePath = TestData.File(Path.Combine("negatives", negativeFile));
+        string positivePath = TestData.File(Path.Combine("negatives", positiveFile));
+        using var ours = new Pipeline(new Recipe { Film = new FilmOptions { Enabled = true, Stock = stock } }).Render(negativePath);
+        var (theirs, _) = Core.Imaging.ImageLoader.Load(positivePath);
+        var (negative, _) = Core.Imaging.ImageLoader.Load(negativePath);
+        using (theirs)
+        using (negative)
+        {
+            var match = ImageAlignment.Compare(ours.Image, theirs);
+            Assert.NotNull(match);
+            using var naive = new Core.Imaging.RgbImage(negative.Width, negative.Height);
+            for (int i = 0; i < naive.R.Length; i++)
+            {
+                naive.R[i] = 1 / MathF.Max(1e-4f, negative.R[i]);
+                naive.G[i] = 1 / MathF.Max(1e-4f, negative.G[i]);
+                naive.B[i] = 1 / MathF.Max(1e-4f, negative.B[i]);
+            }
+            var baseline = ImageAlignment.Compare(naive, theirs);
+            log.WriteLine($"{negativeFile} vs {positiveFile}: {match.Inliers}/{match.Candidates} SIFT matches consistent; correlation of "
+                + $"log luminance {match.LogLuminance:0.000}, log R/G {match.LogRedOverGreen:0.000}, log B/G {match.LogBlueOverGreen:0.000}"
+                + (baseline is null ? "; naive 1/x: no alignment" : $"; naive 1/x: {baseline.LogLuminance:0.000}, {baseline.LogRedOverGreen:0.000}, {baseline.LogBlueOverGreen:0.000}"));
+            Assert.True(match.Inliers >= 8, $"{match.Inliers} consistent matches");
+            Assert.True(match.LogLuminance >= minimum, $"{negativeFile}: log-luminance correlation {match.LogLuminance:0.000} < {minimum}");
+        }
+    }
 }
 
 public class FilmControlsTests(NegativeRoll roll) : IClassFixture<NegativeRoll>
