@@ -19,17 +19,20 @@ public static class ExrWriter
         int w = img.Width, h = img.Height, bytesPer = type == PixelType.Half ? 2 : 4;
         int linesPerChunk = zip ? 16 : 1, chunks = (h + linesPerChunk - 1) / linesPerChunk;
         var q = new Quantizer(cs.Transfer);
+        // Channels in alphabetical order, as the format requires: (A,) B, G, R. Alpha is coverage, never encoded.
+        var planes = img.Alpha is { } alpha ? new[] { ("A", alpha, false), ("B", img.B, true), ("G", img.G, true), ("R", img.R, true) }
+            : new[] { ("B", img.B, true), ("G", img.G, true), ("R", img.R, true) };
         var payloads = new byte[chunks][];
         Parallel.For(0, chunks, Parallelism.Options, c =>
         {
             int y0 = c * linesPerChunk, n = Math.Min(linesPerChunk, h - y0);
-            var raw = new byte[n * w * 3 * bytesPer];
+            var raw = new byte[n * w * planes.Length * bytesPer];
             int o = 0;
             for (int y = y0; y < y0 + n; y++)
-                foreach (var plane in new[] { img.B, img.G, img.R }) // channels in alphabetical order: B, G, R
+                foreach (var (_, plane, encoded) in planes)
                     for (int x = 0, i = y * w; x < w; x++, i++)
                     {
-                        float v = q.Encode(plane[i]);
+                        float v = encoded ? q.Encode(plane[i]) : plane[i];
                         if (bytesPer == 2) BinaryPrimitives.WriteHalfLittleEndian(raw.AsSpan(o), (Half)v);
                         else BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(o), v);
                         o += bytesPer;
@@ -41,7 +44,7 @@ public static class ExrWriter
         var bw = new BinaryWriter(fs);
         bw.Write(20000630); bw.Write(2); // magic, version 2, single-part scanline
         var ch = new MemoryStream();
-        foreach (var name in new[] { "B", "G", "R" })
+        foreach (var (name, _, _) in planes)
         {
             ch.Write(Encoding.ASCII.GetBytes(name)); ch.WriteByte(0);
             ch.Write(Ints((int)type, 0, 1, 1)); // pixel type, pLinear + reserved, xSampling, ySampling

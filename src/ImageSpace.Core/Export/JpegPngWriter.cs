@@ -37,17 +37,22 @@ public static class JpegPngWriter
         var encoder = new PngEncoder
         {
             BitDepth = bits == 16 ? PngBitDepth.Bit16 : PngBitDepth.Bit8,
-            ColorType = PngColorType.Rgb,
+            ColorType = img.Alpha is null ? PngColorType.Rgb : PngColorType.RgbWithAlpha,
             CompressionLevel = PngCompressionLevel.BestSpeed,
         };
         if (bits is not (8 or 16)) throw new ArgumentException($"PNG bit depth {bits} (8 or 16)");
-        var buffer = Interleave(img, q, bits);
+        int channels = img.Alpha is null ? 3 : 4;
+        var buffer = Interleave(img, q, bits, channels);
         try
         {
-            var memory = buffer.AsMemory(0, img.PixelCount * 3 * bits / 8);
-            using Image image = bits == 16
-                ? Image.WrapMemory<Rgb48>(memory, img.Width, img.Height)
-                : Image.WrapMemory<Rgb24>(memory, img.Width, img.Height);
+            var memory = buffer.AsMemory(0, img.PixelCount * channels * bits / 8);
+            using Image image = (bits, channels) switch
+            {
+                (16, 4) => Image.WrapMemory<Rgba64>(memory, img.Width, img.Height),
+                (16, _) => Image.WrapMemory<Rgb48>(memory, img.Width, img.Height),
+                (_, 4) => Image.WrapMemory<Rgba32>(memory, img.Width, img.Height),
+                _ => Image.WrapMemory<Rgb24>(memory, img.Width, img.Height),
+            };
             image.SaveAsPng(ms, encoder);
         }
         finally { LargeArrayPool<byte>.Return(buffer); }
@@ -58,15 +63,15 @@ public static class JpegPngWriter
 
     /// <summary>Interleaved samples in a pooled buffer (ImageSharp wraps it without copying); 16-bit samples in
     /// machine byte order, as ImageSharp's Rgb48 expects.</summary>
-    private static byte[] Interleave(RgbImage img, Quantizer q, int bits)
+    private static byte[] Interleave(RgbImage img, Quantizer q, int bits, int channels = 3)
     {
-        int rowBytes = img.Width * 3 * bits / 8;
+        int rowBytes = img.Width * channels * bits / 8;
         var buf = LargeArrayPool<byte>.Rent(rowBytes * img.Height);
         Parallel.For(0, img.Height, Parallelism.Options, y =>
         {
             var row = buf.AsSpan(y * rowBytes, rowBytes);
-            if (bits == 8) q.Row8(img, y, row);
-            else q.Row16(img, y, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(row));
+            if (bits == 8) q.Row8(img, y, row, channels);
+            else q.Row16(img, y, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(row), channels);
         });
         return buf;
     }

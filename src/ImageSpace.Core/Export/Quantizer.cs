@@ -99,31 +99,35 @@ public sealed class Quantizer
         return (byte)Math.Clamp((int)(EncodeDouble(v) * 255 + 0.5), 0, 255);
     }
 
-    /// <summary>Interleaved RGB samples of one row, into <paramref name="dst"/> (3 per pixel).</summary>
-    public void Row16(RgbImage img, int y, Span<ushort> dst)
+    /// <summary>Interleaved samples of one row into <paramref name="dst"/>: R, G, B, and with
+    /// <paramref name="channels"/> = 4 the image's alpha (opaque when it has none).</summary>
+    public void Row16(RgbImage img, int y, Span<ushort> dst, int channels = 3)
     {
         int o = y * img.Width;
-        for (int x = 0; x < img.Width; x++)
+        for (int x = 0, d = 0; x < img.Width; x++, d += channels)
         {
-            dst[3 * x] = To16(img.R[o + x]); dst[3 * x + 1] = To16(img.G[o + x]); dst[3 * x + 2] = To16(img.B[o + x]);
+            dst[d] = To16(img.R[o + x]); dst[d + 1] = To16(img.G[o + x]); dst[d + 2] = To16(img.B[o + x]);
+            if (channels == 4) dst[d + 3] = img.Alpha is { } a ? (ushort)Math.Clamp((int)(a[o + x] * 65535 + 0.5f), 0, 65535) : (ushort)65535;
         }
     }
 
-    public void Row8(RgbImage img, int y, Span<byte> dst)
+    public void Row8(RgbImage img, int y, Span<byte> dst, int channels = 3)
     {
         int o = y * img.Width;
-        for (int x = 0; x < img.Width; x++)
+        for (int x = 0, d = 0; x < img.Width; x++, d += channels)
         {
-            dst[3 * x] = To8(img.R[o + x]); dst[3 * x + 1] = To8(img.G[o + x]); dst[3 * x + 2] = To8(img.B[o + x]);
+            dst[d] = To8(img.R[o + x]); dst[d + 1] = To8(img.G[o + x]); dst[d + 2] = To8(img.B[o + x]);
+            if (channels == 4) dst[d + 3] = img.Alpha is { } a ? (byte)Math.Clamp((int)(a[o + x] * 255 + 0.5f), 0, 255) : (byte)255;
         }
     }
 
-    public void RowFloat(RgbImage img, int y, Span<float> dst)
+    public void RowFloat(RgbImage img, int y, Span<float> dst, int channels = 3)
     {
         int o = y * img.Width;
-        for (int x = 0; x < img.Width; x++)
+        for (int x = 0, d = 0; x < img.Width; x++, d += channels)
         {
-            dst[3 * x] = Encode(img.R[o + x]); dst[3 * x + 1] = Encode(img.G[o + x]); dst[3 * x + 2] = Encode(img.B[o + x]);
+            dst[d] = Encode(img.R[o + x]); dst[d + 1] = Encode(img.G[o + x]); dst[d + 2] = Encode(img.B[o + x]);
+            if (channels == 4) dst[d + 3] = img.Alpha is { } a ? a[o + x] : 1f;
         }
     }
 }

@@ -11,10 +11,12 @@ public static class TiffWriter
     {
         if (bits is not (8 or 16 or 32)) throw new ArgumentException($"TIFF bit depth {bits} (8, 16 or 32)");
         using var tif = Tiff.Open(path, "w") ?? throw new IOException($"{path}: cannot create TIFF");
-        int w = img.Width, h = img.Height, bytesPerSample = bits / 8, rowBytes = w * 3 * bytesPerSample;
+        int channels = img.Alpha is null ? 3 : 4;
+        int w = img.Width, h = img.Height, bytesPerSample = bits / 8, rowBytes = w * channels * bytesPerSample;
         tif.SetField(TiffTag.IMAGEWIDTH, w);
         tif.SetField(TiffTag.IMAGELENGTH, h);
-        tif.SetField(TiffTag.SAMPLESPERPIXEL, 3);
+        tif.SetField(TiffTag.SAMPLESPERPIXEL, channels);
+        if (channels == 4) tif.SetField(TiffTag.EXTRASAMPLES, 1, new short[] { (short)ExtraSample.UNASSALPHA });
         tif.SetField(TiffTag.BITSPERSAMPLE, bits);
         tif.SetField(TiffTag.SAMPLEFORMAT, bits == 32 ? SampleFormat.IEEEFP : SampleFormat.UINT);
         tif.SetField(TiffTag.PHOTOMETRIC, Photometric.RGB);
@@ -37,9 +39,9 @@ public static class TiffWriter
                 var dst = rows.AsSpan(r * rowBytes, rowBytes);
                 switch (bits)
                 {
-                    case 8: q.Row8(img, y0 + r, dst); break;
-                    case 16: q.Row16(img, y0 + r, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(dst)); break;
-                    default: q.RowFloat(img, y0 + r, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(dst)); break;
+                    case 8: q.Row8(img, y0 + r, dst, channels); break;
+                    case 16: q.Row16(img, y0 + r, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(dst), channels); break;
+                    default: q.RowFloat(img, y0 + r, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(dst), channels); break;
                 }
             });
             for (int r = 0; r < n; r++)

@@ -11,6 +11,8 @@ public sealed class RgbImage : IDisposable
     public float[] R { get; }
     public float[] G { get; }
     public float[] B { get; }
+    /// <summary>Optional coverage, 1 = opaque, 0 = transparent (masked export); written by formats with alpha.</summary>
+    public float[]? Alpha { get; set; }
 
     public RgbImage(int width, int height)
     {
@@ -40,12 +42,13 @@ public sealed class RgbImage : IDisposable
         LargeArrayPool<float>.Return(R);
         LargeArrayPool<float>.Return(G);
         LargeArrayPool<float>.Return(B);
+        LargeArrayPool<float>.Return(Alpha);
     }
     public float[] Plane(int c) => c switch { 0 => R, 1 => G, 2 => B, _ => throw new ArgumentOutOfRangeException(nameof(c)) };
 
     public (float r, float g, float b) this[int x, int y] => (R[y * Width + x], G[y * Width + x], B[y * Width + x]);
 
-    public RgbImage Clone() => new(Width, Height, (float[])R.Clone(), (float[])G.Clone(), (float[])B.Clone());
+    public RgbImage Clone() => new(Width, Height, (float[])R.Clone(), (float[])G.Clone(), (float[])B.Clone()) { Alpha = (float[]?)Alpha?.Clone() };
 
     /// <summary>Mean of each channel over a rectangle (clamped to the image).</summary>
     public (double r, double g, double b) MeanOf(int x0, int y0, int w, int h)

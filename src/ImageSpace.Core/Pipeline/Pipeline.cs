@@ -1,6 +1,7 @@
 using ImageSpace.Core.Export;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Raw;
+using ImageSpace.Core.Imaging;
 
 namespace ImageSpace.Core.Pipeline;
 
@@ -36,13 +37,35 @@ public sealed class Pipeline
 
     /// <param name="calibration">The chart calibration of the image's group, if any: applied right after decoding,
     /// before every adjustment (it defines colour and exposure; adjustments work on calibrated data).</param>
-    public DecodedImage Render(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null)
+    /// <param name="maxSide">Preview: the decoded image is reduced (area average) to at most this many pixels on its
+    /// long side before any operator runs; operators scale their radii to it, so it looks like the export.</param>
+    public DecodedImage Render(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null)
     {
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
         var film = Recipe.Film;
+        var adjust = Recipe.Adjust;
+        var wb = Adjust.WhiteBalanceSetting.Parse(adjust.WhiteBalance);
+        var warnings = new List<string>();
+        if (wb.Mode != Adjust.WhiteBalanceKind.AsShot && (calibration ?? Roll?.Calibration) is not null)
+        {
+            // The chart fit already maps this light to the reference; a per-image balance on top would undo the
+            // consistency the chart gives a group.
+            warnings.Add($"white balance '{adjust.WhiteBalance}' ignored: the chart calibration sets the white balance");
+            wb = new Adjust.WhiteBalanceSetting(Adjust.WhiteBalanceKind.AsShot);
+        }
         if (film.Enabled) options = Film.FilmProcessor.DecodeFor(options);
+        else if (wb.Mode == Adjust.WhiteBalanceKind.Kelvin)
+        {
+            // RAW: through the camera's own matrices for that light, as a raw converter's temperature slider does.
+            var (x, y) = Adjust.WhiteBalanceSetting.LightChromaticity(wb.Kelvin, wb.Tint);
+            options = options with { WhiteBalance = WhiteBalanceMode.Light, LightXy = [x, y] };
+            wb = new Adjust.WhiteBalanceSetting(Adjust.WhiteBalanceKind.AsShot);
+        }
         var decoded = film.Enabled && Imaging.ImageLoader.IsPhoto(input) ? PhotoAsCamera(input) : RawDecoder.Decode(input, options);
+        decoded.Warnings.AddRange(warnings);
         double scale = options.Demosaic == DemosaicMode.Half ? 0.5 : 1.0;
+        if (maxSide is { } side && Math.Max(decoded.Image.Width, decoded.Image.Height) > side)
+            (decoded, scale) = (Reduce(decoded, side, out double f), scale * f);
         var ctx = new OperatorContext(decoded.Metadata, scale);
         var ops = new List<IImageOperator>();
         if (film.Enabled)
@@ -56,10 +79,46 @@ public sealed class Pipeline
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
         if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
-        ops.AddRange(Operators);
+        ops.AddRange(AdjustmentsFor(input, wb));
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
         if (film.Enabled) ReportHeadroom(decoded);
         return decoded;
+    }
+
+    /// <summary>The adjustment operators in their fixed order: exposure (EV × the image's normalisation multiplier),
+    /// white balance, denoise, shadows/highlights, sharpen, masked export.</summary>
+    private IEnumerable<IImageOperator> AdjustmentsFor(string input, Adjust.WhiteBalanceSetting wb)
+    {
+        var a = Recipe.Adjust;
+        yield return new Adjust.ExposureOperator(Math.Pow(2, a.ExposureEv) * a.MultiplierFor(input));
+        yield return new Adjust.WhiteBalanceOperator(wb);
+        yield return new Adjust.DenoiseOperator(a.Denoise);
+        yield return new Adjust.ShadowsHighlightsOperator(a.Shadows, a.Highlights);
+        yield return new Adjust.SharpenOperator(a.Sharpen, a.SharpenRadius, a.SharpenThreshold);
+        if (a.MaskClipped) yield return new Adjust.ClippedMaskOperator(a.Limits, withAlpha: Recipe.Export.NormalizedFormat != "jpg");
+    }
+
+    /// <summary>Area-averaged reduction of a decoded image to <paramref name="side"/> pixels on its long side.</summary>
+    private static DecodedImage Reduce(DecodedImage d, int side, out double factor)
+    {
+        var src = d.Image;
+        factor = side / (double)Math.Max(src.Width, src.Height);
+        int w = Math.Max(1, (int)Math.Round(src.Width * factor)), h = Math.Max(1, (int)Math.Round(src.Height * factor));
+        var dst = new RgbImage(w, h);
+        for (int c = 0; c < 3; c++)
+        {
+            using var s = OpenCvSharp.Mat.FromPixelData(src.Height, src.Width, OpenCvSharp.MatType.CV_32FC1, src.Plane(c));
+            using var o = OpenCvSharp.Mat.FromPixelData(h, w, OpenCvSharp.MatType.CV_32FC1, dst.Plane(c));
+            OpenCvSharp.Cv2.Resize(s, o, new OpenCvSharp.Size(w, h), 0, 0, OpenCvSharp.InterpolationFlags.Area);
+        }
+        src.Dispose();
+        var reduced = new DecodedImage
+        {
+            SourcePath = d.SourcePath, Image = dst, Metadata = d.Metadata, Multipliers = d.Multipliers, CameraToWorking = d.CameraToWorking,
+            ColorSource = d.ColorSource, WhiteLevel = d.WhiteLevel, Timings = d.Timings,
+        };
+        reduced.Warnings.AddRange(d.Warnings);
+        return reduced;
     }
 
     private Film.FlatField? _flat;

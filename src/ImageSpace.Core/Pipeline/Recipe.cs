@@ -117,6 +117,7 @@ public sealed record Recipe
     public BatchOptions Batch { get; init; } = new();
     public CalibrationOptions Calibration { get; init; } = new();
     public Film.FilmOptions Film { get; init; } = new();
+    public Adjust.AdjustOptions Adjust { get; init; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -145,6 +146,7 @@ public sealed record Recipe
         if (Version != 1) throw new ArgumentException($"recipe version {Version} is not supported (1)");
         Decode.Validate();
         Export.Validate();
+        Adjust.Validate();
         ImageSpace.Core.Batch.NamingSchema.Parse(Naming.Schema);
         if (Naming.Counter is not ("auto" or "group" or "global")) throw new ArgumentException($"counter '{Naming.Counter}' is not auto, group or global");
         if (Grouping.By is not ("subfolder" or "prefix" or "none")) throw new ArgumentException($"grouping '{Grouping.By}' is not subfolder, prefix or none");

@@ -56,6 +56,9 @@ public sealed class CameraColor
     /// <summary>Camera RGB of a perfectly white surface lit by D65.</summary>
     public Vec3 D65Neutral => Normalize(ColorMatrixFor(6504) * WhitePoints.D65);
 
+    /// <summary>Camera RGB of a white surface under a light of chromaticity (x, y), through the matrix for its CCT.</summary>
+    public Vec3 NeutralFor(double x, double y) => Normalize(ColorMatrixFor(WhitePoints.CctFromXy(x, y)) * WhitePoints.FromXy(x, y));
+
     /// <summary>The neutral recorded by the camera (DNG AsShotNeutral or the maker-note multipliers), or null.</summary>
     public Vec3? AsShotNeutral
     {

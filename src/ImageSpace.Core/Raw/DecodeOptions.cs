@@ -3,7 +3,9 @@ using System.Text.Json.Serialization;
 namespace ImageSpace.Core.Raw;
 
 [JsonConverter(typeof(JsonStringEnumConverter<WhiteBalanceMode>))]
-public enum WhiteBalanceMode { AsShot, None, Custom }
+/// <summary>AsShot: the camera's neutral; None: raw channels; Custom: given multipliers; Light: the neutral the
+/// camera's matrices predict for a light of chromaticity <see cref="DecodeOptions.LightXy"/> (Kelvin white balance).</summary>
+public enum WhiteBalanceMode { AsShot, None, Custom, Light }
 
 [JsonConverter(typeof(JsonStringEnumConverter<DemosaicMode>))]
 public enum DemosaicMode
@@ -38,6 +40,8 @@ public sealed record DecodeOptions
     public WhiteBalanceMode WhiteBalance { get; init; } = WhiteBalanceMode.AsShot;
     /// <summary>R, G, B multipliers for <see cref="WhiteBalanceMode.Custom"/>.</summary>
     public float[]? Multipliers { get; init; }
+    /// <summary>CIE xy of the light for <see cref="WhiteBalanceMode.Light"/>.</summary>
+    public double[]? LightXy { get; init; }
     public DemosaicMode Demosaic { get; init; } = DemosaicMode.Full;
     public HighlightMode Highlights { get; init; } = HighlightMode.Clip;
     public ColorOutput Output { get; init; } = ColorOutput.Working;
@@ -52,6 +56,8 @@ public sealed record DecodeOptions
         if (WhiteBalance == WhiteBalanceMode.Custom &&
             (Multipliers is not { Length: 3 } || Multipliers.Any(m => !(m > 0) || float.IsInfinity(m))))
             throw new ArgumentException("custom white balance needs three positive multipliers (R,G,B)");
+        if (WhiteBalance == WhiteBalanceMode.Light && (LightXy is not { Length: 2 } || !(LightXy[0] > 0) || !(LightXy[1] > 0) || LightXy[0] + LightXy[1] >= 1))
+            throw new ArgumentException("light white balance needs the light's chromaticity x,y");
         if (AdjustMaximumThreshold is < 0 or > 1) throw new ArgumentException("adjust-maximum threshold must be within 0..1");
     }
 }

@@ -103,6 +103,9 @@ public static class RawDecoder
         {
             case WhiteBalanceMode.None:
                 return (color.D65Neutral, [1f, 1f, 1f]);
+            case WhiteBalanceMode.Light:
+                var light = color.NeutralFor(options.LightXy![0], options.LightXy[1]);
+                return (light, CameraColor.MultipliersFor(light));
             case WhiteBalanceMode.Custom:
                 var m = options.Multipliers!;
                 var neutral = new Vec3(1 / m[0], 1 / m[1], 1 / m[2]);

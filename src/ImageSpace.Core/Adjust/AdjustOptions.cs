@@ -1,0 +1,86 @@
+using System.Globalization;
+
+namespace ImageSpace.Core.Adjust;
+
+/// <summary>The adjustments of a recipe. Every value at its default leaves the image untouched (each operator is then
+/// skipped). Sizes are in full-resolution pixels; operators scale them to the image they get, so a preview matches the
+/// export.</summary>
+public sealed record AdjustOptions
+{
+    /// <summary>Exposure in EV: ×2^EV on linear data.</summary>
+    public double ExposureEv { get; init; }
+    /// <summary>asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] (full-resolution pixels; SIZE×SIZE average, default 11).</summary>
+    public string WhiteBalance { get; init; } = "asshot";
+    /// <summary>−100…100: lifts (+) or deepens (−) shadows, up to ±2 EV at the darkest tones.</summary>
+    public double Shadows { get; init; }
+    /// <summary>−100…100: brightens (+) or recovers (−) highlights, up to ±2 EV at the brightest tones.</summary>
+    public double Highlights { get; init; }
+    /// <summary>0…100; 50 removes the noise the image's own noise estimate predicts, 100 twice that.</summary>
+    public double Denoise { get; init; }
+    /// <summary>Unsharp-mask amount 0…100 (100 adds the full high-pass once more).</summary>
+    public double Sharpen { get; init; }
+    /// <summary>Unsharp-mask Gaussian sigma, full-resolution pixels.</summary>
+    public double SharpenRadius { get; init; } = 1.0;
+    /// <summary>Detail below this many L* units is left alone (keeps flat areas and noise flat).</summary>
+    public double SharpenThreshold { get; init; } = 1.0;
+    /// <summary>Write pixels beyond the limits black (transparent where the format has alpha), for photogrammetry.</summary>
+    public bool MaskClipped { get; init; }
+    /// <summary>Highlight and shadow limits in percent of display (sRGB-encoded) luminance, as the original's UI; they
+    /// decide what masked export hides and what exposure normalisation leaves out.</summary>
+    public ExposureLimits Limits { get; init; } = new();
+    /// <summary>Per-image exposure multipliers from `imagespace exposure analyze` (relative path → linear factor).</summary>
+    public Dictionary<string, double> ExposureMultipliers { get; init; } = [];
+
+    public bool IsIdentity => ExposureEv == 0 && WhiteBalanceSetting.Parse(WhiteBalance).Mode == WhiteBalanceKind.AsShot &&
+        Shadows == 0 && Highlights == 0 && Denoise == 0 && Sharpen == 0 && !MaskClipped && ExposureMultipliers.Count == 0;
+
+    public void Validate()
+    {
+        static void Range(string name, double v, double lo, double hi)
+        {
+            if (!(v >= lo && v <= hi)) throw new ArgumentException($"{name} {v.ToString(CultureInfo.InvariantCulture)} is not within {lo}..{hi}");
+        }
+        Range("exposure", ExposureEv, -10, 10);
+        Range("shadows", Shadows, -100, 100);
+        Range("highlights", Highlights, -100, 100);
+        Range("denoise", Denoise, 0, 100);
+        Range("sharpen", Sharpen, 0, 500);
+        Range("sharpen radius", SharpenRadius, 0.2, 20);
+        Range("sharpen threshold", SharpenThreshold, 0, 50);
+        Limits.Validate();
+        WhiteBalanceSetting.Parse(WhiteBalance);
+        foreach (var (k, v) in ExposureMultipliers)
+            if (!(v > 0) || double.IsInfinity(v)) throw new ArgumentException($"exposure multiplier of '{k}' is not a positive number");
+    }
+
+    /// <summary>The normalisation multiplier for <paramref name="input"/>: the entry whose key is the input's path or
+    /// its tail (keys are relative to the analysed folder); 1 when there is none.</summary>
+    public double MultiplierFor(string input)
+    {
+        if (ExposureMultipliers.Count == 0) return 1;
+        string p = input.Replace('\\', '/');
+        foreach (var (k, v) in ExposureMultipliers)
+        {
+            string key = k.Replace('\\', '/');
+            if (p == key || p.EndsWith("/" + key, StringComparison.Ordinal)) return v;
+        }
+        return 1;
+    }
+}
+
+/// <summary>Limits in percent of sRGB-encoded luminance (the original's defaults: highlights 96 %, shadows 6 %).</summary>
+public sealed record ExposureLimits
+{
+    public double HighlightPercent { get; init; } = 96;
+    public double ShadowPercent { get; init; } = 6;
+
+    /// <summary>The limits as linear luminance (sRGB decoding of the percentages: 96 % → 0.913, 6 % → 0.0049).</summary>
+    public double HighLinear => Color.TransferFunction.Srgb.Decode(HighlightPercent / 100);
+    public double LowLinear => Color.TransferFunction.Srgb.Decode(ShadowPercent / 100);
+
+    public void Validate()
+    {
+        if (!(ShadowPercent >= 0 && ShadowPercent < HighlightPercent && HighlightPercent <= 100))
+            throw new ArgumentException($"limits need 0 <= shadow ({ShadowPercent}) < highlight ({HighlightPercent}) <= 100 percent");
+    }
+}

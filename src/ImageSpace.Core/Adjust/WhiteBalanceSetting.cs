@@ -1,0 +1,63 @@
+using System.Globalization;
+using ImageSpace.Core.Color;
+
+namespace ImageSpace.Core.Adjust;
+
+public enum WhiteBalanceKind { AsShot, Auto, Kelvin, Pick }
+
+/// <summary>A parsed white-balance setting: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE].</summary>
+public sealed record WhiteBalanceSetting(WhiteBalanceKind Mode, double Kelvin = 0, double Tint = 0, double X = 0, double Y = 0, int Size = 11)
+{
+    public static WhiteBalanceSetting Parse(string s)
+    {
+        string t = s.Trim().ToLowerInvariant();
+        if (t is "asshot" or "as-shot" or "") return new(WhiteBalanceKind.AsShot);
+        if (t == "auto") return new(WhiteBalanceKind.Auto);
+        if (t.StartsWith("pick:", StringComparison.Ordinal))
+        {
+            var v = Numbers(t[5..]);
+            if (v is { Length: 2 or 3 } && v[0] >= 0 && v[1] >= 0 && (v.Length == 2 || v[2] is >= 1 and <= 501))
+                return new(WhiteBalanceKind.Pick, X: v[0], Y: v[1], Size: v.Length == 3 ? (int)v[2] : 11);
+            throw new ArgumentException($"white balance '{s}': pick needs pick:X,Y[,SIZE] with X, Y ≥ 0 (full-resolution pixels) and SIZE 1..501");
+        }
+        var k = Numbers(t);
+        if (k is { Length: 1 or 2 } && k[0] is >= 1667 and <= 25000 && (k.Length == 1 || k[1] is >= -150 and <= 150))
+            return new(WhiteBalanceKind.Kelvin, Kelvin: k[0], Tint: k.Length == 2 ? k[1] : 0);
+        throw new ArgumentException($"white balance '{s}' is not asshot, auto, KELVIN[,TINT] (1667..25000 K, tint −150..150) or pick:X,Y[,SIZE]");
+    }
+
+    private static double[]? Numbers(string s)
+    {
+        var parts = s.Split(',');
+        var v = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i])) return null;
+        return v;
+    }
+
+    /// <summary>Chromaticity of the light this setting describes: the Planckian (below 4000 K) or daylight locus at
+    /// <see cref="Kelvin"/>, moved along the locus normal in CIE 1960 uv by Tint/1000 (positive: the light was greener,
+    /// so the correction adds magenta, as photo editors' tint sliders do).</summary>
+    public static (double x, double y) LightChromaticity(double kelvin, double tint)
+    {
+        var (x, y) = WhitePoints.XyFromCct(kelvin);
+        if (tint == 0) return (x, y);
+        var (u, v) = ToUv(x, y);
+        // Direction of the locus at this temperature, by a small step in mired; its normal points to green (+v side).
+        double mired = 1e6 / kelvin;
+        var (x2, y2) = WhitePoints.XyFromCct(1e6 / (mired - 1));
+        var (u2, v2) = ToUv(x2, y2);
+        double du = u2 - u, dv = v2 - v, len = Math.Sqrt(du * du + dv * dv);
+        double nu = -dv / len, nv = du / len;
+        if (nv < 0) { nu = -nu; nv = -nv; }
+        u += nu * tint / 1000; v += nv * tint / 1000;
+        double d = 2 * u - 8 * v + 4; // CIE 1960 uv → xy
+        return (3 * u / d, 2 * v / d);
+    }
+
+    private static (double u, double v) ToUv(double x, double y)
+    {
+        double d = -2 * x + 12 * y + 3;
+        return (4 * x / d, 6 * y / d);
+    }
+}
