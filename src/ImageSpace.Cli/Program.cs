@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(FilmCommand.Create());
+        root.Subcommands.Add(ExposureCommand.Create());
         root.Subcommands.Add(RecipeCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

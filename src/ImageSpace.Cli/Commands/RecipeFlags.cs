@@ -28,9 +28,17 @@ public sealed class RecipeFlags
     public Option<int?> Memory { get; } = new("--memory") { Description = "memory budget for images in flight, MB (default: half the available memory)" };
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "replace existing outputs (inputs are never replaced)" };
     public Option<bool> SkipExisting { get; } = new("--skip-existing") { Description = "resume: keep complete existing outputs, redo incomplete ones" };
-    public Option<string?> Wb { get; } = new("--wb") { Description = "white balance: asshot | none | R,G,B multipliers" };
+    public Option<string?> Wb { get; } = new("--wb") { Description = "white balance: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] (full-resolution pixels) | none (raw channels) | m:R,G,B (camera multipliers)" };
     public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (PPG, full resolution) | half (2x2 cells, half size)" };
-    public Option<string?> Highlights { get; } = new("--highlights") { Description = "clip (neutral blown highlights) | unclipped" };
+    public Option<string?> HighlightMode { get; } = new("--highlight-mode") { Description = "decode: clip (neutral blown highlights) | unclipped" };
+    public Option<double?> Exposure { get; } = new("--exposure") { Description = "exposure, EV (linear x2^EV)" };
+    public Option<double?> Shadows { get; } = new("--shadows") { Description = "shadows -100..100 (+ lifts, up to 2 EV)" };
+    public Option<double?> Highlights { get; } = new("--highlights") { Description = "highlights -100..100 (- recovers, up to 2 EV)" };
+    public Option<double?> Denoise { get; } = new("--denoise") { Description = "denoise 0..100 (50 = the noise the image's own noise estimate predicts)" };
+    public Option<string?> Sharpen { get; } = new("--sharpen") { Description = "sharpen AMOUNT[,RADIUS,THRESHOLD]: amount 0..500, radius in pixels (1), threshold in L* (1)" };
+    public Option<bool> MaskClipped { get; } = new("--mask-clipped") { Description = "write pixels beyond the highlight/shadow limits black (transparent in png/tiff/exr)" };
+    public Option<string?> Limits { get; } = new("--limits") { Description = "HIGHLIGHT,SHADOW limits in percent of display luminance (default 96,6)" };
+    public Option<string?> ExposureMultipliers { get; } = new("--exposure-multipliers") { Description = "recipe JSON from 'imagespace exposure analyze' whose per-image multipliers to apply" };
     public Option<string[]> Calibration { get; } = new("--calibration") { Description = "calibration profile JSON (repeatable; a profile's group decides where it applies)" };
     public Option<string[]> Chart { get; } = new("--chart") { Description = "chart image to calibrate from on the fly (repeatable; applies to its own group, or to all when outside the inputs)" };
     public Option<string?> CalibrationFallback { get; } = new("--calibration-fallback") { Description = "error (default) | global: a group without its own chart uses the global calibration" };
@@ -48,7 +56,7 @@ public sealed class RecipeFlags
     public Option<string?> Reference { get; } = new("--reference") { Description = "chart reference: after2014 (default) | before2014 | CSV file" };
 
     public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
-        Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, Highlights,
+        Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, HighlightMode, Exposure, Shadows, Highlights, Denoise, Sharpen, MaskClipped, Limits, ExposureMultipliers,
         Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, UnlockFrame];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
@@ -65,7 +73,8 @@ public sealed class RecipeFlags
         var ex = r.Export;
         r = r with
         {
-            Decode = ApplyDecode(r.Decode, pr.GetValue(Wb), pr.GetValue(Demosaic), pr.GetValue(Highlights)),
+            Decode = ApplyDecode(r.Decode, pr.GetValue(Wb), pr.GetValue(Demosaic), pr.GetValue(HighlightMode)),
+            Adjust = ApplyAdjust(r.Adjust, pr),
             Export = ex with
             {
                 Format = pr.GetValue(Format) ?? ex.Format,
@@ -133,7 +142,8 @@ public sealed class RecipeFlags
             {
                 "asshot" or "as-shot" => d with { WhiteBalance = WhiteBalanceMode.AsShot },
                 "none" => d with { WhiteBalance = WhiteBalanceMode.None },
-                _ => d with { WhiteBalance = WhiteBalanceMode.Custom, Multipliers = ParseMultipliers(wb) },
+                var s when s.StartsWith("m:", StringComparison.Ordinal) => d with { WhiteBalance = WhiteBalanceMode.Custom, Multipliers = ParseMultipliers(wb[2..]) },
+                _ => d with { WhiteBalance = WhiteBalanceMode.AsShot }, // auto, Kelvin, pick: adjustments, see ApplyAdjust
             };
         if (demosaic is not null)
             d = d with
@@ -150,12 +160,52 @@ public sealed class RecipeFlags
             {
                 Highlights = highlights.ToLowerInvariant() switch
                 {
-                    "clip" => HighlightMode.Clip,
-                    "unclipped" => HighlightMode.Unclipped,
-                    _ => throw new UsageException($"--highlights: '{highlights}' is not one of clip, unclipped"),
+                    "clip" => Core.Raw.HighlightMode.Clip,
+                    "unclipped" => Core.Raw.HighlightMode.Unclipped,
+                    _ => throw new UsageException($"--highlight-mode: '{highlights}' is not one of clip, unclipped"),
                 },
             };
         return d;
+    }
+
+    private Core.Adjust.AdjustOptions ApplyAdjust(Core.Adjust.AdjustOptions a, ParseResult pr)
+    {
+        if (pr.GetValue(Wb) is { } wb)
+        {
+            bool decodeOnly = wb.ToLowerInvariant() is "none" or "asshot" or "as-shot" || wb.StartsWith("m:", StringComparison.OrdinalIgnoreCase);
+            if (!decodeOnly)
+            {
+                try { Core.Adjust.WhiteBalanceSetting.Parse(wb); }
+                catch (ArgumentException e) { throw new UsageException($"--wb: {e.Message}"); }
+            }
+            a = a with { WhiteBalance = decodeOnly ? "asshot" : wb };
+        }
+        a = a with
+        {
+            ExposureEv = pr.GetValue(Exposure) ?? a.ExposureEv,
+            Shadows = pr.GetValue(Shadows) ?? a.Shadows,
+            Highlights = pr.GetValue(Highlights) ?? a.Highlights,
+            Denoise = pr.GetValue(Denoise) ?? a.Denoise,
+            MaskClipped = a.MaskClipped || pr.GetValue(MaskClipped),
+        };
+        if (pr.GetValue(Sharpen) is { } sharpen)
+        {
+            int count = sharpen.Split(',').Length;
+            if (count is not (1 or 3)) throw new UsageException($"--sharpen: '{sharpen}' is not AMOUNT or AMOUNT,RADIUS,THRESHOLD");
+            var v = ParseNumbers(sharpen, count, "--sharpen");
+            a = a with { Sharpen = v[0], SharpenRadius = count == 3 ? v[1] : a.SharpenRadius, SharpenThreshold = count == 3 ? v[2] : a.SharpenThreshold };
+        }
+        if (pr.GetValue(Limits) is { } limits)
+        {
+            var v = ParseNumbers(limits, 2, "--limits");
+            a = a with { Limits = new Core.Adjust.ExposureLimits { HighlightPercent = v[0], ShadowPercent = v[1] } };
+        }
+        if (pr.GetValue(ExposureMultipliers) is { } path)
+        {
+            try { a = a with { ExposureMultipliers = Core.Pipeline.Recipe.Load(path).Adjust.ExposureMultipliers }; }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+        }
+        return a;
     }
 
     /// <summary>--corners x1,y1,…,x4,y4 (full-resolution pixels, any order).</summary>
@@ -177,7 +227,7 @@ public sealed class RecipeFlags
     {
         var parts = s.Split(',');
         if (parts.Length != 3 || !parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0))
-            throw new UsageException($"--wb: '{s}' is not asshot, none or three positive multipliers R,G,B");
+            throw new UsageException($"--wb: 'm:{s}' is not three positive multipliers m:R,G,B");
         return parts.Select(p => float.Parse(p, CultureInfo.InvariantCulture)).ToArray();
     }
 }

@@ -12,8 +12,9 @@ public sealed record NoiseModel(double A, double B)
 
     public static NoiseModel Estimate(float[] plane, int width, int height)
     {
-        // Finest-level detail (pixel minus its 3×3 mean) against the local mean, on a sample of pixels away from the
-        // border; in each brightness bin the median absolute deviation gives the noise (edges are few, MAD ignores them).
+        // Immerkær's operator (a difference of two Laplacians, "Fast noise variance estimation", CVIU 1996) cancels
+        // flat and linear structure; for white noise of σ its output has σ·6. Against the local mean, in brightness
+        // bins, a low quantile of |output| is used rather than the median: edges and texture only ever add to it.
         int stride = Math.Max(1, (int)Math.Sqrt((double)width * height / 60_000));
         int nx = (width - 2 + stride - 1) / stride, ny = (height - 2 + stride - 1) / stride;
         var means = new float[nx * ny];
@@ -23,16 +24,14 @@ public sealed record NoiseModel(double A, double B)
             for (int x = 1; x < width - 1; x += stride)
             {
                 int i = y * width + x;
-                float s = 0;
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++) s += plane[i + dy * width + dx];
-                means[k] = s / 9;
-                details[k++] = MathF.Abs(plane[i] - s / 9);
+                float c = plane[i], n = plane[i - width], s = plane[i + width], w = plane[i - 1], e = plane[i + 1];
+                float nw = plane[i - width - 1], ne = plane[i - width + 1], sw = plane[i + width - 1], se = plane[i + width + 1];
+                means[k] = (c + n + s + w + e + nw + ne + sw + se) / 9;
+                details[k++] = MathF.Abs(4 * c - 2 * (n + s + w + e) + nw + ne + sw + se);
             }
         if (k < Bins * 20) return new NoiseModel(0, 1e-8);
         Array.Sort(means, details, 0, k);
-        // A pixel minus the mean of 9 (itself included) has variance σ²·8/9 for white noise.
-        const double Detail = 8.0 / 9;
+        const double Gain = 6, Quantile = 0.3, HalfNormalQuantile = 0.38532; // P(|z| < 0.38532) = 0.3
         var xs = new double[Bins];
         var vs = new double[Bins];
         int per = k / Bins;
@@ -40,11 +39,11 @@ public sealed record NoiseModel(double A, double B)
         {
             var bin = details.AsSpan(b * per, per);
             bin.Sort();
-            double sigma = bin[per / 2] / 0.6745;
+            double sigma = bin[(int)(per * Quantile)] / HalfNormalQuantile / Gain;
             double m = 0;
             for (int i = b * per; i < (b + 1) * per; i++) m += means[i];
             xs[b] = m / per;
-            vs[b] = sigma * sigma / Detail;
+            vs[b] = sigma * sigma;
         }
         // Least squares v = A·x + B over the bins, A and B kept non-negative.
         double mx = xs.Average(), mv = vs.Average(), sxx = 0, sxv = 0;

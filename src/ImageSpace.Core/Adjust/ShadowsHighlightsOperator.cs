@@ -18,8 +18,8 @@ public sealed class ShadowsHighlightsOperator(double shadows, double highlights)
     private const double MaxEv = 2, Centre = 2, Width = 0.7;
     /// <summary>Base-layer radius as a fraction of the image's long side: the same look at every preview size.</summary>
     private const double RadiusFraction = 0.015;
-    /// <summary>Edges stronger than about 0.5 EV stop the smoothing.</summary>
-    private const double EdgeVariance = 0.25;
+    /// <summary>Edges stronger than about 0.25 EV stop the smoothing (guided-filter epsilon, EV²).</summary>
+    private const double EdgeVariance = 0.06;
 
     /// <summary>Exposure change in EV for a base-layer value in EV relative to mid grey.</summary>
     public double GainEv(double baseEv) =>

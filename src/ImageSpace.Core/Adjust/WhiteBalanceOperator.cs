@@ -23,7 +23,7 @@ public sealed class WhiteBalanceOperator(WhiteBalanceSetting setting) : IImageOp
             WhiteBalanceKind.Kelvin => WorkingSpace.Space.FromXyz * WhitePoints.FromXy(WhiteBalanceSetting.LightChromaticity(setting.Kelvin, setting.Tint).x,
                 WhiteBalanceSetting.LightChromaticity(setting.Kelvin, setting.Tint).y),
             WhiteBalanceKind.Pick => Picked(image, context.Scale),
-            _ => GreyEdge.Estimate(image),
+            _ => AutoWhiteBalance.Estimate(image),
         };
         EstimatedLight = light;
         MatrixOperator.Apply(image, CorrectionFor(light));

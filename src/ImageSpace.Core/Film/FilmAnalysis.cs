@@ -78,18 +78,8 @@ public static class FilmAnalysis
     public static double[] AutoGrey(RgbImage img, InversionParameters p)
     {
         var e = Interior(img, p);
-        double[] r = [Statistics.Median(e.Select(s => s.r)), Statistics.Median(e.Select(s => s.g)), Statistics.Median(e.Select(s => s.b))];
-        foreach (double tol in new[] { 0.25, 0.12, 0.06, 0.04 })
-        {
-            var neutral = e.Where(s =>
-            {
-                double a = s.r - r[0], g = s.g - r[1], b = s.b - r[2];
-                return Math.Abs(a - g) < tol && Math.Abs(b - g) < tol && Math.Abs(g) < 1.0;
-            }).ToList();
-            if (neutral.Count < 50) break;
-            r = [Statistics.Median(neutral.Select(s => s.r)), Statistics.Median(neutral.Select(s => s.g)), Statistics.Median(neutral.Select(s => s.b))];
-        }
-        return r;
+        double[] start = [Statistics.Median(e.Select(s => s.r)), Statistics.Median(e.Select(s => s.g)), Statistics.Median(e.Select(s => s.b))];
+        return Color.GreyPixels.Refine(e, start, (s, r) => Math.Abs(s.g - r[1]) < 1.0);
     }
 
     /// <summary>Exposure of a frame as the camera recorded it (t · ISO / N²), 1 when unknown; the base is stored

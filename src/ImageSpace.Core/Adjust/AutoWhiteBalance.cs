@@ -4,12 +4,13 @@ using OpenCvSharp;
 
 namespace ImageSpace.Core.Adjust;
 
-/// <summary>Automatic estimate of the light's colour by the grey-edge hypothesis (van de Weijer, Gevers, Gijsenij,
+/// <summary>Automatic estimate of the light's colour in two stages. First the grey-edge hypothesis (van de Weijer, Gevers, Gijsenij,
 /// "Edge-based color constancy", IEEE TIP 2007): the average reflectance *difference* in a scene is achromatic, so the
 /// Minkowski p-norm of each channel's gradient points at the light. Far more robust than grey-world to large coloured
-/// surfaces. Computed on a fixed ~800 px copy, so a preview and the full image give the same answer; clipped pixels
+/// surfaces. Then that estimate is refined on the picture's own near-grey pixels (<see cref="GreyPixels"/>): where
+/// there are greys (a chart, a wall, a road) they decide; where there are none, grey-edge stands. Computed on a fixed ~800 px copy, so a preview and the full image give the same answer; clipped pixels
 /// and their neighbours are left out, as are the darkest (noise) ones.</summary>
-public static class GreyEdge
+public static class AutoWhiteBalance
 {
     private const int WorkingSide = 800;
     private const double P = 6, Sigma = 1.0;
@@ -61,7 +62,18 @@ public static class GreyEdge
                 gradients[c].Dispose();
             }
             if (!(sums[0] > 0 && sums[1] > 0 && sums[2] > 0)) return new Vec3(1, 1, 1); // flat image: nothing to go on
-            return new Vec3(sums[0], sums[1], sums[2]);
+            // Grey pixels: lit (above 2 % of the peak), unclipped, in natural-log RGB.
+            small[0].GetArray(out float[] rs);
+            small[1].GetArray(out float[] gs);
+            small[2].GetArray(out float[] bs);
+            var samples = new List<(double r, double g, double b)>();
+            for (int i = 0; i < mask.Length; i++)
+                if (mask[i] != 0 && rs[i] > 0 && gs[i] > 0 && bs[i] > 0 && level[i] > 0.02 * peak)
+                    samples.Add((Math.Log(rs[i]), Math.Log(gs[i]), Math.Log(bs[i])));
+            // Brightest-neutral flavour: only the brighter half of the lit pixels vote (greys under the light, not shadows).
+            double brightG = Statistics.Median(samples.Select(s => s.g));
+            var refined = GreyPixels.Refine(samples, [Math.Log(sums[0]), Math.Log(sums[1]), Math.Log(sums[2])], (s, _) => s.g >= brightG, Math.Max(50, samples.Count / 400), [0.4, 0.25, 0.12, 0.06, 0.04]);
+            return new Vec3(Math.Exp(refined[0]), Math.Exp(refined[1]), Math.Exp(refined[2]));
         }
         finally
         {

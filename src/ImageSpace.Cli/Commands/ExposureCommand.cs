@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using ImageSpace.Core.Adjust;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Pipeline;
+
+namespace ImageSpace.Cli.Commands;
+
+/// <summary>`imagespace exposure analyze`: per-image exposure-normalisation multipliers for each group, written into
+/// a recipe that `process --recipe` (or `--exposure-multipliers`) applies.</summary>
+public static class ExposureCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "folders or RAW files", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--output", "-o") { Description = "recipe JSON to write, with the multipliers (default: print only)" };
+        var json = new Option<bool>("--json") { Description = "print the result as JSON" };
+        var reference = new Option<string?>("--reference-image") { Description = "follow this image's exposure instead of the group average" };
+        var limits = new Option<string?>("--limits") { Description = "HIGHLIGHT,SHADOW limits in percent of display luminance (default 96,6)" };
+        var debug = new Option<string?>("--debug-dir") { Description = "write a picture per image of what was left out (red: highlights, blue: shadows)" };
+        var recipe = new Option<string?>("--recipe") { Description = "base recipe (decode, grouping, film); the output keeps it" };
+        var groupBy = new Option<string?>("--group-by") { Description = "subfolder | prefix | none (normalise per group; default: the recipe's)" };
+        var analyze = new Command("analyze", "Measure each image's exposure and compute multipliers that equalise every group (or follow a reference image).")
+        { inputs, output, json, reference, limits, debug, recipe, groupBy };
+        analyze.SetAction(pr =>
+        {
+            Recipe r;
+            try
+            {
+                r = pr.GetValue(recipe) is { } rp ? Recipe.Load(rp) : new Recipe();
+                if (pr.GetValue(groupBy) is { } g) r = r with { Grouping = r.Grouping with { By = g } };
+                if (pr.GetValue(limits) is { } l)
+                {
+                    var v = RecipeFlags.ParseNumbers(l, 2, "--limits");
+                    r = r with { Adjust = r.Adjust with { Limits = new ExposureLimits { HighlightPercent = v[0], ShadowPercent = v[1] } } };
+                }
+                r.Validate();
+            }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            string? refImage = pr.GetValue(reference) is { } ri ? Path.GetFullPath(ri) : null;
+            var ds = DatasetScanner.Scan(pr.GetValue(inputs)!, r.Grouping);
+            foreach (var e in ds.Errors) Console.Error.WriteLine($"error: {e}");
+            // Measured without adjustments or chart correction: a linear correction scales every image alike.
+            var measure = new Pipeline(r with { Adjust = new AdjustOptions { Limits = r.Adjust.Limits }, Calibration = new CalibrationOptions() });
+            var results = new List<(DatasetFile file, ExposureNormalization.Result result)>();
+            int failed = ds.Errors.Count, done = 0, total = ds.Files.Count();
+            foreach (var group in ds.Groups)
+            {
+                var histograms = new List<(DatasetFile f, ExposureHistogram h)>();
+                foreach (var f in group.Files)
+                {
+                    try
+                    {
+                        using var d = measure.Render(f.Path, Core.Raw.DemosaicMode.Half);
+                        histograms.Add((f, ExposureHistogram.Measure(f.Path, d.Image)));
+                    }
+                    catch (Exception e) when (e is Core.Raw.RawDecodeException or IOException or InvalidDataException or ArgumentException)
+                    {
+                        Console.Error.WriteLine($"error: {f.Path}: {e.Message}");
+                        failed++;
+                    }
+                    Console.Error.WriteLine($"[{++done}/{total}] measured {f.RelativePath}");
+                }
+                string? groupRef = refImage is not null && histograms.Any(h => Path.GetFullPath(h.f.Path) == refImage)
+                    ? histograms.First(h => Path.GetFullPath(h.f.Path) == refImage).f.Path : null;
+                var solved = ExposureNormalization.Solve(histograms.Select(h => h.h).ToList(), r.Adjust.Limits, groupRef);
+                results.AddRange(histograms.Zip(solved, (h, s) => (h.f, s)));
+                if (pr.GetValue(debug) is { } dir)
+                {
+                    var (lo, hi) = ExposureNormalization.CommonRange(histograms.Select(h => h.h).ToList(), solved.Select(s => s.Multiplier).ToList(), r.Adjust.Limits);
+                    foreach (var (f, s) in histograms.Select(h => h.f).Zip(solved))
+                    {
+                        using var d = measure.Render(f.Path, Core.Raw.DemosaicMode.Half);
+                        using var pic = ExposureNormalization.MaskPicture(d.Image, s.Multiplier, lo, hi);
+                        string path = Path.Combine(dir, Path.ChangeExtension(f.RelativePath, null) + "_exposure_mask.png");
+                        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                        Core.Export.AtomicFile.Write(path, tmp => Core.Export.JpegPngWriter.WritePng(tmp, pic, new Core.Export.Quantizer(Core.Color.TransferFunction.Srgb), 8, null));
+                    }
+                }
+            }
+            if (refImage is not null && !results.Any(x => Path.GetFullPath(x.file.Path) == refImage))
+                throw new UsageException($"--reference-image {pr.GetValue(reference)} is not among the inputs");
+            var multipliers = results.ToDictionary(x => x.file.RelativePath.Replace('\\', '/'), x => Math.Round(x.result.Multiplier, 6));
+            if (pr.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(results.Select(x => new
+                {
+                    file = x.file.RelativePath, group = x.file.Group, meanLuminance = x.result.Mean, multiplier = x.result.Multiplier, ev = x.result.Ev, pixelsUsed = x.result.PixelsUsed,
+                }), new JsonSerializerOptions { WriteIndented = true }));
+            else
+                foreach (var (f, s) in results)
+                    Console.WriteLine($"{DatasetGroup.Display(f.Group)}  {f.RelativePath}  mean {s.Mean:0.0000}  ×{s.Multiplier:0.0000} ({s.Ev:+0.00;-0.00} EV)");
+            if (pr.GetValue(output) is { } outPath)
+            {
+                var written = r with { Adjust = r.Adjust with { ExposureMultipliers = multipliers } };
+                Core.Export.AtomicFile.WriteAllText(outPath, written.ToJson());
+                Console.Error.WriteLine($"recipe with {multipliers.Count} multiplier(s): {outPath}");
+            }
+            return failed == 0 ? Program.Ok : Program.SomeFailed;
+        });
+        return new Command("exposure", "Exposure normalisation across a dataset.") { analyze };
+    }
+}
