@@ -12,8 +12,8 @@ namespace ImageSpace.Core.Adjust;
 /// and their neighbours are left out, as are the darkest (noise) ones.</summary>
 public static class AutoWhiteBalance
 {
-    private const int WorkingSide = 800;
-    private const double P = 6, Sigma = 1.0;
+    private const int WorkingSide = 500;
+    private const double Sigma = 1.0; // the Minkowski norm is p = 6 (written out below)
 
     public static Vec3 Estimate(RgbImage image)
     {
@@ -57,8 +57,8 @@ public static class AutoWhiteBalance
             {
                 gradients[c].GetArray(out float[] g);
                 double s = 0;
-                for (int i = 0; i < g.Length; i++) if (mask[i] != 0) s += Math.Pow(g[i], P);
-                sums[c] = Math.Pow(s, 1 / P);
+                for (int i = 0; i < g.Length; i++) if (mask[i] != 0) { double v = g[i], v3 = v * v * v; s += v3 * v3; } // p = 6
+                sums[c] = Math.Pow(s, 1.0 / 6);
                 gradients[c].Dispose();
             }
             if (!(sums[0] > 0 && sums[1] > 0 && sums[2] > 0)) return new Vec3(1, 1, 1); // flat image: nothing to go on
@@ -67,7 +67,8 @@ public static class AutoWhiteBalance
             small[1].GetArray(out float[] gs);
             small[2].GetArray(out float[] bs);
             var samples = new List<(double r, double g, double b)>();
-            for (int i = 0; i < mask.Length; i++)
+            int every = Math.Max(1, mask.Length / 30_000); // a 30k-pixel sample decides as well as all of them
+            for (int i = 0; i < mask.Length; i += every)
                 if (mask[i] != 0 && rs[i] > 0 && gs[i] > 0 && bs[i] > 0 && level[i] > 0.02 * peak)
                     samples.Add((Math.Log(rs[i]), Math.Log(gs[i]), Math.Log(bs[i])));
             // Brightest-neutral flavour: only the brighter half of the lit pixels vote (greys under the light, not shadows).

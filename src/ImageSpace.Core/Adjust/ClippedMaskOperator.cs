@@ -1,3 +1,4 @@
+using System.Numerics;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Pipeline;
 
@@ -20,14 +21,34 @@ public sealed class ClippedMaskOperator(ExposureLimits limits, bool withAlpha) :
         float hi = (float)limits.HighLinear, lo = (float)limits.LowLinear;
         var alpha = withAlpha ? LargeArrayPool<float>.Rent(image.PixelCount) : null;
         long masked = 0;
-        Planes.ForChunks(image.PixelCount, (s, len) =>
+        float[] R = image.R, G = image.G, B = image.B;
+        Planes.ForChunks(image.PixelCount, (s, n) =>
         {
             long local = 0;
-            for (int i = s; i < s + len; i++)
+            int i = s, end = s + n, vw = Vector<float>.Count;
+            var vhi = new Vector<float>(hi);
+            var vlo = new Vector<float>(lo);
+            for (; i <= end - vw; i += vw)
             {
-                float r = image.R[i], g = image.G[i], b = image.B[i];
+                var r = new Vector<float>(R, i);
+                var g = new Vector<float>(G, i);
+                var b = new Vector<float>(B, i);
+                var off = Vector.BitwiseOr(Vector.GreaterThan(Vector.Max(r, Vector.Max(g, b)), vhi),
+                    Vector.LessThan(r * Planes.Kr + g * Planes.Kg + b * Planes.Kb, vlo));
+                if (off != Vector<int>.Zero)
+                {
+                    Vector.ConditionalSelect(off, Vector<float>.Zero, r).CopyTo(R, i);
+                    Vector.ConditionalSelect(off, Vector<float>.Zero, g).CopyTo(G, i);
+                    Vector.ConditionalSelect(off, Vector<float>.Zero, b).CopyTo(B, i);
+                    local -= Vector.Sum(off); // true lanes are −1
+                }
+                if (alpha is not null) Vector.ConditionalSelect(off, Vector<float>.Zero, Vector<float>.One).CopyTo(alpha, i);
+            }
+            for (; i < end; i++)
+            {
+                float r = R[i], g = G[i], b = B[i];
                 bool off = MathF.Max(r, MathF.Max(g, b)) > hi || r * Planes.Kr + g * Planes.Kg + b * Planes.Kb < lo;
-                if (off) { image.R[i] = image.G[i] = image.B[i] = 0; local++; }
+                if (off) { R[i] = G[i] = B[i] = 0; local++; }
                 if (alpha is not null) alpha[i] = off ? 0 : 1;
             }
             Interlocked.Add(ref masked, local);

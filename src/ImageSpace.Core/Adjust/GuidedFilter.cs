@@ -3,16 +3,20 @@ using OpenCvSharp;
 namespace ImageSpace.Core.Adjust;
 
 /// <summary>Self-guided edge-preserving smoothing (He, Sun, Tang, "Guided Image Filtering", TPAMI 2013), in its fast
-/// form (He and Sun 2015): the linear coefficients a, b are found on a subsampled copy and upsampled, the output
-/// a·I + b is formed at full resolution, so edges stay as sharp as the guide. Box filters are OpenCV's (SIMD, O(1) in
-/// the radius).</summary>
-public static class GuidedFilter
+/// form (He and Sun 2015): the linear coefficients a, b are found on a subsampled copy; the caller forms a·I + b at
+/// full resolution with a and b interpolated, so edges stay as sharp as the guide. Box filters are OpenCV's (SIMD,
+/// O(1) in the radius).</summary>
+public sealed class GuidedFilter : IDisposable
 {
+    /// <summary>Coefficients on the subsampled grid (CV_32F), and the grid's size.</summary>
+    public Mat A { get; } = new();
+    public Mat B { get; } = new();
+
     /// <param name="guide">The image to smooth (CV_32F), which also guides.</param>
     /// <param name="radius">Box radius in pixels of <paramref name="guide"/>.</param>
     /// <param name="epsilon">Variance (in the guide's units squared) below which detail is smoothed away; steps with a
     /// larger variance survive.</param>
-    public static Mat Smooth(Mat guide, double radius, double epsilon)
+    public GuidedFilter(Mat guide, double radius, double epsilon)
     {
         int subsample = Math.Max(1, (int)(radius / 4));
         using var small = new Mat();
@@ -37,15 +41,30 @@ public static class GuidedFilter
         using var aMean = new Mat();
         Cv2.Multiply(a, mean, aMean);
         Cv2.Subtract(mean, aMean, b);
-        Cv2.BoxFilter(a, a, MatType.CV_32F, k, null, true, BorderTypes.Reflect);
-        Cv2.BoxFilter(b, b, MatType.CV_32F, k, null, true, BorderTypes.Reflect);
-        using var aUp = new Mat();
-        using var bUp = new Mat();
-        Cv2.Resize(a, aUp, guide.Size(), 0, 0, InterpolationFlags.Linear);
-        Cv2.Resize(b, bUp, guide.Size(), 0, 0, InterpolationFlags.Linear);
-        var q = new Mat();
-        Cv2.Multiply(aUp, guide, q);
-        Cv2.Add(q, bUp, q);
-        return q;
+        Cv2.BoxFilter(a, A, MatType.CV_32F, k, null, true, BorderTypes.Reflect);
+        Cv2.BoxFilter(b, B, MatType.CV_32F, k, null, true, BorderTypes.Reflect);
+    }
+
+    /// <summary>Bilinear sampling positions of full-resolution coordinates on the coefficient grid (pixel centres
+    /// aligned, as OpenCV's resize does).</summary>
+    public static (int[] i0, float[] w) Axis(int full, int grid)
+    {
+        var i0 = new int[full];
+        var w = new float[full];
+        double f = grid / (double)full;
+        for (int x = 0; x < full; x++)
+        {
+            double g = Math.Clamp((x + 0.5) * f - 0.5, 0, grid - 1);
+            int k = Math.Min((int)g, Math.Max(0, grid - 2));
+            i0[x] = k;
+            w[x] = grid == 1 ? 0 : (float)(g - k);
+        }
+        return (i0, w);
+    }
+
+    public void Dispose()
+    {
+        A.Dispose();
+        B.Dispose();
     }
 }

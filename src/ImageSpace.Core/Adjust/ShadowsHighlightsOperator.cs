@@ -1,6 +1,5 @@
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Pipeline;
-using OpenCvSharp;
 
 namespace ImageSpace.Core.Adjust;
 
@@ -29,30 +28,49 @@ public sealed class ShadowsHighlightsOperator(double shadows, double highlights)
 
     public void Apply(RgbImage image, OperatorContext context)
     {
-        int n = image.PixelCount;
+        int w = image.Width, h = image.Height;
         var ev = Planes.Luminance(image);
-        Planes.ForChunks(n, (s, len) =>
+        Planes.ForChunks(image.PixelCount, (s, len) =>
         {
             for (int i = s; i < s + len; i++) ev[i] = MathF.Log2(MathF.Max(ev[i], 1e-6f) / 0.18f);
         });
-        using var evMat = Planes.Wrap(ev, image.Width, image.Height);
-        using var baseLayer = GuidedFilter.Smooth(evMat, RadiusFraction * Math.Max(image.Width, image.Height), EdgeVariance);
-        baseLayer.GetArray(out float[] b);
-        // Gain per pixel from a table over the base value (the curve is smooth; 1/64 EV steps are exact enough).
-        const int Steps = 64, Lo = -16, Hi = 8;
-        var table = new float[(Hi - Lo) * Steps + 1];
-        for (int i = 0; i < table.Length; i++) table[i] = (float)Math.Pow(2, GainEv(Lo + i / (double)Steps));
-        var gain = ev; // reuse the buffer
-        Planes.ForChunks(n, (s, len) =>
+        using (var evMat = Planes.Wrap(ev, w, h))
+        using (var filter = new GuidedFilter(evMat, RadiusFraction * Math.Max(w, h), EdgeVariance))
         {
-            for (int i = s; i < s + len; i++)
+            filter.A.GetArray(out float[] a);
+            filter.B.GetArray(out float[] b);
+            int gw = filter.A.Cols, gh = filter.A.Rows;
+            var (xi, xw) = GuidedFilter.Axis(w, gw);
+            var (yi, yw) = GuidedFilter.Axis(h, gh);
+            // Gain from a table over the base value (the curve is smooth; 1/64 EV steps are exact enough).
+            const int Steps = 64, Lo = -16, Hi = 8;
+            var table = new float[(Hi - Lo) * Steps + 2];
+            for (int i = 0; i < table.Length; i++) table[i] = (float)Math.Pow(2, GainEv(Lo + i / (double)Steps));
+            // One fused pass: interpolate a, b; base = a·ev + b; gain; scale R, G, B.
+            Parallel.For(0, h, Parallelism.Options, y =>
             {
-                float t = (Math.Clamp(b[i], Lo, Hi) - Lo) * Steps;
-                int k = Math.Min((int)t, table.Length - 2);
-                gain[i] = table[k] + (t - k) * (table[k + 1] - table[k]);
-            }
-        });
-        Planes.Scale(image, gain);
+                int r0 = yi[y] * gw, r1 = Math.Min(yi[y] + 1, gh - 1) * gw;
+                float fy = yw[y];
+                var rowA = new float[gw];
+                var rowB = new float[gw];
+                for (int g = 0; g < gw; g++)
+                {
+                    rowA[g] = a[r0 + g] + fy * (a[r1 + g] - a[r0 + g]);
+                    rowB[g] = b[r0 + g] + fy * (b[r1 + g] - b[r0 + g]);
+                }
+                float[] R = image.R, G = image.G, B = image.B;
+                for (int x = 0, i = y * w; x < w; x++, i++)
+                {
+                    int g0 = xi[x], g1 = Math.Min(g0 + 1, gw - 1);
+                    float fx = xw[x];
+                    float ca = rowA[g0] + fx * (rowA[g1] - rowA[g0]), cb = rowB[g0] + fx * (rowB[g1] - rowB[g0]);
+                    float t = (Math.Clamp(ca * ev[i] + cb, Lo, Hi) - Lo) * Steps;
+                    int k = (int)t;
+                    float gain = table[k] + (t - k) * (table[k + 1] - table[k]);
+                    R[i] *= gain; G[i] *= gain; B[i] *= gain;
+                }
+            });
+        }
         LargeArrayPool<float>.Return(ev);
     }
 }
