@@ -86,7 +86,7 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
                 var meta = RawDecoder.ReadMetadata(item.Input);
                 pixels = (long)meta.Width * meta.Height;
             }
-            long bytes = MemoryGate.EstimateBytes(pixels);
+            long bytes = MemoryGate.EstimateBytes(pixels, pipeline.Recipe.Adjust);
             if (!gate.Acquire(bytes, cancel)) return null;
             List<string> warnings;
             try
