@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(FilmCommand.Create());
         root.Subcommands.Add(ExposureCommand.Create());
         root.Subcommands.Add(RecipeCommand.Create());
+        root.Subcommands.Add(UiCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Globalization;
 
 namespace ImageSpace.Core.Adjust;
@@ -31,7 +32,7 @@ public sealed record AdjustOptions
     /// <summary>Per-image exposure multipliers from `imagespace exposure analyze` (relative path → linear factor).</summary>
     public Dictionary<string, double> ExposureMultipliers { get; init; } = [];
 
-    public bool IsIdentity => ExposureEv == 0 && WhiteBalanceSetting.Parse(WhiteBalance).Mode == WhiteBalanceKind.AsShot &&
+    [JsonIgnore] public bool IsIdentity => ExposureEv == 0 && WhiteBalanceSetting.Parse(WhiteBalance).Mode == WhiteBalanceKind.AsShot &&
         Shadows == 0 && Highlights == 0 && Denoise == 0 && Sharpen == 0 && !MaskClipped && ExposureMultipliers.Count == 0;
 
     public void Validate()
@@ -75,8 +76,8 @@ public sealed record ExposureLimits
     public double ShadowPercent { get; init; } = 6;
 
     /// <summary>The limits as linear luminance (sRGB decoding of the percentages: 96 % → 0.913, 6 % → 0.0049).</summary>
-    public double HighLinear => Color.TransferFunction.Srgb.Decode(HighlightPercent / 100);
-    public double LowLinear => Color.TransferFunction.Srgb.Decode(ShadowPercent / 100);
+    [JsonIgnore] public double HighLinear => Color.TransferFunction.Srgb.Decode(HighlightPercent / 100);
+    [JsonIgnore] public double LowLinear => Color.TransferFunction.Srgb.Decode(ShadowPercent / 100);
 
     public void Validate()
     {

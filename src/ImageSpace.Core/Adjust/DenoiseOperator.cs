@@ -103,7 +103,11 @@ public sealed class DenoiseOperator(double strength) : IImageOperator
         int stride = Math.Max(1, n / 200_000);
         var sample = new float[(n + stride - 1) / stride];
         for (int i = 0, k = 0; i < n; i += stride, k++) sample[k] = MathF.Abs(d[i]);
-        return Statistics.Median(sample.Select(v => (double)v)) / 0.6745;
+        // An in-place float sort: a LINQ OrderBy over these 200,000 values cost ~40 ms a plane (a preview's whole budget).
+        sample.AsSpan().Sort();
+        int m = sample.Length;
+        double median = m % 2 == 1 ? sample[m / 2] : ((double)sample[m / 2 - 1] + sample[m / 2]) / 2;
+        return median / 0.6745;
     }
 
     /// <summary>Orthonormal opponent transform: (R+G+B)/√3, (R−B)/√2, (R−2G+B)/√6; keeps white noise white.</summary>

@@ -33,14 +33,14 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
         var gate = new MemoryGate(MemoryBudget);
         var failures = new List<BatchFailure>();
         int done = 0, skipped = 0, next = -1;
-        var export = pipeline.Recipe.Export;
         void Worker()
         {
             while (!cancel.IsCancellationRequested)
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= items.Count) return;
-                var result = ProcessOne(items[i], export, gate, cancel);
+                var calibration = calibrations is not null && calibrations.TryGetValue(items[i].Group, out var c) ? c : null;
+                var result = ProcessOne(pipeline, items[i], calibration, gate, cancel);
                 if (result is null) return; // cancelled while waiting for memory
                 lock (failures)
                 {
@@ -62,8 +62,12 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
         return new BatchResult(done, skipped, failures, sw.Elapsed, cancel.IsCancellationRequested, gate.PeakInUse);
     }
 
-    private ItemResult? ProcessOne(BatchItem item, Pipeline.ExportOptions export, MemoryGate gate, CancellationToken cancel)
+    /// <summary>One image: existing-output rules, memory estimate and gate, render, encode; a bad file becomes a Failed
+    /// result with its reason. Local batches and farm workers both run exactly this.</summary>
+    /// <returns>null when cancelled while waiting for memory.</returns>
+    public static ItemResult? ProcessOne(Pipeline.Pipeline pipeline, BatchItem item, Calibration.CalibrationProfile? calibration, MemoryGate gate, CancellationToken cancel)
     {
+        var export = pipeline.Recipe.Export;
         var sw = Stopwatch.StartNew();
         try
         {
@@ -75,23 +79,11 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
                     return new(item, ItemStatus.Failed, $"output {item.Output} exists (use --overwrite to replace it, or --skip-existing to resume)", sw.Elapsed);
                 // --skip-existing and the existing file is incomplete: redo it.
             }
-            long pixels;
-            if (Imaging.ImageLoader.IsPhoto(item.Input))
-            {
-                var info = SixLabors.ImageSharp.Image.Identify(item.Input) ?? throw new InvalidDataException($"cannot read {item.Input}");
-                pixels = (long)info.Width * info.Height;
-            }
-            else
-            {
-                var meta = RawDecoder.ReadMetadata(item.Input);
-                pixels = (long)meta.Width * meta.Height;
-            }
-            long bytes = MemoryGate.EstimateBytes(pixels, pipeline.Recipe.Adjust);
+            long bytes = MemoryGate.EstimateBytes(PixelCount(item.Input), pipeline.Recipe.Adjust);
             if (!gate.Acquire(bytes, cancel)) return null;
             List<string> warnings;
             try
             {
-                var calibration = calibrations is not null && calibrations.TryGetValue(item.Group, out var c) ? c : null;
                 using var decoded = pipeline.Render(item.Input, calibration: calibration);
                 warnings = decoded.Warnings;
                 pipeline.Encode(decoded, item.Output);
@@ -105,5 +97,17 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
         {
             return new(item, ItemStatus.Failed, e.Message, sw.Elapsed);
         }
+    }
+
+    /// <summary>Pixels of a RAW (from its metadata, without unpacking) or a photo (from its header).</summary>
+    public static long PixelCount(string input)
+    {
+        if (Imaging.ImageLoader.IsPhoto(input))
+        {
+            var info = SixLabors.ImageSharp.Image.Identify(input) ?? throw new InvalidDataException($"cannot read {input}");
+            return (long)info.Width * info.Height;
+        }
+        var meta = RawDecoder.ReadMetadata(input);
+        return (long)meta.Width * meta.Height;
     }
 }

@@ -62,7 +62,9 @@ public static class ChartCalibration
             {
                 Warnings = [.. detection.Warnings, .. result.Warnings],
             };
-            return new Outcome(profile, detection with { Patches = patches }, result, reference);
+            // The homography too, so Corners and Patches agree (both full-resolution pixels).
+            var toFull = detection.ChartToImage is { } h ? new Homography(Matrix3.FromRows([1 / scale, 0, 0, 0, 1 / scale, 0, 0, 0, 1]) * h.Matrix) : null;
+            return new Outcome(profile, detection with { Patches = patches, ChartToImage = toFull }, result, reference);
         }
     }
 

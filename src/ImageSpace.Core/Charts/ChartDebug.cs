@@ -82,7 +82,7 @@ public static class ChartDebug
         return m;
     }
 
-    private static Mat Rectified(RgbImage img, Homography h, double coordinateScale, double scale)
+    public static Mat Rectified(RgbImage img, Homography h, double coordinateScale, double scale)
     {
         const int px = 100; // pixels per pitch
         var m = new Mat(4 * px, 6 * px, MatType.CV_8UC3);

@@ -31,7 +31,6 @@ public static class AtomicFile
 
     public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text));
 
-    /// <summary>True when two paths name the same file (same full path; or the same inode for links).</summary>
     /// <summary>Deletes temporary files a killed run left in <paramref name="dir"/> (not recursive).</summary>
     public static int RemoveStaleTempFiles(string dir)
     {
@@ -44,6 +43,21 @@ public static class AtomicFile
         return n;
     }
 
+    /// <summary>Deletes what killed attempts left of this one output (its temporary files, exiftool's too). For a job
+    /// that may be run again elsewhere after its first run died: only one attempt runs at a time.</summary>
+    public static int RemoveStaleTempFilesOf(string path)
+    {
+        string full = Path.GetFullPath(path), dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir)) return 0;
+        int n = 0;
+        foreach (var f in Directory.EnumerateFiles(dir, $".{Path.GetFileNameWithoutExtension(full)}{TempMarker}*"))
+        {
+            try { File.Delete(f); n++; } catch (IOException) { }
+        }
+        return n;
+    }
+
+    /// <summary>True when two paths name the same file (same full path; or the same inode for links).</summary>
     public static bool SameFile(string a, string b)
     {
         string fa = Path.GetFullPath(a), fb = Path.GetFullPath(b);

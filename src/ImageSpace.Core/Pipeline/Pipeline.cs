@@ -41,6 +41,24 @@ public sealed class Pipeline
     /// long side before any operator runs; operators scale their radii to it, so it looks like the export.</param>
     public DecodedImage Render(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null)
     {
+        var prepared = Prepare(input, demosaic, calibration, maxSide);
+        ApplyAdjustments(prepared.Decoded.Image, prepared);
+        if (Recipe.Film.Enabled) ReportHeadroom(prepared.Decoded);
+        return prepared.Decoded;
+    }
+
+    /// <summary>An image decoded, reduced, inverted (film) and chart-corrected: everything before the adjustments.
+    /// The UI keeps it and re-runs only <see cref="ApplyAdjustments"/> on a copy when a slider moves.</summary>
+    public sealed record Prepared(DecodedImage Decoded, OperatorContext Context, Adjust.WhiteBalanceSetting WhiteBalance, string Input);
+
+    /// <summary>The adjustments (<see cref="AdjustmentsFor"/>) on <paramref name="image"/>, in place.</summary>
+    public void ApplyAdjustments(RgbImage image, Prepared prepared)
+    {
+        foreach (var op in AdjustmentsFor(prepared.Input, prepared.WhiteBalance).Where(o => !o.IsIdentity)) op.Apply(image, prepared.Context);
+    }
+
+    public Prepared Prepare(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null)
+    {
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
         var film = Recipe.Film;
         var adjust = Recipe.Adjust;
@@ -79,10 +97,8 @@ public sealed class Pipeline
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
         if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
-        ops.AddRange(AdjustmentsFor(input, wb));
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
-        if (film.Enabled) ReportHeadroom(decoded);
-        return decoded;
+        return new Prepared(decoded, ctx, wb, input);
     }
 
     /// <summary>The adjustment operators in their fixed order: exposure (EV × the image's normalisation multiplier),

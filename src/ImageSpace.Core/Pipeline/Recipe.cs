@@ -29,17 +29,17 @@ public sealed record ExportOptions
     /// <summary>Keep complete existing outputs and process only the rest (resume).</summary>
     public bool SkipExisting { get; init; }
 
-    public string NormalizedFormat => Format.ToLowerInvariant() switch
+    [JsonIgnore] public string NormalizedFormat => Format.ToLowerInvariant() switch
     {
         "jpg" or "jpeg" => "jpg", "png" => "png", "tif" or "tiff" => "tiff", "exr" => "exr",
         var f => throw new ArgumentException($"unknown format '{f}' (jpg, png, tiff, exr)"),
     };
 
-    public int ResolvedBitDepth => BitDepth ?? NormalizedFormat switch { "jpg" or "png" => 8, "tiff" => 16, _ => 32 };
-    public bool IsFloat => NormalizedFormat == "exr" || ResolvedBitDepth == 32;
-    public OutputColorSpace ResolvedColorSpace => OutputColorSpace.ByName(ColorSpace ?? (IsFloat ? "linear-srgb" : "srgb"));
-    public string ResolvedCompression => Compression.ToLowerInvariant() is "auto" ? (NormalizedFormat == "exr" ? "zip" : "none") : Compression.ToLowerInvariant();
-    public string Extension => NormalizedFormat switch { "jpg" => ".jpg", "png" => ".png", "tiff" => ".tif", _ => ".exr" };
+    [JsonIgnore] public int ResolvedBitDepth => BitDepth ?? NormalizedFormat switch { "jpg" or "png" => 8, "tiff" => 16, _ => 32 };
+    [JsonIgnore] public bool IsFloat => NormalizedFormat == "exr" || ResolvedBitDepth == 32;
+    [JsonIgnore] public OutputColorSpace ResolvedColorSpace => OutputColorSpace.ByName(ColorSpace ?? (IsFloat ? "linear-srgb" : "srgb"));
+    [JsonIgnore] public string ResolvedCompression => Compression.ToLowerInvariant() is "auto" ? (NormalizedFormat == "exr" ? "zip" : "none") : Compression.ToLowerInvariant();
+    [JsonIgnore] public string Extension => NormalizedFormat switch { "jpg" => ".jpg", "png" => ".png", "tiff" => ".tif", _ => ".exr" };
 
     public void Validate()
     {
@@ -93,7 +93,7 @@ public sealed record CalibrationOptions
     public string Combine { get; init; } = "best";
     /// <summary>Reference: after2014 | before2014 | a CSV file.</summary>
     public string Reference { get; init; } = "after2014";
-    public bool Enabled => Profiles.Length > 0 || Charts.Length > 0;
+    [JsonIgnore] public bool Enabled => Profiles.Length > 0 || Charts.Length > 0;
 }
 
 /// <summary>Parallelism and memory of a local batch.</summary>

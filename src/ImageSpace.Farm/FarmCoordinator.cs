@@ -1,0 +1,188 @@
+using System.Text.Json;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.Dashboard;
+using Hangfire.States;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ImageSpace.Farm;
+
+public sealed record CoordinatorOptions
+{
+    public required string Db { get; init; }
+    /// <summary>ADDR:PORT; loopback unless a token is given.</summary>
+    public string Listen { get; init; } = "127.0.0.1:5080";
+    public string? Token { get; init; }
+    /// <summary>With in-memory storage no other process can take jobs, so the coordinator runs a worker itself.</summary>
+    public int LocalThreads { get; init; } = Environment.ProcessorCount;
+    public TimeSpan Invisibility { get; init; } = TimeSpan.FromSeconds(30);
+
+    public (string host, int port) ParseListen()
+    {
+        int colon = Listen.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(Listen[(colon + 1)..], out int port) || port is < 0 or > 65535)
+            throw new ArgumentException($"--listen '{Listen}' is not ADDR:PORT");
+        return (Listen[..colon].Trim('[', ']'), port);
+    }
+
+    public void Validate()
+    {
+        var (host, _) = ParseListen();
+        AccessGuard.Validate(host, Token);
+    }
+}
+
+/// <summary>A batch as submitted: inputs and output as the coordinator sees them, the recipe, and the calibration of
+/// each group (profiles JSON, resolved by the submitter exactly as a local run would).</summary>
+public sealed record Submission
+{
+    public string[] Inputs { get; init; } = [];
+    public string Output { get; init; } = "";
+    public Recipe Recipe { get; init; } = new();
+    public Dictionary<string, string> Calibrations { get; init; } = [];
+}
+
+/// <summary>The coordinator: plans submitted batches with the local naming rules, queues one job per image, and
+/// serves the monitor page, a JSON API and Hangfire's dashboard.</summary>
+public sealed class FarmCoordinator : IAsyncDisposable
+{
+    public JobStorage Storage { get; }
+    public string Url { get; }
+    private readonly WebApplication _app;
+    private readonly FarmWorker? _localWorker;
+    private readonly BackgroundJobClient _client;
+
+    private FarmCoordinator(JobStorage storage, WebApplication app, FarmWorker? local, string url)
+    {
+        Storage = storage; _app = app; _localWorker = local; Url = url;
+        _client = new BackgroundJobClient(storage);
+    }
+
+    public static async Task<FarmCoordinator> StartAsync(CoordinatorOptions o)
+    {
+        o.Validate();
+        var (host, port) = o.ParseListen();
+        var storage = FarmStorage.Open(o.Db, o.Invisibility);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+        builder.Services.AddHangfire(c => c.UseStorage(storage));
+        var app = builder.Build();
+        FarmWorker? local = o.Db == FarmStorage.MemoryDb
+            ? new FarmWorker(new WorkerOptions { Db = o.Db, Threads = o.LocalThreads, Name = "local", Invisibility = o.Invisibility }, storage)
+            : null;
+        await app.StartAsync();
+        var coordinator = new FarmCoordinator(storage, app, local, AccessGuard.DisplayUrl(app.Urls.First()) + "/");
+        AccessGuard.Use(app, AccessGuard.IsLoopback(host), o.Token);
+        AccessGuard.UseJsonErrors(app);
+        // Our own guard has already admitted the request (loopback, or the token).
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new Admitted()], DisplayStorageConnectionString = false, AppPath = "/" }, storage);
+        coordinator.Map(app);
+        return coordinator;
+    }
+
+    private sealed class Admitted : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) => true;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapPost("/api/batches", async (HttpContext ctx) =>
+        {
+            var s = await JsonSerializer.DeserializeAsync<Submission>(ctx.Request.Body, Recipe.Json, ctx.RequestAborted)
+                    ?? throw new ArgumentException("empty submission");
+            var (info, refused) = Submit(s);
+            return refused.Count > 0
+                ? Results.Json(new { error = $"{refused.Count} file(s) refused; nothing was queued", refused = refused.Select(r => new { r.Input, r.Reason }) }, statusCode: 400)
+                : Results.Json(new { id = info!.Id, total = info.Total, monitor = $"{Url}batches/{info.Id}" });
+        });
+        app.MapGet("/api/batches", () => FarmRecords.AllBatches(Storage).Select(Json));
+        app.MapGet("/api/batches/{id}", (string id) => FarmRecords.Summary(Storage, id) is { } b ? Results.Json(Json(b, items: true)) : Results.NotFound());
+        app.MapGet("/api/workers", () => FarmRecords.AllWorkers(Storage));
+        app.MapGet("/", () => Results.Content(MonitorPage.Render(FarmRecords.AllWorkers(Storage), FarmRecords.AllBatches(Storage), null), "text/html; charset=utf-8"));
+        app.MapGet("/batches/{id}", (string id) => FarmRecords.Summary(Storage, id) is { } b
+            ? Results.Content(MonitorPage.Render(FarmRecords.AllWorkers(Storage), [b], b), "text/html; charset=utf-8") : Results.NotFound());
+    }
+
+    private static object Json(BatchSummary b) => Json(b, items: false);
+
+    private static object Json(BatchSummary b, bool items) => new
+    {
+        id = b.Info.Id, created = b.Info.CreatedUtc, inputRoot = b.Info.InputRoot, outputRoot = b.Info.OutputRoot, total = b.Info.Total,
+        queued = b.Queued, running = b.Running, retrying = b.Retrying, done = b.Done, failed = b.Failed, finished = b.Finished,
+        imagesPerMinute = Math.Round(b.ImagesPerMinute, 1),
+        items = items ? b.Items.Select(t => new { index = t.index, t.item.Input, t.item.Output, t.item.Status, t.item.Worker, t.item.Error, t.item.Attempt, t.item.Seconds }) : null,
+    };
+
+    /// <summary>Plans and queues a batch; nothing is queued when any file is refused (unsafe or colliding names,
+    /// outputs that exist without overwrite/skip-existing, a group without its calibration).</summary>
+    public (BatchInfo? info, IReadOnlyList<BatchFailure> refused) Submit(Submission s)
+    {
+        var recipe = s.Recipe;
+        recipe.Validate();
+        if (s.Inputs.Length == 0) throw new ArgumentException("no inputs");
+        if (string.IsNullOrWhiteSpace(s.Output) || !Path.IsPathRooted(s.Output)) throw new ArgumentException("the output must be an absolute folder");
+        var dataset = DatasetScanner.Scan(s.Inputs, recipe.Grouping);
+        var plan = BatchPlanner.Plan(dataset, s.Output, recipe);
+        var refused = new List<BatchFailure>(plan.Refused);
+        refused.AddRange(dataset.Errors.Select(e => new BatchFailure("", e)));
+        if (plan.Items.Count == 0 && refused.Count == 0) refused.Add(new BatchFailure(string.Join(", ", s.Inputs), "no RAW files found"));
+        string outRoot = Path.GetFullPath(s.Output);
+        var calibrationByGroup = new Dictionary<string, string?>();
+        foreach (var item in plan.Items)
+        {
+            if (!recipe.Export.Overwrite && !recipe.Export.SkipExisting && File.Exists(item.Output))
+                refused.Add(new BatchFailure(item.Input, $"output {item.Output} exists (overwrite or skip-existing in the recipe)"));
+            if (!calibrationByGroup.ContainsKey(item.Group))
+                calibrationByGroup[item.Group] = s.Calibrations.GetValueOrDefault(item.Group) ?? s.Calibrations.GetValueOrDefault("");
+        }
+        if (refused.Count > 0) return (null, refused);
+
+        string inRoot = CommonFolder(plan.Items.Select(i => Path.GetDirectoryName(Path.GetFullPath(i.Input))!));
+        var info = new BatchInfo { Id = Guid.NewGuid().ToString("N")[..10], CreatedUtc = DateTime.UtcNow, InputRoot = inRoot, OutputRoot = outRoot, Total = plan.Items.Count };
+        var specs = plan.Items.Select((item, i) => new FarmJobSpec(info.Id, i, recipe.ToJson(), inRoot, outRoot,
+            Path.GetRelativePath(inRoot, item.Input).Replace('\\', '/'), Path.GetRelativePath(outRoot, item.Output).Replace('\\', '/'),
+            item.Group, calibrationByGroup[item.Group])).ToList();
+        FarmRecords.CreateBatch(Storage, info, specs.Select(j => (j.Index, new ItemState { Input = j.Input, Output = j.Output })));
+        foreach (var (spec, item) in specs.Zip(plan.Items))
+        {
+            // Very large images go to their own queue, taken only by workers with the memory for them.
+            long bytes;
+            try { bytes = MemoryGate.EstimateBytes(BatchRunner.PixelCount(item.Input), recipe.Adjust); }
+            catch (Exception e) when (e is Core.Raw.RawDecodeException or IOException or InvalidDataException or UnauthorizedAccessException) { bytes = 0; } // the worker reports it
+            _client.Create(Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None)),
+                new EnqueuedState(bytes > FarmQueues.BigImageBytes ? FarmQueues.Big : FarmQueues.Images));
+        }
+        return (info, []);
+    }
+
+    private static string CommonFolder(IEnumerable<string> folders)
+    {
+        string[]? common = null;
+        foreach (var f in folders)
+        {
+            var parts = f.Split(Path.DirectorySeparatorChar);
+            if (common is null) { common = parts; continue; }
+            int n = 0;
+            while (n < common.Length && n < parts.Length && common[n] == parts[n]) n++;
+            common = common[..n];
+        }
+        var joined = string.Join(Path.DirectorySeparatorChar, common ?? []);
+        return joined.Length == 0 ? Path.DirectorySeparatorChar.ToString() : joined;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _localWorker?.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,77 @@
+using Hangfire;
+using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.Storage;
+using Npgsql;
+
+namespace ImageSpace.Farm;
+
+/// <summary>The job engine's storage: PostgreSQL (a real farm) or in memory (one process, to try it out). The queue,
+/// the jobs' states and Image Space's own records (batches, items, workers; Hangfire hashes and sets) all live there,
+/// so a coordinator restart loses nothing.</summary>
+public static class FarmStorage
+{
+    public const string MemoryDb = "memory";
+
+    static FarmStorage()
+    {
+        // Job arguments are serialised with these settings in every process (coordinator and workers alike).
+        GlobalConfiguration.Configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings();
+    }
+
+    /// <param name="db">"memory", or an Npgsql connection string.</param>
+    /// <param name="invisibility">How long a job fetched by a worker that stopped answering stays hidden before another
+    /// worker takes it. Sliding: a live worker keeps extending it, so long images are never run twice (without sliding,
+    /// jobs longer than the timeout are restarted again and again: see the feasibility notes).</param>
+    public static JobStorage Open(string db, TimeSpan? invisibility = null)
+    {
+        if (db == MemoryDb) return new InMemoryStorage();
+        NpgsqlConnectionStringBuilder builder;
+        try { builder = new NpgsqlConnectionStringBuilder(db); }
+        catch (ArgumentException e) { throw new ArgumentException($"--db: not a PostgreSQL connection string ({e.Message})"); }
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "imagespace",
+            PrepareSchemaIfNecessary = true,
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = invisibility ?? TimeSpan.FromSeconds(30),
+            QueuePollInterval = TimeSpan.FromSeconds(1),
+            DistributedLockTimeout = TimeSpan.FromSeconds(30),
+        };
+        return new PostgreSqlStorage(new DataSourceFactory(NpgsqlDataSource.Create(builder.ConnectionString)), options);
+    }
+
+    private sealed class DataSourceFactory(NpgsqlDataSource source) : IConnectionFactory
+    {
+        public NpgsqlConnection GetOrCreateConnection() => source.OpenConnection();
+    }
+
+    public static void SetHash(this JobStorage storage, string key, IEnumerable<KeyValuePair<string, string>> values)
+    {
+        using var c = storage.GetConnection();
+        c.SetRangeInHash(key, values);
+    }
+
+    public static Dictionary<string, string> GetHash(this JobStorage storage, string key)
+    {
+        using var c = storage.GetConnection();
+        return c.GetAllEntriesFromHash(key) ?? [];
+    }
+
+    public static void AddToSet(this JobStorage storage, string key, string value)
+    {
+        using var c = storage.GetConnection();
+        using var t = c.CreateWriteTransaction();
+        t.AddToSet(key, value);
+        t.Commit();
+    }
+
+    public static HashSet<string> GetSet(this JobStorage storage, string key)
+    {
+        using var c = storage.GetConnection();
+        return c.GetAllItemsFromSet(key);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Hangfire;
+using Hangfire.Server;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Calibration;
+using ImageSpace.Core.Pipeline;
+
+namespace ImageSpace.Farm;
+
+/// <summary>A failed image: Hangfire retries it (bounded), then the batch reports it.</summary>
+public sealed class ImageFailedException(string message) : Exception(message);
+
+/// <summary>The job a worker runs for one image: the same <see cref="BatchRunner.ProcessOne"/> as a local batch.
+/// Runs at least once; running twice (a worker died after writing, or its job timed out) leaves the same single
+/// valid file, since outputs are renamed into place whole and a complete output is kept.</summary>
+public sealed class ImageJob
+{
+    /// <summary>Attempts per image: the first and two retries, a few seconds apart. A file that cannot be decoded fails
+    /// the same way each time, so more retries would only delay the report.</summary>
+    public const int Attempts = 3;
+
+    [AutomaticRetry(Attempts = Attempts - 1, DelaysInSeconds = [2, 5], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    public void Process(FarmJobSpec spec, PerformContext? context, CancellationToken cancel)
+    {
+        var worker = FarmWorker.Current ?? throw new InvalidOperationException("this process is not a farm worker");
+        int attempt = (context?.GetJobParameter<int>("RetryCount") ?? 0) + 1;
+        var sw = Stopwatch.StartNew();
+        var state = new ItemState { Input = spec.Input, Output = spec.Output, Worker = worker.Name, Attempt = attempt };
+        void Report(ItemState s) => FarmRecords.SetItem(worker.Storage, spec.BatchId, spec.Index, s);
+        string reason;
+        try
+        {
+            string input = worker.Paths.Resolve(spec.InputRoot, spec.Input, "input");
+            string output = worker.Paths.Resolve(spec.OutputRoot, spec.Output, "output");
+            Report(state with { Status = "running" });
+            Core.Export.AtomicFile.RemoveStaleTempFilesOf(output);
+            var recipe = Recipe.FromJson(spec.Recipe);
+            recipe.Validate();
+            // A complete output from an earlier run of this job is kept (not an error): that is what makes a second run
+            // harmless. With overwrite on, it is rendered again and renamed over the old one, whole.
+            recipe = recipe with { Export = recipe.Export with { SkipExisting = !recipe.Export.Overwrite } };
+            var calibration = spec.Calibration is null ? null : JsonSerializer.Deserialize<CalibrationProfile>(spec.Calibration, CalibrationProfile.Json);
+            Interlocked.Increment(ref worker.Busy);
+            ItemResult? result;
+            try { result = BatchRunner.ProcessOne(new Pipeline(recipe), new BatchItem(input, output, spec.Group), calibration, worker.Gate, cancel); }
+            finally { Interlocked.Decrement(ref worker.Busy); }
+            if (result is null) throw new OperationCanceledException("the worker is stopping"); // Hangfire hands it to another
+            if (result.Status != ItemStatus.Failed)
+            {
+                Interlocked.Increment(ref worker.Done);
+                Report(state with
+                {
+                    Status = result.Status == ItemStatus.Skipped ? "skipped" : "done", Seconds = Math.Round(sw.Elapsed.TotalSeconds, 3),
+                    FinishedUtc = DateTime.UtcNow, Error = result.Warnings.Count > 0 ? string.Join("; ", result.Warnings) : null,
+                });
+                return;
+            }
+            reason = result.Error ?? "failed";
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException or JsonException or IOException)
+        {
+            reason = e.Message;
+        }
+        bool last = attempt >= Attempts;
+        Report(state with { Status = last ? "failed" : "retrying", Error = reason, Seconds = Math.Round(sw.Elapsed.TotalSeconds, 3), FinishedUtc = last ? DateTime.UtcNow : null });
+        throw new ImageFailedException($"{spec.Input}: {reason}");
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageSpace.Web;
+
+/// <summary>Who may talk to a local server (the UI, the farm coordinator): on loopback only this machine, and only
+/// under a loopback host name (a page elsewhere cannot reach it through DNS rebinding); on any other address only
+/// requests carrying the token (header, cookie, or ?token= once, which sets the cookie).</summary>
+public static class AccessGuard
+{
+    public const string Header = "X-ImageSpace-Token", Cookie = "imagespace_token";
+
+    public static bool IsLoopback(string address) =>
+        IPAddress.TryParse(address.Trim('[', ']'), out var a) ? IPAddress.IsLoopback(a) : address == "localhost";
+
+    /// <summary>Refuses a non-loopback address without a token, with the reason.</summary>
+    public static void Validate(string address, string? token, string flag = "--token")
+    {
+        if (!IsLoopback(address) && string.IsNullOrEmpty(token))
+            throw new ArgumentException($"listening on {address} needs {flag}: anyone on the network could otherwise use it");
+    }
+
+    public static void Use(WebApplication app, bool loopback, string? token) => app.Use(async (ctx, next) =>
+    {
+        if (loopback && ctx.Request.Host.Host is not ("127.0.0.1" or "localhost" or "[::1]" or "::1"))
+        {
+            ctx.Response.StatusCode = 403; await ctx.Response.WriteAsync("forbidden host"); return;
+        }
+        if (token is not null)
+        {
+            string given = ctx.Request.Headers[Header].FirstOrDefault() ?? ctx.Request.Cookies[Cookie] ?? ctx.Request.Query["token"].FirstOrDefault() ?? "";
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token)))
+            {
+                ctx.Response.StatusCode = 401; await ctx.Response.WriteAsync("token required"); return;
+            }
+            if (ctx.Request.Query.ContainsKey("token"))
+                ctx.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict });
+        }
+        await next();
+    });
+
+    /// <summary>The URL to print for a server bound to <paramref name="boundUrl"/> (wildcards become 127.0.0.1).</summary>
+    public static string DisplayUrl(string boundUrl) => boundUrl.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1");
+
+    /// <summary>A user's mistake (bad value, path outside the roots, missing or unreadable file) becomes a JSON
+    /// {error} with 400/403/404 and its one-line reason, instead of a 500.</summary>
+    public static void UseJsonErrors(WebApplication app) => app.Use(async (ctx, next) =>
+    {
+        try { await next(); }
+        catch (Exception e) when (e is ArgumentException or UnauthorizedAccessException or FileNotFoundException or InvalidOperationException
+                                      or Core.Raw.RawDecodeException or IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            ctx.Response.StatusCode = e is UnauthorizedAccessException ? 403 : e is FileNotFoundException ? 404 : 400;
+            await ctx.Response.WriteAsJsonAsync(new { error = e.Message });
+        }
+    });
+}

@@ -1,0 +1,62 @@
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Calibration;
+using ImageSpace.Core.Pipeline;
+
+namespace ImageSpace.Web;
+
+/// <summary>A batch started from the UI: runs the same <see cref="BatchRunner"/> as the CLI on a background thread and
+/// keeps an event list the page follows (server-sent events).</summary>
+public sealed class BatchJob
+{
+    public sealed record Event(int Seq, string Kind, string? File, string? Output, string? Status, string? Error, int Done, int Failed, int Total);
+
+    private readonly List<Event> _events = [];
+    private readonly CancellationTokenSource _cancel = new();
+    private int _done, _failed;
+    public int Total { get; private init; }
+    public bool Finished { get; private set; }
+    public BatchResult? Result { get; private set; }
+
+    public static BatchJob Start(Pipeline pipeline, IReadOnlyList<BatchItem> items, IReadOnlyDictionary<string, CalibrationProfile?> calibrations, BatchOptions options)
+    {
+        var job = new BatchJob { Total = items.Count };
+        job.Add("start", null, null, null, null);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var runner = new BatchRunner(pipeline, options.Threads, (long)options.MemoryMb << 20, calibrations);
+                job.Result = runner.Run(items, r =>
+                {
+                    if (r.Status == ItemStatus.Failed) Interlocked.Increment(ref job._failed); else Interlocked.Increment(ref job._done);
+                    job.Add("file", r.Item.Input, r.Item.Output, r.Status.ToString().ToLowerInvariant(), r.Error);
+                }, job._cancel.Token);
+                job.Add(job.Result.Cancelled ? "cancelled" : "end", null, null, null, null);
+            }
+            catch (Exception e)
+            {
+                job.Add("end", null, null, "failed", e.Message);
+            }
+            finally { job.Finished = true; }
+        }) { IsBackground = true, Name = "imagespace-ui-batch" };
+        thread.Start();
+        return job;
+    }
+
+    public void Cancel() => _cancel.Cancel();
+
+    private void Add(string kind, string? file, string? output, string? status, string? error)
+    {
+        lock (_events) { _events.Add(new Event(_events.Count, kind, file, output, status, error, _done, _failed, Total)); Monitor.PulseAll(_events); }
+    }
+
+    /// <summary>Events from <paramref name="from"/> on, waiting up to <paramref name="wait"/> for new ones.</summary>
+    public IReadOnlyList<Event> Since(int from, TimeSpan wait)
+    {
+        lock (_events)
+        {
+            if (_events.Count <= from && !Finished) Monitor.Wait(_events, wait);
+            return _events.Skip(from).ToList();
+        }
+    }
+}

@@ -1,0 +1,308 @@
+using System.Net;
+using System.Text.Json;
+using ImageSpace.Core.Adjust;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Calibration;
+using ImageSpace.Core.Charts;
+using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Pipeline;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ImageSpace.Web;
+
+/// <summary>How the UI server listens. Loopback unless an address and a token are both given.</summary>
+public sealed record UiOptions
+{
+    public IReadOnlyList<string> Folders { get; init; } = [];
+    public int Port { get; init; }
+    public string Listen { get; init; } = "127.0.0.1";
+    public string? Token { get; init; }
+    public string? SettingsPath { get; init; }
+    public string? ThumbCacheDir { get; init; }
+
+    public bool IsLoopback => AccessGuard.IsLoopback(Listen);
+
+    public void Validate()
+    {
+        AccessGuard.Validate(Listen, Token);
+        if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is not 0..65535");
+    }
+}
+
+/// <summary>The local web UI: one ASP.NET Core app serving the page (wwwroot) and a small JSON API over
+/// <see cref="UiSession"/>.</summary>
+public static class UiServer
+{
+    public sealed class Running(WebApplication app, UiSession session, string url) : IAsyncDisposable
+    {
+        public WebApplication App { get; } = app;
+        public UiSession Session { get; } = session;
+        public string Url { get; } = url;
+        public async ValueTask DisposeAsync() { await App.StopAsync(); await App.DisposeAsync(); Session.Dispose(); }
+    }
+
+    public static async Task<Running> StartAsync(UiOptions o)
+    {
+        o.Validate();
+        var settingsPath = o.SettingsPath ?? UserSettings.DefaultPath;
+        var session = new UiSession(UserSettings.Load(settingsPath)) { SettingsPath = settingsPath, ThumbCacheDir = o.ThumbCacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "imagespace", "thumbs") };
+        foreach (var f in o.Folders) session.Guard.AddRoot(Directory.Exists(f) ? f : Path.GetDirectoryName(Path.GetFullPath(f))!);
+        if (session.Guard.Roots.Count == 0 && session.Settings.LastFolder is { } last && Directory.Exists(last)) session.Guard.AddRoot(last);
+        // Open the first folder given (or the last one used) so the page starts on the dataset.
+        if (session.Guard.Roots.Count > 0) session.Open(o.Folders.Count > 0 && Directory.Exists(o.Folders[0]) ? o.Folders[0] : session.Guard.Roots[0]);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://{(o.Listen.Contains(':') ? $"[{o.Listen}]" : o.Listen)}:{o.Port}");
+        builder.Services.ConfigureHttpJsonOptions(j =>
+        {
+            j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            foreach (var c in Recipe.Json.Converters) j.SerializerOptions.Converters.Add(c);
+        });
+        var app = builder.Build();
+        AccessGuard.Use(app, o.IsLoopback, o.Token);
+        AccessGuard.UseJsonErrors(app);
+        var web = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = web });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = web });
+        Map(app, session);
+        session.StartBackgroundWork();
+        await app.StartAsync();
+        var address = AccessGuard.DisplayUrl(app.Urls.First());
+        return new Running(app, session, address + "/" + (o.Token is null ? "" : $"?token={Uri.EscapeDataString(o.Token)}"));
+    }
+
+    private static void Map(WebApplication app, UiSession s)
+    {
+        app.MapGet("/api/state", () => new
+        {
+            roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings,
+            calibrations = s.Calibrations.ToDictionary(kv => kv.Key, kv => Summary(kv.Value)),
+            roll = s.Roll is null ? null : new { s.Roll.Stock, gamma = s.Roll.Gamma },
+            stocks = Core.Film.FilmStocks.All.Select(f => new { id = f.Id, name = f.Name }),
+        });
+        app.MapGet("/api/browse", (string? path) =>
+        {
+            if (string.IsNullOrEmpty(path)) return Results.Json(new { path = "", parent = (string?)null, folders = s.Guard.Roots.Select(r => new { name = r, path = r }), files = Array.Empty<string>() });
+            var full = s.Guard.Check(path);
+            var dir = new DirectoryInfo(full);
+            string? parent = dir.Parent is { } p && TryCheck(s, p.FullName) ? p.FullName : null;
+            return Results.Json(new
+            {
+                path = full, parent,
+                folders = dir.EnumerateDirectories().Where(d => !d.Name.StartsWith('.')).OrderBy(d => d.Name, NaturalComparer.Instance).Select(d => new { name = d.Name, path = d.FullName }),
+                files = dir.EnumerateFiles().Where(f => InputScanner.RawExtensions.Contains(f.Extension)).Select(f => f.Name).Order(NaturalComparer.Instance),
+            });
+        });
+        app.MapPost("/api/open", (PathBody b) => DatasetJson(s, s.Open(b.Path)));
+        app.MapGet("/api/dataset", () => DatasetJson(s, s.Dataset));
+        app.MapPut("/api/recipe", (Recipe r) => { s.SetRecipe(r); return Results.Json(new { ok = true }); });
+        app.MapPut("/api/settings", (UserSettings u) => { s.Settings = u; s.TrySaveSettings(); return Results.Json(u); });
+        app.MapGet("/api/thumb", (string file) =>
+        {
+            var cached = s.CachedThumbnail(file);
+            return cached is null ? Results.StatusCode(202) : Results.Bytes(cached, "image/jpeg");
+        });
+        app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before) =>
+        {
+            var (jpeg, ms) = await s.PreviewAsync(file, before == true, ctx.RequestAborted);
+            var prepared = await s.BaseAsync(file);
+            ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.Headers["X-Full-Size"] = $"{Math.Round(prepared.Decoded.Image.Width / prepared.Context.Scale)}x{Math.Round(prepared.Decoded.Image.Height / prepared.Context.Scale)}";
+            ctx.Response.Headers["Cache-Control"] = "no-store";
+            foreach (var w in prepared.Decoded.Warnings) ctx.Response.Headers.Append("X-Warning", Uri.EscapeDataString(w));
+            return Results.Bytes(jpeg, "image/jpeg");
+        });
+        app.MapPost("/api/chart/detect", (ChartBody b) => ChartJson(s, b));
+        app.MapPost("/api/chart/assign", (AssignBody b) =>
+        {
+            if (s.Recipe.Film.Enabled)
+            {
+                // A chart frame of a negative roll locks the roll: base, slopes, grey and the correction fitted on the
+                // inverted patches (the same code as `process --negative --chart`).
+                var (roll, _) = FilmChart(s, b.File);
+                s.Roll = roll;
+                return Results.Json(new { group = "", calibration = Summary(roll.Calibration!) });
+            }
+            var outcome = Calibrate(s, new ChartBody(b.File, b.Corners));
+            string group = b.Global ? "" : s.File(b.File).Group;
+            s.Assign(group, outcome.Profile);
+            return Results.Json(new { group, calibration = Summary(outcome.Profile) });
+        });
+        app.MapPost("/api/chart/unassign", (GroupBody b) => { s.Unassign(b.Group); return Results.Json(new { ok = true }); });
+        app.MapPost("/api/chart/flattened", async (ChartBody b) =>
+        {
+            if (b.Corners is not { Length: 8 }) throw new ArgumentException("four corners (8 numbers) are needed");
+            var prepared = await s.BaseAsync(b.File);
+            var img = prepared.Decoded.Image;
+            double k = prepared.Context.Scale;
+            var corners = Enumerable.Range(0, 4).Select(i => (b.Corners[2 * i] * k, b.Corners[2 * i + 1] * k)).ToArray();
+            var d = ChartDetector.FromCorners(img, corners);
+            if (d.ChartToImage is null) throw new ArgumentException($"these corners do not make a chart ({d.Note})");
+            // The preview is display-ready already: the flattened chart shows the same exposure and correction.
+            using var flat = ChartDebug.Rectified(img, d.ChartToImage, 1, 1);
+            return Results.Bytes(ImageEncoding.Png(flat), "image/png");
+        });
+        app.MapPost("/api/plan", (PlanBody b) =>
+        {
+            var recipe = s.Recipe with { Naming = s.Recipe.Naming with { Schema = b.Schema, Custom = b.Custom ?? "" } };
+            try { NamingSchema.Parse(b.Schema); }
+            catch (ArgumentException e) { return Results.Json(new { ok = false, error = e.Message, items = Array.Empty<object>() }); }
+            string outDir = string.IsNullOrEmpty(b.Output) ? Path.Combine(s.DatasetRoot ?? "/", "processed") : b.Output;
+            var plan = BatchPlanner.Plan(s.Dataset, outDir, recipe);
+            return Results.Json(new
+            {
+                ok = plan.Refused.Count == 0,
+                error = plan.Refused.Count > 0 ? $"{plan.Refused[0].Input}: {plan.Refused[0].Reason}" : null,
+                items = plan.Items.Take(200).Select(i => new { input = Path.GetFileName(i.Input), output = Path.GetRelativePath(outDir, i.Output) }),
+                total = plan.Items.Count,
+            });
+        });
+        app.MapPost("/api/process", (PathBody b) =>
+        {
+            var job = s.StartBatch(b.Path);
+            return Results.Json(new { total = job.Total });
+        });
+        app.MapPost("/api/cancel", () => { s.Job?.Cancel(); return Results.Json(new { ok = true }); });
+        app.MapGet("/api/events", async (HttpContext ctx) =>
+        {
+            ctx.Response.Headers["Content-Type"] = "text/event-stream";
+            ctx.Response.Headers["Cache-Control"] = "no-store";
+            int seq = 0;
+            while (!ctx.RequestAborted.IsCancellationRequested)
+            {
+                var job = s.Job;
+                if (job is null) { await Task.Delay(200, ctx.RequestAborted); continue; }
+                var events = await Task.Run(() => job.Since(seq, TimeSpan.FromSeconds(1)));
+                foreach (var e in events)
+                {
+                    await ctx.Response.WriteAsync($"data: {JsonSerializer.Serialize(e, JsonSerializerOptions.Web)}\n\n", ctx.RequestAborted);
+                    seq = e.Seq + 1;
+                }
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                if (job.Finished && events.Count == 0) break;
+            }
+        });
+        app.MapPost("/api/exposure/normalise", async (NormaliseBody b) =>
+        {
+            var recipe = s.Recipe;
+            var measure = s.NewPipeline(recipe with { Adjust = new AdjustOptions { Limits = recipe.Adjust.Limits }, Calibration = new CalibrationOptions() });
+            var multipliers = new Dictionary<string, double>();
+            var rows = new List<object>();
+            foreach (var g in s.Dataset.Groups)
+            {
+                var hist = await Task.Run(() => g.Files.Select(f =>
+                {
+                    using var d = measure.Render(f.Path, Core.Raw.DemosaicMode.Half);
+                    return ExposureHistogram.Measure(f.Path, d.Image);
+                }).ToList());
+                string? reference = b.Reference is null ? null : g.Files.FirstOrDefault(f => Path.GetFullPath(f.Path) == s.Guard.Check(b.Reference))?.Path;
+                var solved = ExposureNormalization.Solve(hist, recipe.Adjust.Limits, reference);
+                foreach (var (f, r) in g.Files.Zip(solved))
+                {
+                    multipliers[f.RelativePath.Replace('\\', '/')] = Math.Round(r.Multiplier, 6);
+                    rows.Add(new { file = f.Path, group = g.Name, ev = r.Ev, mean = r.Mean });
+                }
+            }
+            s.SetRecipe(s.Recipe with { Adjust = s.Recipe.Adjust with { ExposureMultipliers = multipliers } });
+            return Results.Json(new { rows, recipe = s.Recipe });
+        });
+        app.MapGet("/api/exposure/mask", async (string file) =>
+        {
+            var prepared = await s.BaseAsync(file);
+            var recipe = s.Recipe;
+            double k = recipe.Adjust.MultiplierFor(file);
+            var hist = ExposureHistogram.Measure(file, prepared.Decoded.Image);
+            var (lo, hi) = ExposureNormalization.CommonRange([hist], [k], recipe.Adjust.Limits);
+            using var pic = ExposureNormalization.MaskPicture(prepared.Decoded.Image, k, lo, hi);
+            // MaskPicture is display-referred grey/red/blue already; encode without the working→sRGB matrix change.
+            return Results.Bytes(ImageEncoding.Jpeg(pic), "image/jpeg");
+        });
+        app.MapPost("/api/film/lock", () => { var r = s.LockRoll(); return Results.Json(new { r.Stock, gamma = r.Gamma, rejected = r.RejectedFrames }); });
+        app.MapPost("/api/film/unlock", () => { s.UnlockRoll(); return Results.Json(new { ok = true }); });
+        app.MapPost("/api/project/save", (PathBody b) => { s.SaveProject(b.Path); return Results.Json(new { ok = true }); });
+        app.MapPost("/api/project/load", (PathBody b) => { s.LoadProject(b.Path); return Results.Json(new { ok = true }); });
+    }
+
+    public sealed record PathBody(string Path);
+    public sealed record ChartBody(string File, double[]? Corners);
+    public sealed record AssignBody(string File, double[]? Corners, bool Global);
+    public sealed record GroupBody(string Group);
+    public sealed record PlanBody(string Schema, string? Custom, string? Output);
+    public sealed record NormaliseBody(string? Reference);
+
+    private static bool TryCheck(UiSession s, string path)
+    {
+        try { s.Guard.Check(path); return true; } catch (UnauthorizedAccessException) { return false; }
+    }
+
+    private static object DatasetJson(UiSession s, Dataset ds) => new
+    {
+        root = s.DatasetRoot,
+        groups = ds.Groups.Select(g => new { name = g.Name, display = g.DisplayName, files = g.Files.Select(f => new { path = f.Path, name = f.RelativePath }) }),
+        errors = ds.Errors,
+    };
+
+    private static ChartCalibration.Outcome Calibrate(UiSession s, ChartBody b)
+    {
+        var f = s.File(b.File);
+        var recipe = s.Recipe;
+        var corners = b.Corners is { Length: 8 } c ? Enumerable.Range(0, 4).Select(i => (c[2 * i], c[2 * i + 1])).ToList() : null;
+        return ChartCalibration.FromImage(f.Path, new CalibrateOptions { Corners = corners, Reference = recipe.Calibration.Reference, Decode = recipe.Decode, Group = f.Group });
+    }
+
+    private static (Core.Film.RollProfile roll, ChartDetection detection) FilmChart(UiSession s, string file)
+    {
+        var recipe = s.Recipe;
+        var (roll, d) = Core.Film.FilmProcessor.CalibrateFromChart(s.File(file).Path, recipe.Film, recipe.Calibration.Reference, recipe.Decode);
+        // Detected on the half-size negative: report full-resolution pixels like the colour path.
+        var full = new Homography(Core.Color.Matrix3.FromRows([2, 0, 0, 0, 2, 0, 0, 0, 1]) * d.ChartToImage!.Matrix);
+        return (roll, d with { ChartToImage = full, Patches = d.Patches.Select(p => p with { X = p.X * 2, Y = p.Y * 2 }).ToList() });
+    }
+
+    private static object ChartJson(UiSession s, ChartBody b)
+    {
+        if (s.Recipe.Film.Enabled && b.Corners is null)
+        {
+            var (roll, d) = FilmChart(s, b.File);
+            return new
+            {
+                found = true,
+                corners = d.Corners.Select(p => new[] { p.x, p.y }),
+                patches = d.Patches.Select(p => new { index = p.Index, x = p.X, y = p.Y, clipped = p.Clipped }),
+                calibration = Summary(roll.Calibration!),
+            };
+        }
+        var o = Calibrate(s, b);
+        return new
+        {
+            found = true,
+            corners = o.Detection.Corners.Select(p => new[] { p.x, p.y }),
+            patches = o.Detection.Patches.Select(p => new { index = p.Index, x = p.X, y = p.Y, clipped = p.Clipped }),
+            calibration = Summary(o.Profile),
+        };
+    }
+
+    private static object Summary(CalibrationProfile p) => new
+    {
+        p.Source, p.Group, model = p.Model.ToString(), deltaE = p.DeltaE, p.Warnings,
+        patches = p.Patches.Select(x => new { x.Index, x.DeltaE, x.LooDeltaE, x.Clipped, corrected = SrgbOfLab(x.Corrected), reference = SrgbOfLab(x.ReferenceLab) }),
+    };
+
+    /// <summary>Display sRGB (0–255) of a corrected XYZ D50 and of a reference Lab, for the swatches.</summary>
+    private static int[] SrgbOf(double[] xyzD50)
+    {
+        var rgb = Core.Color.RgbColorSpace.Srgb.FromXyzAt(Core.Color.WhitePoints.D50) * new Core.Color.Vec3(xyzD50[0], xyzD50[1], xyzD50[2]);
+        return [Enc(rgb.X), Enc(rgb.Y), Enc(rgb.Z)];
+    }
+
+    private static int[] SrgbOfLab(double[] lab) =>
+        SrgbOf(Core.Color.Lab.ToXyz(new Core.Color.Vec3(lab[0], lab[1], lab[2]), Core.Color.WhitePoints.D50) is var v ? [v.X, v.Y, v.Z] : []);
+
+    private static int Enc(double v) => (int)Math.Round(255 * Core.Color.TransferFunction.Srgb.Encode(Math.Clamp(v, 0, 1)));
+}

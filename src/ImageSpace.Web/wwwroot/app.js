@@ -1,0 +1,728 @@
+// Image Space UI. Every user string reaches the page through textContent or attributes (never innerHTML), so file
+// names and error messages cannot inject markup. All image maths runs on the server through the one Pipeline.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const SVG = 'http://www.w3.org/2000/svg';
+
+const app = {
+  state: null,        // /api/state
+  recipe: null,       // the recipe being edited (server keeps the authoritative copy)
+  dataset: null,
+  files: [],          // flat list in display order: {path, name, group}
+  current: null,      // selected file path
+  fullSize: null,     // [w, h] full-resolution pixels of the current file
+  chart: null,        // {corners: [[x,y]×4], patches, calibration, manual}
+  mode: null,         // null | 'corners' | 'wb-pick' | 'base-rect'
+  view: { scale: 1, x: 0, y: 0 },
+  statuses: {},       // path -> 'done' | 'failed'
+  renders: 0,         // previews shown (tests wait on it)
+  syncing: false,     // a recipe update + render is in flight
+  lastRenderMs: null,
+};
+window.imagespace = app;
+
+// ---- helpers ------------------------------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+function svg(tag, attrs = {}, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+async function api(method, url, body) {
+  const r = await fetch(url, {
+    method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!r.ok) {
+    let msg = `${r.status}`;
+    try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
+    throw new Error(msg);
+  }
+  const type = r.headers.get('Content-Type') || '';
+  return type.includes('json') ? r.json() : r;
+}
+
+let toastTimer;
+function toast(msg, isError = false) {
+  const t = $('toast');
+  t.textContent = msg;
+  t.className = 'show' + (isError ? ' error' : '');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { t.className = ''; }, isError ? 6000 : 2500);
+}
+
+function guard(fn) {
+  return async (...args) => {
+    try { await fn(...args); } catch (e) { toast(e.message, true); }
+  };
+}
+
+const enc = encodeURIComponent;
+
+// ---- recipe sync: slider moves coalesce so at most one update+render is in flight -------------------------------
+
+let syncBusy = false, syncAgain = false;
+async function pushRecipe() {
+  if (syncBusy) { syncAgain = true; return; }
+  syncBusy = app.syncing = true;
+  try {
+    do {
+      syncAgain = false;
+      await api('PUT', '/api/recipe', app.recipe);
+      await renderPreview();
+    } while (syncAgain);
+  } catch (e) { toast(e.message, true); }
+  finally { syncBusy = app.syncing = false; }
+  schedulePlan();
+}
+
+// ---- dataset ------------------------------------------------------------------------------------------------
+
+function showDataset(ds) {
+  app.dataset = ds;
+  app.files = [];
+  const list = $('file-list');
+  list.replaceChildren();
+  $('folder-path').textContent = ds.root || '';
+  $('empty').hidden = ds.groups.length > 0;
+  const cals = app.state.calibrations || {};
+  for (const g of ds.groups) {
+    const head = el('h4', {}, g.display || g.name || '(root)');
+    const cal = cals[g.name] || cals[''];
+    if (cal) head.append(el('span', { class: 'cal', title: `chart: ${cal.source}` }, `ΔE ${cal.deltaE.mean.toFixed(2)}${cals[g.name] ? '' : ' (global)'}`));
+    const box = el('div', { class: 'group', 'data-group': g.name }, head);
+    for (const f of g.files) {
+      const item = { path: f.path, name: f.name, group: g.name };
+      app.files.push(item);
+      const row = el('div', { class: 'file', 'data-path': f.path, title: f.path },
+        el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name));
+      row.addEventListener('click', () => select(f.path));
+      box.append(row);
+    }
+    list.append(box);
+  }
+  $('dataset-errors').replaceChildren(...(ds.errors || []).map(e => el('div', {}, e)));
+  refreshFileClasses();
+  loadThumbnails();
+  if (!$('output').value && ds.root) $('output').value = ds.root.replace(/\/$/, '') + '/processed';
+  if (!$('project-path').value && ds.root) $('project-path').value = ds.root.replace(/\/$/, '') + '/imagespace-project.json';
+  if (app.files.length && !app.files.some(f => f.path === app.current)) select(app.files[0].path);
+  schedulePlan();
+}
+
+function refreshFileClasses() {
+  const cals = app.state.calibrations || {};
+  const chartSources = new Set(Object.values(cals).map(c => c.source));
+  for (const row of document.querySelectorAll('.file')) {
+    const p = row.dataset.path;
+    row.classList.toggle('selected', p === app.current);
+    row.classList.toggle('done', app.statuses[p] === 'done');
+    row.classList.toggle('failed', app.statuses[p] === 'failed');
+    row.classList.toggle('chart', chartSources.has(p.split('/').pop()));
+  }
+}
+
+// Thumbnails are made by the server in the background; poll until each one exists.
+async function loadThumbnails() {
+  const pending = [...document.querySelectorAll('.file')].filter(r => r.querySelector('.ph'));
+  for (let round = 0; round < 200 && pending.length; round++) {
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const row = pending[i];
+      const r = await fetch(`/api/thumb?file=${enc(row.dataset.path)}`);
+      if (r.status === 200) {
+        const url = URL.createObjectURL(await r.blob());
+        row.querySelector('.ph').replaceWith(el('img', { src: url, alt: '' }));
+        pending.splice(i, 1);
+      } else if (r.status >= 400) pending.splice(i, 1);
+    }
+    if (pending.length) await new Promise(res => setTimeout(res, 700));
+  }
+}
+
+async function select(path) {
+  if (!path) return;
+  const changed = path !== app.current;
+  app.current = path;
+  refreshFileClasses();
+  document.querySelector(`.file[data-path="${CSS.escape(path)}"]`)?.scrollIntoView({ block: 'nearest' });
+  if (changed) { app.chart = null; drawOverlay(); $('report').replaceChildren(); $('flattened').hidden = true; setChartButtons(); }
+  await renderPreview(changed);
+}
+
+function moveSelection(delta) {
+  const i = app.files.findIndex(f => f.path === app.current);
+  const next = app.files[Math.max(0, Math.min(app.files.length - 1, i + delta))];
+  if (next) select(next.path);
+}
+
+// ---- preview ------------------------------------------------------------------------------------------------
+
+let previewSeq = 0;
+async function renderPreview(fit = false) {
+  if (!app.current) return;
+  const seq = ++previewSeq;
+  const spinner = setTimeout(() => { $('spinner').hidden = false; }, 120);
+  try {
+    const before = $('before').checked;
+    const url = $('mask-view').checked
+      ? `/api/exposure/mask?file=${enc(app.current)}`
+      : `/api/preview?file=${enc(app.current)}&before=${before}`;
+    const r = await fetch(url);
+    if (!r.ok) { let m = `${r.status}`; try { m = (await r.json()).error; } catch { } throw new Error(m); }
+    const blob = await r.blob();
+    if (seq !== previewSeq) return; // a newer request owns the picture
+    const size = r.headers.get('X-Full-Size');
+    if (size) app.fullSize = size.split('x').map(Number);
+    const ms = r.headers.get('X-Render-Ms');
+    app.lastRenderMs = ms ? Number(ms) : null;
+    const warnings = (r.headers.get('X-Warning') || '').split(',').map(w => w.trim()).filter(Boolean).map(decodeURIComponent);
+    const img = $('preview');
+    const old = img.src;
+    await new Promise((res, rej) => { img.onload = res; img.onerror = rej; img.src = URL.createObjectURL(blob); });
+    if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+    layoutStage();
+    if (fit) fitView();
+    analysePixels(img);
+    $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'}` + (ms ? ` · ${ms} ms` : '');
+    $('status-line').textContent = warnings.join(' · ') || app.current;
+    app.renders++;
+    img.dataset.renders = String(app.renders);
+  } catch (e) {
+    if (seq === previewSeq) { $('status-line').textContent = e.message; toast(e.message, true); }
+  } finally {
+    clearTimeout(spinner);
+    if (seq === previewSeq) $('spinner').hidden = true;
+  }
+}
+
+// The stage is sized in full-resolution pixels so overlay coordinates are the file's own; the view transform fits it.
+function layoutStage() {
+  const [w, h] = app.fullSize || [$('preview').naturalWidth, $('preview').naturalHeight];
+  for (const e of [$('preview'), $('clip-canvas'), $('overlay')]) { e.style.width = w + 'px'; e.style.height = h + 'px'; }
+  $('overlay').setAttribute('viewBox', `0 0 ${w} ${h}`);
+  $('overlay').setAttribute('width', w); $('overlay').setAttribute('height', h);
+  applyView();
+}
+
+function fitView() {
+  const wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize || [1, 1];
+  const s = Math.min(wrap.width / w, wrap.height / h) * 0.96;
+  app.view = { scale: s, x: (wrap.width - w * s) / 2, y: (wrap.height - h * s) / 2 };
+  applyView();
+}
+
+function applyView() {
+  const v = app.view;
+  $('stage').style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
+}
+
+/** Screen point → full-resolution image pixel. */
+function toImage(ev) {
+  const r = $('stage-wrap').getBoundingClientRect();
+  return [(ev.clientX - r.left - app.view.x) / app.view.scale, (ev.clientY - r.top - app.view.y) / app.view.scale];
+}
+
+// Histogram (R, G, B and luminance of the displayed preview) and the clipping overlay, from the JPEG's pixels.
+function analysePixels(img) {
+  const w = img.naturalWidth, h = img.naturalHeight;
+  const c = document.createElement('canvas');
+  c.width = w; c.height = h;
+  const ctx = c.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(img, 0, 0);
+  const px = ctx.getImageData(0, 0, w, h).data;
+  const hist = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
+  let sum = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    hist[0][px[i]]++; hist[1][px[i + 1]]++; hist[2][px[i + 2]]++;
+    const y = (px[i] * 54 + px[i + 1] * 183 + px[i + 2] * 19) >> 8;
+    hist[3][y]++; sum += y;
+  }
+  img.dataset.mean = (sum / (w * h)).toFixed(3);
+  drawHistogram(hist);
+  const clip = $('clip-canvas');
+  clip.width = w; clip.height = h;
+  clip.hidden = !$('clipping').checked;
+  if ($('clipping').checked) {
+    const out = ctx.createImageData(w, h);
+    const o = out.data;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i] >= 254 || px[i + 1] >= 254 || px[i + 2] >= 254) { o[i] = 255; o[i + 3] = 200; }
+      else if (px[i] <= 1 && px[i + 1] <= 1 && px[i + 2] <= 1) { o[i + 2] = 255; o[i + 1] = 120; o[i + 3] = 200; }
+    }
+    clip.getContext('2d').putImageData(out, 0, 0);
+  }
+}
+
+function drawHistogram(hist) {
+  const c = $('histogram'), ctx = c.getContext('2d');
+  ctx.clearRect(0, 0, c.width, c.height);
+  let max = 1;
+  for (const hgm of hist) for (let i = 1; i < 255; i++) max = Math.max(max, hgm[i]);
+  const colours = ['rgba(255,60,60,.6)', 'rgba(60,220,60,.6)', 'rgba(80,120,255,.6)', 'rgba(230,230,230,.5)'];
+  ctx.globalCompositeOperation = 'lighter';
+  hist.forEach((hgm, k) => {
+    ctx.fillStyle = colours[k];
+    for (let i = 0; i < 256; i++) {
+      const v = Math.min(1, hgm[i] / max) * c.height;
+      ctx.fillRect(i, c.height - v, 1, v);
+    }
+  });
+  ctx.globalCompositeOperation = 'source-over';
+}
+
+// ---- zoom / pan / picking on the stage ----------------------------------------------------------------------
+
+function setupStage() {
+  const wrap = $('stage-wrap');
+  wrap.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const r = wrap.getBoundingClientRect();
+    const mx = ev.clientX - r.left, my = ev.clientY - r.top;
+    const k = Math.exp(-ev.deltaY * 0.0015);
+    const v = app.view;
+    const s = Math.max(0.01, Math.min(8, v.scale * k));
+    app.view = { scale: s, x: mx - (mx - v.x) * s / v.scale, y: my - (my - v.y) * s / v.scale };
+    applyView();
+  }, { passive: false });
+  let drag = null;
+  wrap.addEventListener('pointerdown', (ev) => {
+    if (ev.button !== 0 || !app.fullSize) return;
+    const p = toImage(ev);
+    const corner = ev.target.closest?.('.corner');
+    if (corner) { drag = { kind: 'corner', index: Number(corner.dataset.index) }; }
+    else if (app.mode === 'corners') {
+      app.chart.corners.push(p);
+      drawOverlay();
+      if (app.chart.corners.length === 4) finishCorners();
+      return;
+    } else if (app.mode === 'wb-pick') {
+      setMode(null);
+      app.recipe.adjust.whiteBalance = `pick:${Math.round(p[0])},${Math.round(p[1])},${Math.max(11, Math.round(app.fullSize[0] / 200) | 1)}`;
+      app.pickSpot = p;
+      syncControls();
+      drawOverlay();
+      pushRecipe();
+      return;
+    } else if (app.mode === 'base-rect') {
+      drag = { kind: 'rect', start: p, end: p };
+    } else drag = { kind: 'pan', x: ev.clientX, y: ev.clientY, vx: app.view.x, vy: app.view.y };
+    wrap.setPointerCapture(ev.pointerId);
+  });
+  wrap.addEventListener('pointermove', (ev) => {
+    if (!drag) return;
+    if (drag.kind === 'pan') {
+      app.view.x = drag.vx + ev.clientX - drag.x; app.view.y = drag.vy + ev.clientY - drag.y; applyView();
+    } else if (drag.kind === 'corner') {
+      app.chart.corners[drag.index] = toImage(ev); drawOverlay();
+    } else if (drag.kind === 'rect') {
+      drag.end = toImage(ev); app.baseRect = [drag.start, drag.end]; drawOverlay();
+    }
+  });
+  wrap.addEventListener('pointerup', () => {
+    if (!drag) return;
+    const d = drag; drag = null;
+    if (d.kind === 'corner' && app.chart.corners.length === 4) finishCorners();
+    if (d.kind === 'rect') {
+      setMode(null);
+      const [a, b] = [d.start, d.end];
+      const x = Math.round(Math.min(a[0], b[0])), y = Math.round(Math.min(a[1], b[1]));
+      const w = Math.round(Math.abs(a[0] - b[0])), h = Math.round(Math.abs(a[1] - b[1]));
+      if (w < 4 || h < 4) { toast('drag a larger rectangle over the bare film', true); return; }
+      app.recipe.film.base = `${x},${y},${w},${h}`;
+      syncControls();
+      pushRecipe();
+    }
+  });
+}
+
+function setMode(mode) {
+  app.mode = mode;
+  $('stage-wrap').classList.toggle('picking', !!mode);
+  $('chart-manual').classList.toggle('active', mode === 'corners');
+  $('wb-pick').classList.toggle('active', mode === 'wb-pick');
+  $('film-base-pick').classList.toggle('active', mode === 'base-rect');
+  $('mode-hint').textContent = {
+    corners: 'Click the 4 corners of the chart (any order); drag them to adjust',
+    'wb-pick': 'Click a neutral (grey or white) spot',
+    'base-rect': 'Drag a rectangle over the bare film base (rebate)',
+  }[mode] || '';
+}
+
+function drawOverlay() {
+  const o = $('overlay');
+  o.replaceChildren();
+  const scale = app.fullSize ? app.fullSize[0] / 1000 : 1;
+  const c = app.chart;
+  if (c && c.corners.length) {
+    if (c.corners.length === 4) o.append(svg('polygon', { class: 'quad', points: c.corners.map(p => p.join(',')).join(' ') }));
+    else if (c.corners.length > 1) o.append(svg('polyline', { class: 'quad', points: c.corners.map(p => p.join(',')).join(' ') }));
+    for (const p of c.patches || []) {
+      o.append(svg('circle', { class: 'patch' + (p.clipped ? ' clipped' : ''), cx: p.x, cy: p.y, r: 9 * scale }));
+      o.append(svg('text', { x: p.x, y: p.y, 'font-size': 14 * scale, 'data-patch': p.index }, String(p.index)));
+    }
+    if (c.manual) c.corners.forEach((p, i) => o.append(svg('circle', { class: 'corner', cx: p[0], cy: p[1], r: 8 * scale, 'data-index': i })));
+  }
+  if (app.baseRect && app.mode === 'base-rect') {
+    const [a, b] = app.baseRect;
+    o.append(svg('rect', { class: 'rect', x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(a[0] - b[0]), height: Math.abs(a[1] - b[1]) }));
+  }
+  const wb = app.recipe?.adjust.whiteBalance || '';
+  if (wb.startsWith('pick:')) {
+    const [x, y, s] = wb.slice(5).split(',').map(Number);
+    const size = s || 11;
+    o.append(svg('rect', { class: 'pick', x: x - size / 2, y: y - size / 2, width: size, height: size }));
+  }
+}
+
+// ---- chart --------------------------------------------------------------------------------------------------
+
+function setChartButtons() {
+  const ready = !!(app.chart && app.chart.calibration);
+  $('chart-assign-group').disabled = !ready;
+  $('chart-assign-global').disabled = !ready;
+}
+
+function showChart(res, manual) {
+  app.chart = { corners: res.corners, patches: res.patches, calibration: res.calibration, manual };
+  drawOverlay();
+  setChartButtons();
+  const cal = res.calibration;
+  $('chart-status').textContent = cal
+    ? `${res.patches.length} patches · ${cal.model} · ΔE2000 mean ${cal.deltaE.mean.toFixed(2)}, max ${cal.deltaE.max.toFixed(2)} (leave-one-out ${cal.deltaE.looMean.toFixed(2)} / ${cal.deltaE.looMax.toFixed(2)})`
+    : 'chart found';
+  showReport(cal);
+}
+
+// The calibration report: ΔE2000 per patch as bars (in-sample and leave-one-out) and swatches corrected | reference.
+function showReport(cal) {
+  const box = $('report');
+  box.replaceChildren();
+  if (!cal) return;
+  const w = 300, h = 110, bw = w / 24;
+  const max = Math.max(3, ...cal.patches.map(p => Math.max(p.deltaE, p.looDeltaE || 0)));
+  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 14}`, id: 'delta-e-chart' });
+  for (const t of [1, 2, 3, 5, 10].filter(t => t <= max)) {
+    const y = h - t / max * h;
+    chart.append(svg('line', { x1: 0, x2: w, y1: y, y2: y, stroke: '#888', 'stroke-dasharray': '2 3', 'stroke-width': 0.5 }));
+    chart.append(svg('text', { x: 1, y: y - 1, 'font-size': 7, fill: '#888' }, String(t)));
+  }
+  cal.patches.forEach((p, i) => {
+    const colour = p.deltaE < 1 ? '#3fb950' : p.deltaE < 2.5 ? '#d29922' : '#f85149';
+    const hh = p.deltaE / max * h, lh = (p.looDeltaE || 0) / max * h;
+    chart.append(svg('rect', { x: i * bw + 1, y: h - lh, width: bw - 2, height: lh, fill: 'none', stroke: '#aaa', 'stroke-width': 0.6 }));
+    chart.append(svg('rect', { x: i * bw + 2, y: h - hh, width: bw - 4, height: hh, fill: colour, 'data-patch': p.index }));
+    chart.append(svg('text', { x: i * bw + bw / 2, y: h + 9, 'font-size': 6.5, fill: '#999', 'text-anchor': 'middle' }, String(p.index)));
+  });
+  const swatches = el('div', { class: 'swatches' });
+  for (const p of cal.patches) {
+    const rgb = (a) => `rgb(${a[0]},${a[1]},${a[2]})`;
+    const s = el('div', { class: 'swatch', title: `patch ${p.index}: ΔE ${p.deltaE.toFixed(2)}${p.clipped ? ' (clipped)' : ''}` },
+      el('span'), el('span'), el('b', {}, p.deltaE.toFixed(1)));
+    s.children[0].style.background = rgb(p.corrected);
+    s.children[1].style.background = rgb(p.reference);
+    swatches.append(s);
+  }
+  box.append(el('div', { class: 'small muted' }, 'ΔE2000 per patch (filled: fit, outline: leave-one-out)'), chart,
+    el('div', { class: 'small muted' }, 'corrected | reference'), swatches,
+    ...(cal.warnings || []).map(w => el('div', { class: 'small hint' }, w)));
+}
+
+async function finishCorners() {
+  setMode(null);
+  app.chart.manual = true;
+  drawOverlay();
+  const corners = app.chart.corners.flat();
+  try {
+    const r = await api('POST', '/api/chart/flattened', { file: app.current, corners });
+    const img = $('flattened');
+    img.src = URL.createObjectURL(await r.blob());
+    img.hidden = false;
+    const res = await api('POST', '/api/chart/detect', { file: app.current, corners });
+    showChart(res, true); // the server's corners: in chart order (patch 1, 6, 24, 19), so the quad does not cross
+  } catch (e) { $('chart-status').textContent = e.message; toast(e.message, true); }
+}
+
+async function assignChart(global) {
+  const corners = app.chart?.manual ? app.chart.corners.flat() : null;
+  const res = await api('POST', '/api/chart/assign', { file: app.current, corners, global });
+  app.state = await api('GET', '/api/state');
+  showAssigned();
+  showDataset(app.dataset);
+  toast(`chart assigned to ${res.group ? 'group ' + res.group : 'all groups'} (ΔE ${res.calibration.deltaE.mean.toFixed(2)})`);
+  await renderPreview();
+}
+
+function showAssigned() {
+  const box = $('assigned');
+  box.replaceChildren();
+  for (const [group, cal] of Object.entries(app.state.calibrations || {})) {
+    box.append(el('div', { class: 'row' }, `${group || 'all groups'}: ${cal.source} (ΔE ${cal.deltaE.mean.toFixed(2)})`,
+      el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
+  }
+}
+
+// ---- controls -------------------------------------------------------------------------------------------------
+
+const sliders = {
+  exposure: ['adjust', 'exposureEv'], shadows: ['adjust', 'shadows'], highlights: ['adjust', 'highlights'],
+  denoise: ['adjust', 'denoise'], sharpen: ['adjust', 'sharpen'], 'sharpen-radius': ['adjust', 'sharpenRadius'],
+  'film-ev': ['film', 'exposureEv'], quality: ['export', 'quality'],
+};
+
+function syncControls() {
+  const r = app.recipe;
+  for (const [id, [sec, key]] of Object.entries(sliders)) { $(id).value = r[sec][key]; $(id).nextElementSibling.textContent = r[sec][key]; }
+  const wb = r.adjust.whiteBalance;
+  const mode = /^\d/.test(wb) ? 'kelvin' : wb.startsWith('pick:') ? 'pick' : wb === 'auto' ? 'auto' : 'asshot';
+  $('wb-mode').value = mode;
+  if (mode === 'kelvin') { const [k, t] = wb.split(','); $('kelvin').value = k; $('tint').value = t || 0; }
+  for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = $(id).value;
+  document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
+  $('mask-clipped').checked = r.adjust.maskClipped;
+  $('film-enabled').checked = r.film.enabled;
+  $('film-stock').value = r.film.stock;
+  $('film-base').textContent = r.film.base;
+  $('format').value = r.export.format;
+  fillBitDepths();
+  $('colorspace').value = r.export.colorSpace || '';
+  $('naming').value = r.naming.schema;
+  $('custom').value = r.naming.custom;
+  const roll = app.state.roll;
+  $('roll-status').textContent = roll ? `locked (${roll.stock})` : '';
+}
+
+function fillBitDepths() {
+  const depths = { jpg: [8], png: [8, 16], tiff: [8, 16, 32], exr: [16, 32] }[$('format').value];
+  const cur = app.recipe.export.bitDepth;
+  $('bit-depth').replaceChildren(...depths.map(d => el('option', { value: d }, d === 32 ? '32 float' : d === 16 && $('format').value === 'exr' ? '16 half' : String(d))));
+  $('bit-depth').value = depths.includes(cur) ? cur : depths[depths.length > 1 && $('format').value === 'tiff' ? 1 : depths.length - 1];
+  app.recipe.export.bitDepth = Number($('bit-depth').value);
+  $('quality').disabled = $('format').value !== 'jpg';
+}
+
+function setupControls() {
+  for (const [id, [sec, key]] of Object.entries(sliders)) {
+    $(id).addEventListener('input', () => {
+      app.recipe[sec][key] = Number($(id).value);
+      $(id).nextElementSibling.textContent = $(id).value;
+      if (sec !== 'export') pushRecipe(); else api('PUT', '/api/recipe', app.recipe).catch(e => toast(e.message, true));
+    });
+  }
+  const wbChanged = () => {
+    const mode = $('wb-mode').value;
+    document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
+    for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = $(id).value;
+    if (mode === 'pick') { if (!app.recipe.adjust.whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
+    app.recipe.adjust.whiteBalance = mode === 'kelvin' ? `${$('kelvin').value},${$('tint').value}` : mode;
+    drawOverlay();
+    pushRecipe();
+  };
+  $('wb-mode').addEventListener('change', wbChanged);
+  $('kelvin').addEventListener('input', wbChanged);
+  $('tint').addEventListener('input', wbChanged);
+  $('wb-pick').addEventListener('click', () => { $('wb-mode').value = 'pick'; setMode(app.mode === 'wb-pick' ? null : 'wb-pick'); });
+  $('mask-clipped').addEventListener('change', () => { app.recipe.adjust.maskClipped = $('mask-clipped').checked; pushRecipe(); });
+  $('reset-adjust').addEventListener('click', () => {
+    Object.assign(app.recipe.adjust, { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false, exposureMultipliers: {} });
+    syncControls(); drawOverlay(); pushRecipe();
+  });
+  $('normalise').addEventListener('click', guard(async () => {
+    $('normalise').disabled = true;
+    try {
+      const res = await api('POST', '/api/exposure/normalise', {});
+      app.recipe = res.recipe;
+      $('normalise-result').replaceChildren(el('table', { class: 'small' }, ...res.rows.map(r =>
+        el('tr', {}, el('td', {}, r.file.split('/').pop()), el('td', {}, `${r.ev >= 0 ? '+' : ''}${r.ev.toFixed(2)} EV`)))));
+      await renderPreview();
+    } finally { $('normalise').disabled = false; }
+  }));
+  for (const id of ['before', 'mask-view']) $(id).addEventListener('change', () => renderPreview());
+  $('clipping').addEventListener('change', () => analysePixels($('preview')));
+  $('fit').addEventListener('click', fitView);
+  $('zoom-100').addEventListener('click', () => {
+    const img = $('preview');
+    const wrap = $('stage-wrap').getBoundingClientRect();
+    const s = img.naturalWidth / (app.fullSize?.[0] || img.naturalWidth);
+    app.view = { scale: s, x: (wrap.width - app.fullSize[0] * s) / 2, y: (wrap.height - app.fullSize[1] * s) / 2 };
+    applyView();
+  });
+
+  $('chart-detect').addEventListener('click', guard(async () => {
+    if (!app.current) return;
+    setMode(null);
+    $('chart-status').textContent = 'detecting…';
+    try { showChart(await api('POST', '/api/chart/detect', { file: app.current }), false); }
+    catch (e) { app.chart = null; drawOverlay(); setChartButtons(); $('chart-status').textContent = e.message; throw e; }
+  }));
+  $('chart-manual').addEventListener('click', () => {
+    if (app.mode === 'corners') { setMode(null); return; }
+    app.chart = { corners: [], patches: [], manual: true };
+    $('flattened').hidden = true; $('report').replaceChildren();
+    setChartButtons(); drawOverlay(); setMode('corners');
+  });
+  $('chart-clear').addEventListener('click', () => { app.chart = null; setMode(null); drawOverlay(); setChartButtons(); $('chart-status').textContent = ''; $('report').replaceChildren(); $('flattened').hidden = true; });
+  $('chart-assign-group').addEventListener('click', guard(() => assignChart(false)));
+  $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
+
+  $('film-enabled').addEventListener('change', () => { app.recipe.film.enabled = $('film-enabled').checked; pushRecipe(); });
+  $('film-stock').addEventListener('change', () => { app.recipe.film.stock = $('film-stock').value; pushRecipe(); });
+  $('film-base-pick').addEventListener('click', () => setMode(app.mode === 'base-rect' ? null : 'base-rect'));
+  $('film-base-auto').addEventListener('click', () => { app.recipe.film.base = 'auto'; syncControls(); pushRecipe(); });
+  $('roll-lock').addEventListener('click', guard(async () => {
+    $('roll-status').textContent = 'analysing the roll…';
+    const r = await api('POST', '/api/film/lock');
+    app.state = await api('GET', '/api/state');
+    $('roll-status').textContent = `locked (${r.stock})` + (r.rejected?.length ? `, ${r.rejected.length} frame(s) rejected` : '');
+    await renderPreview();
+  }));
+  $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); syncControls(); await renderPreview(); }));
+
+  $('format').addEventListener('change', () => { app.recipe.export.format = $('format').value; fillBitDepths(); pushExport(); });
+  $('bit-depth').addEventListener('change', () => { app.recipe.export.bitDepth = Number($('bit-depth').value); pushExport(); });
+  $('colorspace').addEventListener('change', () => { app.recipe.export.colorSpace = $('colorspace').value || null; pushExport(); });
+  for (const id of ['naming', 'custom', 'output']) $(id).addEventListener('input', schedulePlan);
+  $('process').addEventListener('click', guard(startBatch));
+  $('cancel').addEventListener('click', guard(() => api('POST', '/api/cancel')));
+}
+
+async function pushExport() {
+  try { await api('PUT', '/api/recipe', app.recipe); $('naming-error').textContent = ''; }
+  catch (e) { $('naming-error').textContent = e.message; }
+  schedulePlan();
+}
+
+// ---- export: live naming validation and output names ---------------------------------------------------------
+
+let planTimer;
+function schedulePlan() { clearTimeout(planTimer); planTimer = setTimeout(guard(plan), 250); }
+
+async function plan() {
+  if (!app.dataset) return;
+  const res = await api('POST', '/api/plan', { schema: $('naming').value, custom: $('custom').value, output: $('output').value });
+  $('naming-error').textContent = res.error || '';
+  $('naming').setAttribute('aria-invalid', String(!res.ok));
+  $('process').disabled = !res.ok;
+  $('name-preview').replaceChildren(...res.items.slice(0, 30).map(i => el('li', {}, `${i.input} → ${i.output}`)),
+    ...(res.total > 30 ? [el('li', { class: 'muted' }, `… ${res.total - 30} more`)] : []));
+  if (res.ok && (app.recipe.naming.schema !== $('naming').value || app.recipe.naming.custom !== $('custom').value)) {
+    app.recipe.naming.schema = $('naming').value;
+    app.recipe.naming.custom = $('custom').value;
+    await api('PUT', '/api/recipe', app.recipe);
+  }
+}
+
+async function startBatch() {
+  await plan();
+  if ($('process').disabled) return;
+  app.statuses = {};
+  $('batch-errors').replaceChildren();
+  const res = await api('POST', '/api/process', { path: $('output').value });
+  $('progress').max = res.total; $('progress').value = 0;
+  $('process').disabled = true; $('cancel').disabled = false;
+  $('progress-text').textContent = `0 / ${res.total}`;
+  const es = new EventSource('/api/events');
+  es.onmessage = (m) => {
+    const e = JSON.parse(m.data);
+    if (e.kind === 'file') {
+      app.statuses[e.file] = e.status === 'failed' ? 'failed' : 'done';
+      if (e.error) $('batch-errors').append(el('li', {}, `${e.file.split('/').pop()}: ${e.error}`));
+      refreshFileClasses();
+    }
+    $('progress').value = e.done + e.failed;
+    $('progress-text').textContent = `${e.done + e.failed} / ${e.total}` + (e.failed ? ` (${e.failed} failed)` : '');
+    if (e.kind === 'end' || e.kind === 'cancelled') {
+      es.close();
+      $('process').disabled = false; $('cancel').disabled = true;
+      $('progress-text').textContent += e.kind === 'cancelled' ? ' — cancelled' : e.error ? ` — ${e.error}` : ' — done';
+    }
+  };
+}
+
+// ---- folder picker ------------------------------------------------------------------------------------------
+
+async function browse(path) {
+  const res = await api('GET', `/api/browse?path=${enc(path || '')}`);
+  const dlg = $('browser');
+  dlg.dataset.path = res.path;
+  $('browse-path').textContent = res.path || 'Opened roots';
+  $('browse-up').disabled = !res.parent && !res.path;
+  $('browse-up').onclick = guard(() => browse(res.parent || ''));
+  $('browse-list').replaceChildren(...res.folders.map(f => el('li', { onclick: guard(() => browse(f.path)) }, '📁 ' + f.name)));
+  $('browse-files').textContent = res.files.length ? `${res.files.length} RAW file(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
+  $('browse-open').disabled = !res.path;
+  if (!dlg.open) dlg.showModal();
+}
+
+function setupBrowser() {
+  $('open-folder').addEventListener('click', guard(() => browse(app.dataset?.root || '')));
+  $('browse-cancel').addEventListener('click', () => $('browser').close());
+  $('browse-open').addEventListener('click', guard(async () => {
+    const path = $('browser').dataset.path;
+    $('browser').close();
+    $('output').value = ''; $('project-path').value = '';
+    showDataset(await api('POST', '/api/open', { path }));
+  }));
+}
+
+// ---- settings, project, keys ------------------------------------------------------------------------------------
+
+function applyTheme() { document.documentElement.dataset.theme = app.state.settings.theme || 'dark'; }
+
+function setupMisc() {
+  $('theme').addEventListener('click', guard(async () => {
+    const s = { ...app.state.settings, theme: app.state.settings.theme === 'light' ? 'dark' : 'light' };
+    app.state.settings = await api('PUT', '/api/settings', s);
+    applyTheme();
+  }));
+  $('project-save').addEventListener('click', guard(async () => {
+    await api('POST', '/api/project/save', { path: $('project-path').value });
+    toast('project saved');
+  }));
+  $('project-load').addEventListener('click', guard(async () => {
+    await api('POST', '/api/project/load', { path: $('project-path').value });
+    await loadState();
+    toast('project loaded');
+  }));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.target.closest('input:not([type=range]):not([type=checkbox]), select, textarea, dialog')) return;
+    if (ev.key === 'ArrowDown' || ev.key === 'j') { ev.preventDefault(); moveSelection(1); }
+    else if (ev.key === 'ArrowUp' || ev.key === 'k') { ev.preventDefault(); moveSelection(-1); }
+    else if (ev.key === 'f') fitView();
+    else if (ev.key === 'b') { $('before').checked = !$('before').checked; renderPreview(); }
+    else if (ev.key === 'Escape') setMode(null);
+  });
+  window.addEventListener('resize', () => { if (app.fullSize) fitView(); });
+}
+
+async function loadState() {
+  app.state = await api('GET', '/api/state');
+  app.recipe = app.state.recipe;
+  applyTheme();
+  $('film-stock').replaceChildren(...app.state.stocks.map(s => el('option', { value: s.id }, s.name)));
+  syncControls();
+  showAssigned();
+  if (app.state.settings.lastOutput) $('output').value = app.state.settings.lastOutput;
+  const ds = await api('GET', '/api/dataset');
+  showDataset(ds);
+}
+
+setupStage();
+setupControls();
+setupBrowser();
+setupMisc();
+guard(loadState)();

@@ -1,0 +1,359 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ImageSpace.Core.Color;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
+using ImageSpace.Web;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace ImageSpace.Tests;
+
+/// <summary>The UI server on a synthetic sample dataset (two groups, a chart in one frame of each) and a real Chromium
+/// driven by Playwright. Screenshots go to TestResults/screenshots/ as artefacts.</summary>
+public sealed class UiFixture : IAsyncLifetime
+{
+    public const string Chromium = "/usr/bin/chromium";
+    public TempDir Dir { get; } = new();
+    public string Data => Dir["data"];
+    public UiServer.Running? Server { get; private set; }
+    public IPlaywright? Playwright { get; private set; }
+    public IBrowser? Browser { get; private set; }
+    public JsonElement Truth { get; private set; }
+    public HttpClient Http { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Chromium)) return;
+        SampleDataset.Write(Data, null, 1200, 800);
+        Truth = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "truth.json"))).RootElement.Clone();
+        // A file whose name is markup: the page must show it as text.
+        File.Copy(Path.Combine(Data, "turntable_B", "objB_0002.dng"), Path.Combine(Data, "turntable_B", "objB_<img src=x onerror=alert(1)>.dng"));
+        Server = await UiServer.StartAsync(new UiOptions
+        {
+            Folders = [Data], SettingsPath = Dir["settings/ui.json"], ThumbCacheDir = Dir["thumbs"],
+        });
+        Http.BaseAddress = new Uri(Server.Url);
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+    }
+
+    /// <summary>A fresh page on the UI with the recipe and calibrations back at their defaults.</summary>
+    public async Task<IPage> OpenAsync()
+    {
+        Skip.If(Browser is null, $"{Chromium} is not installed (apt chromium)");
+        (await Http.PutAsJsonAsync("/api/recipe", new Recipe(), Recipe.Json)).EnsureSuccessStatusCode();
+        foreach (var g in new[] { "", "turntable_A", "turntable_B" })
+            (await Http.PostAsJsonAsync("/api/chart/unassign", new { group = g })).EnsureSuccessStatusCode();
+        var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        page.SetDefaultTimeout(60_000);
+        await page.GotoAsync(Server!.Url);
+        await page.WaitForFunctionAsync("() => window.imagespace.renders > 0");
+        return page;
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        string dir = Path.Combine(RepoRoot(), "TestResults", "screenshots");
+        Directory.CreateDirectory(dir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png") });
+    }
+
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "ImageSpace.slnx"))) return d.FullName;
+        return AppContext.BaseDirectory;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        Playwright?.Dispose();
+        if (Server is not null) await Server.DisposeAsync();
+        Http.Dispose();
+        Dir.Dispose();
+    }
+}
+
+public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture<UiFixture>
+{
+    private static async Task WaitForRenderAfter(IPage page, int renders) =>
+        await page.WaitForFunctionAsync($"() => window.imagespace.renders > {renders} && !window.imagespace.syncing");
+
+    private static Task<int> Renders(IPage page) => page.EvaluateAsync<int>("() => window.imagespace.renders");
+
+    /// <summary>Every 5th pixel's green value (0–255) of the preview as the browser decoded it.</summary>
+    private static Task<int[]> PreviewGreens(IPage page) => page.EvaluateAsync<int[]>(@"() => {
+        const img = document.getElementById('preview');
+        const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const x = c.getContext('2d'); x.drawImage(img, 0, 0);
+        const d = x.getImageData(0, 0, c.width, c.height).data, out = [];
+        for (let i = 0; i < d.length; i += 20) out.push(d[i + 1]);
+        return out; }");
+
+    private static Task<double[]> ToScreen(IPage page, double x, double y) => page.EvaluateAsync<double[]>(@"([x, y]) => {
+        const r = document.getElementById('stage-wrap').getBoundingClientRect(), v = window.imagespace.view;
+        return [r.left + v.x + x * v.scale, r.top + v.y + y * v.scale]; }", new[] { x, y });
+
+    private double[][] TruthCorners(string file) => ui.Truth.GetProperty("frames").EnumerateArray()
+        .First(f => f.GetProperty("file").GetString() == file).GetProperty("chart").GetProperty("Corners")
+        .EnumerateArray().Select(c => new[] { c[0].GetDouble(), c[1].GetDouble() }).ToArray();
+
+    [SkippableFact]
+    public async Task Opens_the_sample_grouped_with_thumbnails_and_names_shown_as_text()
+    {
+        var page = await ui.OpenAsync();
+        await Assertions.Expect(page.Locator(".group")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator(".file")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator(".group h4").First).ToContainTextAsync("turntable_A");
+        // Thumbnails are made in the background and replace the placeholders.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.file img').length === 6", null, new PageWaitForFunctionOptions { Timeout = 90_000 });
+        var thumbWidth = await page.EvaluateAsync<int>("() => document.querySelector('.file img').naturalWidth");
+        Assert.Equal(240, thumbWidth);
+        // The markup-named file is plain text: no element was made from it.
+        await Assertions.Expect(page.Locator(".file .name", new PageLocatorOptions { HasText = "objB_<img src=x onerror=alert(1)>.dng" })).ToHaveCountAsync(1);
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => document.querySelectorAll('#file-list .name *').length"));
+        // Keyboard navigation moves the selection down the list.
+        string first = await page.Locator(".file.selected").GetAttributeAsync("data-path") ?? "";
+        int r0 = await Renders(page);
+        await page.Locator("#files").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        await WaitForRenderAfter(page, r0);
+        string second = await page.Locator(".file.selected").GetAttributeAsync("data-path") ?? "";
+        Assert.EndsWith("objA_0001.dng", first);
+        Assert.EndsWith("objA_0002.dng", second);
+        await UiFixture.ScreenshotAsync(page, "ui-dataset");
+    }
+
+    [SkippableFact]
+    public async Task Detect_shows_the_chart_quad_and_24_numbered_patches_where_the_chart_is()
+    {
+        var page = await ui.OpenAsync();
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#overlay text[data-patch]")).ToHaveCountAsync(24);
+        var points = await page.Locator("#overlay polygon.quad").GetAttributeAsync("points") ?? "";
+        var drawn = points.Split(' ').Select(p => p.Split(',').Select(double.Parse).ToArray()).ToArray();
+        var truth = TruthCorners("turntable_A/objA_0001.dng");
+        Assert.Equal(4, drawn.Length);
+        for (int i = 0; i < 4; i++)
+        {
+            double d = Math.Sqrt(Math.Pow(drawn[i][0] - truth[i][0], 2) + Math.Pow(drawn[i][1] - truth[i][1], 2));
+            log.WriteLine($"corner {i}: drawn ({drawn[i][0]:0.0}, {drawn[i][1]:0.0}), truth ({truth[i][0]:0.0}, {truth[i][1]:0.0}), {d:0.0} px");
+            Assert.True(d < 12, $"corner {i} is {d:0.0} px from the truth");
+        }
+        string status = await page.Locator("#chart-status").InnerTextAsync();
+        log.WriteLine(status);
+        Assert.Contains("ΔE2000", status);
+        Assert.Equal(24, await page.Locator("#delta-e-chart rect[data-patch]").CountAsync());
+        Assert.Equal(24, await page.Locator(".swatch").CountAsync());
+        await UiFixture.ScreenshotAsync(page, "ui-detect");
+
+        // Assigning it to the group marks the group and changes the rendered colours.
+        var before = await PreviewGreens(page);
+        int r0 = await Renders(page);
+        await page.ClickAsync("#chart-assign-group");
+        await WaitForRenderAfter(page, r0);
+        await Assertions.Expect(page.Locator(".group[data-group='turntable_A'] h4 .cal")).ToContainTextAsync("ΔE");
+        var after = await PreviewGreens(page);
+        double change = before.Zip(after, (a, b) => Math.Abs(a - b)).Average();
+        log.WriteLine($"mean |Δgreen| after calibration: {change:0.00} codes");
+        Assert.True(change > 1, $"calibration changed the preview by only {change:0.00} codes");
+    }
+
+    [SkippableFact]
+    public async Task Exposure_slider_doubles_the_linear_preview()
+    {
+        var page = await ui.OpenAsync();
+        var before = await PreviewGreens(page);
+        int r0 = await Renders(page);
+        await page.Locator("#exposure").FillAsync("1");
+        await WaitForRenderAfter(page, r0);
+        var after = await PreviewGreens(page);
+        var ratios = before.Zip(after)
+            .Select(p => (lin0: TransferFunction.Srgb.Decode(p.First / 255.0), lin1: TransferFunction.Srgb.Decode(p.Second / 255.0)))
+            .Where(p => p.lin0 is > 0.05 and < 0.35)
+            .Select(p => p.lin1 / p.lin0).Order().ToArray();
+        Assert.True(ratios.Length > 1000, $"{ratios.Length} mid-tone samples");
+        double median = ratios[ratios.Length / 2];
+        log.WriteLine($"+1 EV: median linear ratio {median:0.000} over {ratios.Length} samples; server render {await page.EvaluateAsync<double?>("() => window.imagespace.lastRenderMs")} ms");
+        Assert.InRange(median, 1.92, 2.08);
+        await UiFixture.ScreenshotAsync(page, "ui-exposure");
+
+        // Before shows the unadjusted image again.
+        int r1 = await Renders(page);
+        await page.CheckAsync("#before");
+        await WaitForRenderAfter(page, r1);
+        var unadjusted = await PreviewGreens(page);
+        Assert.True(before.Zip(unadjusted, (a, b) => Math.Abs(a - b)).Average() < 0.5);
+    }
+
+    private static double MeanDeltaE(string status) =>
+        double.Parse(System.Text.RegularExpressions.Regex.Match(status, @"mean ([0-9.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    [SkippableFact]
+    public async Task Four_picked_corners_flatten_the_chart_and_calibrate()
+    {
+        var page = await ui.OpenAsync();
+        // The second group's chart frame, corners clicked in a scrambled order.
+        await page.ClickAsync(".file[data-path$='objB_0001.dng']");
+        await page.WaitForFunctionAsync("() => document.getElementById('render-info').textContent.length > 0 && !window.imagespace.syncing");
+        await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.endsWith('objB_0001.dng')");
+        var truth = TruthCorners("turntable_B/objB_0001.dng");
+        // The automatic detection on this frame, for comparison.
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        double auto = MeanDeltaE(await page.Locator("#chart-status").InnerTextAsync());
+        await page.ClickAsync("#chart-manual");
+        foreach (int i in new[] { 2, 0, 3, 1 })
+        {
+            var s = await ToScreen(page, truth[i][0], truth[i][1]);
+            await page.Mouse.ClickAsync((float)s[0], (float)s[1]);
+        }
+        await Assertions.Expect(page.Locator("#flattened")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        Assert.Equal(600, await page.EvaluateAsync<int>("() => document.getElementById('flattened').naturalWidth"));
+        Assert.Equal(4, await page.Locator("#overlay circle.corner").CountAsync());
+        string status = await page.Locator("#chart-status").InnerTextAsync();
+        log.WriteLine("manual: " + status);
+        double manual = MeanDeltaE(status);
+        log.WriteLine($"mean ΔE2000: detected {auto:0.00}, manual {manual:0.00}");
+        Assert.True(Math.Abs(manual - auto) < 0.3, $"manual corners at the true chart corners give ΔE {manual}, detection {auto}");
+        Assert.True(manual < 3, $"mean ΔE2000 {manual} from manual corners");
+        await UiFixture.ScreenshotAsync(page, "ui-manual-corners");
+
+        // Dragging a corner moves it and re-flattens.
+        var from = await ToScreen(page, truth[0][0], truth[0][1]);
+        await page.Mouse.MoveAsync((float)from[0], (float)from[1]);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((float)from[0] + 3, (float)from[1] + 2, new MouseMoveOptions { Steps = 3 });
+        await page.Mouse.UpAsync();
+        await page.WaitForFunctionAsync($"() => Math.abs(window.imagespace.chart.corners[0][0] - {truth[0][0].ToString(System.Globalization.CultureInfo.InvariantCulture)}) > 1");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+    }
+
+    [SkippableFact]
+    public async Task Process_runs_the_batch_with_progress_and_the_files_appear()
+    {
+        var page = await ui.OpenAsync();
+        string output = Path.Combine(ui.Data, "ui-out-" + Guid.NewGuid().ToString("N")[..6]);
+        await page.SelectOptionAsync("#format", "jpg");
+        // Live naming validation: a name leaving the output folder is refused and Process is disabled.
+        await page.FillAsync("#naming", "../[o][e]");
+        await Assertions.Expect(page.Locator("#naming-error")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#process")).ToBeDisabledAsync();
+        await page.FillAsync("#naming", "[s]/[c]_[n4][e]");
+        await page.FillAsync("#custom", "scan");
+        await page.FillAsync("#output", output);
+        await Assertions.Expect(page.Locator("#name-preview li").First).ToContainTextAsync("turntable_A/scan_0001.jpg");
+        await Assertions.Expect(page.Locator("#process")).ToBeEnabledAsync();
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        await UiFixture.ScreenshotAsync(page, "ui-batch");
+        var files = Directory.GetFiles(output, "*.jpg", SearchOption.AllDirectories).Order().ToArray();
+        log.WriteLine(string.Join("\n", files.Select(f => Path.GetRelativePath(output, f))));
+        Assert.Equal(6, files.Length);
+        Assert.Contains(Path.Combine(output, "turntable_A", "scan_0001.jpg"), files);
+        foreach (var f in files)
+        {
+            var info = SixLabors.ImageSharp.Image.Identify(f);
+            Assert.Equal((1200, 800), (info.Width, info.Height));
+        }
+        Assert.Equal(6, await page.Locator(".file.done").CountAsync());
+        Assert.Empty(Directory.GetFiles(output, "*.tmp*", SearchOption.AllDirectories));
+    }
+}
+
+/// <summary>The UI server's security without a browser: loopback by default, a token beyond it, files confined to
+/// the opened folders.</summary>
+public class UiServerSecurityTests
+{
+    [Fact]
+    public void Listening_beyond_loopback_needs_a_token()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new UiOptions { Listen = "0.0.0.0" }.Validate());
+        Assert.Contains("--token", e.Message);
+        new UiOptions { Listen = "0.0.0.0", Token = "t" }.Validate();
+        new UiOptions().Validate();
+    }
+
+    [Fact]
+    public async Task Requests_without_the_token_are_refused_and_paths_stay_inside_the_roots()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        await using var server = await UiServer.StartAsync(new UiOptions
+        {
+            Folders = [dir["data"]], Listen = "0.0.0.0", Token = "s3cret", SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"],
+        });
+        var port = new Uri(server.Url).Port;
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/state")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/")).StatusCode);
+        var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/state") { Headers = { { "X-ImageSpace-Token", "guess" } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        http.DefaultRequestHeaders.Add("X-ImageSpace-Token", "s3cret");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/state")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync("/api/browse?path=/etc")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/browse?path={Uri.EscapeDataString(dir["data"] + "/../..")}")).StatusCode);
+        var save = await http.PostAsJsonAsync("/api/project/save", new { path = "/tmp/imagespace-escape.json" });
+        Assert.Equal(HttpStatusCode.Forbidden, save.StatusCode);
+        Assert.False(File.Exists("/tmp/imagespace-escape.json"));
+        // A link inside the root that points outside it is outside.
+        File.CreateSymbolicLink(dir["data/etc"], "/etc");
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/browse?path={Uri.EscapeDataString(dir["data/etc"])}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/browse?path={Uri.EscapeDataString(dir["data"])}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Loopback_server_refuses_other_host_names()
+    {
+        using var dir = new TempDir();
+        await using var server = await UiServer.StartAsync(new UiOptions { SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(server.Url + "api/state")).StatusCode);
+        var rebinding = new HttpRequestMessage(HttpMethod.Get, server.Url + "api/state") { Headers = { Host = "attacker.example" } };
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(rebinding)).StatusCode);
+    }
+}
+
+/// <summary>Project files and user settings of the UI, through its HTTP API.</summary>
+public class UiProjectTests
+{
+    [Fact]
+    public async Task A_saved_project_brings_back_recipe_and_folder_and_settings_persist()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        string settings = dir["cfg/ui.json"];
+        await using (var server = await UiServer.StartAsync(new UiOptions { Folders = [dir["data"]], SettingsPath = settings, ThumbCacheDir = dir["thumbs"] }))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+            var recipe = new Recipe { Adjust = new Core.Adjust.AdjustOptions { ExposureEv = 0.7, Shadows = 25 }, Export = new ExportOptions { Format = "png" } };
+            (await http.PutAsJsonAsync("/api/recipe", recipe, Recipe.Json)).EnsureSuccessStatusCode();
+            (await http.PostAsJsonAsync("/api/project/save", new { path = dir["data/project.json"] })).EnsureSuccessStatusCode();
+            (await http.PutAsJsonAsync("/api/recipe", new Recipe(), Recipe.Json)).EnsureSuccessStatusCode();
+            (await http.PutAsJsonAsync("/api/settings", new UserSettings { Theme = "light" })).EnsureSuccessStatusCode();
+            (await http.PostAsJsonAsync("/api/project/load", new { path = dir["data/project.json"] })).EnsureSuccessStatusCode();
+            var state = JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement;
+            Assert.Equal(0.7, state.GetProperty("recipe").GetProperty("adjust").GetProperty("exposureEv").GetDouble());
+            Assert.Equal(25, state.GetProperty("recipe").GetProperty("adjust").GetProperty("shadows").GetDouble());
+            Assert.Equal("png", state.GetProperty("recipe").GetProperty("export").GetProperty("format").GetString());
+            Assert.Equal(dir["data"], state.GetProperty("folder").GetString());
+            // The project file is a recipe a CLI run can use as well.
+            var saved = JsonDocument.Parse(File.ReadAllText(dir["data/project.json"])).RootElement.GetProperty("recipe").GetRawText();
+            Assert.Equal(0.7, Recipe.FromJson(saved).Adjust.ExposureEv);
+            // A bad recipe is refused with its reason and changes nothing.
+            var bad = await http.PutAsJsonAsync("/api/recipe", recipe with { Adjust = new Core.Adjust.AdjustOptions { Denoise = 400 } }, Recipe.Json);
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("denoise", await bad.Content.ReadAsStringAsync());
+        }
+        // Settings survive a restart.
+        Assert.Equal("light", UserSettings.Load(settings).Theme);
+        Assert.Equal(dir["data"], UserSettings.Load(settings).LastFolder);
+    }
+}
