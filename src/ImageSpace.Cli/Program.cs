@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(ExposureCommand.Create());
         root.Subcommands.Add(RecipeCommand.Create());
         root.Subcommands.Add(UiCommand.Create());
+        root.Subcommands.Add(FarmCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -37,6 +38,20 @@ public static class Program
             Console.Error.WriteLine($"error: {e.Message}");
             return UsageError;
         }
+    }
+}
+
+public static partial class Lifetime
+{
+    /// <summary>Blocks a server command until Ctrl-C or SIGTERM. A web host takes those signals itself (and then only
+    /// stops), so its stopping token ends the wait too.</summary>
+    public static void WaitForStop(CancellationToken hostStopping = default)
+    {
+        var stop = new ManualResetEventSlim();
+        hostStopping.Register(stop.Set);
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Set();
+        stop.Wait();
     }
 }
 

@@ -54,14 +54,16 @@ public sealed record Submission
 public sealed class FarmCoordinator : IAsyncDisposable
 {
     public JobStorage Storage { get; }
-    public string Url { get; }
+    public string Url { get; private set; } = "";
+    /// <summary>Fires when the host is asked to stop (SIGTERM, Ctrl-C).</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
     private readonly WebApplication _app;
     private readonly FarmWorker? _localWorker;
     private readonly BackgroundJobClient _client;
 
-    private FarmCoordinator(JobStorage storage, WebApplication app, FarmWorker? local, string url)
+    private FarmCoordinator(JobStorage storage, WebApplication app, FarmWorker? local)
     {
-        Storage = storage; _app = app; _localWorker = local; Url = url;
+        Storage = storage; _app = app; _localWorker = local;
         _client = new BackgroundJobClient(storage);
     }
 
@@ -75,16 +77,19 @@ public sealed class FarmCoordinator : IAsyncDisposable
         builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
         builder.Services.AddHangfire(c => c.UseStorage(storage));
         var app = builder.Build();
+        app.Services.GetRequiredService<IGlobalConfiguration>(); // runs AddHangfire's set-up now, so that the next line wins
+        FarmStorage.QuietLogging();
         FarmWorker? local = o.Db == FarmStorage.MemoryDb
             ? new FarmWorker(new WorkerOptions { Db = o.Db, Threads = o.LocalThreads, Name = "local", Invisibility = o.Invisibility }, storage)
             : null;
-        await app.StartAsync();
-        var coordinator = new FarmCoordinator(storage, app, local, AccessGuard.DisplayUrl(app.Urls.First()) + "/");
+        var coordinator = new FarmCoordinator(storage, app, local);
         AccessGuard.Use(app, AccessGuard.IsLoopback(host), o.Token);
         AccessGuard.UseJsonErrors(app);
         // Our own guard has already admitted the request (loopback, or the token).
         app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new Admitted()], DisplayStorageConnectionString = false, AppPath = "/" }, storage);
         coordinator.Map(app);
+        await app.StartAsync();
+        coordinator.Url = AccessGuard.DisplayUrl(app.Urls.First()) + "/";
         return coordinator;
     }
 
@@ -158,8 +163,9 @@ public sealed class FarmCoordinator : IAsyncDisposable
             long bytes;
             try { bytes = MemoryGate.EstimateBytes(BatchRunner.PixelCount(item.Input), recipe.Adjust); }
             catch (Exception e) when (e is Core.Raw.RawDecodeException or IOException or InvalidDataException or UnauthorizedAccessException) { bytes = 0; } // the worker reports it
-            _client.Create(Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None)),
-                new EnqueuedState(bytes > FarmQueues.BigImageBytes ? FarmQueues.Big : FarmQueues.Images));
+            // The queue goes into the job itself, so that its retries come back to the same queue (not "default").
+            string queue = bytes > FarmQueues.BigImageBytes ? FarmQueues.Big : FarmQueues.Images;
+            _client.Create(Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None), queue), new EnqueuedState(queue));
         }
         return (info, []);
     }

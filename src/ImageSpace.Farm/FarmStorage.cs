@@ -12,6 +12,7 @@ namespace ImageSpace.Farm;
 public static class FarmStorage
 {
     public const string MemoryDb = "memory";
+    private const string Schema = "imagespace";
 
     static FarmStorage()
     {
@@ -19,7 +20,24 @@ public static class FarmStorage
         GlobalConfiguration.Configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings();
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new ErrorsToStderr());
+    }
+
+    /// <summary>Hangfire's own errors, one line each on stderr (connection losses, failed jobs); nothing else. Set
+    /// again after ASP.NET Core's AddHangfire, whose logger would die with the first host disposed in a process.</summary>
+    public static void QuietLogging() => GlobalConfiguration.Configuration.UseLogProvider(new ErrorsToStderr());
+
+    private sealed class ErrorsToStderr : Hangfire.Logging.ILogProvider, Hangfire.Logging.ILog
+    {
+        public Hangfire.Logging.ILog GetLogger(string name) => this;
+
+        public bool Log(Hangfire.Logging.LogLevel level, Func<string>? message, Exception? exception = null)
+        {
+            if (level < Hangfire.Logging.LogLevel.Error) return false;
+            if (message is not null) Console.Error.WriteLine($"hangfire: {message()}{(exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})")}");
+            return true;
+        }
     }
 
     /// <param name="db">"memory", or an Npgsql connection string.</param>
@@ -32,10 +50,19 @@ public static class FarmStorage
         NpgsqlConnectionStringBuilder builder;
         try { builder = new NpgsqlConnectionStringBuilder(db); }
         catch (ArgumentException e) { throw new ArgumentException($"--db: not a PostgreSQL connection string ({e.Message})"); }
+        // The schema is created (or upgraded) under an advisory lock: a coordinator and workers starting together would
+        // otherwise race on it.
+        using (var c = new NpgsqlConnection(builder.ConnectionString))
+        {
+            c.Open();
+            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_lock(72656)", c)) lockCmd.ExecuteNonQuery();
+            try { PostgreSqlObjectsInstaller.Install(c, Schema); }
+            finally { using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(72656)", c); unlock.ExecuteNonQuery(); }
+        }
         var options = new PostgreSqlStorageOptions
         {
-            SchemaName = "imagespace",
-            PrepareSchemaIfNecessary = true,
+            SchemaName = Schema,
+            PrepareSchemaIfNecessary = false,
             UseSlidingInvisibilityTimeout = true,
             InvisibilityTimeout = invisibility ?? TimeSpan.FromSeconds(30),
             QueuePollInterval = TimeSpan.FromSeconds(1),

@@ -14,18 +14,23 @@ public static class ProcessCommand
         var output = new Option<string>("--output", "-o") { Description = "output folder", Required = true };
         var plan = new Option<bool>("--plan") { Description = "print input → output and stop (nothing is written)" };
         var json = new Option<bool>("--json") { Description = "emit progress events as JSON lines on stdout" };
+        var farm = new Option<string?>("--farm") { Description = "submit to a farm coordinator (URL) instead of processing here; paths must be on storage the workers share" };
+        var farmToken = new Option<string?>("--farm-token") { Description = "the coordinator's --token" };
         var flags = new RecipeFlags();
         var cmd = new Command("process", "Process RAW files: decode, then write JPEG/PNG/TIFF/EXR with colour space, ICC and EXIF.")
-        { inputs, output, plan, json };
+        { inputs, output, plan, json, farm, farmToken };
         flags.AddTo(cmd);
-        cmd.SetAction(pr => Run(pr.GetValue(inputs)!, pr.GetValue(output)!, flags.Build(pr), pr.GetValue(plan), pr.GetValue(json)));
+        cmd.SetAction(pr => Run(pr.GetValue(inputs)!, pr.GetValue(output)!, flags.Build(pr), pr.GetValue(plan), pr.GetValue(json),
+            pr.GetValue(farm) is { } url ? (url, pr.GetValue(farmToken)) : null));
         return cmd;
     }
 
     private static readonly JsonSerializerOptions JsonLine = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private static int Run(string[] inputs, string outDir, Recipe recipe, bool planOnly, bool json)
+    private static int Run(string[] inputs, string outDir, Recipe recipe, bool planOnly, bool json, (string url, string? token)? farm)
     {
+        if (farm is not null && recipe.Film.Enabled && recipe.Calibration.Charts.Length > 0)
+            throw new UsageException("--farm with a film chart frame: make a roll profile first (imagespace film analyze / --roll on shared storage)");
         var pipeline = new Pipeline(recipe);
         var dataset = DatasetScanner.Scan(inputs, recipe.Grouping);
         foreach (var e in dataset.Errors) Console.Error.WriteLine($"error: {e}");
@@ -73,6 +78,8 @@ public static class ProcessCommand
             Console.Error.WriteLine("error: nothing to process");
             return Program.UsageError;
         }
+
+        if (farm is { } target) return FarmSubmit.Run(target.url, target.token, inputs, outDir, recipe, calibration.ByGroup, json);
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>

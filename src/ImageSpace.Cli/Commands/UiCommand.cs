@@ -26,10 +26,7 @@ public static class UiCommand
             Console.WriteLine($"Image Space UI: {running.Url}");
             Console.WriteLine("Press Ctrl+C to stop.");
             if (!pr.GetValue(noBrowser)) OpenBrowser(running.Url);
-            var stop = new ManualResetEventSlim();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Set();
-            stop.Wait();
+            Lifetime.WaitForStop(running.App.Lifetime.ApplicationStopping);
             running.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return Program.Ok;
         });

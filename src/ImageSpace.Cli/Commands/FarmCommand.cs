@@ -1,0 +1,89 @@
+using System.CommandLine;
+using ImageSpace.Farm;
+
+namespace ImageSpace.Cli.Commands;
+
+/// <summary>`farm serve` (the coordinator) and `farm worker` (a headless worker), on Hangfire + PostgreSQL.</summary>
+public static class FarmCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("farm", "Distributed processing: a coordinator and headless workers sharing a PostgreSQL job queue.");
+        cmd.Subcommands.Add(Serve());
+        cmd.Subcommands.Add(Worker());
+        return cmd;
+    }
+
+    private static Option<string> Db() => new("--db")
+    {
+        Description = "PostgreSQL connection string (Host=…;Database=…;Username=…;Password=…), or 'memory' to try it in one process",
+        Required = true,
+    };
+
+    private static Option<double> Invisibility() => new("--invisibility-timeout")
+    {
+        Description = "seconds before a dead worker's job runs elsewhere (live workers keep extending it)", DefaultValueFactory = _ => 30,
+    };
+
+    private static Command Serve()
+    {
+        var db = Db();
+        var listen = new Option<string>("--listen") { Description = "ADDR:PORT (default 127.0.0.1:5080); beyond loopback --token is required", DefaultValueFactory = _ => "127.0.0.1:5080" };
+        var token = new Option<string?>("--token") { Description = "secret every request to the monitor and the API must carry" };
+        var threads = new Option<int>("--threads") { Description = "with --db memory: threads of the built-in worker (default: cores)" };
+        var invisibility = Invisibility();
+        var cmd = new Command("serve", "The coordinator: accepts batches (process --farm, the UI), queues one job per image, serves the monitor page.")
+        { db, listen, token, threads, invisibility };
+        cmd.SetAction(pr =>
+        {
+            var o = new CoordinatorOptions
+            {
+                Db = pr.GetValue(db)!, Listen = pr.GetValue(listen)!, Token = pr.GetValue(token),
+                LocalThreads = pr.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
+                Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)),
+            };
+            try { o.Validate(); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            FarmCoordinator coordinator;
+            try { coordinator = FarmCoordinator.StartAsync(o).GetAwaiter().GetResult(); }
+            catch (IOException e) { Console.Error.WriteLine($"error: {e.Message}"); return Program.SomeFailed; }
+            Console.WriteLine($"Image Space farm coordinator: {coordinator.Url} (monitor), {coordinator.Url}hangfire (dashboard)");
+            if (o.Db == FarmStorage.MemoryDb) Console.WriteLine($"In-memory queue: a built-in worker runs {o.LocalThreads} thread(s); nothing survives a restart.");
+            Lifetime.WaitForStop(coordinator.Stopping);
+            coordinator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return Program.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Worker()
+    {
+        var db = Db();
+        var threads = new Option<int>("--threads") { Description = "images at once (default 1)", DefaultValueFactory = _ => 1 };
+        var memory = new Option<double>("--max-memory") { Description = "GB for images in flight (default half of the available memory)" };
+        var maps = new Option<string[]>("--path-map") { Description = "FROM=TO: the coordinator's path prefix FROM is TO on this machine (repeatable)" };
+        var name = new Option<string?>("--name") { Description = "name on the monitor page (default host-pid)" };
+        var invisibility = Invisibility();
+        var cmd = new Command("worker", "A headless worker: takes image jobs while it has threads and memory for them.")
+        { db, threads, memory, maps, name, invisibility };
+        cmd.SetAction(pr =>
+        {
+            FarmWorker worker;
+            try
+            {
+                worker = new FarmWorker(new WorkerOptions
+                {
+                    Db = pr.GetValue(db)!, Threads = pr.GetValue(threads), MaxMemoryGb = pr.GetValue(memory), PathMaps = pr.GetValue(maps) ?? [],
+                    Name = pr.GetValue(name), Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)),
+                });
+            }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            Console.WriteLine($"worker {worker.Name}: {worker.Threads} thread(s), memory budget {worker.Gate.Budget >> 20} MB, queues {string.Join(", ", worker.Queues)}");
+            Lifetime.WaitForStop();
+            Console.WriteLine($"worker {worker.Name}: stopping (jobs in flight go back to the queue)");
+            worker.Dispose();
+            return Program.Ok;
+        });
+        return cmd;
+    }
+}

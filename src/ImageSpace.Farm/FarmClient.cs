@@ -1,0 +1,53 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Web;
+
+namespace ImageSpace.Farm;
+
+/// <summary>Submits a batch to a coordinator and follows it (the CLI's `process --farm`).</summary>
+public sealed class FarmClient(string url, string? token = null) : IDisposable
+{
+    private readonly HttpClient _http = Create(url, token);
+
+    private static HttpClient Create(string url, string? token)
+    {
+        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"--farm '{url}' is not an http(s) URL");
+        var http = new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromMinutes(5) };
+        if (token is not null) http.DefaultRequestHeaders.Add(AccessGuard.Header, token);
+        return http;
+    }
+
+    public sealed record Submitted(string Id, int Total, string Monitor);
+    public sealed record Progress(string Id, int Total, int Queued, int Running, int Retrying, int Done, int Failed, bool Finished, double ImagesPerMinute, List<ProgressItem>? Items);
+    public sealed record ProgressItem(int Index, string Input, string Output, string Status, string? Worker, string? Error, int Attempt);
+
+    /// <exception cref="ArgumentException">the coordinator refused the batch (the message lists why)</exception>
+    public async Task<Submitted> SubmitAsync(Submission s, CancellationToken cancel = default)
+    {
+        var content = new StringContent(JsonSerializer.Serialize(s, Recipe.Json), Encoding.UTF8, "application/json");
+        using var r = await _http.PostAsync("api/batches", content, cancel);
+        var body = await r.Content.ReadAsStringAsync(cancel);
+        if (!r.IsSuccessStatusCode)
+        {
+            string message = body;
+            try
+            {
+                var doc = JsonDocument.Parse(body).RootElement;
+                message = doc.GetProperty("error").GetString() ?? body;
+                if (doc.TryGetProperty("refused", out var list))
+                    message += string.Concat(list.EnumerateArray().Select(x => $"\n  {x.GetProperty("input").GetString()}: {x.GetProperty("reason").GetString()}"));
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
+            throw new ArgumentException($"the coordinator refused the batch ({(int)r.StatusCode}): {message}");
+        }
+        return JsonSerializer.Deserialize<Submitted>(body, JsonSerializerOptions.Web)!;
+    }
+
+    public async Task<Progress> ProgressAsync(string id, CancellationToken cancel = default) =>
+        (await _http.GetFromJsonAsync<Progress>($"api/batches/{Uri.EscapeDataString(id)}", JsonSerializerOptions.Web, cancel))!;
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
+using ImageSpace.Farm;
+using Xunit.Abstractions;
+
+namespace ImageSpace.Tests;
+
+/// <summary>Farm pieces in one process with in-memory storage (one farm worker per process: these run one at a time).</summary>
+[Collection("farm")]
+public class FarmTests(ITestOutputHelper log)
+{
+    private static async Task<FarmClient.Progress> WaitFinished(FarmClient client, string id, TimeSpan limit)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            var p = await client.ProgressAsync(id);
+            if (p.Finished) return p;
+            if (sw.Elapsed > limit) throw new TimeoutException($"batch {id}: {p.Done} done, {p.Failed} failed, {p.Running} running, {p.Queued} queued after {limit}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task In_memory_farm_processes_a_batch_reports_a_bad_file_after_bounded_retries_and_escapes_the_monitor()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        // A broken RAW (truncated DNG) and a name that is markup.
+        var good = File.ReadAllBytes(dir["data/turntable_A/objA_0002.dng"]);
+        File.WriteAllBytes(dir["data/turntable_A/objA_0009.dng"], good[..4000]);
+        // (< and > are refused in output names, which must be valid on Windows too; & and ' are allowed.)
+        File.Copy(dir["data/turntable_B/objB_0002.dng"], dir["data/turntable_B/objB_a&b'onmouseover='x.dng"]);
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 2 });
+        using var client = new FarmClient(farm.Url);
+        var batch = await client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = new Recipe { Export = new ExportOptions { Format = "png" } } });
+        Assert.Equal(7, batch.Total);
+        var p = await WaitFinished(client, batch.Id, TimeSpan.FromSeconds(120));
+        log.WriteLine(string.Join("\n", p.Items!.Select(i => $"{i.Input}: {i.Status} attempt {i.Attempt} {i.Error}")));
+        Assert.Equal(6, p.Done);
+        Assert.Equal(1, p.Failed);
+        var failed = p.Items!.Single(i => i.Status == "failed");
+        Assert.Equal("turntable_A/objA_0009.dng", failed.Input);
+        Assert.Equal(ImageJob.Attempts, failed.Attempt);
+        Assert.False(string.IsNullOrEmpty(failed.Error));
+        var outputs = Directory.GetFiles(dir["out"], "*.png", SearchOption.AllDirectories);
+        Assert.Equal(6, outputs.Length);
+        foreach (var f in outputs) Assert.Equal(600, SixLabors.ImageSharp.Image.Identify(f).Width);
+        Assert.Empty(Directory.GetFiles(dir["out"], "*imagespace-tmp*", SearchOption.AllDirectories));
+
+        using var http = new HttpClient();
+        string page = await http.GetStringAsync($"{farm.Url}batches/{batch.Id}");
+        Assert.Contains("objB_a&amp;b&#x27;onmouseover=&#x27;x.dng", page);
+        Assert.DoesNotContain("b'onmouseover='x", page);
+        Assert.Contains("local", page); // the built-in worker's row
+        Assert.Contains("turntable_A/objA_0009.dng", page);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{farm.Url}hangfire")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Submissions_whose_outputs_leave_the_root_or_exist_are_refused_and_nothing_is_queued()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
+        using var client = new FarmClient(farm.Url);
+        var escape = new Recipe { Naming = new NamingOptions { Schema = "../../escaped/[o][e]" } };
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = escape }));
+        log.WriteLine(e.Message);
+        Assert.Contains("refused", e.Message);
+        Directory.CreateDirectory(dir["out/turntable_A"]);
+        File.WriteAllText(dir["out/turntable_A/objA_0001.tif"], "an earlier result");
+        var exists = await Assert.ThrowsAsync<ArgumentException>(() => client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = new Recipe() }));
+        Assert.Contains("exists", exists.Message);
+        Assert.Empty(FarmRecords.AllBatches(farm.Storage));
+        Assert.Equal("an earlier result", File.ReadAllText(dir["out/turntable_A/objA_0001.tif"]));
+        Assert.False(Directory.Exists(dir["escaped"]));
+    }
+
+    [Fact]
+    public async Task A_job_run_twice_leaves_one_valid_file_and_clears_a_dead_attempts_temp_file()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
+        var spec = new FarmJobSpec("b1", 0, new Recipe { Export = new ExportOptions { Format = "jpg" } }.ToJson(), dir["data"], dir["out"],
+            "turntable_A/objA_0002.dng", "A/objA_0002.jpg", "turntable_A", null);
+        // What a worker killed while writing leaves behind.
+        Directory.CreateDirectory(dir["out/A"]);
+        File.WriteAllText(dir["out/A/.objA_0002" + Core.Export.AtomicFile.TempMarker + "0123abcd.jpg"], "half");
+        new ImageJob().Process(spec, null, CancellationToken.None);
+        var first = File.ReadAllBytes(dir["out/A/objA_0002.jpg"]);
+        new ImageJob().Process(spec, null, CancellationToken.None); // the same job again (at-least-once delivery)
+        Assert.Equal(first, File.ReadAllBytes(dir["out/A/objA_0002.jpg"]));
+        Assert.Equal(["objA_0002.jpg"], Directory.GetFiles(dir["out/A"]).Select(Path.GetFileName).ToArray());
+        Assert.Equal(600, SixLabors.ImageSharp.Image.Identify(dir["out/A/objA_0002.jpg"]).Width);
+        Assert.Equal("skipped", FarmRecords.GetItem(farm.Storage, "b1", 0)!.Status);
+
+        // A job naming a path outside its roots is refused by the worker, whatever the database says.
+        var evil = spec with { Index = 1, Output = "../../../tmp/imagespace-farm-escape.jpg" };
+        Assert.Throws<ImageFailedException>(() => new ImageJob().Process(evil, null, CancellationToken.None));
+        Assert.False(File.Exists("/tmp/imagespace-farm-escape.jpg"));
+        Assert.Contains("leaves the batch's root", FarmRecords.GetItem(farm.Storage, "b1", 1)!.Error);
+    }
+
+    [Fact]
+    public async Task Beyond_loopback_the_coordinator_needs_its_token()
+    {
+        Assert.Throws<ArgumentException>(() => new CoordinatorOptions { Db = "memory", Listen = "0.0.0.0:5080" }.Validate());
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "0.0.0.0:0", Token = "farm-secret", LocalThreads = 1 });
+        int port = new Uri(farm.Url).Port;
+        using var http = new HttpClient();
+        foreach (var path in new[] { "/", "/api/batches", "/hangfire" })
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"http://127.0.0.1:{port}{path}")).StatusCode);
+        var post = await http.PostAsync($"http://127.0.0.1:{port}/api/batches", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
+        using var withToken = new FarmClient($"http://127.0.0.1:{port}", "farm-secret");
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => withToken.SubmitAsync(new Submission { Inputs = ["/nonexistent"], Output = "/tmp/x", Recipe = new Recipe() }));
+        Assert.DoesNotContain("401", e.Message); // admitted, then refused for its content
+    }
+
+    [Fact]
+    public void Path_maps_translate_roots_and_refuse_escapes()
+    {
+        var map = new PathMap(["/mnt/studio=/Volumes/studio", "/mnt/studio/raw=/data/raw"]);
+        Assert.Equal("/data/raw/set1", map.MapRoot("/mnt/studio/raw/set1"));
+        Assert.Equal("/Volumes/studio/out", map.MapRoot("/mnt/studio/out"));
+        Assert.Equal("/elsewhere", map.MapRoot("/elsewhere"));
+        Assert.Equal("/Volumes/studio/out/a/b.jpg", map.Resolve("/mnt/studio/out", "a/b.jpg", "output"));
+        Assert.Throws<UnauthorizedAccessException>(() => map.Resolve("/mnt/studio/out", "../secret.jpg", "output"));
+        Assert.Throws<UnauthorizedAccessException>(() => map.Resolve("/mnt/studio/out", "/etc/passwd", "output"));
+        Assert.Throws<ArgumentException>(() => new PathMap(["nonsense"]));
+    }
+}
+
+/// <summary>The real thing: PostgreSQL started from apt's binaries on a loopback port, a coordinator and two worker
+/// processes of the built `imagespace`, 30 images, one worker killed by its PID mid-batch.</summary>
+[Collection("farm")]
+public class FarmClusterTests(ITestOutputHelper log)
+{
+    private static Process Start(string name, List<string> output, params string[] args)
+    {
+        // `dotnet imagespace.dll` is one process (the host runs the app in it), so its PID is the worker's.
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "imagespace.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add($"[{name}] {e.Data}"); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add($"[{name}] {e.Data}"); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    [SkippableFact]
+    public async Task Two_workers_process_30_images_exactly_once_when_one_is_killed_mid_batch()
+    {
+        Skip.If(LocalPostgres.FindBin() is null, "PostgreSQL is not installed (apt postgresql); .ci/run installs it");
+        using var pg = new LocalPostgres();
+        using var dir = new TempDir();
+        for (int s = 0; s < 6; s++) SampleDataset.Write(dir[$"data/set{s}"], null, 1500, 1000);
+        foreach (var truth in Directory.GetFiles(dir["data"], "truth.json", SearchOption.AllDirectories)) File.Delete(truth);
+        var output = new List<string>();
+        var procs = new List<Process>();
+        int port = new Random().Next(20000, 60000);
+        string url = $"http://127.0.0.1:{port}";
+        try
+        {
+            procs.Add(Start("coordinator", output, "farm", "serve", "--db", pg.ConnectionString, "--listen", $"127.0.0.1:{port}", "--invisibility-timeout", "5"));
+            var w1 = Start("w1", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w1", "--invisibility-timeout", "5");
+            var w2 = Start("w2", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w2", "--invisibility-timeout", "5");
+            procs.AddRange([w1, w2]);
+            using var http = new HttpClient();
+            for (int i = 0; i < 100; i++)
+            {
+                try { if ((await http.GetAsync($"{url}/api/workers")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }
+                await Task.Delay(200);
+            }
+            // A submission whose outputs escape the root is refused by the coordinator before anything is queued.
+            using (var direct = new FarmClient(url))
+            {
+                var escape = new Recipe { Naming = new NamingOptions { Schema = "../../x/[o][e]" } };
+                var refused = await Assert.ThrowsAsync<ArgumentException>(() => direct.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = escape }));
+                Assert.Contains("refused", refused.Message);
+                Assert.Equal(0, JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches")).RootElement.GetArrayLength());
+            }
+
+            var submit = Start("submit", output, "process", dir["data"], "-o", dir["out"], "--format", "jpg", "--farm", url, "--json");
+            procs.Add(submit);
+            // Kill w1 by its PID while it is processing an image.
+            string? batch = null;
+            int? killedIndex = null;
+            DateTime killedAt = default;
+            var sw = Stopwatch.StartNew();
+            while (killedIndex is null && sw.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                await Task.Delay(100);
+                var batches = JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches")).RootElement;
+                if (batches.GetArrayLength() == 0) continue;
+                batch = batches[0].GetProperty("id").GetString();
+                var items = JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches/{batch}")).RootElement.GetProperty("items");
+                var running = items.EnumerateArray().FirstOrDefault(i => i.GetProperty("status").GetString() == "running" && i.GetProperty("worker").GetString() == "w1"
+                                                                        && items.EnumerateArray().Count(x => x.GetProperty("status").GetString() == "done") >= 2);
+                if (running.ValueKind == JsonValueKind.Object)
+                {
+                    w1.Kill();
+                    killedAt = DateTime.UtcNow;
+                    killedIndex = running.GetProperty("index").GetInt32();
+                }
+            }
+            Assert.NotNull(killedIndex);
+            // The killed image runs again on w2 after about the invisibility timeout.
+            double restartSeconds = double.NaN;
+            while (sw.Elapsed < TimeSpan.FromSeconds(240))
+            {
+                var item = JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches/{batch}")).RootElement.GetProperty("items")[killedIndex.Value];
+                if (item.GetProperty("worker").GetString() == "w2") { restartSeconds = (DateTime.UtcNow - killedAt).TotalSeconds; break; }
+                await Task.Delay(100);
+            }
+            Assert.True(submit.WaitForExit(240_000), "the batch did not finish");
+            submit.WaitForExit();
+            lock (output) log.WriteLine(string.Join("\n", output.Where(l => !l.Contains("\"progress\""))));
+            log.WriteLine($"w1 killed while processing image {killedIndex}; it restarted on w2 {restartSeconds:0.0} s later");
+            Assert.Equal(0, submit.ExitCode);
+            Assert.InRange(restartSeconds, 0.5, 30);
+
+            var files = Directory.GetFiles(dir["out"], "*", SearchOption.AllDirectories);
+            Assert.Equal(30, files.Length); // exactly once: no temp files, no duplicates
+            Assert.All(files, f => Assert.EndsWith(".jpg", f));
+            Assert.Equal(30, files.Select(f => Path.GetRelativePath(dir["out"], f)).Distinct().Count());
+            foreach (var f in files)
+            {
+                using var img = SixLabors.ImageSharp.Image.Load(f);
+                Assert.Equal((1500, 1000), (img.Width, img.Height));
+            }
+            var final = JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches/{batch}")).RootElement;
+            Assert.Equal(30, final.GetProperty("done").GetInt32());
+            var monitor = await http.GetStringAsync(url + "/");
+            Assert.Contains("w2", monitor);
+        }
+        finally
+        {
+            foreach (var p in procs) { try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { } p.Dispose(); }
+        }
+    }
+}
+
+[CollectionDefinition("farm", DisableParallelization = true)]
+public class FarmCollection;
