@@ -20,6 +20,8 @@ public static class Program
         if (args.Length >= 1 && args[0] == "film") return FilmBench.Run();
         if (args.Length >= 1 && args[0] == "adjust") return AdjustBench.Run();
         if (args.Length >= 1 && args[0] == "ui") return UiBench.Run();
+        if (args.Length >= 1 && args[0] == "farm") return FarmBench.Run(args);
+        if (args.Length >= 3 && args[0] == "--farm-worker") return FarmBench.Worker(args);
         if (args.Length >= 1 && args[0] == "--child-batch") return BatchBench.Child(args);
         int runs = Int("--runs", 5), width = Int("--width", 6000), height = Int("--height", 4000);
         int Int(string name, int dflt) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : dflt; }

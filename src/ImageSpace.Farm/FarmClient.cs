@@ -1,13 +1,14 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Web;
 
 namespace ImageSpace.Farm;
 
-/// <summary>Submits a batch to a coordinator and follows it (the CLI's `process --farm`).</summary>
-public sealed class FarmClient(string url, string? token = null) : IDisposable
+/// <summary>Submits a batch to a coordinator and follows it (the CLI's `process --farm`, the UI's farm button).</summary>
+public sealed class FarmClient(string url, string? token = null) : IFarmLink
 {
     private readonly HttpClient _http = Create(url, token);
 
@@ -21,7 +22,7 @@ public sealed class FarmClient(string url, string? token = null) : IDisposable
     }
 
     public sealed record Submitted(string Id, int Total, string Monitor);
-    public sealed record Progress(string Id, int Total, int Queued, int Running, int Retrying, int Done, int Failed, bool Finished, double ImagesPerMinute, List<ProgressItem>? Items);
+    public sealed record Progress(string Id, string InputRoot, string OutputRoot, int Total, int Queued, int Running, int Retrying, int Done, int Failed, bool Finished, double ImagesPerMinute, List<ProgressItem>? Items);
     public sealed record ProgressItem(int Index, string Input, string Output, string Status, string? Worker, string? Error, int Attempt);
 
     /// <exception cref="ArgumentException">the coordinator refused the batch (the message lists why)</exception>
@@ -48,6 +49,26 @@ public sealed class FarmClient(string url, string? token = null) : IDisposable
 
     public async Task<Progress> ProgressAsync(string id, CancellationToken cancel = default) =>
         (await _http.GetFromJsonAsync<Progress>($"api/batches/{Uri.EscapeDataString(id)}", JsonSerializerOptions.Web, cancel))!;
+
+    /// <summary>The submission the CLI and the UI both make: every group's calibration as profile JSON.</summary>
+    public static Submission SubmissionFor(IEnumerable<string> inputs, string output, Recipe recipe, IReadOnlyDictionary<string, CalibrationProfile?> calibrations) => new()
+    {
+        Inputs = inputs.Select(Path.GetFullPath).ToArray(), Output = Path.GetFullPath(output), Recipe = recipe,
+        Calibrations = calibrations.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => JsonSerializer.Serialize(kv.Value, CalibrationProfile.Json)),
+    };
+
+    (string id, int total) IFarmLink.Submit(IReadOnlyList<string> inputs, string output, Recipe recipe, IReadOnlyDictionary<string, CalibrationProfile?> calibrations)
+    {
+        var b = SubmitAsync(SubmissionFor(inputs, output, recipe, calibrations)).GetAwaiter().GetResult();
+        return (b.Id, b.Total);
+    }
+
+    FarmBatchStatus IFarmLink.Status(string id)
+    {
+        var p = ProgressAsync(id).GetAwaiter().GetResult();
+        return new FarmBatchStatus(p.InputRoot, p.OutputRoot, p.Total, p.Done, p.Failed, p.Finished,
+            (p.Items ?? []).Select(i => new FarmItemStatus(i.Input, i.Output, i.Status, i.Error)).ToList());
+    }
 
     public void Dispose() => _http.Dispose();
 }

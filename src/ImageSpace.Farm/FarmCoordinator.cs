@@ -23,6 +23,7 @@ public sealed record CoordinatorOptions
     /// <summary>With in-memory storage no other process can take jobs, so the coordinator runs a worker itself.</summary>
     public int LocalThreads { get; init; } = Environment.ProcessorCount;
     public TimeSpan Invisibility { get; init; } = TimeSpan.FromSeconds(30);
+    public bool AllowPlaintextDb { get; init; }
 
     public (string host, int port) ParseListen()
     {
@@ -71,7 +72,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
     {
         o.Validate();
         var (host, port) = o.ParseListen();
-        var storage = FarmStorage.Open(o.Db, o.Invisibility);
+        var storage = FarmStorage.Open(o.Db, o.Invisibility, o.AllowPlaintextDb);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
@@ -157,14 +158,15 @@ public sealed class FarmCoordinator : IAsyncDisposable
             Path.GetRelativePath(inRoot, item.Input).Replace('\\', '/'), Path.GetRelativePath(outRoot, item.Output).Replace('\\', '/'),
             item.Group, calibrationByGroup[item.Group])).ToList();
         FarmRecords.CreateBatch(Storage, info, specs.Select(j => (j.Index, new ItemState { Input = j.Input, Output = j.Output })));
-        foreach (var (spec, item) in specs.Zip(plan.Items))
+        foreach (var (spec0, item) in specs.Zip(plan.Items))
         {
             // Very large images go to their own queue, taken only by workers with the memory for them.
-            long bytes;
-            try { bytes = MemoryGate.EstimateBytes(BatchRunner.PixelCount(item.Input), recipe.Adjust); }
-            catch (Exception e) when (e is Core.Raw.RawDecodeException or IOException or InvalidDataException or UnauthorizedAccessException) { bytes = 0; } // the worker reports it
+            long? pixels;
+            try { pixels = BatchRunner.PixelCount(item.Input); }
+            catch (Exception e) when (e is Core.Raw.RawDecodeException or IOException or InvalidDataException or UnauthorizedAccessException) { pixels = null; } // the worker reports it
+            var spec = spec0 with { Pixels = pixels };
+            string queue = pixels is { } px && MemoryGate.EstimateBytes(px, recipe.Adjust) > FarmQueues.BigImageBytes ? FarmQueues.Big : FarmQueues.Images;
             // The queue goes into the job itself, so that its retries come back to the same queue (not "default").
-            string queue = bytes > FarmQueues.BigImageBytes ? FarmQueues.Big : FarmQueues.Images;
             _client.Create(Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None), queue), new EnqueuedState(queue));
         }
         return (info, []);

@@ -44,12 +44,19 @@ public static class FarmStorage
     /// <param name="invisibility">How long a job fetched by a worker that stopped answering stays hidden before another
     /// worker takes it. Sliding: a live worker keeps extending it, so long images are never run twice (without sliding,
     /// jobs longer than the timeout are restarted again and again: see the feasibility notes).</param>
-    public static JobStorage Open(string db, TimeSpan? invisibility = null)
+    /// <param name="allowPlaintext">allow a database beyond loopback without TLS (its password and jobs would cross
+    /// the network readable and changeable)</param>
+    public static JobStorage Open(string db, TimeSpan? invisibility = null, bool allowPlaintext = false)
     {
         if (db == MemoryDb) return new InMemoryStorage();
         NpgsqlConnectionStringBuilder builder;
         try { builder = new NpgsqlConnectionStringBuilder(db); }
         catch (ArgumentException e) { throw new ArgumentException($"--db: not a PostgreSQL connection string ({e.Message})"); }
+        bool loopback = builder.Host is null or "" or "localhost" || builder.Host.StartsWith('/') ||
+                        (System.Net.IPAddress.TryParse(builder.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+        if (!loopback && !allowPlaintext && builder.SslMode is not (SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull))
+            throw new ArgumentException($"--db: {builder.Host} is not this machine: add 'SSL Mode=VerifyFull' (or Require) to the connection string, " +
+                                        "or pass --allow-plaintext-db on a network you trust");
         // The schema is created (or upgraded) under an advisory lock: a coordinator and workers starting together would
         // otherwise race on it.
         using (var c = new NpgsqlConnection(builder.ConnectionString))

@@ -14,6 +14,7 @@ public sealed record WorkerOptions
     public string? Name { get; init; }
     public TimeSpan Invisibility { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public bool AllowPlaintextDb { get; init; }
 }
 
 /// <summary>A headless worker: a Hangfire server taking image jobs from the queues while it has threads free (one job
@@ -42,7 +43,7 @@ public sealed class FarmWorker : IDisposable
         if (o.MaxMemoryGb < 0) throw new ArgumentException("--max-memory must not be negative");
         if (Current is not null) throw new InvalidOperationException("one farm worker per process");
         Paths = new PathMap(o.PathMaps);
-        Storage = storage ?? FarmStorage.Open(o.Db, o.Invisibility);
+        Storage = storage ?? FarmStorage.Open(o.Db, o.Invisibility, o.AllowPlaintextDb);
         Threads = o.Threads;
         Name = o.Name ?? $"{Dns.GetHostName()}-{Environment.ProcessId}";
         Gate = new MemoryGate(o.MaxMemoryGb > 0 ? (long)(o.MaxMemoryGb * (1L << 30)) : MemoryGate.DefaultBudget());

@@ -43,7 +43,7 @@ public sealed class ImageJob
             var calibration = spec.Calibration is null ? null : JsonSerializer.Deserialize<CalibrationProfile>(spec.Calibration, CalibrationProfile.Json);
             Interlocked.Increment(ref worker.Busy);
             ItemResult? result;
-            try { result = BatchRunner.ProcessOne(new Pipeline(recipe), new BatchItem(input, output, spec.Group), calibration, worker.Gate, cancel); }
+            try { result = BatchRunner.ProcessOne(new Pipeline(recipe), new BatchItem(input, output, spec.Group), calibration, worker.Gate, cancel, spec.Pixels); }
             finally { Interlocked.Decrement(ref worker.Busy); }
             if (result is null) throw new OperationCanceledException("the worker is stopping"); // Hangfire hands it to another
             if (result.Status != ItemStatus.Failed)

@@ -43,6 +43,39 @@ public sealed class BatchJob
         return job;
     }
 
+    /// <summary>A batch queued on a farm coordinator, followed until it is finished: the same events as a local one.
+    /// Cancel stops following it here; the coordinator's monitor page cancels queued jobs.</summary>
+    public static BatchJob StartRemote(IFarmLink farm, string batchId, int total)
+    {
+        var job = new BatchJob { Total = total };
+        job.Add("start", null, null, null, null);
+        var thread = new Thread(() =>
+        {
+            var reported = new HashSet<string>();
+            try
+            {
+                while (!job._cancel.IsCancellationRequested)
+                {
+                    FarmBatchStatus s;
+                    try { s = farm.Status(batchId); }
+                    catch (HttpRequestException) { Thread.Sleep(1000); continue; } // the coordinator restarts: the batch is in its database
+                    foreach (var i in s.Items.Where(i => i.Status is "done" or "skipped" or "failed" && reported.Add(i.Input)))
+                    {
+                        if (i.Status == "failed") Interlocked.Increment(ref job._failed); else Interlocked.Increment(ref job._done);
+                        job.Add("file", Path.Combine(s.InputRoot, i.Input), Path.Combine(s.OutputRoot, i.Output), i.Status, i.Error);
+                    }
+                    if (s.Finished) break;
+                    Thread.Sleep(500);
+                }
+                job.Add(job._cancel.IsCancellationRequested ? "cancelled" : "end", null, null, null, null);
+            }
+            catch (Exception e) { job.Add("end", null, null, "failed", e.Message); }
+            finally { job.Finished = true; farm.Dispose(); }
+        }) { IsBackground = true, Name = "imagespace-ui-farm" };
+        thread.Start();
+        return job;
+    }
+
     public void Cancel() => _cancel.Cancel();
 
     private void Add(string kind, string? file, string? output, string? status, string? error)

@@ -25,6 +25,8 @@ public sealed record UiOptions
     public string? Token { get; init; }
     public string? SettingsPath { get; init; }
     public string? ThumbCacheDir { get; init; }
+    /// <summary>Links to farm coordinators for "Process on the farm" (null: local batches only).</summary>
+    public Func<string, string?, IFarmLink>? FarmLinks { get; init; }
 
     public bool IsLoopback => AccessGuard.IsLoopback(Listen);
 
@@ -51,7 +53,7 @@ public static class UiServer
     {
         o.Validate();
         var settingsPath = o.SettingsPath ?? UserSettings.DefaultPath;
-        var session = new UiSession(UserSettings.Load(settingsPath)) { SettingsPath = settingsPath, ThumbCacheDir = o.ThumbCacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "imagespace", "thumbs") };
+        var session = new UiSession(UserSettings.Load(settingsPath)) { SettingsPath = settingsPath, FarmLinks = o.FarmLinks, ThumbCacheDir = o.ThumbCacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "imagespace", "thumbs") };
         foreach (var f in o.Folders) session.Guard.AddRoot(Directory.Exists(f) ? f : Path.GetDirectoryName(Path.GetFullPath(f))!);
         if (session.Guard.Roots.Count == 0 && session.Settings.LastFolder is { } last && Directory.Exists(last)) session.Guard.AddRoot(last);
         // Open the first folder given (or the last one used) so the page starts on the dataset.
@@ -163,9 +165,9 @@ public static class UiServer
                 total = plan.Items.Count,
             });
         });
-        app.MapPost("/api/process", (PathBody b) =>
+        app.MapPost("/api/process", (ProcessBody b) =>
         {
-            var job = s.StartBatch(b.Path);
+            var job = s.StartBatch(b.Path, b.Farm, b.FarmToken);
             return Results.Json(new { total = job.Total });
         });
         app.MapPost("/api/cancel", () => { s.Job?.Cancel(); return Results.Json(new { ok = true }); });
@@ -230,6 +232,7 @@ public static class UiServer
     }
 
     public sealed record PathBody(string Path);
+    public sealed record ProcessBody(string Path, string? Farm, string? FarmToken);
     public sealed record ChartBody(string File, double[]? Corners);
     public sealed record AssignBody(string File, double[]? Corners, bool Global);
     public sealed record GroupBody(string Group);

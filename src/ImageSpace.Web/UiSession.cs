@@ -189,7 +189,10 @@ public sealed class UiSession : IDisposable
 
     public BatchJob? Job { get; private set; }
 
-    public BatchJob StartBatch(string outDir)
+    /// <summary>Makes a link to a farm coordinator (URL, token); null when this program has no farm support.</summary>
+    public Func<string, string?, IFarmLink>? FarmLinks { get; init; }
+
+    public BatchJob StartBatch(string outDir, string? farmUrl = null, string? farmToken = null)
     {
         var output = Guard.Check(outDir);
         if (Job is { Finished: false }) throw new InvalidOperationException("a batch is already running");
@@ -201,6 +204,16 @@ public sealed class UiSession : IDisposable
         var calibrations = ds.Groups.ToDictionary(g => g.Name, g => CalibrationFor(g.Name));
         Settings = Settings with { LastOutput = output };
         TrySaveSettings();
+        if (!string.IsNullOrWhiteSpace(farmUrl))
+        {
+            // The farm plans again with the same rules and refuses what the local plan would refuse.
+            var farm = (FarmLinks ?? throw new InvalidOperationException("this build has no farm support"))(farmUrl, string.IsNullOrEmpty(farmToken) ? null : farmToken);
+            (string id, int total) submitted;
+            try { submitted = farm.Submit([DatasetRoot!], output, recipe, calibrations); }
+            catch { farm.Dispose(); throw; }
+            Job = BatchJob.StartRemote(farm, submitted.id, submitted.total);
+            return Job;
+        }
         Job = BatchJob.Start(NewPipeline(recipe), plan.Items, calibrations, recipe.Batch);
         return Job;
     }

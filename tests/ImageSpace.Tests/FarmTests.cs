@@ -123,6 +123,52 @@ public class FarmTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task The_UI_submits_to_the_farm_and_follows_its_progress()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 2 });
+        await using var ui = await Web.UiServer.StartAsync(new Web.UiOptions
+        {
+            Folders = [dir["data"]], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"], FarmLinks = (url, token) => new FarmClient(url, token),
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(ui.Url) };
+        var recipe = new Recipe { Export = new ExportOptions { Format = "jpg" }, Naming = new NamingOptions { Schema = "[s]/farm_[n4][e]" } };
+        (await http.PutAsync("/api/recipe", new StringContent(recipe.ToJson(), System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var start = await http.PostAsync("/api/process", new StringContent(JsonSerializer.Serialize(new { path = dir["data/out"], farm = farm.Url }), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(start.IsSuccessStatusCode, await start.Content.ReadAsStringAsync());
+        // The page's event stream: one "file" event per image, then "end".
+        using var stream = await http.GetStreamAsync("/api/events");
+        using var reader = new StreamReader(stream);
+        var events = new List<JsonElement>();
+        var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (await reader.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (!line.StartsWith("data: ")) continue;
+            var e = JsonDocument.Parse(line[6..]).RootElement.Clone();
+            events.Add(e);
+            if (e.GetProperty("kind").GetString() is "end" or "cancelled") break;
+        }
+        var files = events.Where(e => e.GetProperty("kind").GetString() == "file").ToList();
+        Assert.Equal(5, files.Count);
+        Assert.All(files, f => Assert.Equal("done", f.GetProperty("status").GetString()));
+        Assert.Contains(files, f => f.GetProperty("file").GetString() == dir["data/turntable_A/objA_0001.dng"]);
+        Assert.Equal("end", events[^1].GetProperty("kind").GetString());
+        Assert.True(File.Exists(dir["data/out/turntable_B/farm_0002.jpg"]));
+        Assert.Single(FarmRecords.AllBatches(farm.Storage));
+    }
+
+    [Fact]
+    public void A_database_on_another_machine_needs_tls()
+    {
+        // Refused before any connection is tried (.invalid names never resolve).
+        var e = Assert.Throws<ArgumentException>(() => FarmStorage.Open("Host=db.example.invalid;Database=x;Username=u;Password=p"));
+        Assert.Contains("SSL Mode", e.Message);
+        Assert.Throws<ArgumentException>(() => FarmStorage.Open("Host=db.example.invalid;Database=x;Username=u;Password=p;SSL Mode=Prefer"));
+        Assert.Throws<ArgumentException>(() => FarmStorage.Open("not a connection string at all"));
+    }
+
+    [Fact]
     public void Path_maps_translate_roots_and_refuse_escapes()
     {
         var map = new PathMap(["/mnt/studio=/Volumes/studio", "/mnt/studio/raw=/data/raw"]);
@@ -137,7 +183,7 @@ public class FarmTests(ITestOutputHelper log)
 }
 
 /// <summary>The real thing: PostgreSQL started from apt's binaries on a loopback port, a coordinator and two worker
-/// processes of the built `imagespace`, 30 images, one worker killed by its PID mid-batch.</summary>
+/// processes of the built `imagespace`, 30 images, one worker killed by its PID mid-batch, then a database outage.</summary>
 [Collection("farm")]
 public class FarmClusterTests(ITestOutputHelper log)
 {
@@ -220,6 +266,10 @@ public class FarmClusterTests(ITestOutputHelper log)
                 if (item.GetProperty("worker").GetString() == "w2") { restartSeconds = (DateTime.UtcNow - killedAt).TotalSeconds; break; }
                 await Task.Delay(100);
             }
+            // And the database goes away for a few seconds: workers, coordinator and the following CLI carry on.
+            var outage = Stopwatch.StartNew();
+            pg.Restart(TimeSpan.FromSeconds(3));
+            log.WriteLine($"PostgreSQL was down for {outage.Elapsed.TotalSeconds:0.0} s mid-batch");
             Assert.True(submit.WaitForExit(240_000), "the batch did not finish");
             submit.WaitForExit();
             lock (output) log.WriteLine(string.Join("\n", output.Where(l => !l.Contains("\"progress\""))));

@@ -25,6 +25,11 @@ public static class FarmCommand
         Description = "seconds before a dead worker's job runs elsewhere (live workers keep extending it)", DefaultValueFactory = _ => 30,
     };
 
+    private static Option<bool> Plaintext() => new("--allow-plaintext-db")
+    {
+        Description = "allow a database on another machine without TLS (only on a network you trust)",
+    };
+
     private static Command Serve()
     {
         var db = Db();
@@ -32,21 +37,23 @@ public static class FarmCommand
         var token = new Option<string?>("--token") { Description = "secret every request to the monitor and the API must carry" };
         var threads = new Option<int>("--threads") { Description = "with --db memory: threads of the built-in worker (default: cores)" };
         var invisibility = Invisibility();
+        var plaintext = Plaintext();
         var cmd = new Command("serve", "The coordinator: accepts batches (process --farm, the UI), queues one job per image, serves the monitor page.")
-        { db, listen, token, threads, invisibility };
+        { db, listen, token, threads, invisibility, plaintext };
         cmd.SetAction(pr =>
         {
             var o = new CoordinatorOptions
             {
                 Db = pr.GetValue(db)!, Listen = pr.GetValue(listen)!, Token = pr.GetValue(token),
                 LocalThreads = pr.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
-                Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)),
+                Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)), AllowPlaintextDb = pr.GetValue(plaintext),
             };
             try { o.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             FarmCoordinator coordinator;
             try { coordinator = FarmCoordinator.StartAsync(o).GetAwaiter().GetResult(); }
-            catch (IOException e) { Console.Error.WriteLine($"error: {e.Message}"); return Program.SomeFailed; }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            catch (Exception e) when (e is IOException or Npgsql.NpgsqlException) { Console.Error.WriteLine($"error: {e.Message}"); return Program.SomeFailed; }
             Console.WriteLine($"Image Space farm coordinator: {coordinator.Url} (monitor), {coordinator.Url}hangfire (dashboard)");
             if (o.Db == FarmStorage.MemoryDb) Console.WriteLine($"In-memory queue: a built-in worker runs {o.LocalThreads} thread(s); nothing survives a restart.");
             Lifetime.WaitForStop(coordinator.Stopping);
@@ -64,8 +71,9 @@ public static class FarmCommand
         var maps = new Option<string[]>("--path-map") { Description = "FROM=TO: the coordinator's path prefix FROM is TO on this machine (repeatable)" };
         var name = new Option<string?>("--name") { Description = "name on the monitor page (default host-pid)" };
         var invisibility = Invisibility();
+        var plaintext = Plaintext();
         var cmd = new Command("worker", "A headless worker: takes image jobs while it has threads and memory for them.")
-        { db, threads, memory, maps, name, invisibility };
+        { db, threads, memory, maps, name, invisibility, plaintext };
         cmd.SetAction(pr =>
         {
             FarmWorker worker;
@@ -74,10 +82,11 @@ public static class FarmCommand
                 worker = new FarmWorker(new WorkerOptions
                 {
                     Db = pr.GetValue(db)!, Threads = pr.GetValue(threads), MaxMemoryGb = pr.GetValue(memory), PathMaps = pr.GetValue(maps) ?? [],
-                    Name = pr.GetValue(name), Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)),
+                    Name = pr.GetValue(name), Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)), AllowPlaintextDb = pr.GetValue(plaintext),
                 });
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
+            catch (Npgsql.NpgsqlException e) { Console.Error.WriteLine($"error: database: {e.Message}"); return Program.SomeFailed; }
             Console.WriteLine($"worker {worker.Name}: {worker.Threads} thread(s), memory budget {worker.Gate.Budget >> 20} MB, queues {string.Join(", ", worker.Queues)}");
             Lifetime.WaitForStop();
             Console.WriteLine($"worker {worker.Name}: stopping (jobs in flight go back to the queue)");

@@ -14,11 +14,7 @@ public static class FarmSubmit
         IReadOnlyDictionary<string, CalibrationProfile?> calibrations, bool json)
     {
         using var client = new FarmClient(url, token);
-        var submission = new Submission
-        {
-            Inputs = inputs.Select(Path.GetFullPath).ToArray(), Output = Path.GetFullPath(outDir), Recipe = recipe,
-            Calibrations = calibrations.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => JsonSerializer.Serialize(kv.Value, CalibrationProfile.Json)),
-        };
+        var submission = FarmClient.SubmissionFor(inputs, outDir, recipe, calibrations);
         FarmClient.Submitted batch;
         try { batch = client.SubmitAsync(submission).GetAwaiter().GetResult(); }
         catch (ArgumentException e) { Console.Error.WriteLine($"error: {e.Message}"); return Program.SomeFailed; }

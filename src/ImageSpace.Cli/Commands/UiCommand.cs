@@ -19,7 +19,11 @@ public static class UiCommand
         {
             var dirs = pr.GetValue(folders) ?? [];
             foreach (var d in dirs) if (!Directory.Exists(d)) throw new UsageException($"{d}: no such folder");
-            var options = new UiOptions { Folders = dirs, Port = pr.GetValue(port), Listen = pr.GetValue(listen)!, Token = pr.GetValue(token) };
+            var options = new UiOptions
+            {
+                Folders = dirs, Port = pr.GetValue(port), Listen = pr.GetValue(listen)!, Token = pr.GetValue(token),
+                FarmLinks = (url, farmToken) => new ImageSpace.Farm.FarmClient(url, farmToken),
+            };
             try { options.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             var running = UiServer.StartAsync(options).GetAwaiter().GetResult();

@@ -65,7 +65,9 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
     /// <summary>One image: existing-output rules, memory estimate and gate, render, encode; a bad file becomes a Failed
     /// result with its reason. Local batches and farm workers both run exactly this.</summary>
     /// <returns>null when cancelled while waiting for memory.</returns>
-    public static ItemResult? ProcessOne(Pipeline.Pipeline pipeline, BatchItem item, Calibration.CalibrationProfile? calibration, MemoryGate gate, CancellationToken cancel)
+    /// <param name="pixels">the input's pixel count when already known (saves starting the LibRaw helper once more)</param>
+    public static ItemResult? ProcessOne(Pipeline.Pipeline pipeline, BatchItem item, Calibration.CalibrationProfile? calibration, MemoryGate gate,
+        CancellationToken cancel, long? pixels = null)
     {
         var export = pipeline.Recipe.Export;
         var sw = Stopwatch.StartNew();
@@ -79,7 +81,7 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
                     return new(item, ItemStatus.Failed, $"output {item.Output} exists (use --overwrite to replace it, or --skip-existing to resume)", sw.Elapsed);
                 // --skip-existing and the existing file is incomplete: redo it.
             }
-            long bytes = MemoryGate.EstimateBytes(PixelCount(item.Input), pipeline.Recipe.Adjust);
+            long bytes = MemoryGate.EstimateBytes(pixels ?? PixelCount(item.Input), pipeline.Recipe.Adjust);
             if (!gate.Acquire(bytes, cancel)) return null;
             List<string> warnings;
             try

@@ -596,6 +596,10 @@ function setupControls() {
   $('bit-depth').addEventListener('change', () => { app.recipe.export.bitDepth = Number($('bit-depth').value); pushExport(); });
   $('colorspace').addEventListener('change', () => { app.recipe.export.colorSpace = $('colorspace').value || null; pushExport(); });
   for (const id of ['naming', 'custom', 'output']) $(id).addEventListener('input', schedulePlan);
+  $('farm-url').addEventListener('input', () => {
+    document.querySelector('.farm-token').hidden = !$('farm-url').value.trim();
+    $('process').textContent = $('farm-url').value.trim() ? 'Process on the farm' : 'Process';
+  });
   $('process').addEventListener('click', guard(startBatch));
   $('cancel').addEventListener('click', guard(() => api('POST', '/api/cancel')));
 }
@@ -631,7 +635,7 @@ async function startBatch() {
   if ($('process').disabled) return;
   app.statuses = {};
   $('batch-errors').replaceChildren();
-  const res = await api('POST', '/api/process', { path: $('output').value });
+  const res = await api('POST', '/api/process', { path: $('output').value, farm: $('farm-url').value.trim() || null, farmToken: $('farm-token').value || null });
   $('progress').max = res.total; $('progress').value = 0;
   $('process').disabled = true; $('cancel').disabled = false;
   $('progress-text').textContent = `0 / ${res.total}`;
