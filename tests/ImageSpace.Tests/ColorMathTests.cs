@@ -59,3 +59,23 @@ public class ColorMathTests
         Assert.Equal(xyz.X, back.X, 9); Assert.Equal(xyz.Y, back.Y, 9); Assert.Equal(xyz.Z, back.Z, 9);
     }
 }
+
+public class StatisticsTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(1001)]
+    [InlineData(20000)]
+    public void Selection_median_equals_the_sorted_median(int n)
+    {
+        var rng = new Random(n);
+        // Many ties (values rounded to 0.01) as in clipped or quantised data.
+        var values = Enumerable.Range(0, n).Select(_ => (float)Math.Round(rng.NextDouble(), 2)).ToArray();
+        double expected = Core.Statistics.Median(values.Select(v => (double)v));
+        Assert.Equal(expected, Core.Statistics.MedianInPlace(values.ToArray()), 6);
+        var copy = values.ToArray();
+        int k = n / 3;
+        Assert.Equal(values.Order().ElementAt(k), Core.Statistics.SelectInPlace(copy, k));
+    }
+}

@@ -27,7 +27,8 @@ public sealed class DenoiseOperator(double strength) : IImageOperator
         int w = image.Width, h = image.Height, n = image.PixelCount;
         int levels = Math.Clamp((int)Math.Round(FullResolutionLevels + Math.Log2(Math.Max(context.Scale, 1e-3))), 1, FullResolutionLevels);
         var models = new NoiseModel[3];
-        for (int c = 0; c < 3; c++) models[c] = NoiseModel.Estimate(image.Plane(c), w, h);
+        // The three estimates are serial inside (sorting); side by side they take the time of one on two cores.
+        Parallel.For(0, 3, Parallelism.Options, c => models[c] = NoiseModel.Estimate(image.Plane(c), w, h));
         for (int c = 0; c < 3; c++) models[c].Forward(image.Plane(c), n);
         Opponent(image, forward: true);
         double k = strength / 50;
@@ -103,11 +104,8 @@ public sealed class DenoiseOperator(double strength) : IImageOperator
         int stride = Math.Max(1, n / 200_000);
         var sample = new float[(n + stride - 1) / stride];
         for (int i = 0, k = 0; i < n; i += stride, k++) sample[k] = MathF.Abs(d[i]);
-        // An in-place float sort: a LINQ OrderBy over these 200,000 values cost ~40 ms a plane (a preview's whole budget).
-        sample.AsSpan().Sort();
-        int m = sample.Length;
-        double median = m % 2 == 1 ? sample[m / 2] : ((double)sample[m / 2 - 1] + sample[m / 2]) / 2;
-        return median / 0.6745;
+        // Selection, not sorting: a LINQ OrderBy over these 200,000 values cost ~40 ms a plane (a preview's whole budget).
+        return Statistics.MedianInPlace(sample) / 0.6745;
     }
 
     /// <summary>Orthonormal opponent transform: (R+G+B)/√3, (R−B)/√2, (R−2G+B)/√6; keeps white noise white.</summary>

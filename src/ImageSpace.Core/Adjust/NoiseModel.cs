@@ -38,8 +38,7 @@ public sealed record NoiseModel(double A, double B)
         for (int b = 0; b < Bins; b++)
         {
             var bin = details.AsSpan(b * per, per);
-            bin.Sort();
-            double sigma = bin[(int)(per * Quantile)] / HalfNormalQuantile / Gain;
+            double sigma = Statistics.SelectInPlace(bin, (int)(per * Quantile)) / HalfNormalQuantile / Gain;
             double m = 0;
             for (int i = b * per; i < (b + 1) * per; i++) m += means[i];
             xs[b] = m / per;
