@@ -220,7 +220,7 @@ public static class UiServer
             var recipe = s.Recipe;
             double k = recipe.Adjust.MultiplierFor(file);
             var hist = ExposureHistogram.Measure(file, prepared.Decoded.Image);
-            var (lo, hi) = ExposureNormalization.CommonRange([hist], [k], recipe.Adjust.Limits);
+            var (lo, hi) = ExposureNormalization.LuminanceLimits(hist, k, ExposureNormalization.Window([hist], recipe.Adjust.Limits));
             using var pic = ExposureNormalization.MaskPicture(prepared.Decoded.Image, k, lo, hi);
             // MaskPicture is display-referred grey/red/blue already; encode without the working→sRGB matrix change.
             return Results.Bytes(ImageEncoding.Jpeg(pic), "image/jpeg");

@@ -12,7 +12,7 @@ namespace ImageSpace.Tests;
 
 /// <summary>The UI server on a synthetic sample dataset (two groups, a chart in one frame of each) and a real Chromium
 /// driven by Playwright. Screenshots go to TestResults/screenshots/ as artefacts.</summary>
-public sealed class UiFixture : IAsyncLifetime
+public class UiFixture : IAsyncLifetime
 {
     public const string Chromium = "/usr/bin/chromium";
     public TempDir Dir { get; } = new();
@@ -26,10 +26,8 @@ public sealed class UiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (!File.Exists(Chromium)) return;
-        SampleDataset.Write(Data, null, 1200, 800);
+        WriteData();
         Truth = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "truth.json"))).RootElement.Clone();
-        // A file whose name is markup: the page must show it as text.
-        File.Copy(Path.Combine(Data, "turntable_B", "objB_0002.dng"), Path.Combine(Data, "turntable_B", "objB_<img src=x onerror=alert(1)>.dng"));
         Server = await UiServer.StartAsync(new UiOptions
         {
             Folders = [Data], SettingsPath = Dir["settings/ui.json"], ThumbCacheDir = Dir["thumbs"],
@@ -42,6 +40,13 @@ public sealed class UiFixture : IAsyncLifetime
         });
     }
 
+    protected virtual void WriteData()
+    {
+        SampleDataset.Write(Data, null, 1200, 800);
+        // A file whose name is markup: the page must show it as text.
+        File.Copy(Path.Combine(Data, "turntable_B", "objB_0002.dng"), Path.Combine(Data, "turntable_B", "objB_<img src=x onerror=alert(1)>.dng"));
+    }
+
     /// <summary>A fresh page on the UI with the recipe and calibrations back at their defaults.</summary>
     public async Task<IPage> OpenAsync()
     {
@@ -49,6 +54,7 @@ public sealed class UiFixture : IAsyncLifetime
         (await Http.PutAsJsonAsync("/api/recipe", new Recipe(), Recipe.Json)).EnsureSuccessStatusCode();
         foreach (var g in new[] { "", "turntable_A", "turntable_B" })
             (await Http.PostAsJsonAsync("/api/chart/unassign", new { group = g })).EnsureSuccessStatusCode();
+        (await Http.PostAsync("/api/film/unlock", null)).EnsureSuccessStatusCode();
         var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         page.SetDefaultTimeout(60_000);
         await page.GotoAsync(Server!.Url);
@@ -88,7 +94,7 @@ public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture
     private static Task<int> Renders(IPage page) => page.EvaluateAsync<int>("() => window.imagespace.renders");
 
     /// <summary>Every 5th pixel's green value (0–255) of the preview as the browser decoded it.</summary>
-    private static Task<int[]> PreviewGreens(IPage page) => page.EvaluateAsync<int[]>(@"() => {
+    internal static Task<int[]> PreviewGreens(IPage page) => page.EvaluateAsync<int[]>(@"() => {
         const img = document.getElementById('preview');
         const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
         const x = c.getContext('2d'); x.drawImage(img, 0, 0);
@@ -96,7 +102,7 @@ public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture
         for (let i = 0; i < d.length; i += 20) out.push(d[i + 1]);
         return out; }");
 
-    private static Task<double[]> ToScreen(IPage page, double x, double y) => page.EvaluateAsync<double[]>(@"([x, y]) => {
+    internal static Task<double[]> ToScreen(IPage page, double x, double y) => page.EvaluateAsync<double[]>(@"([x, y]) => {
         const r = document.getElementById('stage-wrap').getBoundingClientRect(), v = window.imagespace.view;
         return [r.left + v.x + x * v.scale, r.top + v.y + y * v.scale]; }", new[] { x, y });
 
@@ -355,5 +361,106 @@ public class UiProjectTests
         // Settings survive a restart.
         Assert.Equal("light", UserSettings.Load(settings).Theme);
         Assert.Equal(dir["data"], UserSettings.Load(settings).LastFolder);
+    }
+
+    [Fact]
+    public async Task Exposure_normalisation_stores_multipliers_that_equalise_the_frames_and_shows_its_mask()
+    {
+        using var dir = new TempDir();
+        // A bracketed set: the same scene at -1, 0, +1 EV.
+        Directory.CreateDirectory(dir["data/set"]);
+        for (int i = 0; i < 3; i++)
+            SyntheticDng.Write(dir[$"data/set/br_{i}.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 60, ExposureEv = i - 1, Seed = 5 });
+        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir["data"]], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var res = JsonDocument.Parse(await (await http.PostAsJsonAsync("/api/exposure/normalise", new { })).Content.ReadAsStringAsync()).RootElement;
+        var m = res.GetProperty("recipe").GetProperty("adjust").GetProperty("exposureMultipliers");
+        double k0 = m.GetProperty("set/br_0.dng").GetDouble(), k1 = m.GetProperty("set/br_1.dng").GetDouble(), k2 = m.GetProperty("set/br_2.dng").GetDouble();
+        // Normalised: multiplier × exposure is the same for the three frames (2^-1, 2^0, 2^1), within 1 %, although
+        // the +1 EV frame has clipped highlights.
+        Assert.InRange(k0 * 0.5 / (k1 * 1), 0.99, 1.01);
+        Assert.InRange(k2 * 2 / (k1 * 1), 0.99, 1.01);
+        var mask = await http.GetAsync($"/api/exposure/mask?file={Uri.EscapeDataString(dir["data/set/br_2.dng"])}");
+        Assert.Equal("image/jpeg", mask.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(900 / 2, SixLabors.ImageSharp.Image.Identify(await mask.Content.ReadAsByteArrayAsync()).Width);
+    }
+
+    [Fact]
+    public async Task Preview_of_a_broken_file_is_a_one_line_error_naming_it()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        File.WriteAllText(dir["data/broken.nef"], "not a raw file");
+        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir["data"]], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var r = await http.GetAsync($"/api/preview?file={Uri.EscapeDataString(dir["data/broken.nef"])}");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        string error = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
+        Assert.Contains("broken.nef", error);
+        Assert.DoesNotContain("\n", error);
+    }
+}
+
+/// <summary>The UI on a synthetic roll of colour negatives (rebate at the sides, a chart in the first frame).</summary>
+public sealed class NegativeUiFixture : UiFixture
+{
+    protected override void WriteData() => SampleDataset.WriteNegatives(Data, null, 1200, 800);
+}
+
+public class UiFilmTests(NegativeUiFixture ui, ITestOutputHelper log) : IClassFixture<NegativeUiFixture>
+{
+    private static double Correlation(int[] a, int[] b)
+    {
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) * (a[i] - ma); sbb += (b[i] - mb) * (b[i] - mb); }
+        return sab / Math.Sqrt(saa * sbb);
+    }
+
+    private static async Task RenderAfter(IPage page, Func<Task> action)
+    {
+        int before = await page.EvaluateAsync<int>("() => window.imagespace.renders");
+        await action();
+        await page.WaitForFunctionAsync($"() => window.imagespace.renders > {before} && !window.imagespace.syncing");
+    }
+
+    [SkippableFact]
+    public async Task Film_mode_inverts_the_preview_takes_a_picked_base_and_locks_the_roll_from_the_chart()
+    {
+        var page = await ui.OpenAsync();
+        var negative = await UiBrowserTests.PreviewGreens(page);
+        await page.ClickAsync("summary:has-text('Film negative')");
+        await RenderAfter(page, () => page.CheckAsync("#film-enabled"));
+        var positive = await UiBrowserTests.PreviewGreens(page);
+        double r = Correlation(negative, positive);
+        log.WriteLine($"correlation of the preview's green before/after inversion: {r:0.000}");
+        Assert.True(r < -0.5, $"the positive should follow the negative inversely (r = {r:0.000})");
+
+        // Film base from a dragged rectangle over the rebate (left 7 % of the frame, clear of the sprocket holes).
+        await page.ClickAsync("#film-base-pick");
+        var a = await UiBrowserTests.ToScreen(page, 66, 150);
+        var b = await UiBrowserTests.ToScreen(page, 80, 650);
+        await RenderAfter(page, async () =>
+        {
+            await page.Mouse.MoveAsync((float)a[0], (float)a[1]);
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync((float)b[0], (float)b[1], new MouseMoveOptions { Steps = 5 });
+            await page.Mouse.UpAsync();
+        });
+        string baseText = await page.Locator("#film-base").InnerTextAsync();
+        log.WriteLine($"picked base rectangle: {baseText}");
+        var parts = baseText.Split(',').Select(int.Parse).ToArray();
+        Assert.Equal(4, parts.Length);
+        Assert.InRange(parts[0], 60, 72);
+        Assert.InRange(parts[2], 8, 20);
+        Assert.True(Correlation(negative, await UiBrowserTests.PreviewGreens(page)) < -0.5);
+
+        // The chart frame on the negative: detected on the inverted image, and it locks the roll.
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#overlay text[data-patch]")).ToHaveCountAsync(24);
+        string status = await page.Locator("#chart-status").InnerTextAsync();
+        log.WriteLine("film chart: " + status);
+        await RenderAfter(page, () => page.ClickAsync("#chart-assign-global"));
+        await Assertions.Expect(page.Locator("#roll-status")).ToContainTextAsync("locked");
+        await UiFixture.ScreenshotAsync(page, "ui-film");
     }
 }

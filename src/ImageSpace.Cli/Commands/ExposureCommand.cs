@@ -63,13 +63,22 @@ public static class ExposureCommand
                 }
                 string? groupRef = refImage is not null && histograms.Any(h => Path.GetFullPath(h.f.Path) == refImage)
                     ? histograms.First(h => Path.GetFullPath(h.f.Path) == refImage).f.Path : null;
-                var solved = ExposureNormalization.Solve(histograms.Select(h => h.h).ToList(), r.Adjust.Limits, groupRef);
+                IReadOnlyList<ExposureNormalization.Result> solved;
+                try { solved = ExposureNormalization.Solve(histograms.Select(h => h.h).ToList(), r.Adjust.Limits, groupRef); }
+                catch (ArgumentException e)
+                {
+                    // This group cannot be normalised (e.g. its frames are mostly clipped); the others still are.
+                    Console.Error.WriteLine($"error: group {group.DisplayName}: {e.Message}");
+                    failed += histograms.Count;
+                    continue;
+                }
                 results.AddRange(histograms.Zip(solved, (h, s) => (h.f, s)));
                 if (pr.GetValue(debug) is { } dir)
                 {
-                    var (lo, hi) = ExposureNormalization.CommonRange(histograms.Select(h => h.h).ToList(), solved.Select(s => s.Multiplier).ToList(), r.Adjust.Limits);
-                    foreach (var (f, s) in histograms.Select(h => h.f).Zip(solved))
+                    var window = ExposureNormalization.Window(histograms.Select(h => h.h).ToList(), r.Adjust.Limits);
+                    foreach (var ((f, h), s) in histograms.Zip(solved))
                     {
+                        var (lo, hi) = ExposureNormalization.LuminanceLimits(h, s.Multiplier, window);
                         using var d = measure.Render(f.Path, Core.Raw.DemosaicMode.Half);
                         using var pic = ExposureNormalization.MaskPicture(d.Image, s.Multiplier, lo, hi);
                         string path = Path.Combine(dir, Path.ChangeExtension(f.RelativePath, null) + "_exposure_mask.png");

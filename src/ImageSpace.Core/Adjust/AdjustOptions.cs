@@ -26,8 +26,8 @@ public sealed record AdjustOptions
     public double SharpenThreshold { get; init; } = 1.0;
     /// <summary>Write pixels beyond the limits black (transparent where the format has alpha), for photogrammetry.</summary>
     public bool MaskClipped { get; init; }
-    /// <summary>Highlight and shadow limits in percent of display (sRGB-encoded) luminance, as the original's UI; they
-    /// decide what masked export hides and what exposure normalisation leaves out.</summary>
+    /// <summary>Highlight and shadow limits in percent, as the original's UI: of display (sRGB-encoded) luminance for
+    /// masked export; as percentiles of each image's pixels for exposure normalisation.</summary>
     public ExposureLimits Limits { get; init; } = new();
     /// <summary>Per-image exposure multipliers from `imagespace exposure analyze` (relative path → linear factor).</summary>
     public Dictionary<string, double> ExposureMultipliers { get; init; } = [];

@@ -4,7 +4,7 @@ namespace ImageSpace.Core.Adjust;
 
 /// <summary>One image's linear luminance, as a fine log histogram (count and sum per 1/32 EV), plus how many pixels
 /// were clipped. Small (a few KB), so thousands of images can be solved together.</summary>
-public sealed record ExposureHistogram(string Path, long[] Count, double[] Sum, long Clipped, long Total, double ClipOnset)
+public sealed record ExposureHistogram(string Path, long[] Count, double[] Sum, long Clipped, long Total)
 {
     public const int BinsPerEv = 32, MinEv = -20, MaxEv = 4;
     public const int Bins = (MaxEv - MinEv) * BinsPerEv;
@@ -13,21 +13,20 @@ public sealed record ExposureHistogram(string Path, long[] Count, double[] Sum, 
 
     public static int BinOf(double luminance) =>
         Math.Clamp((int)Math.Floor((Math.Log2(Math.Max(luminance, 1e-30)) - MinEv) * BinsPerEv), 0, Bins - 1);
-    public static double LowerEdge(int bin) => Math.Pow(2, MinEv + bin / (double)BinsPerEv);
 
     public static ExposureHistogram Measure(string path, RgbImage img)
     {
         var count = new long[Bins];
         var sum = new double[Bins];
-        var clippedAt = new long[Bins];
+        long clipped = 0;
         object gate = new();
-        Parallel.For(0, img.Height, Parallelism.Options, () => (new long[Bins], new double[Bins], new long[Bins]), (y, _, local) =>
+        Parallel.For(0, img.Height, Parallelism.Options, () => (new long[Bins], new double[Bins], 0L), (y, _, local) =>
         {
             for (int x = 0, i = y * img.Width; x < img.Width; x++, i++)
             {
                 float r = img.R[i], g = img.G[i], b = img.B[i];
                 double l = r * Planes.Kr + g * Planes.Kg + b * Planes.Kb;
-                if (MathF.Max(r, MathF.Max(g, b)) >= ClipLevel) { local.Item3[BinOf(l)]++; continue; }
+                if (MathF.Max(r, MathF.Max(g, b)) >= ClipLevel) { local.Item3++; continue; }
                 if (!(l > 0)) continue; // black or below: noise, never inside a limit
                 int k = BinOf(l);
                 local.Item1[k]++;
@@ -39,48 +38,79 @@ public sealed record ExposureHistogram(string Path, long[] Count, double[] Sum, 
             lock (gate)
             {
                 for (int k = 0; k < Bins; k++) { count[k] += local.Item1[k]; sum[k] += local.Item2[k]; }
-                for (int k = 0; k < Bins; k++) clippedAt[k] += local.Item3[k];
+                clipped += local.Item3;
             }
         });
-        // Where clipping starts: the luminance below which only 1 % of the clipped pixels lie (coloured pixels clip
-        // at a lower luminance than neutral ones; a few noisy outliers do not count).
-        long clipped = clippedAt.Sum(), seen = 0;
-        double onset = double.PositiveInfinity;
-        if (clipped > 0)
-            for (int k = 0; k < Bins; k++)
-                if ((seen += clippedAt[k]) > clipped / 100) { onset = LowerEdge(k); break; }
-        return new ExposureHistogram(path, count, sum, clipped, img.PixelCount, onset);
+        return new ExposureHistogram(path, count, sum, clipped, img.PixelCount);
     }
 
-    /// <summary>Mean luminance of the pixels whose value × <paramref name="k"/> lies within [lo, hi); bins cut by a
-    /// limit count with the share of their width (in EV) inside it.</summary>
-    public (double mean, long n) MeanWithin(double k, double lo, double hi)
+    /// <summary>Pixels that are black (zero or below: noise around the black level).</summary>
+    public long Black => Total - Clipped - Count.Sum();
+
+    /// <summary>The luminance below which a fraction <paramref name="q"/> of all pixels lie, black pixels counting as the
+    /// darkest and clipped ones as the brightest (0 or +∞ there); interpolated in log within its 1/32 EV bin.</summary>
+    public double Quantile(double q)
     {
-        double s = 0, n = 0, lk = Math.Log2(k), llo = Math.Log2(Math.Max(lo, 1e-300)), lhi = Math.Log2(hi);
+        double target = q * Total, seen = Black;
+        if (target <= seen) return 0;
         for (int b = 0; b < Bins; b++)
         {
+            if (Count[b] > 0 && seen + Count[b] >= target)
+                return Math.Pow(2, MinEv + (b + (target - seen) / Count[b]) / BinsPerEv);
+            seen += Count[b];
+        }
+        return double.PositiveInfinity;
+    }
+
+    /// <summary>Mean luminance of the pixels ranked between fractions <paramref name="qLo"/> and <paramref name="qHi"/>
+    /// of the image (a bin cut by a rank limit counts with the share of its pixels inside).</summary>
+    public (double mean, long n) MeanBetween(double qLo, double qHi)
+    {
+        double lo = qLo * Total, hi = qHi * Total, seen = Black, s = 0, n = 0;
+        for (int b = 0; b < Bins && seen < hi; b++)
+        {
             if (Count[b] == 0) continue;
-            double a = MinEv + b / (double)BinsPerEv + lk, e = a + 1.0 / BinsPerEv;
-            double inside = (Math.Min(e, lhi) - Math.Max(a, llo)) * BinsPerEv;
-            if (inside <= 0) continue;
-            inside = Math.Min(1, inside);
-            s += Sum[b] * inside; n += Count[b] * inside;
+            double inside = Math.Min(seen + Count[b], hi) - Math.Max(seen, lo);
+            if (inside > 0) { s += Sum[b] * inside / Count[b]; n += inside; }
+            seen += Count[b];
         }
         return n < 1 ? (double.NaN, 0) : (s / n, (long)n);
     }
 }
 
 /// <summary>Exposure normalisation of a group (photogrammetry sets shot with varying light or exposure): one linear
-/// multiplier per image so that the mean luminance of the same tonal range matches the group's average (geometric
-/// mean) or a chosen reference image. Hot spots and deep shadows are left out by the limits (the original's 96 % /
-/// 6 % of display luminance, i.e. 0.913 / 0.0049 linear). The range is the same for every image *after*
-/// normalisation, and shrunk so that no image's clipped highlights fall inside it; the multipliers are found by a
-/// fixed-point iteration. So the statistic is exposure-invariant: a bracketed set comes out equal.</summary>
+/// multiplier per image so that a robust luminance statistic matches the group's average (geometric mean) or a chosen
+/// reference image. The statistic is the mean linear luminance of the pixels between two percentiles of each image
+/// (the limits: 6 % and 96 % by default, the original's numbers), so hot spots and deep shadows are left out. The
+/// window is common to the group and narrowed so that no image's clipped or black pixels fall inside it: every image is
+/// then measured on the same share of its pixels, and the statistic scales exactly with exposure (a bracketed set comes
+/// out equal, clipped frames included).
+/// Why not a window of fixed luminance, as before: once clipping pulls its upper edge into the images' own tones, the
+/// mean of what lies inside is set by the edges, not by the exposure, and a wrong multiplier fits as well as the right one.</summary>
 public static class ExposureNormalization
 {
     public sealed record Result(string Path, double Mean, double Multiplier, long PixelsUsed)
     {
         public double Ev => Math.Log2(Multiplier);
+    }
+
+    /// <summary>Pixels this close to a black or clipped share are left out as well (noise at the edges).</summary>
+    private const double Margin = 0.005;
+
+    /// <summary>The common percentile window (fractions) for a group.</summary>
+    public static (double qLo, double qHi) Window(IReadOnlyList<ExposureHistogram> images, ExposureLimits limits)
+    {
+        double qLo = limits.ShadowPercent / 100, qHi = limits.HighlightPercent / 100;
+        foreach (var h in images.Where(h => h.Total > 0))
+        {
+            if (h.Black > 0) qLo = Math.Max(qLo, (double)h.Black / h.Total + Margin);
+            // Clipped pixels rank at the top. A saturated colour that clips at a middling luminance is thereby moved
+            // up, which shifts the ranks of what lay above it: with 10 % of a frame clipped that costs ~3 %.
+            if (h.Clipped > 0) qHi = Math.Min(qHi, 1 - (double)h.Clipped / h.Total - Margin);
+        }
+        if (qHi - qLo < 0.05)
+            throw new ArgumentException($"exposure normalisation: the images share too few unclipped, non-black pixels (percentiles {qLo:P1}..{qHi:P1}); leave the worst-exposed frames out");
+        return (qLo, qHi);
     }
 
     /// <param name="reference">Path of the image whose exposure the others follow; null = the group's average.</param>
@@ -89,42 +119,17 @@ public static class ExposureNormalization
         if (images.Count == 0) return [];
         int refIndex = reference is null ? -1 : images.ToList().FindIndex(h => h.Path == reference);
         if (reference is not null && refIndex < 0) throw new ArgumentException($"reference image {reference} is not among the analysed images");
-        var k = Enumerable.Repeat(1.0, images.Count).ToArray();
-        var means = new double[images.Count];
-        var used = new long[images.Count];
-        for (int iteration = 0; iteration < 50; iteration++)
-        {
-            var (lo, hi) = CommonRange(images, k, limits);
-            for (int i = 0; i < images.Count; i++)
-            {
-                var (m, n) = images[i].MeanWithin(k[i], lo, hi);
-                if (n == 0) (m, n) = images[i].MeanWithin(k[i], 0, double.PositiveInfinity); // nothing in range: use all
-                means[i] = m; used[i] = n;
-            }
-            double target = refIndex >= 0 ? means[refIndex] * k[refIndex]
-                : Math.Exp(means.Select((m, i) => Math.Log(m * k[i])).Where(double.IsFinite).DefaultIfEmpty(0).Average());
-            double change = 0;
-            for (int i = 0; i < images.Count; i++)
-            {
-                if (!(means[i] > 0)) continue;
-                double next = target / means[i];
-                change = Math.Max(change, Math.Abs(Math.Log(next / k[i])));
-                k[i] = next;
-            }
-            if (refIndex >= 0) { double s = 1 / k[refIndex]; for (int i = 0; i < k.Length; i++) k[i] *= s; }
-            if (change < 1e-6) break;
-        }
-        return images.Select((h, i) => new Result(h.Path, means[i], k[i], used[i])).ToList();
+        var (qLo, qHi) = Window(images, limits);
+        var measured = images.Select(h => h.MeanBetween(qLo, qHi)).ToArray();
+        var means = measured.Select(m => m.mean).ToArray();
+        double target = refIndex >= 0 ? means[refIndex]
+            : Math.Exp(means.Where(m => m > 0).Select(m => Math.Log(m)).DefaultIfEmpty(0).Average());
+        return images.Select((h, i) => new Result(h.Path, means[i], means[i] > 0 ? target / means[i] : 1, measured[i].n)).ToList();
     }
 
-    /// <summary>The limits in normalised values, narrowed so that every image is below its clip level there.</summary>
-    public static (double lo, double hi) CommonRange(IReadOnlyList<ExposureHistogram> images, IReadOnlyList<double> k, ExposureLimits limits)
-    {
-        double hi = limits.HighLinear, lo = limits.LowLinear;
-        for (int i = 0; i < images.Count; i++)
-            if (images[i].Clipped > 0) hi = Math.Min(hi, k[i] * images[i].ClipOnset);
-        return (lo, Math.Max(hi, lo * 1.01));
-    }
+    /// <summary>For the debug picture: the luminance limits (× the multiplier) that the window means in one image.</summary>
+    public static (double lo, double hi) LuminanceLimits(ExposureHistogram h, double multiplier, (double qLo, double qHi) window) =>
+        (h.Quantile(window.qLo) * multiplier, h.Quantile(window.qHi) * multiplier);
 
     /// <summary>Debug picture of what the statistic left out: the image as grey, pixels above the range red, below it
     /// blue (blended at 40 %, as the original's overlay).</summary>

@@ -462,6 +462,7 @@ async function assignChart(global) {
   const res = await api('POST', '/api/chart/assign', { file: app.current, corners, global });
   app.state = await api('GET', '/api/state');
   showAssigned();
+  syncControls(); // a chart frame of a negative roll locks the roll
   showDataset(app.dataset);
   toast(`chart assigned to ${res.group ? 'group ' + res.group : 'all groups'} (ΔE ${res.calibration.deltaE.mean.toFixed(2)})`);
   await renderPreview();
