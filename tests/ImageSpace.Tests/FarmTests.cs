@@ -159,6 +159,22 @@ public class FarmTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Workers_take_the_big_image_queue_only_with_memory_for_two_big_images()
+    {
+        using (var small = new FarmWorker(new WorkerOptions { Db = FarmStorage.MemoryDb, Threads = 1, MaxMemoryGb = 2 }))
+        {
+            Assert.Equal([FarmQueues.Images], small.Queues);
+            Assert.Equal(2L << 30, small.Gate.Budget);
+        }
+        using (var big = new FarmWorker(new WorkerOptions { Db = FarmStorage.MemoryDb, Threads = 2, MaxMemoryGb = 8 }))
+            Assert.Equal([FarmQueues.Images, FarmQueues.Big], big.Queues);
+        // What the coordinator sends to the big queue: a 100 MP image with denoise is over 3 GB.
+        Assert.True(Core.Batch.MemoryGate.EstimateBytes(100_000_000, new Core.Adjust.AdjustOptions { Denoise = 50 }) > FarmQueues.BigImageBytes);
+        Assert.True(Core.Batch.MemoryGate.EstimateBytes(24_000_000) < FarmQueues.BigImageBytes);
+        Assert.Throws<ArgumentException>(() => new FarmWorker(new WorkerOptions { Db = FarmStorage.MemoryDb, Threads = 0 }));
+    }
+
+    [Fact]
     public void A_database_on_another_machine_needs_tls()
     {
         // Refused before any connection is tried (.invalid names never resolve).

@@ -616,9 +616,12 @@ async function pushExport() {
 let planTimer;
 function schedulePlan() { clearTimeout(planTimer); planTimer = setTimeout(guard(plan), 250); }
 
+let planSeq = 0;
 async function plan() {
   if (!app.dataset) return;
+  const seq = ++planSeq;
   const res = await api('POST', '/api/plan', { schema: $('naming').value, custom: $('custom').value, output: $('output').value });
+  if (seq !== planSeq) return; // a newer edit's answer owns the display (answers can come back out of order)
   $('naming-error').textContent = res.error || '';
   $('naming').setAttribute('aria-invalid', String(!res.ok));
   $('process').disabled = !res.ok;
