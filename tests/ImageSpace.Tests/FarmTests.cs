@@ -252,33 +252,44 @@ public class FarmClusterTests(ITestOutputHelper log)
 
             var submit = Start("submit", output, "process", dir["data"], "-o", dir["out"], "--format", "jpg", "--farm", url, "--json");
             procs.Add(submit);
-            // Kill w1 by its PID while it is processing an image.
+            // Kill w1 by its PID while it is processing an image: right after it started one (a poll is 100 ms, an
+            // image ~0.5 s), so the kill lands mid-image rather than just after w1 finished it.
             string? batch = null;
-            int? killedIndex = null;
             DateTime killedAt = default;
+            bool killed = false;
+            var runningOnW1 = new HashSet<int>();
             var sw = Stopwatch.StartNew();
-            while (killedIndex is null && sw.Elapsed < TimeSpan.FromSeconds(120))
+            async Task<JsonElement> Items() => JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches/{batch}")).RootElement.GetProperty("items");
+            static IEnumerable<int> OnW1(JsonElement items) => items.EnumerateArray()
+                .Where(i => i.GetProperty("status").GetString() == "running" && i.GetProperty("worker").GetString() == "w1").Select(i => i.GetProperty("index").GetInt32());
+            while (!killed && sw.Elapsed < TimeSpan.FromSeconds(120))
             {
                 await Task.Delay(100);
                 var batches = JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches")).RootElement;
                 if (batches.GetArrayLength() == 0) continue;
                 batch = batches[0].GetProperty("id").GetString();
-                var items = JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches/{batch}")).RootElement.GetProperty("items");
-                var running = items.EnumerateArray().FirstOrDefault(i => i.GetProperty("status").GetString() == "running" && i.GetProperty("worker").GetString() == "w1"
-                                                                        && items.EnumerateArray().Count(x => x.GetProperty("status").GetString() == "done") >= 2);
-                if (running.ValueKind == JsonValueKind.Object)
+                var items = await Items();
+                int done = items.EnumerateArray().Count(x => x.GetProperty("status").GetString() == "done");
+                var now = OnW1(items).ToList();
+                if (done >= 2 && now.Any(i => !runningOnW1.Contains(i)))
                 {
                     w1.Kill();
                     killedAt = DateTime.UtcNow;
-                    killedIndex = running.GetProperty("index").GetInt32();
+                    killed = true;
                 }
+                runningOnW1 = [.. now];
             }
-            Assert.NotNull(killedIndex);
+            Assert.True(killed, "w1 never started an image");
+            // What w1 was doing when it died stays "running on w1" (a dead worker reports nothing) until another takes it.
+            await Task.Delay(500);
+            var interrupted = OnW1(await Items()).ToList();
+            Assert.NotEmpty(interrupted);
+            int killedIndex = interrupted[0];
             // The killed image runs again on w2 after about the invisibility timeout.
             double restartSeconds = double.NaN;
             while (sw.Elapsed < TimeSpan.FromSeconds(240))
             {
-                var item = JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches/{batch}")).RootElement.GetProperty("items")[killedIndex.Value];
+                var item = (await Items())[killedIndex];
                 if (item.GetProperty("worker").GetString() == "w2") { restartSeconds = (DateTime.UtcNow - killedAt).TotalSeconds; break; }
                 await Task.Delay(100);
             }
