@@ -72,15 +72,19 @@ public static class FarmBench
             double restart = double.NaN;
             int? killed = null;
             DateTime killedAt = default;
+            var seenOnW1 = new HashSet<int>();
             while (true)
             {
                 var p = client.ProgressAsync(batch.Id).GetAwaiter().GetResult();
-                if (kill && killed is null && p.Done >= 2 && p.Items!.FirstOrDefault(i => i.Status == "running" && i.Worker == $"{name}-w1") is { } victim)
+                var onW1 = p.Items!.Where(i => i.Status == "running" && i.Worker == $"{name}-w1").Select(i => i.Index).ToList();
+                // Kill w1 just after it started an image (not just after it finished one), and follow that image.
+                if (kill && killed is null && p.Done >= 2 && onW1.FirstOrDefault(i => !seenOnW1.Contains(i), -1) is var fresh and >= 0)
                 {
                     procs[0].Kill();
                     killedAt = DateTime.UtcNow;
-                    killed = victim.Index;
+                    killed = fresh;
                 }
+                seenOnW1.UnionWith(onW1);
                 if (killed is { } ki && double.IsNaN(restart) && p.Items![ki].Worker == $"{name}-w2") restart = (DateTime.UtcNow - killedAt).TotalSeconds;
                 if (p.Finished)
                 {
@@ -89,7 +93,7 @@ public static class FarmBench
                     if (outputs != n) throw new InvalidOperationException($"{outputs} files for {n} images");
                     return (sw.Elapsed.TotalSeconds, restart);
                 }
-                Thread.Sleep(250);
+                Thread.Sleep(kill && killed is null ? 50 : 250);
             }
         }
         finally
