@@ -77,6 +77,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
         builder.Services.AddHangfire(c => c.UseStorage(storage));
+        builder.Services.AddAntiforgery(); // Hangfire's dashboard then guards its own buttons (retry, delete) against forged posts
         var app = builder.Build();
         app.Services.GetRequiredService<IGlobalConfiguration>(); // runs AddHangfire's set-up now, so that the next line wins
         FarmStorage.QuietLogging();

@@ -39,8 +39,20 @@ public static class AccessGuard
             if (ctx.Request.Query.ContainsKey("token"))
                 ctx.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict });
         }
+        // Cross-site request forgery: any web page can make the browser POST a form or text/plain to 127.0.0.1. Only
+        // JSON is accepted for requests that change something; a page elsewhere cannot send JSON without a CORS
+        // preflight, which these servers never grant.
+        if (!HttpMethods.IsGet(ctx.Request.Method) && !HttpMethods.IsHead(ctx.Request.Method) && !IsDashboard(ctx)
+            && ctx.Request.ContentType?.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            ctx.Response.StatusCode = 415; await ctx.Response.WriteAsync("requests that change something must be application/json"); return;
+        }
         await next();
     });
+
+    /// <summary>Hangfire's dashboard posts forms of its own (retry, delete); the coordinator registers ASP.NET Core's
+    /// antiforgery service, which the dashboard then checks on them.</summary>
+    private static bool IsDashboard(HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/hangfire");
 
     /// <summary>The URL to print for a server bound to <paramref name="boundUrl"/> (wildcards become 127.0.0.1).</summary>
     public static string DisplayUrl(string boundUrl) => boundUrl.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1");

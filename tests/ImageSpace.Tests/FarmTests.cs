@@ -123,6 +123,17 @@ public class FarmTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_cross_site_post_cannot_queue_a_batch_on_a_loopback_coordinator()
+    {
+        // Any page in the user's browser can post text/plain or a form to 127.0.0.1: refused, nothing queued.
+        using var http = new HttpClient();
+        await using var local = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
+        var forged = await http.PostAsync($"{local.Url}api/batches", new StringContent("{\"inputs\":[\"/tmp\"],\"output\":\"/tmp/x\"}", System.Text.Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, forged.StatusCode);
+        Assert.Empty(FarmRecords.AllBatches(local.Storage));
+    }
+
+    [Fact]
     public async Task The_UI_submits_to_the_farm_and_follows_its_progress()
     {
         using var dir = new TempDir();

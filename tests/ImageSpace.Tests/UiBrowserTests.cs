@@ -54,7 +54,7 @@ public class UiFixture : IAsyncLifetime
         (await Http.PutAsJsonAsync("/api/recipe", new Recipe(), Recipe.Json)).EnsureSuccessStatusCode();
         foreach (var g in new[] { "", "turntable_A", "turntable_B" })
             (await Http.PostAsJsonAsync("/api/chart/unassign", new { group = g })).EnsureSuccessStatusCode();
-        (await Http.PostAsync("/api/film/unlock", null)).EnsureSuccessStatusCode();
+        (await Http.PostAsJsonAsync("/api/film/unlock", new { })).EnsureSuccessStatusCode();
         var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         page.SetDefaultTimeout(60_000);
         await page.GotoAsync(Server!.Url);
@@ -322,6 +322,12 @@ public class UiServerSecurityTests
         await using var server = await UiServer.StartAsync(new UiOptions { SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(server.Url + "api/state")).StatusCode);
+        // What a page on any web site can make a browser send (a form, text/plain) is refused: only JSON changes things.
+        var form = await http.PostAsync(server.Url + "api/cancel", new FormUrlEncodedContent([new("x", "1")]));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        var text = await http.PostAsync(server.Url + "api/project/save", new StringContent("{\"path\":\"/tmp/x.json\"}", System.Text.Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(server.Url + "api/cancel", new { })).StatusCode);
         var rebinding = new HttpRequestMessage(HttpMethod.Get, server.Url + "api/state") { Headers = { Host = "attacker.example" } };
         Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(rebinding)).StatusCode);
     }

@@ -44,8 +44,9 @@ function svg(tag, attrs = {}, text) {
 
 async function api(method, url, body) {
   const r = await fetch(url, {
-    method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    // Every change is sent as JSON (the servers refuse anything else: a cross-site form could otherwise post here).
+    method, headers: method === 'GET' ? {} : { 'Content-Type': 'application/json' },
+    body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
   });
   if (!r.ok) {
     let msg = `${r.status}`;
