@@ -22,7 +22,8 @@ public sealed class FarmClient(string url, string? token = null) : IFarmLink
     }
 
     public sealed record Submitted(string Id, int Total, string Monitor);
-    public sealed record Progress(string Id, string InputRoot, string OutputRoot, int Total, int Queued, int Running, int Retrying, int Done, int Failed, bool Finished, double ImagesPerMinute, List<ProgressItem>? Items);
+    public sealed record Progress(string Id, string InputRoot, string OutputRoot, int Total, int Queued, int Running, int Retrying, int Done, int Failed,
+        int Cancelled, bool Finished, double ImagesPerMinute, List<ProgressItem>? Items);
     public sealed record ProgressItem(int Index, string Input, string Output, string Status, string? Worker, string? Error, int Attempt);
 
     /// <exception cref="ArgumentException">the coordinator refused the batch (the message lists why)</exception>
@@ -47,6 +48,16 @@ public sealed class FarmClient(string url, string? token = null) : IFarmLink
         return JsonSerializer.Deserialize<Submitted>(body, JsonSerializerOptions.Web)!;
     }
 
+    /// <summary>Cancels the batch's images that have not started; returns how many.</summary>
+    public async Task<int> CancelAsync(string id, CancellationToken cancel = default)
+    {
+        using var r = await _http.PostAsync($"api/batches/{Uri.EscapeDataString(id)}/cancel", new StringContent("{}", Encoding.UTF8, "application/json"), cancel);
+        r.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await r.Content.ReadAsStringAsync(cancel)).RootElement.GetProperty("cancelled").GetInt32();
+    }
+
+    void IFarmLink.Cancel(string id) => CancelAsync(id).GetAwaiter().GetResult();
+
     public async Task<Progress> ProgressAsync(string id, CancellationToken cancel = default) =>
         (await _http.GetFromJsonAsync<Progress>($"api/batches/{Uri.EscapeDataString(id)}", JsonSerializerOptions.Web, cancel))!;
 
@@ -66,7 +77,7 @@ public sealed class FarmClient(string url, string? token = null) : IFarmLink
     FarmBatchStatus IFarmLink.Status(string id)
     {
         var p = ProgressAsync(id).GetAwaiter().GetResult();
-        return new FarmBatchStatus(p.InputRoot, p.OutputRoot, p.Total, p.Done, p.Failed, p.Finished,
+        return new FarmBatchStatus(p.InputRoot, p.OutputRoot, p.Total, p.Done, p.Failed, p.Cancelled, p.Finished,
             (p.Items ?? []).Select(i => new FarmItemStatus(i.Input, i.Output, i.Status, i.Error)).ToList());
     }
 

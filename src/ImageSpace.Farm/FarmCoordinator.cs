@@ -113,6 +113,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
         });
         app.MapGet("/api/batches", () => FarmRecords.AllBatches(Storage).Select(Json));
         app.MapGet("/api/batches/{id}", (string id) => FarmRecords.Summary(Storage, id) is { } b ? Results.Json(Json(b, items: true)) : Results.NotFound());
+        app.MapPost("/api/batches/{id}/cancel", (string id) => Results.Json(new { cancelled = Cancel(id) }));
         app.MapGet("/api/workers", () => FarmRecords.AllWorkers(Storage));
         app.MapGet("/", () => Results.Content(MonitorPage.Render(FarmRecords.AllWorkers(Storage), FarmRecords.AllBatches(Storage), null), "text/html; charset=utf-8"));
         app.MapGet("/batches/{id}", (string id) => FarmRecords.Summary(Storage, id) is { } b
@@ -124,7 +125,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
     private static object Json(BatchSummary b, bool items) => new
     {
         id = b.Info.Id, created = b.Info.CreatedUtc, inputRoot = b.Info.InputRoot, outputRoot = b.Info.OutputRoot, total = b.Info.Total,
-        queued = b.Queued, running = b.Running, retrying = b.Retrying, done = b.Done, failed = b.Failed, finished = b.Finished,
+        queued = b.Queued, running = b.Running, retrying = b.Retrying, done = b.Done, failed = b.Failed, cancelled = b.Cancelled, finished = b.Finished,
         imagesPerMinute = Math.Round(b.ImagesPerMinute, 1),
         items = items ? b.Items.Select(t => new { index = t.index, t.item.Input, t.item.Output, t.item.Status, t.item.Worker, t.item.Error, t.item.Attempt, t.item.Seconds }) : null,
     };
@@ -159,6 +160,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
             Path.GetRelativePath(inRoot, item.Input).Replace('\\', '/'), Path.GetRelativePath(outRoot, item.Output).Replace('\\', '/'),
             item.Group, calibrationByGroup[item.Group])).ToList();
         FarmRecords.CreateBatch(Storage, info, specs.Select(j => (j.Index, new ItemState { Input = j.Input, Output = j.Output })));
+        var jobIds = new List<(int, string)>();
         foreach (var (spec0, item) in specs.Zip(plan.Items))
         {
             // Very large images go to their own queue, taken only by workers with the memory for them.
@@ -168,9 +170,28 @@ public sealed class FarmCoordinator : IAsyncDisposable
             var spec = spec0 with { Pixels = pixels };
             string queue = pixels is { } px && MemoryGate.EstimateBytes(px, recipe.Adjust) > FarmQueues.BigImageBytes ? FarmQueues.Big : FarmQueues.Images;
             // The queue goes into the job itself, so that its retries come back to the same queue (not "default").
-            _client.Create(Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None), queue), new EnqueuedState(queue));
+            jobIds.Add((spec.Index, _client.Create(Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None), queue), new EnqueuedState(queue))));
         }
+        FarmRecords.SetJobIds(Storage, info.Id, jobIds);
         return (info, []);
+    }
+
+    /// <summary>Deletes the batch's jobs that have not started (queued, or waiting for a retry); images being processed
+    /// finish. Returns how many were cancelled.</summary>
+    public int Cancel(string id)
+    {
+        var summary = FarmRecords.Summary(Storage, id) ?? throw new FileNotFoundException($"no batch {id}");
+        var jobs = FarmRecords.JobIds(Storage, id);
+        int n = 0;
+        foreach (var (index, item) in summary.Items.Where(t => t.item.Status is "queued" or "retrying"))
+        {
+            if (!jobs.TryGetValue(index, out var jobId)) continue;
+            // Deleted only from the state the job is in: one a worker has just taken stays its to finish.
+            if (!_client.ChangeState(jobId, new DeletedState(), item.Status == "queued" ? EnqueuedState.StateName : ScheduledState.StateName)) continue;
+            FarmRecords.SetItem(Storage, id, index, item with { Status = "cancelled", FinishedUtc = DateTime.UtcNow });
+            n++;
+        }
+        return n;
     }
 
     private static string CommonFolder(IEnumerable<string> folders)

@@ -14,7 +14,7 @@ public sealed record ItemState
 {
     public string Input { get; init; } = "";
     public string Output { get; init; } = "";
-    /// <summary>queued | running | retrying | done | skipped | failed.</summary>
+    /// <summary>queued | running | retrying | done | skipped | failed | cancelled.</summary>
     public string Status { get; init; } = "queued";
     public string? Worker { get; init; }
     public string? Error { get; init; }
@@ -32,10 +32,10 @@ public sealed record BatchInfo
     public int Total { get; init; }
 }
 
-public sealed record BatchSummary(BatchInfo Info, int Queued, int Running, int Retrying, int Done, int Failed, double ImagesPerMinute,
-    IReadOnlyList<(int index, ItemState item)> Items)
+public sealed record BatchSummary(BatchInfo Info, int Queued, int Running, int Retrying, int Done, int Failed, int Cancelled,
+    double ImagesPerMinute, IReadOnlyList<(int index, ItemState item)> Items)
 {
-    public bool Finished => Done + Failed >= Info.Total;
+    public bool Finished => Done + Failed + Cancelled >= Info.Total;
 }
 
 public sealed record WorkerInfo
@@ -61,6 +61,14 @@ public static class FarmRecords
     private static string BatchKey(string id) => $"imagespace:batch:{id}";
     private static string ItemsKey(string id) => $"imagespace:batch:{id}:items";
     private static string WorkerKey(string name) => $"imagespace:worker:{name}";
+    private static string JobsKey(string id) => $"imagespace:batch:{id}:jobs";
+
+    /// <summary>The Hangfire job of each item (kept apart from the items, which workers write).</summary>
+    public static void SetJobIds(JobStorage s, string batch, IEnumerable<(int index, string jobId)> jobs) =>
+        s.SetHash(JobsKey(batch), jobs.Select(j => new KeyValuePair<string, string>(j.index.ToString(), j.jobId)));
+
+    public static Dictionary<int, string> JobIds(JobStorage s, string batch) =>
+        s.GetHash(JobsKey(batch)).ToDictionary(kv => int.Parse(kv.Key), kv => kv.Value);
 
     public static void CreateBatch(JobStorage s, BatchInfo info, IEnumerable<(int index, ItemState item)> items)
     {
@@ -85,7 +93,8 @@ public static class FarmRecords
         int Count(string status) => items.Count(t => t.item.Status == status);
         var finished = items.Where(t => t.item.FinishedUtc is not null && t.item.Status is "done" or "skipped").Select(t => t.item.FinishedUtc!.Value).ToList();
         double perMinute = finished.Count < 2 ? 0 : (finished.Count - 1) / Math.Max(1e-9, (finished.Max() - finished.Min()).TotalMinutes);
-        return new BatchSummary(info, Count("queued"), Count("running"), Count("retrying"), Count("done") + Count("skipped"), Count("failed"), perMinute, items);
+        return new BatchSummary(info, Count("queued"), Count("running"), Count("retrying"), Count("done") + Count("skipped"), Count("failed"),
+            Count("cancelled"), perMinute, items);
     }
 
     public static IReadOnlyList<BatchSummary> AllBatches(JobStorage s) =>

@@ -31,13 +31,14 @@ table{border-collapse:collapse;margin:6px 0 18px}td,th{padding:3px 10px;border-b
             string state = age < 30 ? $"<span class=\"ok\">{age:0} s ago</span>" : $"<span class=\"lost\">lost ({age:0} s)</span>";
             sb.Append($"<tr><td>{E(w.Name)}</td><td>{E(w.Host)} (pid {w.Pid})</td><td>{w.Threads}</td><td>{w.Busy}</td><td>{w.BudgetMb} MB</td><td>{w.FreeMemoryMb} MB</td><td>{w.Done}</td><td>{E(string.Join(", ", w.Queues))}</td><td>{state}</td></tr>");
         }
-        sb.Append("</table><h3>Batches</h3><table id=\"batches\"><tr><th>batch</th><th>created</th><th>output</th><th>progress</th><th>done</th><th>running</th><th>queued</th><th>retrying</th><th>failed</th><th>images/min</th></tr>");
+        sb.Append("</table><h3>Batches</h3><table id=\"batches\"><tr><th>batch</th><th>created</th><th>output</th><th>progress</th><th>done</th><th>running</th><th>queued</th><th>retrying</th><th>failed</th><th>cancelled</th><th>images/min</th><th></th></tr>");
         foreach (var b in batches)
         {
             double f = b.Info.Total == 0 ? 1 : (b.Done + b.Failed) / (double)b.Info.Total;
             sb.Append($"<tr><td><a href=\"/batches/{E(b.Info.Id)}\">{E(b.Info.Id)}</a></td><td>{b.Info.CreatedUtc.ToString("u", Inv)}</td><td>{E(b.Info.OutputRoot)}</td>")
               .Append($"<td><span class=\"bar\"><i style=\"width:{(f * 100).ToString("0", Inv)}%\"></i></span> {b.Done + b.Failed}/{b.Info.Total}</td>")
-              .Append($"<td>{b.Done}</td><td>{b.Running}</td><td>{b.Queued}</td><td>{b.Retrying}</td><td>{b.Failed}</td><td>{b.ImagesPerMinute.ToString("0.0", Inv)}</td></tr>");
+              .Append($"<td>{b.Done}</td><td>{b.Running}</td><td>{b.Queued}</td><td>{b.Retrying}</td><td>{b.Failed}</td><td>{b.Cancelled}</td><td>{b.ImagesPerMinute.ToString("0.0", Inv)}</td>")
+              .Append(b.Finished ? "<td></td></tr>" : $"<td><button data-cancel=\"{E(b.Info.Id)}\">Cancel</button></td></tr>");
         }
         sb.Append("</table>");
         var failures = batches.SelectMany(b => b.Items.Where(t => t.item.Status is "failed" or "retrying").Select(t => (b, t.item))).ToList();
@@ -52,7 +53,16 @@ table{border-collapse:collapse;margin:6px 0 18px}td,th{padding:3px 10px;border-b
                 sb.Append($"<tr><td>{i + 1}</td><td>{E(item.Input)}</td><td>{E(item.Output)}</td><td>{E(item.Status)}</td><td>{E(item.Worker)}</td><td>{item.Attempt}</td><td>{item.Seconds.ToString("0.00", Inv)}</td></tr>");
             sb.Append("</table>");
         }
-        sb.Append("</body></html>");
+        // Cancel through the JSON API (same origin; changes are only accepted as JSON).
+        sb.Append("""
+<script>
+document.querySelectorAll('button[data-cancel]').forEach(b => b.addEventListener('click', async () => {
+  if (!confirm('Cancel the images of this batch that have not started?')) return;
+  await fetch('/api/batches/' + encodeURIComponent(b.dataset.cancel) + '/cancel', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  location.reload();
+}));
+</script></body></html>
+""");
         return sb.ToString();
     }
 }

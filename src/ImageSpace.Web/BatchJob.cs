@@ -44,7 +44,7 @@ public sealed class BatchJob
     }
 
     /// <summary>A batch queued on a farm coordinator, followed until it is finished: the same events as a local one.
-    /// Cancel stops following it here; the coordinator's monitor page cancels queued jobs.</summary>
+    /// Cancel deletes its images that have not started on the farm.</summary>
     public static BatchJob StartRemote(IFarmLink farm, string batchId, int total)
     {
         var job = new BatchJob { Total = total };
@@ -52,10 +52,16 @@ public sealed class BatchJob
         var thread = new Thread(() =>
         {
             var reported = new HashSet<string>();
+            bool cancelSent = false;
             try
             {
-                while (!job._cancel.IsCancellationRequested)
+                while (true)
                 {
+                    if (job._cancel.IsCancellationRequested && !cancelSent)
+                    {
+                        // Cancel on the farm: its queued images are deleted, those in progress finish; keep following.
+                        try { farm.Cancel(batchId); cancelSent = true; } catch (HttpRequestException) { Thread.Sleep(1000); continue; }
+                    }
                     FarmBatchStatus s;
                     try { s = farm.Status(batchId); }
                     catch (HttpRequestException) { Thread.Sleep(1000); continue; } // the coordinator restarts: the batch is in its database
@@ -65,7 +71,7 @@ public sealed class BatchJob
                         job.Add("file", Path.Combine(s.InputRoot, i.Input), Path.Combine(s.OutputRoot, i.Output), i.Status, i.Error);
                     }
                     if (s.Finished) break;
-                    Thread.Sleep(500);
+                    job._cancel.Token.WaitHandle.WaitOne(500); // a Cancel goes to the farm at once
                 }
                 job.Add(job._cancel.IsCancellationRequested ? "cancelled" : "end", null, null, null, null);
             }

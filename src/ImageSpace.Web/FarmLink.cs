@@ -11,9 +11,12 @@ public interface IFarmLink : IDisposable
     (string id, int total) Submit(IReadOnlyList<string> inputs, string output, Recipe recipe, IReadOnlyDictionary<string, CalibrationProfile?> calibrations);
 
     FarmBatchStatus Status(string id);
+
+    /// <summary>Cancels the images that have not started.</summary>
+    void Cancel(string id);
 }
 
 /// <summary>Inputs and outputs of the items are relative to the batch's roots (as the coordinator sees them).</summary>
-public sealed record FarmBatchStatus(string InputRoot, string OutputRoot, int Total, int Done, int Failed, bool Finished, IReadOnlyList<FarmItemStatus> Items);
+public sealed record FarmBatchStatus(string InputRoot, string OutputRoot, int Total, int Done, int Failed, int Cancelled, bool Finished, IReadOnlyList<FarmItemStatus> Items);
 
 public sealed record FarmItemStatus(string Input, string Output, string Status, string? Error);

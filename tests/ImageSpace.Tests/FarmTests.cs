@@ -138,7 +138,7 @@ public class FarmTests(ITestOutputHelper log)
     {
         using var dir = new TempDir();
         SampleDataset.Write(dir["data"], null, 600, 400);
-        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 2 });
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
         await using var ui = await Web.UiServer.StartAsync(new Web.UiOptions
         {
             Folders = [dir["data"]], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"], FarmLinks = (url, token) => new FarmClient(url, token),
@@ -167,6 +167,49 @@ public class FarmTests(ITestOutputHelper log)
         Assert.Equal("end", events[^1].GetProperty("kind").GetString());
         Assert.True(File.Exists(dir["data/out/turntable_B/farm_0002.jpg"]));
         Assert.Single(FarmRecords.AllBatches(farm.Storage));
+
+        // Cancel in the UI cancels on the farm: a second batch, cancelled at once, ends "cancelled" with images dropped.
+        (await http.PutAsync("/api/recipe", new StringContent((recipe with { Naming = new NamingOptions { Schema = "[s]/again_[n4][e]" } }).ToJson(),
+            System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await http.PostAsync("/api/process", new StringContent(JsonSerializer.Serialize(new { path = dir["data/out"], farm = farm.Url }), System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await http.PostAsync("/api/cancel", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        using var stream2 = await http.GetStreamAsync("/api/events");
+        using var reader2 = new StreamReader(stream2);
+        string? last = null;
+        while (last is null && await reader2.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (!line.StartsWith("data: ")) continue;
+            string? kind = JsonDocument.Parse(line[6..]).RootElement.GetProperty("kind").GetString();
+            if (kind is "end" or "cancelled") last = kind;
+        }
+        Assert.Equal("cancelled", last);
+        var second = FarmRecords.AllBatches(farm.Storage).OrderBy(b => b.Info.CreatedUtc).Last();
+        log.WriteLine($"second batch: {second.Done} done, {second.Cancelled} cancelled");
+        Assert.True(second.Cancelled > 0);
+        Assert.Equal(second.Done, Directory.GetFiles(dir["data/out"], "again_*", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_batch_drops_the_images_not_started_and_the_rest_finish_whole()
+    {
+        using var dir = new TempDir();
+        for (int s = 0; s < 3; s++) SampleDataset.Write(dir[$"data/s{s}"], null, 1500, 1000);
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
+        using var client = new FarmClient(farm.Url);
+        var batch = await client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = new Recipe { Export = new ExportOptions { Format = "jpg" } } });
+        Assert.Equal(15, batch.Total);
+        int cancelled = await client.CancelAsync(batch.Id);
+        var p = await WaitFinished(client, batch.Id, TimeSpan.FromSeconds(120));
+        log.WriteLine($"cancelled {cancelled}; finished with {p.Done} done, {p.Cancelled} cancelled, {p.Failed} failed");
+        Assert.True(cancelled >= 10, $"only {cancelled} of 15 cancelled right after the submission");
+        Assert.Equal(cancelled, p.Cancelled);
+        Assert.Equal(15, p.Done + p.Cancelled);
+        // Exactly the done images have outputs, each complete; the cancelled ones none; no temp files.
+        var files = Directory.Exists(dir["out"]) ? Directory.GetFiles(dir["out"], "*", SearchOption.AllDirectories) : [];
+        Assert.Equal(p.Done, files.Length);
+        foreach (var f in files) Assert.Equal(1500, SixLabors.ImageSharp.Image.Identify(f).Width);
+        foreach (var i in p.Items!.Where(i => i.Status == "cancelled")) Assert.False(File.Exists(Path.Combine(dir["out"], i.Output)));
+        Assert.Equal(0, await client.CancelAsync(batch.Id)); // nothing left to cancel
     }
 
     [Fact]
