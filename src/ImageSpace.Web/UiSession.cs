@@ -39,6 +39,10 @@ public sealed class UiSession : IDisposable
     public void SetRecipe(Recipe r)
     {
         r.Validate();
+        // Files a recipe names are read by the pipeline: they must lie inside the opened folders as well.
+        var named = new[] { r.Film.FlatField, r.Film.Roll }.Concat(r.Calibration.Profiles).Concat(r.Calibration.Charts)
+            .Append(r.Calibration.Reference.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? r.Calibration.Reference : null);
+        foreach (var path in named.OfType<string>().Where(p => p.Length > 0)) Guard.Check(path);
         lock (_gate) _recipe = r;
     }
 

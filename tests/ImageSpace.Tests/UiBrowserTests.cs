@@ -359,6 +359,11 @@ public class UiProjectTests
             // The project file is a recipe a CLI run can use as well.
             var saved = JsonDocument.Parse(File.ReadAllText(dir["data/project.json"])).RootElement.GetProperty("recipe").GetRawText();
             Assert.Equal(0.7, Recipe.FromJson(saved).Adjust.ExposureEv);
+            // A recipe naming a file outside the opened folders is refused (the pipeline would read it).
+            var outside = await http.PutAsJsonAsync("/api/recipe", recipe with { Film = new Core.Film.FilmOptions { Enabled = true, FlatField = "/etc/hostname" } }, Recipe.Json);
+            Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
+            var outsideCsv = await http.PutAsJsonAsync("/api/recipe", recipe with { Calibration = new CalibrationOptions { Reference = "/etc/ref.csv" } }, Recipe.Json);
+            Assert.Equal(HttpStatusCode.Forbidden, outsideCsv.StatusCode);
             // A bad recipe is refused with its reason and changes nothing.
             var bad = await http.PutAsJsonAsync("/api/recipe", recipe with { Adjust = new Core.Adjust.AdjustOptions { Denoise = 400 } }, Recipe.Json);
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

@@ -86,7 +86,11 @@ async function pushRecipe() {
       await api('PUT', '/api/recipe', app.recipe);
       await renderPreview();
     } while (syncAgain);
-  } catch (e) { toast(e.message, true); }
+  } catch (e) {
+    toast(e.message, true);
+    // The server kept its recipe: show that one again rather than a refused edit.
+    try { app.recipe = (await api('GET', '/api/state')).recipe; syncControls(); drawOverlay(); } catch { /* the toast says enough */ }
+  }
   finally { syncBusy = app.syncing = false; }
   schedulePlan();
 }
@@ -499,6 +503,8 @@ function syncControls() {
   $('film-enabled').checked = r.film.enabled;
   $('film-stock').value = r.film.stock;
   $('film-base').textContent = r.film.base;
+  $('film-unmix').value = r.film.unmix ? r.film.unmix.join(', ') : '';
+  $('film-flat').value = r.film.flatField || '';
   $('format').value = r.export.format;
   fillBitDepths();
   $('colorspace').value = r.export.colorSpace || '';
@@ -583,6 +589,14 @@ function setupControls() {
 
   $('film-enabled').addEventListener('change', () => { app.recipe.film.enabled = $('film-enabled').checked; pushRecipe(); });
   $('film-stock').addEventListener('change', () => { app.recipe.film.stock = $('film-stock').value; pushRecipe(); });
+  $('film-unmix').addEventListener('change', () => {
+    const text = $('film-unmix').value.trim();
+    const v = text ? text.split(/[\s,;]+/).map(Number) : null;
+    if (v && (v.length !== 9 || v.some(x => !Number.isFinite(x)))) { toast('unmix: 9 numbers, row by row', true); return; }
+    app.recipe.film.unmix = v;
+    pushRecipe();
+  });
+  $('film-flat').addEventListener('change', () => { app.recipe.film.flatField = $('film-flat').value.trim() || null; pushRecipe(); });
   $('film-base-pick').addEventListener('click', () => setMode(app.mode === 'base-rect' ? null : 'base-rect'));
   $('film-base-auto').addEventListener('click', () => { app.recipe.film.base = 'auto'; syncControls(); pushRecipe(); });
   $('roll-lock').addEventListener('click', guard(async () => {
