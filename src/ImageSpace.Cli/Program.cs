@@ -41,7 +41,7 @@ public static class Program
     }
 }
 
-public static partial class Lifetime
+public static class Lifetime
 {
     /// <summary>Blocks a server command until Ctrl-C or SIGTERM. A web host takes those signals itself (and then only
     /// stops), so its stopping token ends the wait too.</summary>

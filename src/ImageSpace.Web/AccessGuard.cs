@@ -17,10 +17,10 @@ public static class AccessGuard
         IPAddress.TryParse(address.Trim('[', ']'), out var a) ? IPAddress.IsLoopback(a) : address == "localhost";
 
     /// <summary>Refuses a non-loopback address without a token, with the reason.</summary>
-    public static void Validate(string address, string? token, string flag = "--token")
+    public static void Validate(string address, string? token)
     {
         if (!IsLoopback(address) && string.IsNullOrEmpty(token))
-            throw new ArgumentException($"listening on {address} needs {flag}: anyone on the network could otherwise use it");
+            throw new ArgumentException($"listening on {address} needs --token: anyone on the network could otherwise use it");
     }
 
     public static void Use(WebApplication app, bool loopback, string? token) => app.Use(async (ctx, next) =>

@@ -192,27 +192,15 @@ public static class UiServer
         });
         app.MapPost("/api/exposure/normalise", async (NormaliseBody b) =>
         {
-            var recipe = s.Recipe;
-            var measure = s.NewPipeline(recipe with { Adjust = new AdjustOptions { Limits = recipe.Adjust.Limits }, Calibration = new CalibrationOptions() });
-            var multipliers = new Dictionary<string, double>();
-            var rows = new List<object>();
+            var measure = ExposureAnalysis.MeasuringPipeline(s.Recipe, s.Roll);
+            string? reference = b.Reference is null ? null : s.Guard.Check(b.Reference);
+            var measured = new List<ExposureAnalysis.Measured>();
+            var errors = new List<string>();
             foreach (var g in s.Dataset.Groups)
-            {
-                var hist = await Task.Run(() => g.Files.Select(f =>
-                {
-                    using var d = measure.Render(f.Path, Core.Raw.DemosaicMode.Half);
-                    return ExposureHistogram.Measure(f.Path, d.Image);
-                }).ToList());
-                string? reference = b.Reference is null ? null : g.Files.FirstOrDefault(f => Path.GetFullPath(f.Path) == s.Guard.Check(b.Reference))?.Path;
-                var solved = ExposureNormalization.Solve(hist, recipe.Adjust.Limits, reference);
-                foreach (var (f, r) in g.Files.Zip(solved))
-                {
-                    multipliers[f.RelativePath.Replace('\\', '/')] = Math.Round(r.Multiplier, 6);
-                    rows.Add(new { file = f.Path, group = g.Name, ev = r.Ev, mean = r.Mean });
-                }
-            }
-            s.SetRecipe(s.Recipe with { Adjust = s.Recipe.Adjust with { ExposureMultipliers = multipliers } });
-            return Results.Json(new { rows, recipe = s.Recipe });
+                measured.AddRange(await Task.Run(() => ExposureAnalysis.Group(measure, g, reference, (f, reason) => errors.Add($"{f.Path}: {reason}"))));
+            s.SetRecipe(s.Recipe with { Adjust = s.Recipe.Adjust with { ExposureMultipliers = ExposureAnalysis.Multipliers(measured) } });
+            var rows = measured.Select(m => new { file = m.File.Path, group = m.File.Group, ev = m.Result.Ev, mean = m.Result.Mean });
+            return Results.Json(new { rows, errors, recipe = s.Recipe });
         });
         app.MapGet("/api/exposure/mask", async (string file) =>
         {

@@ -40,63 +40,52 @@ public static class ExposureCommand
             string? refImage = pr.GetValue(reference) is { } ri ? Path.GetFullPath(ri) : null;
             var ds = DatasetScanner.Scan(pr.GetValue(inputs)!, r.Grouping);
             foreach (var e in ds.Errors) Console.Error.WriteLine($"error: {e}");
-            // Measured without adjustments or chart correction: a linear correction scales every image alike.
-            var measure = new Pipeline(r with { Adjust = new AdjustOptions { Limits = r.Adjust.Limits }, Calibration = new CalibrationOptions() });
-            var results = new List<(DatasetFile file, ExposureNormalization.Result result)>();
+            var measure = ExposureAnalysis.MeasuringPipeline(r);
+            var results = new List<ExposureAnalysis.Measured>();
             int failed = ds.Errors.Count, done = 0, total = ds.Files.Count();
             foreach (var group in ds.Groups)
             {
-                var histograms = new List<(DatasetFile f, ExposureHistogram h)>();
-                foreach (var f in group.Files)
+                IReadOnlyList<ExposureAnalysis.Measured> measured;
+                int unreadable = 0;
+                try
                 {
-                    try
-                    {
-                        using var d = measure.Render(f.Path, Core.Raw.DemosaicMode.Half);
-                        histograms.Add((f, ExposureHistogram.Measure(f.Path, d.Image)));
-                    }
-                    catch (Exception e) when (e is Core.Raw.RawDecodeException or IOException or InvalidDataException or ArgumentException)
-                    {
-                        Console.Error.WriteLine($"error: {f.Path}: {e.Message}");
-                        failed++;
-                    }
-                    Console.Error.WriteLine($"[{++done}/{total}] measured {f.RelativePath}");
+                    measured = ExposureAnalysis.Group(measure, group, refImage,
+                        (f, reason) => { Console.Error.WriteLine($"error: {f.Path}: {reason}"); unreadable++; },
+                        f => Console.Error.WriteLine($"[{++done}/{total}] measured {f.RelativePath}"));
                 }
-                string? groupRef = refImage is not null && histograms.Any(h => Path.GetFullPath(h.f.Path) == refImage)
-                    ? histograms.First(h => Path.GetFullPath(h.f.Path) == refImage).f.Path : null;
-                IReadOnlyList<ExposureNormalization.Result> solved;
-                try { solved = ExposureNormalization.Solve(histograms.Select(h => h.h).ToList(), r.Adjust.Limits, groupRef); }
                 catch (ArgumentException e)
                 {
                     // This group cannot be normalised (e.g. its frames are mostly clipped); the others still are.
                     Console.Error.WriteLine($"error: group {group.DisplayName}: {e.Message}");
-                    failed += histograms.Count;
+                    failed += group.Files.Count;
                     continue;
                 }
-                results.AddRange(histograms.Zip(solved, (h, s) => (h.f, s)));
+                failed += unreadable;
+                results.AddRange(measured);
                 if (pr.GetValue(debug) is { } dir)
                 {
-                    var window = ExposureNormalization.Window(histograms.Select(h => h.h).ToList(), r.Adjust.Limits);
-                    foreach (var ((f, h), s) in histograms.Zip(solved))
+                    var window = ExposureNormalization.Window(measured.Select(m => m.Histogram).ToList(), r.Adjust.Limits);
+                    foreach (var m in measured)
                     {
-                        var (lo, hi) = ExposureNormalization.LuminanceLimits(h, s.Multiplier, window);
-                        using var d = measure.Render(f.Path, Core.Raw.DemosaicMode.Half);
-                        using var pic = ExposureNormalization.MaskPicture(d.Image, s.Multiplier, lo, hi);
-                        string path = Path.Combine(dir, Path.ChangeExtension(f.RelativePath, null) + "_exposure_mask.png");
+                        var (lo, hi) = ExposureNormalization.LuminanceLimits(m.Histogram, m.Result.Multiplier, window);
+                        using var d = measure.Render(m.File.Path, Core.Raw.DemosaicMode.Half);
+                        using var pic = ExposureNormalization.MaskPicture(d.Image, m.Result.Multiplier, lo, hi);
+                        string path = Path.Combine(dir, Path.ChangeExtension(m.File.RelativePath, null) + "_exposure_mask.png");
                         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
                         Core.Export.AtomicFile.Write(path, tmp => Core.Export.JpegPngWriter.WritePng(tmp, pic, new Core.Export.Quantizer(Core.Color.TransferFunction.Srgb), 8, null));
                     }
                 }
             }
-            if (refImage is not null && !results.Any(x => Path.GetFullPath(x.file.Path) == refImage))
+            if (refImage is not null && !results.Any(x => Path.GetFullPath(x.File.Path) == refImage))
                 throw new UsageException($"--reference-image {pr.GetValue(reference)} is not among the inputs");
-            var multipliers = results.ToDictionary(x => x.file.RelativePath.Replace('\\', '/'), x => Math.Round(x.result.Multiplier, 6));
+            var multipliers = ExposureAnalysis.Multipliers(results);
             if (pr.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(results.Select(x => new
                 {
-                    file = x.file.RelativePath, group = x.file.Group, meanLuminance = x.result.Mean, multiplier = x.result.Multiplier, ev = x.result.Ev, pixelsUsed = x.result.PixelsUsed,
+                    file = x.File.RelativePath, group = x.File.Group, meanLuminance = x.Result.Mean, multiplier = x.Result.Multiplier, ev = x.Result.Ev, pixelsUsed = x.Result.PixelsUsed,
                 }), new JsonSerializerOptions { WriteIndented = true }));
             else
-                foreach (var (f, s) in results)
+                foreach (var (f, _, s) in results)
                     Console.WriteLine($"{DatasetGroup.Display(f.Group)}  {f.RelativePath}  mean {s.Mean:0.0000}  ×{s.Multiplier:0.0000} ({s.Ev:+0.00;-0.00} EV)");
             if (pr.GetValue(output) is { } outPath)
             {

@@ -555,7 +555,8 @@ function setupControls() {
       const res = await api('POST', '/api/exposure/normalise', {});
       app.recipe = res.recipe;
       $('normalise-result').replaceChildren(el('table', { class: 'small' }, ...res.rows.map(r =>
-        el('tr', {}, el('td', {}, r.file.split('/').pop()), el('td', {}, `${r.ev >= 0 ? '+' : ''}${r.ev.toFixed(2)} EV`)))));
+        el('tr', {}, el('td', {}, r.file.split('/').pop()), el('td', {}, `${r.ev >= 0 ? '+' : ''}${r.ev.toFixed(2)} EV`)))),
+        ...res.errors.map(e => el('div', { class: 'errors' }, e)));
       await renderPreview();
     } finally { $('normalise').disabled = false; }
   }));
