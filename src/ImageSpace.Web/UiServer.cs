@@ -250,10 +250,7 @@ public static class UiServer
     private static (Core.Film.RollProfile roll, ChartDetection detection) FilmChart(UiSession s, string file)
     {
         var recipe = s.Recipe;
-        var (roll, d) = Core.Film.FilmProcessor.CalibrateFromChart(s.File(file).Path, recipe.Film, recipe.Calibration.Reference, recipe.Decode);
-        // Detected on the half-size negative: report full-resolution pixels like the colour path.
-        var full = new Homography(Core.Color.Matrix3.FromRows([2, 0, 0, 0, 2, 0, 0, 0, 1]) * d.ChartToImage!.Matrix);
-        return (roll, d with { ChartToImage = full, Patches = d.Patches.Select(p => p with { X = p.X * 2, Y = p.Y * 2 }).ToList() });
+        return Core.Film.FilmProcessor.CalibrateFromChart(s.File(file).Path, recipe.Film, recipe.Calibration.Reference, recipe.Decode);
     }
 
     private static object ChartJson(UiSession s, ChartBody b)

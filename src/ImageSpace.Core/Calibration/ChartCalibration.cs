@@ -48,7 +48,8 @@ public static class ChartCalibration
                 : ChartDetector.Detect(img, detectOptions);
             if (!detection.Found) throw new RawDecodeException(path, $"no chart found ({detection.Note}); give --corners to place it by hand");
             // Report positions in the file's full-resolution pixels.
-            var patches = detection.Patches.Select(p => p with { X = p.X / scale, Y = p.Y / scale }).ToList();
+            detection = detection.AtFullResolution(scale);
+            var patches = detection.Patches;
             bool linearize = o.LinearizeFromNeutrals ?? ImageLoader.IsPhoto(path);
             NeutralLinearization? lin = null;
             var measured = patches;
@@ -62,9 +63,7 @@ public static class ChartCalibration
             {
                 Warnings = [.. detection.Warnings, .. result.Warnings],
             };
-            // The homography too, so Corners and Patches agree (both full-resolution pixels).
-            var toFull = detection.ChartToImage is { } h ? new Homography(Matrix3.FromRows([1 / scale, 0, 0, 0, 1 / scale, 0, 0, 0, 1]) * h.Matrix) : null;
-            return new Outcome(profile, detection with { Patches = patches, ChartToImage = toFull }, result, reference);
+            return new Outcome(profile, detection, result, reference);
         }
     }
 

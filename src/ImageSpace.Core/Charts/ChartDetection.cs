@@ -23,4 +23,12 @@ public sealed record ChartDetection
 
     public (double x, double y)[] Corners => ChartToImage is null ? [] : ChartModel.Corners.Select(c => ChartToImage.Map(c.u, c.v)).ToArray();
     public static ChartDetection NotFound(string why) => new() { Found = false, Note = why };
+
+    /// <summary>This detection, made on an image scaled by <paramref name="scale"/> (0.5: a half-size decode), in the
+    /// file's full-resolution pixels: patch centres and the homography (so <see cref="Corners"/> too).</summary>
+    public ChartDetection AtFullResolution(double scale) => this with
+    {
+        Patches = Patches.Select(p => p with { X = p.X / scale, Y = p.Y / scale }).ToList(),
+        ChartToImage = ChartToImage is { } h ? new Homography(Color.Matrix3.FromRows([1 / scale, 0, 0, 0, 1 / scale, 0, 0, 0, 1]) * h.Matrix) : null,
+    };
 }

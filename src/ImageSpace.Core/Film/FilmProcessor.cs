@@ -50,7 +50,7 @@ public static class FilmProcessor
 
     /// <summary>A roll profile from a ColorChecker frame: base (rebate or given), slopes from the grey ramp (density
     /// against reference log luminance of patches 19–23), grey so that neutral 5 comes out at its reference level, and
-    /// the colour correction fitted on the inverted patches.</summary>
+    /// the colour correction fitted on the inverted patches. The detection is returned in full-resolution pixels.</summary>
     public static (RollProfile roll, ChartDetection detection) CalibrateFromChart(string path, FilmOptions o, string reference = "after2014",
         DecodeOptions? decode = null, ModelKind? model = null)
     {
@@ -91,7 +91,7 @@ public static class FilmProcessor
             Stock = stock.Id, BaseNormalized = b.Select(v => v / expo).ToArray(), Gamma = gamma, Grey = p.Grey, Unmix = o.Unmix,
             BlackAndWhite = stock.BlackAndWhite, Calibration = profile, Source = Path.GetFileName(path), Frames = [Path.GetFileName(path)],
         };
-        return (roll, detection);
+        return (roll, detection.AtFullResolution(0.5)); // positions in the file's pixels, as ChartCalibration reports them
     }
 
     /// <summary>A roll profile from many frames without a chart: the base is the median of the frames' rebate
