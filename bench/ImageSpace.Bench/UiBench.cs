@@ -51,7 +51,7 @@ public static class UiBench
             {
                 session.SetRecipe(session.Recipe with { Adjust = adjust(i) });
                 var t = Stopwatch.StartNew();
-                var (_, ms) = session.PreviewAsync(file, before: false).GetAwaiter().GetResult();
+                var (_, ms, _) = session.PreviewAsync(file, before: false).GetAwaiter().GetResult();
                 if (i == 0) continue; // warm-up
                 totalMs.Add(t.Elapsed.TotalMilliseconds);
                 adjustMs.Add(ms);

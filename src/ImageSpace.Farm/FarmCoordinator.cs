@@ -156,7 +156,8 @@ public sealed class FarmCoordinator : IAsyncDisposable
 
         string inRoot = CommonFolder(plan.Items.Select(i => Path.GetDirectoryName(Path.GetFullPath(i.Input))!));
         var info = new BatchInfo { Id = Guid.NewGuid().ToString("N")[..10], CreatedUtc = DateTime.UtcNow, InputRoot = inRoot, OutputRoot = outRoot, Total = plan.Items.Count };
-        var specs = plan.Items.Select((item, i) => new FarmJobSpec(info.Id, i, recipe.ToJson(), inRoot, outRoot,
+        string recipeJson = recipe.ToJson(); // once: every job carries the same text
+        var specs = plan.Items.Select((item, i) => new FarmJobSpec(info.Id, i, recipeJson, inRoot, outRoot,
             Path.GetRelativePath(inRoot, item.Input).Replace('\\', '/'), Path.GetRelativePath(outRoot, item.Output).Replace('\\', '/'),
             item.Group, calibrationByGroup[item.Group])).ToList();
         FarmRecords.CreateBatch(Storage, info, specs.Select(j => (j.Index, new ItemState { Input = j.Input, Output = j.Output })));

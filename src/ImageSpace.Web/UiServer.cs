@@ -112,8 +112,7 @@ public static class UiServer
         });
         app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before) =>
         {
-            var (jpeg, ms) = await s.PreviewAsync(file, before == true, ctx.RequestAborted);
-            var prepared = await s.BaseAsync(file);
+            var (jpeg, ms, prepared) = await s.PreviewAsync(file, before == true, ctx.RequestAborted);
             ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
             ctx.Response.Headers["X-Full-Size"] = $"{Math.Round(prepared.Decoded.Image.Width / prepared.Context.Scale)}x{Math.Round(prepared.Decoded.Image.Height / prepared.Context.Scale)}";
             ctx.Response.Headers["Cache-Control"] = "no-store";

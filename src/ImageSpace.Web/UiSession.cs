@@ -126,15 +126,16 @@ public sealed class UiSession : IDisposable
         finally { _decodeSlots.Release(); }
     }
 
-    /// <summary>The preview as JPEG: the cached base, a copy, the recipe's adjustments (unless <paramref name="before"/>).</summary>
-    public async Task<(byte[] jpeg, double renderMs)> PreviewAsync(string file, bool before, CancellationToken cancel = default)
+    /// <summary>The preview as JPEG: the cached base, a copy, the recipe's adjustments (unless <paramref name="before"/>).
+    /// Also returns the base it was made from (its size and warnings go into the response).</summary>
+    public async Task<(byte[] jpeg, double renderMs, Pipeline.Prepared prepared)> PreviewAsync(string file, bool before, CancellationToken cancel = default)
     {
         var prepared = await BaseAsync(file, cancel);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         using var img = prepared.Decoded.Image.Clone();
         if (!before) NewPipeline().ApplyAdjustments(img, prepared);
         double ms = sw.Elapsed.TotalMilliseconds;
-        return (ImageEncoding.JpegInPlace(img), ms);
+        return (ImageEncoding.JpegInPlace(img), ms, prepared);
     }
 
     // ---- thumbnails (made in the background, cached on disk) ----------------------------------------------------
