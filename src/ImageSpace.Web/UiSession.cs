@@ -76,10 +76,13 @@ public sealed class UiSession : IDisposable
 
     public void Assign(string group, CalibrationProfile profile)
     {
-        lock (_gate) _calibrations[group] = profile with { Group = group.Length == 0 ? null : group };
+        lock (_gate) { _calibrations[group] = profile with { Group = group.Length == 0 ? null : group }; _calibrationVersion++; }
     }
 
-    public void Unassign(string group) { lock (_gate) _calibrations.Remove(group); }
+    public void Unassign(string group) { lock (_gate) if (_calibrations.Remove(group)) _calibrationVersion++; }
+
+    /// <summary>Changes with every (re)assignment, so a preview base made with an earlier calibration is never reused.</summary>
+    private int _calibrationVersion;
 
     /// <summary>The calibration a file of <paramref name="group"/> gets: its group's, else the global one.</summary>
     public CalibrationProfile? CalibrationFor(string group)
@@ -96,7 +99,7 @@ public sealed class UiSession : IDisposable
 
     /// <summary>Decode, film, calibration and everything else that a slider move does not change.</summary>
     private string BaseKey(string file, Recipe r, CalibrationProfile? c, int side) =>
-        JsonSerializer.Serialize(new { file, r.Decode, r.Film, roll = _rollVersion, kelvin = WhiteBalanceSetting.Parse(r.Adjust.WhiteBalance) is { Mode: WhiteBalanceKind.Kelvin } k ? $"{k.Kelvin},{k.Tint}" : "", c = c?.Source + c?.DeltaE.Mean, side });
+        JsonSerializer.Serialize(new { file, r.Decode, r.Film, roll = _rollVersion, kelvin = WhiteBalanceSetting.Parse(r.Adjust.WhiteBalance) is { Mode: WhiteBalanceKind.Kelvin } k ? $"{k.Kelvin},{k.Tint}" : "", c = c is null ? -1 : _calibrationVersion, side });
 
     /// <summary>The cached preview base for a file at the current recipe (decoded at half size, reduced to the
     /// preview size), decoding it when needed. Callers must not dispose it.</summary>
@@ -245,6 +248,7 @@ public sealed class UiSession : IDisposable
         {
             _calibrations.Clear();
             foreach (var (g, c) in p.Calibrations) _calibrations[g] = c;
+            _calibrationVersion++;
         }
         Roll = p.Roll;
         if (p.Folder is not null && Directory.Exists(p.Folder)) Open(p.Folder);
