@@ -77,8 +77,8 @@ public static class BatchBench
         string input = args[1], output = args[2], format = args[3];
         int threads = int.Parse(args[4]);
         var recipe = new Recipe { Export = new ExportOptions { Format = format } };
-        var plan = BatchPlanner.Plan(DatasetScanner.Scan([input], recipe.Grouping), output, recipe);
-        var result = new BatchRunner(new Pipeline(recipe), threads).Run(plan.Items);
+        var plan = new PlanResolver().Resolve([input], output, recipe).Plan;
+        var result = new BatchRunner(plan, threads).Run();
         if (result.Failures.Count > 0) { Console.WriteLine($"failed: {result.Failures[0].Reason}"); return 1; }
         long hwm = File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:"))
             .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).First();

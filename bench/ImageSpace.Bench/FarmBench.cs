@@ -1,3 +1,4 @@
+using ImageSpace.Core.Batch;
 using System.Diagnostics;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
@@ -59,16 +60,11 @@ public static class FarmBench
             // Warm-up: a worker's first image costs ~2 s more (first-touch page faults of its pixel buffers, exiftool
             // starting); a farm amortises that over thousands of images, so it is kept out of the throughput.
             Thread.Sleep(2000);
-            var warm = client.SubmitAsync(new Submission
-            {
-                Inputs = [Path.Combine(tmp, "warm")], Output = Path.Combine(tmp, name + "-warm"), Recipe = new Recipe { Export = new ExportOptions { Format = "jpg" } },
-            }).GetAwaiter().GetResult();
+            var jpg = new Recipe { Export = new ExportOptions { Format = "jpg" } };
+            var warm = client.SubmitAsync(new PlanResolver().Resolve([Path.Combine(tmp, "warm")], Path.Combine(tmp, name + "-warm"), jpg).Plan).GetAwaiter().GetResult();
             while (!client.ProgressAsync(warm.Id).GetAwaiter().GetResult().Finished) Thread.Sleep(200);
             var sw = Stopwatch.StartNew();
-            var batch = client.SubmitAsync(new Submission
-            {
-                Inputs = [Path.Combine(tmp, "in")], Output = Path.Combine(tmp, name), Recipe = new Recipe { Export = new ExportOptions { Format = "jpg" } },
-            }).GetAwaiter().GetResult();
+            var batch = client.SubmitAsync(new PlanResolver().Resolve([Path.Combine(tmp, "in")], Path.Combine(tmp, name), jpg).Plan).GetAwaiter().GetResult();
             double restart = double.NaN;
             int? killed = null;
             DateTime killedAt = default;

@@ -31,7 +31,7 @@ public static class FilmBench
             foreach (bool unmix in new[] { true, false })
             {
                 var o = new FilmOptions { Enabled = true, Unmix = unmix ? NegativeSimulator.Unmix(film) : null };
-                var (roll, _) = FilmProcessor.CalibrateFromChart(Path.Combine(dir, "f1.dng"), o, truth, model: ModelKind.Matrix);
+                var (roll, _) = Measurement.FilmChart(Path.Combine(dir, "f1.dng"), o, truth, model: ModelKind.Matrix);
                 var pipe = new Pipeline(new Recipe { Film = o, Decode = new DecodeOptions { Demosaic = DemosaicMode.Half } }) { Roll = roll };
                 foreach (var f in new[] { "f1", "f2" })
                 {

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using ImageSpace.Core.Calibration;
+using ImageSpace.Core.Batch;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Web;
 
@@ -26,10 +26,11 @@ public sealed class FarmClient(string url, string? token = null) : IFarmLink
         int Cancelled, bool Finished, double ImagesPerMinute, List<ProgressItem>? Items);
     public sealed record ProgressItem(int Index, string Input, string Output, string Status, string? Worker, string? Error, int Attempt);
 
+    /// <summary>Submits a resolved plan: the coordinator checks it and queues its images as they are.</summary>
     /// <exception cref="ArgumentException">the coordinator refused the batch (the message lists why)</exception>
-    public async Task<Submitted> SubmitAsync(Submission s, CancellationToken cancel = default)
+    public async Task<Submitted> SubmitAsync(RenderPlan plan, CancellationToken cancel = default)
     {
-        var content = new StringContent(JsonSerializer.Serialize(s, Recipe.Json), Encoding.UTF8, "application/json");
+        var content = new StringContent(plan.ToJson(), Encoding.UTF8, "application/json");
         using var r = await _http.PostAsync("api/batches", content, cancel);
         var body = await r.Content.ReadAsStringAsync(cancel);
         if (!r.IsSuccessStatusCode)
@@ -61,16 +62,9 @@ public sealed class FarmClient(string url, string? token = null) : IFarmLink
     public async Task<Progress> ProgressAsync(string id, CancellationToken cancel = default) =>
         (await _http.GetFromJsonAsync<Progress>($"api/batches/{Uri.EscapeDataString(id)}", JsonSerializerOptions.Web, cancel))!;
 
-    /// <summary>The submission the CLI and the UI both make: every group's calibration as profile JSON.</summary>
-    public static Submission SubmissionFor(IEnumerable<string> inputs, string output, Recipe recipe, IReadOnlyDictionary<string, CalibrationProfile?> calibrations) => new()
+    (string id, int total) IFarmLink.Submit(RenderPlan plan)
     {
-        Inputs = inputs.Select(Path.GetFullPath).ToArray(), Output = Path.GetFullPath(output), Recipe = recipe,
-        Calibrations = calibrations.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => JsonSerializer.Serialize(kv.Value, CalibrationProfile.Json)),
-    };
-
-    (string id, int total) IFarmLink.Submit(IReadOnlyList<string> inputs, string output, Recipe recipe, IReadOnlyDictionary<string, CalibrationProfile?> calibrations)
-    {
-        var b = SubmitAsync(SubmissionFor(inputs, output, recipe, calibrations)).GetAwaiter().GetResult();
+        var b = SubmitAsync(plan).GetAwaiter().GetResult();
         return (b.Id, b.Total);
     }
 

@@ -40,16 +40,6 @@ public sealed record CoordinatorOptions
     }
 }
 
-/// <summary>A batch as submitted: inputs and output as the coordinator sees them, the recipe, and the calibration of
-/// each group (profiles JSON, resolved by the submitter exactly as a local run would).</summary>
-public sealed record Submission
-{
-    public string[] Inputs { get; init; } = [];
-    public string Output { get; init; } = "";
-    public Recipe Recipe { get; init; } = new();
-    public Dictionary<string, string> Calibrations { get; init; } = [];
-}
-
 /// <summary>The coordinator: plans submitted batches with the local naming rules, queues one job per image, and
 /// serves the monitor page, a JSON API and Hangfire's dashboard.</summary>
 public sealed class FarmCoordinator : IAsyncDisposable
@@ -104,9 +94,9 @@ public sealed class FarmCoordinator : IAsyncDisposable
     {
         app.MapPost("/api/batches", async (HttpContext ctx) =>
         {
-            var s = await JsonSerializer.DeserializeAsync<Submission>(ctx.Request.Body, Recipe.Json, ctx.RequestAborted)
-                    ?? throw new ArgumentException("empty submission");
-            var (info, refused) = Submit(s);
+            var plan = await JsonSerializer.DeserializeAsync<RenderPlan>(ctx.Request.Body, Recipe.Json, ctx.RequestAborted)
+                       ?? throw new ArgumentException("empty submission");
+            var (info, refused) = Submit(plan);
             return refused.Count > 0
                 ? Results.Json(new { error = $"{refused.Count} file(s) refused; nothing was queued", refused = refused.Select(r => new { r.Input, r.Reason }) }, statusCode: 400)
                 : Results.Json(new { id = info!.Id, total = info.Total, monitor = $"{Url}batches/{info.Id}" });
@@ -130,39 +120,35 @@ public sealed class FarmCoordinator : IAsyncDisposable
         items = items ? b.Items.Select(t => new { index = t.index, t.item.Input, t.item.Output, t.item.Status, t.item.Worker, t.item.Error, t.item.Attempt, t.item.Seconds }) : null,
     };
 
-    /// <summary>Plans and queues a batch; nothing is queued when any file is refused (unsafe or colliding names,
-    /// outputs that exist without overwrite/skip-existing, a group without its calibration).</summary>
-    public (BatchInfo? info, IReadOnlyList<BatchFailure> refused) Submit(Submission s)
+    /// <summary>Checks a submitted plan and queues one job per image, as the plan says (the submitter resolved the
+    /// calibrations, the roll, the multipliers and the names with the same code as a local run; the coordinator
+    /// decides nothing of its own). Nothing is queued when the plan is not whole (<see cref="RenderPlan.Verify"/>: a
+    /// group whose calibration is missing, an output outside the output folder or named twice…), when it has no
+    /// images, or when an output exists without overwrite/skip-existing in the recipe.</summary>
+    public (BatchInfo? info, IReadOnlyList<BatchFailure> refused) Submit(RenderPlan plan)
     {
-        var recipe = s.Recipe;
-        recipe.Validate();
-        if (s.Inputs.Length == 0) throw new ArgumentException("no inputs");
-        if (string.IsNullOrWhiteSpace(s.Output) || !Path.IsPathRooted(s.Output)) throw new ArgumentException("the output must be an absolute folder");
-        var dataset = DatasetScanner.Scan(s.Inputs, recipe.Grouping);
-        var plan = BatchPlanner.Plan(dataset, s.Output, recipe);
-        var refused = new List<BatchFailure>(plan.Refused);
-        refused.AddRange(dataset.Errors.Select(e => new BatchFailure("", e)));
-        if (plan.Items.Count == 0 && refused.Count == 0) refused.Add(new BatchFailure(string.Join(", ", s.Inputs), "no RAW files found"));
-        string outRoot = Path.GetFullPath(s.Output);
-        var calibrationByGroup = new Dictionary<string, string?>();
-        foreach (var item in plan.Items)
-        {
+        plan.Verify();
+        var recipe = plan.Recipe;
+        if (plan.Images.Length == 0) return (null, [new BatchFailure(string.Join(", ", plan.Inputs), "the plan has no images")]);
+        var refused = new List<BatchFailure>();
+        foreach (var item in plan.Images)
             if (!recipe.Export.Overwrite && !recipe.Export.SkipExisting && File.Exists(item.Output))
                 refused.Add(new BatchFailure(item.Input, $"output {item.Output} exists (overwrite or skip-existing in the recipe)"));
-            if (!calibrationByGroup.ContainsKey(item.Group))
-                calibrationByGroup[item.Group] = s.Calibrations.GetValueOrDefault(item.Group) ?? s.Calibrations.GetValueOrDefault("");
-        }
         if (refused.Count > 0) return (null, refused);
 
-        string inRoot = CommonFolder(plan.Items.Select(i => Path.GetDirectoryName(Path.GetFullPath(i.Input))!));
-        var info = new BatchInfo { Id = Guid.NewGuid().ToString("N")[..10], CreatedUtc = DateTime.UtcNow, InputRoot = inRoot, OutputRoot = outRoot, Total = plan.Items.Count };
-        string recipeJson = recipe.ToJson(); // once: every job carries the same text
-        var specs = plan.Items.Select((item, i) => new FarmJobSpec(info.Id, i, recipeJson, inRoot, outRoot,
+        string outRoot = Path.GetFullPath(plan.Output);
+        string inRoot = CommonFolder(plan.Images.Select(i => Path.GetDirectoryName(Path.GetFullPath(i.Input))!));
+        var info = new BatchInfo { Id = Guid.NewGuid().ToString("N")[..10], CreatedUtc = DateTime.UtcNow, InputRoot = inRoot, OutputRoot = outRoot, Total = plan.Images.Length };
+        // Serialised once: every job of a group carries the same text.
+        string recipeJson = recipe.ToJson();
+        string? rollJson = plan.Roll is null ? null : plan.Roll.ToJson();
+        var calibrationJson = plan.Groups.ToDictionary(g => g.Name, g => plan.CalibrationOf(g.Name)?.ToJson());
+        var specs = plan.Images.Select((item, i) => new FarmJobSpec(info.Id, i, recipeJson, inRoot, outRoot,
             Path.GetRelativePath(inRoot, item.Input).Replace('\\', '/'), Path.GetRelativePath(outRoot, item.Output).Replace('\\', '/'),
-            item.Group, calibrationByGroup[item.Group])).ToList();
+            item.Group, calibrationJson[item.Group], Roll: rollJson, ExposureMultiplier: item.ExposureMultiplier)).ToList();
         FarmRecords.CreateBatch(Storage, info, specs.Select(j => (j.Index, new ItemState { Input = j.Input, Output = j.Output })));
         var jobIds = new List<(int, string)>();
-        foreach (var (spec0, item) in specs.Zip(plan.Items))
+        foreach (var (spec0, item) in specs.Zip(plan.Images))
         {
             // Very large images go to their own queue, taken only by workers with the memory for them.
             long? pixels;

@@ -7,7 +7,7 @@ namespace ImageSpace.Farm;
 /// own mount points). Everything a worker needs travels in the job, so a worker reads nothing else from the
 /// coordinator.</summary>
 public sealed record FarmJobSpec(string BatchId, int Index, string Recipe, string InputRoot, string OutputRoot,
-    string Input, string Output, string Group, string? Calibration, long? Pixels = null);
+    string Input, string Output, string Group, string? Calibration, long? Pixels = null, string? Roll = null, double ExposureMultiplier = 1);
 
 /// <summary>Where an item stands, as workers report it.</summary>
 public sealed record ItemState

@@ -41,9 +41,15 @@ public sealed class ImageJob
             // harmless. With overwrite on, it is rendered again and renamed over the old one, whole.
             recipe = recipe with { Export = recipe.Export with { SkipExisting = !recipe.Export.Overwrite } };
             var calibration = spec.Calibration is null ? null : JsonSerializer.Deserialize<CalibrationProfile>(spec.Calibration, CalibrationProfile.Json);
+            var roll = spec.Roll is null ? null : JsonSerializer.Deserialize<Core.Film.RollProfile>(spec.Roll, CalibrationProfile.Json);
             Interlocked.Increment(ref worker.Busy);
             ItemResult? result;
-            try { result = BatchRunner.ProcessOne(new Pipeline(recipe), new BatchItem(input, output, spec.Group), calibration, worker.Gate, cancel, spec.Pixels); }
+            try
+            {
+                // The plan's image as the submitter resolved it: its recipe, its group's calibration, the roll, its multiplier.
+                result = BatchRunner.ProcessOne(new Pipeline(recipe) { Roll = roll }, new PlannedImage(input, output, spec.Group, spec.ExposureMultiplier),
+                    calibration, worker.Gate, cancel, spec.Pixels);
+            }
             finally { Interlocked.Decrement(ref worker.Busy); }
             if (result is null) throw new OperationCanceledException("the worker is stopping"); // Hangfire hands it to another
             if (result.Status != ItemStatus.Failed)

@@ -17,16 +17,16 @@ public sealed class BatchJob
     public bool Finished { get; private set; }
     public BatchResult? Result { get; private set; }
 
-    public static BatchJob Start(Pipeline pipeline, IReadOnlyList<BatchItem> items, IReadOnlyDictionary<string, CalibrationProfile?> calibrations, BatchOptions options)
+    public static BatchJob Start(RenderPlan plan)
     {
-        var job = new BatchJob { Total = items.Count };
+        var job = new BatchJob { Total = plan.Images.Length };
         job.Add("start", null, null, null, null);
         var thread = new Thread(() =>
         {
             try
             {
-                var runner = new BatchRunner(pipeline, options.Threads, (long)options.MemoryMb << 20, calibrations);
-                job.Result = runner.Run(items, r =>
+                var runner = new BatchRunner(plan);
+                job.Result = runner.Run(r =>
                 {
                     if (r.Status == ItemStatus.Failed) Interlocked.Increment(ref job._failed); else Interlocked.Increment(ref job._done);
                     job.Add("file", r.Item.Input, r.Item.Output, r.Status.ToString().ToLowerInvariant(), r.Error);

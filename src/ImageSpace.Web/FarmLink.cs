@@ -1,5 +1,4 @@
-using ImageSpace.Core.Calibration;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Batch;
 
 namespace ImageSpace.Web;
 
@@ -8,7 +7,7 @@ namespace ImageSpace.Web;
 public interface IFarmLink : IDisposable
 {
     /// <exception cref="ArgumentException">the coordinator refused the batch (the message says why)</exception>
-    (string id, int total) Submit(IReadOnlyList<string> inputs, string output, Recipe recipe, IReadOnlyDictionary<string, CalibrationProfile?> calibrations);
+    (string id, int total) Submit(RenderPlan plan);
 
     FarmBatchStatus Status(string id);
 

@@ -81,12 +81,18 @@ public static class UiServer
 
     private static void Map(WebApplication app, UiSession s)
     {
-        app.MapGet("/api/state", () => new
+        app.MapGet("/api/state", () =>
         {
-            roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings,
-            calibrations = s.Calibrations.ToDictionary(kv => kv.Key, kv => Summary(kv.Value)),
-            roll = s.Roll is null ? null : new { s.Roll.Stock, gamma = s.Roll.Gamma },
-            stocks = Core.Film.FilmStocks.All.Select(f => new { id = f.Id, name = f.Name }),
+            var colour = s.ColourPlan();
+            var plan = colour.Plan;
+            return new
+            {
+                roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings,
+                calibrations = Calibrations(plan),
+                roll = plan.Roll is null ? null : new { plan.Roll.Stock, gamma = plan.Roll.Gamma, source = plan.Roll.Source, calibrated = plan.Roll.Calibration is not null },
+                notes = plan.Notes, errors = colour.Errors,
+                stocks = Core.Film.FilmStocks.All.Select(f => new { id = f.Id, name = f.Name }),
+            };
         });
         app.MapGet("/api/browse", (string? path) =>
         {
@@ -122,18 +128,11 @@ public static class UiServer
         app.MapPost("/api/chart/detect", (ChartBody b) => ChartJson(s, b));
         app.MapPost("/api/chart/assign", (AssignBody b) =>
         {
-            if (s.Recipe.Film.Enabled)
-            {
-                // A chart frame of a negative roll locks the roll: base, slopes, grey and the correction fitted on the
-                // inverted patches (the same code as `process --negative --chart`).
-                var (roll, _) = FilmChart(s, b.File);
-                s.Roll = roll;
-                return Results.Json(new { group = "", calibration = Summary(roll.Calibration!) });
-            }
-            var outcome = Calibrate(s, new ChartBody(b.File, b.Corners));
-            string group = b.Global ? "" : s.File(b.File).Group;
-            s.Assign(group, outcome.Profile);
-            return Results.Json(new { group, calibration = Summary(outcome.Profile) });
+            // The chart frame goes into the recipe (with its corners); the plan resolves it as `process --chart` would.
+            // In film mode it is the roll's chart frame: base, slopes, grey and the correction on the inverted patches.
+            var profile = s.Assign(b.File, b.Corners is { Length: 8 } ? b.Corners : null, b.Global);
+            string group = s.Recipe.Film.Enabled || b.Global ? "" : s.File(b.File).Group;
+            return Results.Json(new { group, calibration = Summary(profile) });
         });
         app.MapPost("/api/chart/unassign", (GroupBody b) => { s.Unassign(b.Group); return Results.Json(new { ok = true }); });
         app.MapPost("/api/chart/flattened", async (ChartBody b) =>
@@ -212,7 +211,11 @@ public static class UiServer
             // MaskPicture is display-referred grey/red/blue already; encode without the working→sRGB matrix change.
             return Results.Bytes(ImageEncoding.Jpeg(pic), "image/jpeg");
         });
-        app.MapPost("/api/film/lock", () => { var r = s.LockRoll(); return Results.Json(new { r.Stock, gamma = r.Gamma, rejected = r.RejectedFrames }); });
+        app.MapPost("/api/film/lock", () =>
+        {
+            var (r, source) = s.LockRoll();
+            return Results.Json(new { r.Stock, gamma = r.Gamma, rejected = r.RejectedFrames, source, calibrated = r.Calibration is not null });
+        });
         app.MapPost("/api/film/unlock", () => { s.UnlockRoll(); return Results.Json(new { ok = true }); });
         app.MapPost("/api/project/save", (PathBody b) => { s.SaveProject(b.Path); return Results.Json(new { ok = true }); });
         app.MapPost("/api/project/load", (PathBody b) => { s.LoadProject(b.Path); return Results.Json(new { ok = true }); });
@@ -238,41 +241,45 @@ public static class UiServer
         errors = ds.Errors,
     };
 
-    private static ChartCalibration.Outcome Calibrate(UiSession s, ChartBody b)
+    /// <summary>The chart on a frame, measured through the pipeline's decode stage as a plan would: on the negative
+    /// in film mode (detected or at the given corners), on the decoded positive otherwise.</summary>
+    private static object ChartJson(UiSession s, ChartBody b)
     {
         var f = s.File(b.File);
         var recipe = s.Recipe;
         var corners = b.Corners is { Length: 8 } c ? Enumerable.Range(0, 4).Select(i => (c[2 * i], c[2 * i + 1])).ToList() : null;
-        return ChartCalibration.FromImage(f.Path, new CalibrateOptions { Corners = corners, Reference = recipe.Calibration.Reference, Decode = recipe.Decode, Group = f.Group });
-    }
-
-    private static (Core.Film.RollProfile roll, ChartDetection detection) FilmChart(UiSession s, string file)
-    {
-        var recipe = s.Recipe;
-        return Core.Film.FilmProcessor.CalibrateFromChart(s.File(file).Path, recipe.Film, recipe.Calibration.Reference, recipe.Decode);
-    }
-
-    private static object ChartJson(UiSession s, ChartBody b)
-    {
-        if (s.Recipe.Film.Enabled && b.Corners is null)
+        var pipeline = new Pipeline(recipe with { Film = recipe.Film with { Roll = null } });
+        ChartDetection detection;
+        CalibrationProfile profile;
+        if (recipe.Film.Enabled)
         {
-            var (roll, d) = FilmChart(s, b.File);
-            return new
-            {
-                found = true,
-                corners = d.Corners.Select(p => new[] { p.x, p.y }),
-                patches = d.Patches.Select(p => new { index = p.Index, x = p.X, y = p.Y, clipped = p.Clipped }),
-                calibration = Summary(roll.Calibration!),
-            };
+            var (roll, d) = Measurement.FilmChart(pipeline, f.Path, corners);
+            (detection, profile) = (d, roll.Calibration!);
         }
-        var o = Calibrate(s, b);
+        else
+        {
+            var o = Measurement.Chart(pipeline, f.Path, new CalibrateOptions { Corners = corners, Reference = recipe.Calibration.Reference, Group = f.Group });
+            (detection, profile) = (o.Detection, o.Profile);
+        }
         return new
         {
             found = true,
-            corners = o.Detection.Corners.Select(p => new[] { p.x, p.y }),
-            patches = o.Detection.Patches.Select(p => new { index = p.Index, x = p.X, y = p.Y, clipped = p.Clipped }),
-            calibration = Summary(o.Profile),
+            corners = detection.Corners.Select(p => new[] { p.x, p.y }),
+            patches = detection.Patches.Select(p => new { index = p.Index, x = p.X, y = p.Y, clipped = p.Clipped }),
+            calibration = Summary(profile),
         };
+    }
+
+    /// <summary>Each group's calibration for the page: by group name, or under "" when it is the global one.</summary>
+    private static Dictionary<string, object> Calibrations(RenderPlan plan)
+    {
+        var result = new Dictionary<string, object>();
+        foreach (var g in plan.Groups.Where(g => g.Calibration is not null))
+        {
+            bool global = g.Source.Contains("global", StringComparison.Ordinal);
+            result[global ? "" : g.Name] = Summary(plan.Calibrations[g.Calibration!]);
+        }
+        return result;
     }
 
     private static object Summary(CalibrationProfile p) => new

@@ -10,9 +10,11 @@ using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Web;
 
-/// <summary>Everything one UI server holds: the opened folders, the dataset, the recipe being edited, the chart
-/// calibrations per group, and caches (decoded preview bases, thumbnails). All image maths goes through
-/// <see cref="Pipeline"/>, the same code the CLI and the batch use.</summary>
+/// <summary>Everything one UI server holds: the opened folders, the dataset, the recipe being edited, and caches
+/// (measurements, decoded preview bases, thumbnails). Chart assignments and the locked roll are part of the recipe
+/// (its chart frames with their corners, film.lockRoll); calibrations and the roll are what
+/// <see cref="PlanResolver"/> makes of it, the same resolution the CLI and the farm use. All image maths goes through
+/// <see cref="Pipeline"/>.</summary>
 public sealed class UiSession : IDisposable
 {
     public PathGuard Guard { get; } = new();
@@ -23,38 +25,64 @@ public sealed class UiSession : IDisposable
     private Recipe _recipe = new();
     private Dataset _dataset = new([], [], 0);
     private string? _datasetRoot;
-    /// <summary>Calibrations chosen in the UI: by group name, and "" for global.</summary>
-    private readonly Dictionary<string, CalibrationProfile> _calibrations = [];
-    public Core.Film.RollProfile? Roll { get => _roll; set { _roll = value; Interlocked.Increment(ref _rollVersion); } }
-    private Core.Film.RollProfile? _roll;
-    private int _rollVersion;
+    /// <summary>Measurements (chart fits, roll analyses) of this session's plans; cleared with the folder.</summary>
+    private readonly PlanCache _measurements = new();
+    /// <summary>A roll that came with a loaded project and has no source left in its recipe (a roll file's content).</summary>
+    private Core.Film.RollProfile? _projectRoll;
+    private (string key, PlanOutcome outcome)? _colour;
 
     public UiSession(UserSettings? settings = null) { Settings = settings ?? new UserSettings(); }
 
     public Recipe Recipe { get { lock (_gate) return _recipe; } }
     public Dataset Dataset { get { lock (_gate) return _dataset; } }
     public string? DatasetRoot { get { lock (_gate) return _datasetRoot; } }
-    public IReadOnlyDictionary<string, CalibrationProfile> Calibrations { get { lock (_gate) return new Dictionary<string, CalibrationProfile>(_calibrations); } }
+
+    /// <summary>The roll the current recipe resolves to (null: each frame inverted on its own, or not film).</summary>
+    public Core.Film.RollProfile? Roll => ColourPlan().Plan.Roll;
 
     public void SetRecipe(Recipe r)
     {
         r.Validate();
         // Files a recipe names are read by the pipeline: they must lie inside the opened folders as well.
-        var named = new[] { r.Film.FlatField, r.Film.Roll }.Concat(r.Calibration.Profiles).Concat(r.Calibration.Charts)
+        var named = new[] { r.Film.FlatField, r.Film.Roll }.Concat(r.Calibration.Profiles).Concat(r.Calibration.Charts.Select(c => c.File))
             .Append(r.Calibration.Reference.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? r.Calibration.Reference : null);
         foreach (var path in named.OfType<string>().Where(p => p.Length > 0)) Guard.Check(path);
         lock (_gate) _recipe = r;
     }
 
-    public Pipeline NewPipeline(Recipe? r = null) => new(r ?? Recipe) { Roll = Roll };
+    /// <summary>The pipeline previews and measurements run: the recipe with the resolved roll.</summary>
+    public Pipeline NewPipeline(Recipe? r = null) => new((r ?? Recipe) with { Film = (r ?? Recipe).Film with { Roll = null } }) { Roll = Roll };
 
     // ---- dataset ---------------------------------------------------------------------------------------------
 
+    /// <summary>Opens a folder. What belonged to the previous one goes: film mode and its roll, chart assignments,
+    /// exposure multipliers, picked white balance, cached measurements and previews. Output and naming settings
+    /// stay.</summary>
     public Dataset Open(string folder)
     {
         var full = Guard.Check(folder);
         var ds = DatasetScanner.Scan([full], Recipe.Grouping);
-        lock (_gate) { _dataset = ds; _datasetRoot = full; }
+        lock (_gate)
+        {
+            bool same = _datasetRoot == full;
+            _dataset = ds;
+            _datasetRoot = full;
+            if (!same)
+            {
+                var r = _recipe;
+                string wb = Core.Adjust.WhiteBalanceSetting.Parse(r.Adjust.WhiteBalance).Mode == WhiteBalanceKind.Pick ? "asshot" : r.Adjust.WhiteBalance;
+                _recipe = r with
+                {
+                    Film = new Core.Film.FilmOptions(),
+                    Calibration = new CalibrationOptions { Reference = r.Calibration.Reference },
+                    Adjust = r.Adjust with { ExposureMultipliers = [], WhiteBalance = wb },
+                };
+                _projectRoll = null;
+                _colour = null;
+                _measurements.Clear();
+            }
+        }
+        lock (_bases) _bases.Clear();
         Settings = Settings with { LastFolder = full };
         TrySaveSettings();
         foreach (var f in ds.Files) _thumbQueue.Add(f.Path);
@@ -72,23 +100,62 @@ public sealed class UiSession : IDisposable
         try { Settings.Save(SettingsPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    // ---- calibration -------------------------------------------------------------------------------------------
+    // ---- calibration and roll: in the recipe, resolved like any plan ---------------------------------------------
 
-    public void Assign(string group, CalibrationProfile profile)
+    /// <summary>The calibrations and roll the current recipe gives the opened folder (no outputs), resolved with the
+    /// session's measurement cache and kept until the recipe changes what they depend on.</summary>
+    public PlanOutcome ColourPlan()
     {
-        lock (_gate) { _calibrations[group] = profile with { Group = group.Length == 0 ? null : group }; _calibrationVersion++; }
+        var recipe = Recipe;
+        string? root = DatasetRoot;
+        // Adjustments (but the white balance) and export settings do not change calibrations or the roll.
+        string key = JsonSerializer.Serialize(new { root, recipe.Decode, wb = recipe.Adjust.WhiteBalance, recipe.Film, recipe.Calibration, recipe.Grouping, roll = _projectRoll is not null }, Recipe.Json);
+        lock (_gate) if (_colour is { } c && c.key == key) return c.outcome;
+        var outcome = Resolver().Resolve(root is null ? [] : [root], null, recipe, Dataset);
+        lock (_gate) _colour = (key, outcome);
+        return outcome;
     }
 
-    public void Unassign(string group) { lock (_gate) if (_calibrations.Remove(group)) _calibrationVersion++; }
+    private PlanResolver Resolver() => new(_measurements) { PinnedRoll = _projectRoll };
 
-    /// <summary>Changes with every (re)assignment, so a preview base made with an earlier calibration is never reused.</summary>
-    private int _calibrationVersion;
+    /// <summary>The calibration a file of <paramref name="group"/> gets under the current recipe.</summary>
+    public CalibrationProfile? CalibrationFor(string group) => ColourPlan().Plan.CalibrationOf(group);
 
-    /// <summary>The calibration a file of <paramref name="group"/> gets: its group's, else the global one.</summary>
-    public CalibrationProfile? CalibrationFor(string group)
+    /// <summary>Makes <paramref name="file"/> (with hand-placed corners, or detected) the chart frame of its group, or
+    /// of every group (<paramref name="global"/>: groups without their own chart then take it), or, in film mode, of
+    /// the roll. Returns the resolved calibration of that group (the roll's for film).</summary>
+    /// <exception cref="ArgumentException">the chart cannot be measured; the recipe is left as it was</exception>
+    public CalibrationProfile Assign(string file, double[]? corners, bool global)
     {
-        lock (_gate) return _calibrations.TryGetValue(group, out var p) ? p : _calibrations.GetValueOrDefault("");
+        var f = File(file);
+        var before = Recipe;
+        var spec = new ChartSpec(f.Path) { Corners = corners, AllGroups = global && !before.Film.Enabled };
+        var charts = before.Film.Enabled ? [spec]
+            : before.Calibration.Charts.Where(c => global ? !c.AllGroups : c.AllGroups || GroupOf(c.File) != f.Group).Append(spec).ToArray();
+        var recipe = before with
+        {
+            Calibration = before.Calibration with { Charts = charts, Fallback = global ? "global" : before.Calibration.Fallback },
+        };
+        SetRecipe(recipe);
+        var outcome = ColourPlan();
+        if (outcome.Errors.FirstOrDefault(e => e.Contains(f.Path, StringComparison.Ordinal)) is { } error)
+        {
+            SetRecipe(before);
+            throw new ArgumentException(error);
+        }
+        var profile = before.Film.Enabled ? outcome.Plan.Roll?.Calibration : outcome.Plan.CalibrationOf(f.Group);
+        return profile ?? throw new ArgumentException($"{f.Path}: no calibration resulted ({string.Join("; ", outcome.Errors)})");
     }
+
+    /// <summary>Removes the chart frames of <paramref name="group"/> ("": those for all groups).</summary>
+    public void Unassign(string group)
+    {
+        var r = Recipe;
+        var charts = r.Calibration.Charts.Where(c => group.Length == 0 ? !c.AllGroups : c.AllGroups || GroupOf(c.File) != group).ToArray();
+        SetRecipe(r with { Calibration = r.Calibration with { Charts = charts } });
+    }
+
+    private string? GroupOf(string path) => Dataset.Files.FirstOrDefault(f => Path.GetFullPath(f.Path) == Path.GetFullPath(path))?.Group;
 
     // ---- previews ----------------------------------------------------------------------------------------------
 
@@ -97,9 +164,14 @@ public sealed class UiSession : IDisposable
     private const int CachedBases = 4;
     private readonly SemaphoreSlim _decodeSlots = new(2);
 
-    /// <summary>Decode, film, calibration and everything else that a slider move does not change.</summary>
-    private string BaseKey(string file, Recipe r, CalibrationProfile? c, int side) =>
-        JsonSerializer.Serialize(new { file, r.Decode, r.Film, roll = _rollVersion, kelvin = WhiteBalanceSetting.Parse(r.Adjust.WhiteBalance) is { Mode: WhiteBalanceKind.Kelvin } k ? $"{k.Kelvin},{k.Tint}" : "", c = c is null ? -1 : _calibrationVersion, side });
+    /// <summary>Decode, film, calibration and everything else that a slider move does not change. Calibrations and the
+    /// roll enter by content (their key and JSON), so a preview made with an earlier one is never reused.</summary>
+    private static string BaseKey(string file, Recipe r, CalibrationProfile? c, Core.Film.RollProfile? roll, int side) =>
+        JsonSerializer.Serialize(new
+        {
+            file, r.Decode, film = r.Film with { Roll = null }, roll = roll?.ToJson(), wb = r.Adjust.WhiteBalance,
+            c = c is null ? null : RenderPlan.KeyOf(c), side,
+        });
 
     /// <summary>The cached preview base for a file at the current recipe (decoded at half size, reduced to the
     /// preview size), decoding it when needed. Callers must not dispose it.</summary>
@@ -107,8 +179,9 @@ public sealed class UiSession : IDisposable
     {
         var f = File(file);
         var recipe = Recipe;
-        var calibration = CalibrationFor(f.Group);
-        string key = BaseKey(f.Path, recipe, calibration, Settings.PreviewSide);
+        var plan = ColourPlan().Plan;
+        var calibration = plan.CalibrationOf(f.Group);
+        string key = BaseKey(f.Path, recipe, calibration, plan.Roll, Settings.PreviewSide);
         lock (_bases)
         {
             var hit = _bases.FirstOrDefault(e => e.Key == key);
@@ -118,7 +191,8 @@ public sealed class UiSession : IDisposable
         try
         {
             lock (_bases) if (_bases.FirstOrDefault(e => e.Key == key) is { } again) return again.Prepared;
-            var prepared = await Task.Run(() => NewPipeline(recipe).Prepare(f.Path, DemosaicMode.Half, calibration, Settings.PreviewSide), cancel);
+            var pipeline = new Pipeline(recipe with { Film = recipe.Film with { Roll = null } }) { Roll = plan.Roll };
+            var prepared = await Task.Run(() => pipeline.Prepare(f.Path, DemosaicMode.Half, calibration, Settings.PreviewSide), cancel);
             lock (_bases)
             {
                 _bases.AddFirst(new CacheEntry(key, prepared));
@@ -183,15 +257,31 @@ public sealed class UiSession : IDisposable
 
     // ---- film ----------------------------------------------------------------------------------------------
 
-    public Core.Film.RollProfile LockRoll()
+    /// <summary>Locks the roll: measured once on all frames (film.lockRoll). A roll already fitted on a chart frame is
+    /// kept (the chart frame takes precedence in the plan), and the answer says so.</summary>
+    public (Core.Film.RollProfile roll, string source) LockRoll()
     {
-        var recipe = Recipe;
-        var files = Dataset.Files.Select(f => f.Path).ToList();
-        Roll = Core.Film.FilmProcessor.Analyze(files, recipe.Film with { Enabled = true });
-        return Roll;
+        var r = Recipe;
+        if (!r.Film.Enabled) throw new ArgumentException("turn on negative mode first");
+        SetRecipe(r with { Film = r.Film with { LockRoll = true } });
+        var outcome = ColourPlan();
+        if (outcome.Plan.Roll is not { } roll)
+        {
+            SetRecipe(r);
+            throw new ArgumentException(outcome.Errors.Count > 0 ? string.Join("; ", outcome.Errors) : "the roll could not be measured");
+        }
+        string source = r.Calibration.Charts.Length > 0 || r.Film.Roll is not null || _projectRoll is not null
+            ? $"kept: the roll is calibrated from its chart frame ({roll.Source})" : $"measured on {roll.Frames.Length} frame(s)";
+        return (roll, source);
     }
 
-    public void UnlockRoll() => Roll = null;
+    /// <summary>Each frame inverted on its own again: no lock, no chart frame for the roll, no roll from a project.</summary>
+    public void UnlockRoll()
+    {
+        var r = Recipe;
+        lock (_gate) _projectRoll = null;
+        SetRecipe(r with { Film = r.Film with { LockRoll = false, Roll = null }, Calibration = r.Calibration with { Charts = r.Film.Enabled ? [] : r.Calibration.Charts } });
+    }
 
     // ---- batch ---------------------------------------------------------------------------------------------
 
@@ -200,58 +290,57 @@ public sealed class UiSession : IDisposable
     /// <summary>Makes a link to a farm coordinator (URL, token); null when this program has no farm support.</summary>
     public Func<string, string?, IFarmLink>? FarmLinks { get; init; }
 
+    /// <summary>The full plan for exporting into <paramref name="outDir"/>: what Process runs here or sends to a farm,
+    /// and what a project file holds.</summary>
+    public PlanOutcome Plan(string outDir) => Resolver().Resolve(DatasetRoot is null ? [] : [DatasetRoot], outDir, Recipe, Dataset);
+
     public BatchJob StartBatch(string outDir, string? farmUrl = null, string? farmToken = null)
     {
         var output = Guard.Check(outDir);
         if (Job is { Finished: false }) throw new InvalidOperationException("a batch is already running");
-        var recipe = Recipe;
-        var ds = Dataset;
-        if (!ds.Files.Any()) throw new InvalidOperationException("open a folder with RAW files first");
-        var plan = BatchPlanner.Plan(ds, output, recipe);
-        if (plan.Refused.Count > 0) throw new InvalidOperationException($"{plan.Refused.Count} file(s) cannot be named safely: {plan.Refused[0].Input}: {plan.Refused[0].Reason}");
-        var calibrations = ds.Groups.ToDictionary(g => g.Name, g => CalibrationFor(g.Name));
+        if (!Dataset.Files.Any()) throw new InvalidOperationException("open a folder with images first");
+        var outcome = Plan(output);
+        if (outcome.Refused.Count > 0) throw new InvalidOperationException($"{outcome.Refused.Count} file(s) cannot be named safely: {outcome.Refused[0].Input}: {outcome.Refused[0].Reason}");
+        if (outcome.Errors.Count > 0) throw new InvalidOperationException(string.Join("; ", outcome.Errors));
         Settings = Settings with { LastOutput = output };
         TrySaveSettings();
         if (!string.IsNullOrWhiteSpace(farmUrl))
         {
-            // The farm plans again with the same rules and refuses what the local plan would refuse.
+            // The farm gets the plan itself: the same calibrations, roll and names as a local run.
             var farm = (FarmLinks ?? throw new InvalidOperationException("this build has no farm support"))(farmUrl, string.IsNullOrEmpty(farmToken) ? null : farmToken);
             (string id, int total) submitted;
-            try { submitted = farm.Submit([DatasetRoot!], output, recipe, calibrations); }
+            try { submitted = farm.Submit(outcome.Plan); }
             catch { farm.Dispose(); throw; }
             Job = BatchJob.StartRemote(farm, submitted.id, submitted.total);
             return Job;
         }
-        Job = BatchJob.Start(NewPipeline(recipe), plan.Items, calibrations, recipe.Batch);
+        Job = BatchJob.Start(outcome.Plan);
         return Job;
     }
 
     // ---- project -------------------------------------------------------------------------------------------
 
-    public sealed record Project(Recipe Recipe, Dictionary<string, CalibrationProfile> Calibrations, string? Folder, Core.Film.RollProfile? Roll);
-
+    /// <summary>A project is the plan: recipe, folder, calibrations and roll inline, outputs into the last output
+    /// folder (or processed/ beside the images).</summary>
     public void SaveProject(string path)
     {
         var full = Guard.Check(path);
-        var p = new Project(Recipe, new Dictionary<string, CalibrationProfile>(Calibrations), DatasetRoot, Roll);
-        Core.Export.AtomicFile.WriteAllText(full, JsonSerializer.Serialize(p, Recipe.Json));
+        string outDir = Settings.LastOutput ?? Path.Combine(DatasetRoot ?? Path.GetDirectoryName(full)!, "processed");
+        var plan = Plan(outDir).Plan;
+        Core.Export.AtomicFile.WriteAllText(full, plan.ToJson());
     }
 
     public void LoadProject(string path)
     {
         var full = Guard.Check(path);
-        Project p;
-        try { p = JsonSerializer.Deserialize<Project>(System.IO.File.ReadAllText(full), Recipe.Json) ?? throw new ArgumentException("empty project"); }
+        RenderPlan plan;
+        try { plan = RenderPlan.FromJson(System.IO.File.ReadAllText(full)); }
         catch (JsonException e) { throw new ArgumentException($"{path}: not a project file: {e.Message}"); }
-        SetRecipe(p.Recipe);
-        lock (_gate)
-        {
-            _calibrations.Clear();
-            foreach (var (g, c) in p.Calibrations) _calibrations[g] = c;
-            _calibrationVersion++;
-        }
-        Roll = p.Roll;
-        if (p.Folder is not null && Directory.Exists(p.Folder)) Open(p.Folder);
+        if (plan.Inputs.FirstOrDefault() is { } folder && Directory.Exists(folder)) Open(folder);
+        SetRecipe(plan.Recipe);
+        // A roll that no chart frame or lock in the recipe reproduces came from a roll file: keep its content.
+        bool reproducible = plan.Recipe.Calibration.Charts.Length > 0 || plan.Recipe.Calibration.Auto || plan.Recipe.Film.LockRoll;
+        lock (_gate) { _projectRoll = reproducible ? null : plan.Roll; _colour = null; }
     }
 
     public void Dispose() => _thumbQueue.CompleteAdding();

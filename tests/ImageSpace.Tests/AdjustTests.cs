@@ -128,7 +128,7 @@ public class AdjustTests(AdjustScenes scenes, ITestOutputHelper log) : IClassFix
     [Fact]
     public void White_balance_with_a_chart_calibration_is_ignored_with_a_warning()
     {
-        var profile = Core.Calibration.ChartCalibration.FromImage(scenes.D65, new Core.Calibration.CalibrateOptions()).Profile;
+        var profile = Core.Pipeline.Measurement.Chart(scenes.D65, new Core.Calibration.CalibrateOptions()).Profile;
         using var d = new Pipeline(new Recipe { Adjust = new AdjustOptions { WhiteBalance = "3000" } }).Render(scenes.D65, calibration: profile);
         Assert.Contains(d.Warnings, w => w.Contains("chart calibration sets the white balance"));
     }

@@ -69,10 +69,9 @@ public class BatchTests
         using var dir = new TempDir();
         for (int i = 1; i <= 4; i++) Shoot(dir[$"in/f{i}.dng"], i);
         var recipe = new Recipe { Export = new ExportOptions { Format = "png", CopyMetadata = false } };
-        var ds = DatasetScanner.Scan([dir["in"]], recipe.Grouping);
-        var plan = BatchPlanner.Plan(ds, dir["out"], recipe);
-        var runner = new BatchRunner(new Pipeline(recipe), threads: 2, memoryBudgetBytes: 1);
-        var result = runner.Run(plan.Items);
+        var plan = new PlanResolver().Resolve([dir["in"]], dir["out"], recipe).Plan;
+        var runner = new BatchRunner(plan, threads: 2, memoryBudgetBytes: 1);
+        var result = runner.Run();
         Assert.Equal(4, result.Done);
         // One image at a time: the gate never admitted a second image over the budget.
         Assert.Equal(MemoryGate.EstimateBytes(320 * 240), result.PeakMemoryBytes);
@@ -84,9 +83,9 @@ public class BatchTests
         using var dir = new TempDir();
         for (int i = 1; i <= 6; i++) Shoot(dir[$"in/f{i}.dng"], i);
         var recipe = new Recipe { Export = new ExportOptions { Format = "tiff", CopyMetadata = false } };
-        var plan = BatchPlanner.Plan(DatasetScanner.Scan([dir["in"]], recipe.Grouping), dir["out"], recipe);
+        var plan = new PlanResolver().Resolve([dir["in"]], dir["out"], recipe).Plan;
         using var cts = new CancellationTokenSource();
-        var result = new BatchRunner(new Pipeline(recipe), threads: 1).Run(plan.Items, r => cts.Cancel(), cts.Token);
+        var result = new BatchRunner(plan, threads: 1).Run(r => cts.Cancel(), cts.Token);
         Assert.True(result.Cancelled);
         Assert.Equal(1, result.Done);
         Assert.Equal(["f1.tif"], Files(dir["out"]));

@@ -1,3 +1,4 @@
+using ImageSpace.Core.Pipeline;
 using System.Text.Json;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Charts;
@@ -175,13 +176,13 @@ public class CalibrationTests(ITestOutputHelper log)
         {
             string path = Path.Combine(TestData.Root!, "charts", file);
             if (!File.Exists(path)) continue;
-            var o = ChartCalibration.FromImage(path, new CalibrateOptions());
+            var o = Measurement.Chart(path, new CalibrateOptions());
             log.WriteLine($"{file,-44} {o.Profile.Model,-16} ΔE2000 mean {o.Profile.DeltaE.Mean:0.00} max {o.Profile.DeltaE.Max:0.00}, leave-one-out mean {o.Profile.DeltaE.LooMean:0.00}");
             Assert.True(o.Profile.DeltaE.Mean < 6, $"{file}: mean {o.Profile.DeltaE.Mean:0.00}");
         }
         // The PlantCV pair: the same chart through two renderings; each calibrated image lands near the other.
-        var src = ChartCalibration.FromImage(Path.Combine(TestData.Root!, "charts", "plantcv_source1_img.png"), new CalibrateOptions());
-        var tgt = ChartCalibration.FromImage(Path.Combine(TestData.Root!, "charts", "plantcv_target_img.png"), new CalibrateOptions());
+        var src = Measurement.Chart(Path.Combine(TestData.Root!, "charts", "plantcv_source1_img.png"), new CalibrateOptions());
+        var tgt = Measurement.Chart(Path.Combine(TestData.Root!, "charts", "plantcv_target_img.png"), new CalibrateOptions());
         var pair = Enumerable.Range(0, 24).Select(i => DeltaE.Ciede2000(
             new Vec3(src.Profile.Patches[i].Corrected[0], src.Profile.Patches[i].Corrected[1], src.Profile.Patches[i].Corrected[2]),
             new Vec3(tgt.Profile.Patches[i].Corrected[0], tgt.Profile.Patches[i].Corrected[1], tgt.Profile.Patches[i].Corrected[2]))).ToArray();
@@ -216,7 +217,7 @@ public class ReferenceAndCombineTests
         SyntheticDng.Write(dir["c1.dng"], p with { Seed = 1, ExposureEv = -0.5 });
         SyntheticDng.Write(dir["c2.dng"], p with { Seed = 2, RotationDeg = 30 });
         var o = new CalibrateOptions();
-        var outcomes = new[] { ChartCalibration.FromImage(dir["c1.dng"], o), ChartCalibration.FromImage(dir["c2.dng"], o) };
+        var outcomes = new[] { Measurement.Chart(dir["c1.dng"], o), Measurement.Chart(dir["c2.dng"], o) };
         var best = ChartCalibration.Combine(outcomes, "best", o);
         var avg = ChartCalibration.Combine(outcomes, "average", o);
         Assert.Equal(outcomes.Min(x => x.Profile.DeltaE.Mean), best.Profile.DeltaE.Mean);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using ImageSpace.Core.Batch;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Farm;
@@ -36,7 +37,7 @@ public class FarmTests(ITestOutputHelper log)
         File.Copy(dir["data/turntable_B/objB_0002.dng"], dir["data/turntable_B/objB_a&b'onmouseover='x.dng"]);
         await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 2 });
         using var client = new FarmClient(farm.Url);
-        var batch = await client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = new Recipe { Export = new ExportOptions { Format = "png" } } });
+        var batch = await client.SubmitAsync(FarmPlans.Of(dir["data"], dir["out"], new Recipe { Export = new ExportOptions { Format = "png" } }));
         Assert.Equal(7, batch.Total);
         var p = await WaitFinished(client, batch.Id, TimeSpan.FromSeconds(120));
         log.WriteLine(string.Join("\n", p.Items!.Select(i => $"{i.Input}: {i.Status} attempt {i.Attempt} {i.Error}")));
@@ -67,13 +68,12 @@ public class FarmTests(ITestOutputHelper log)
         SampleDataset.Write(dir["data"], null, 600, 400);
         await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
         using var client = new FarmClient(farm.Url);
-        var escape = new Recipe { Naming = new NamingOptions { Schema = "../../escaped/[o][e]" } };
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = escape }));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.SubmitAsync(FarmPlans.Escaping(dir["data"], dir["out"])));
         log.WriteLine(e.Message);
         Assert.Contains("refused", e.Message);
         Directory.CreateDirectory(dir["out/turntable_A"]);
         File.WriteAllText(dir["out/turntable_A/objA_0001.tif"], "an earlier result");
-        var exists = await Assert.ThrowsAsync<ArgumentException>(() => client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = new Recipe() }));
+        var exists = await Assert.ThrowsAsync<ArgumentException>(() => client.SubmitAsync(FarmPlans.Of(dir["data"], dir["out"], new Recipe())));
         Assert.Contains("exists", exists.Message);
         Assert.Empty(FarmRecords.AllBatches(farm.Storage));
         Assert.Equal("an earlier result", File.ReadAllText(dir["out/turntable_A/objA_0001.tif"]));
@@ -118,7 +118,7 @@ public class FarmTests(ITestOutputHelper log)
         var post = await http.PostAsync($"http://127.0.0.1:{port}/api/batches", new StringContent("{}"));
         Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
         using var withToken = new FarmClient($"http://127.0.0.1:{port}", "farm-secret");
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => withToken.SubmitAsync(new Submission { Inputs = ["/nonexistent"], Output = "/tmp/x", Recipe = new Recipe() }));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => withToken.SubmitAsync(FarmPlans.Of("/nonexistent", "/tmp/x", new Recipe())));
         Assert.DoesNotContain("401", e.Message); // admitted, then refused for its content
     }
 
@@ -196,7 +196,7 @@ public class FarmTests(ITestOutputHelper log)
         for (int s = 0; s < 3; s++) SampleDataset.Write(dir[$"data/s{s}"], null, 1500, 1000);
         await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
         using var client = new FarmClient(farm.Url);
-        var batch = await client.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = new Recipe { Export = new ExportOptions { Format = "jpg" } } });
+        var batch = await client.SubmitAsync(FarmPlans.Of(dir["data"], dir["out"], new Recipe { Export = new ExportOptions { Format = "jpg" } }));
         Assert.Equal(15, batch.Total);
         int cancelled = await client.CancelAsync(batch.Id);
         var p = await WaitFinished(client, batch.Id, TimeSpan.FromSeconds(120));
@@ -298,8 +298,7 @@ public class FarmClusterTests(ITestOutputHelper log)
             // A submission whose outputs escape the root is refused by the coordinator before anything is queued.
             using (var direct = new FarmClient(url))
             {
-                var escape = new Recipe { Naming = new NamingOptions { Schema = "../../x/[o][e]" } };
-                var refused = await Assert.ThrowsAsync<ArgumentException>(() => direct.SubmitAsync(new Submission { Inputs = [dir["data"]], Output = dir["out"], Recipe = escape }));
+                var refused = await Assert.ThrowsAsync<ArgumentException>(() => direct.SubmitAsync(FarmPlans.Escaping(dir["data"], dir["out"])));
                 Assert.Contains("refused", refused.Message);
                 Assert.Equal(0, JsonDocument.Parse(await http.GetStringAsync($"{url}/api/batches")).RootElement.GetArrayLength());
             }
@@ -381,3 +380,17 @@ public class FarmClusterTests(ITestOutputHelper log)
 
 [CollectionDefinition("farm", DisableParallelization = true)]
 public class FarmCollection;
+
+/// <summary>Plans for farm submissions.</summary>
+internal static class FarmPlans
+{
+    /// <summary>The plan the CLI or the UI would submit.</summary>
+    public static RenderPlan Of(string input, string output, Recipe recipe) => new PlanResolver().Resolve([input], output, recipe).Plan;
+
+    /// <summary>A forged plan whose first output escapes the output folder (a client that skipped the local checks).</summary>
+    public static RenderPlan Escaping(string input, string output)
+    {
+        var p = Of(input, output, new Recipe());
+        return p with { Images = [p.Images[0] with { Output = Path.GetFullPath(Path.Combine(output, "../../x/escaped.tif")) }, .. p.Images[1..]] };
+    }
+}

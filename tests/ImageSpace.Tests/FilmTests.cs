@@ -53,7 +53,7 @@ public class FilmTests(NegativeRoll roll, ITestOutputHelper log) : IClassFixture
     [Fact]
     public void Chart_calibrated_roll_meets_the_bars_on_every_frame()
     {
-        var (rollProfile, _) = FilmProcessor.CalibrateFromChart(roll.Frame(1), Options(), roll.Truth);
+        var (rollProfile, _) = Measurement.FilmChart(roll.Frame(1), Options(), roll.Truth);
         var pipeline = Half(Options()); pipeline.Roll = rollProfile;
         foreach (int f in new[] { 1, 2 })
         {
@@ -67,8 +67,8 @@ public class FilmTests(NegativeRoll roll, ITestOutputHelper log) : IClassFixture
     [Fact]
     public void Without_the_crosstalk_unmix_it_is_measurably_worse()
     {
-        var (with, _) = FilmProcessor.CalibrateFromChart(roll.Frame(1), Options(true), roll.Truth, model: Core.Calibration.ModelKind.Matrix);
-        var (without, _) = FilmProcessor.CalibrateFromChart(roll.Frame(1), Options(false), roll.Truth, model: Core.Calibration.ModelKind.Matrix);
+        var (with, _) = Measurement.FilmChart(roll.Frame(1), Options(true), roll.Truth, model: Core.Calibration.ModelKind.Matrix);
+        var (without, _) = Measurement.FilmChart(roll.Frame(1), Options(false), roll.Truth, model: Core.Calibration.ModelKind.Matrix);
         log.WriteLine($"3×3 fit on the inverted chart: with unmix {with.Calibration!.DeltaE.Mean:0.00}/{with.Calibration.DeltaE.Max:0.00}, without {without.Calibration!.DeltaE.Mean:0.00}/{without.Calibration.DeltaE.Max:0.00}");
         Assert.True(without.Calibration.DeltaE.Mean > with.Calibration.DeltaE.Mean + 1);
     }
@@ -86,7 +86,7 @@ public class FilmTests(NegativeRoll roll, ITestOutputHelper log) : IClassFixture
     {
         // The orange-dominated frame: its own automatic estimate is pulled by the orange; the roll's is not.
         var (auto, _, autoAb) = Measure(Half(Options()), 2);
-        var analysed = FilmProcessor.Analyze([roll.Frame(1), roll.Frame(3)], Options());
+        var analysed = Measurement.FilmRoll([roll.Frame(1), roll.Frame(3)], Options());
         var locked = Half(Options()); locked.Roll = analysed;
         var (lockedMean, _, lockedAb) = Measure(locked, 2);
         log.WriteLine($"orange frame: per-frame auto mean {auto:0.00} (greys {autoAb:0.0}); locked to the roll (analysed on the other frames) mean {lockedMean:0.00} (greys {lockedAb:0.0})");

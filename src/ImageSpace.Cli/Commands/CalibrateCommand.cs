@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ImageSpace.Core.Calibration;
+using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Cli.Commands;
@@ -12,7 +13,9 @@ public static class CalibrateCommand
     {
         var files = new Argument<string[]>("chart-images") { Description = "RAW or JPEG/PNG/TIFF images with a ColorChecker 24", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--output", "-o") { Description = "profile JSON (one image), or a folder (several images: STEM.json each)" };
-        var negative = new Option<bool>("--negative") { Description = "film negative: find the chart on the inverted image" };
+        var negative = new Option<bool>("--negative") { Description = "film negative: measure the chart on the negative and fit the roll (base, slopes, grey) and the colour correction on the inverted patches, as process --negative --chart does; -o writes the roll profile (use it with --roll)" };
+        var stock = new Option<string?>("--stock") { Description = "film stock preset for --negative (default portra400)" };
+        var recipeFile = new Option<string?>("--recipe") { Description = "recipe JSON whose decode, white balance and film settings the chart frame is decoded with (as process would)" };
         var corners = new Option<string?>("--corners") { Description = "chart corners x1,y1,…,x4,y4 in any order (instead of detection)" };
         var report = new Option<string?>("--report") { Description = "write an HTML report with swatch and ΔE pictures into this folder" };
         var json = new Option<bool>("--json") { Description = "print the result as JSON (an object, or a list for several images)" };
@@ -24,7 +27,7 @@ public static class CalibrateCommand
         var cubeSize = new Option<int>("--cube-size") { Description = "LUT size: 33 or 65", DefaultValueFactory = _ => 33 };
         var matrix = new Option<string?>("--matrix") { Description = "also write the 3×3 matrix as text (matrix models)" };
         var cmd = new Command("calibrate", "Fit a colour correction from a ColorChecker image and report ΔE2000 per patch.")
-        { files, output, negative, corners, report, json, reference, model, refine, group, cube, cubeSize, matrix };
+        { files, output, negative, stock, recipeFile, corners, report, json, reference, model, refine, group, cube, cubeSize, matrix };
         cmd.SetAction(pr =>
         {
             var o = new CalibrateOptions
@@ -32,7 +35,16 @@ public static class CalibrateCommand
                 Negative = pr.GetValue(negative), Corners = RecipeFlags.ParseCorners(pr.GetValue(corners)), Reference = pr.GetValue(reference) ?? "after2014",
                 Model = ParseModel(pr.GetValue(model)), Refine = pr.GetValue(refine), Group = pr.GetValue(group),
             };
-            return Run(pr.GetValue(files)!, pr.GetValue(output), o, pr.GetValue(report), pr.GetValue(json), pr.GetValue(cube), pr.GetValue(cubeSize), pr.GetValue(matrix));
+            var recipe = LoadRecipe(pr.GetValue(recipeFile));
+            recipe = recipe with
+            {
+                Calibration = recipe.Calibration with { Reference = o.Reference },
+                Film = recipe.Film with { Enabled = o.Negative || recipe.Film.Enabled, Stock = pr.GetValue(stock) ?? recipe.Film.Stock, Roll = null },
+            };
+            if (recipe.Film.Enabled && o.Refine) throw new UsageException("--refine is for positives; the roll's fit is chosen by leave-one-out");
+            try { Core.Film.FilmStocks.ByName(recipe.Film.Stock); recipe.Validate(); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            return Run(pr.GetValue(files)!, pr.GetValue(output), o with { Negative = recipe.Film.Enabled }, recipe, pr.GetValue(report), pr.GetValue(json), pr.GetValue(cube), pr.GetValue(cubeSize), pr.GetValue(matrix));
         });
         return cmd;
     }
@@ -45,7 +57,14 @@ public static class CalibrateCommand
     };
 
 
-    private static int Run(string[] files, string? output, CalibrateOptions o, string? reportDir, bool json, string? cube, int cubeSize, string? matrixPath)
+    private static Recipe LoadRecipe(string? path)
+    {
+        if (path is null) return new Recipe();
+        try { return Recipe.Load(path); }
+        catch (Exception e) when (e is ArgumentException or IOException) { throw new UsageException(e.Message); }
+    }
+
+    private static int Run(string[] files, string? output, CalibrateOptions o, Recipe recipe, string? reportDir, bool json, string? cube, int cubeSize, string? matrixPath)
     {
         if (files.Length > 1 && (cube is not null || matrixPath is not null)) throw new UsageException("--cube and --matrix take a single chart image");
         try { ReferenceLoader.Load(o.Reference); }
@@ -56,11 +75,25 @@ public static class CalibrateCommand
         {
             try
             {
-                var outcome = ChartCalibration.FromImage(file, o);
-                var p = outcome.Profile;
+                // The same measurement as a batch: the chart frame through the pipeline's decode stage. A negative gives
+                // the roll (its colour correction fitted on the inverted patches), exactly as process --negative --chart.
+                var pipeline = new Pipeline(recipe);
+                CalibrationProfile p;
+                string profileJson;
+                if (recipe.Film.Enabled)
+                {
+                    var (roll, _) = Measurement.FilmChart(pipeline, file, o.Corners, o.Model);
+                    p = roll.Calibration!;
+                    profileJson = roll.ToJson();
+                }
+                else
+                {
+                    p = Measurement.Chart(pipeline, file, o).Profile;
+                    profileJson = p.ToJson();
+                }
                 string stem = Path.GetFileNameWithoutExtension(file);
                 string? profilePath = output is null ? null : files.Length == 1 && output.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? output : Path.Combine(output, stem + ".json");
-                if (profilePath is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(profilePath, p.ToJson());
+                if (profilePath is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(profilePath, profileJson);
                 if (reportDir is not null) CalibrationReport.Write(reportDir, stem, p);
                 if (cube is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(cube, LutExport.Cube(p, cubeSize));
                 if (matrixPath is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(matrixPath, LutExport.MatrixText(p));
@@ -75,7 +108,7 @@ public static class CalibrateCommand
                     Console.WriteLine($"{file}: {p.Model}, ΔE2000 mean {p.DeltaE.Mean:0.00} max {p.DeltaE.Max:0.00}, leave-one-out mean {p.DeltaE.LooMean:0.00} max {p.DeltaE.LooMax:0.00}");
                     Console.WriteLine($"  {p.Reason}");
                     foreach (var w in p.Warnings) Console.WriteLine($"  warning: {w}");
-                    if (profilePath is not null) Console.WriteLine($"  profile: {profilePath}");
+                    if (profilePath is not null) Console.WriteLine(recipe.Film.Enabled ? $"  roll profile: {profilePath} (use it with process --negative --roll)" : $"  profile: {profilePath}");
                 }
             }
             catch (Exception e) when (e is RawDecodeException or ArgumentException)

@@ -1,22 +1,19 @@
 using System.Text.Json;
-using ImageSpace.Core.Calibration;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Batch;
 using ImageSpace.Farm;
 using Spectre.Console;
 
 namespace ImageSpace.Cli.Commands;
 
-/// <summary>`process … --farm URL`: the batch planned and calibrated here, then queued on the coordinator and followed
+/// <summary>`process … --farm URL`: the plan resolved here (calibrations, roll, names), then queued on the coordinator and followed
 /// until every image is done or failed. Exit codes as a local run.</summary>
 public static class FarmSubmit
 {
-    public static int Run(string url, string? token, string[] inputs, string outDir, Recipe recipe,
-        IReadOnlyDictionary<string, CalibrationProfile?> calibrations, bool json)
+    public static int Run(string url, string? token, RenderPlan plan, bool json)
     {
         using var client = new FarmClient(url, token);
-        var submission = FarmClient.SubmissionFor(inputs, outDir, recipe, calibrations);
         FarmClient.Submitted batch;
-        try { batch = client.SubmitAsync(submission).GetAwaiter().GetResult(); }
+        try { batch = client.SubmitAsync(plan).GetAwaiter().GetResult(); }
         catch (ArgumentException e) { Console.Error.WriteLine($"error: {e.Message}"); return Program.SomeFailed; }
         catch (HttpRequestException e) { Console.Error.WriteLine($"error: {url}: {e.Message}"); return Program.SomeFailed; }
         Console.Error.WriteLine($"batch {batch.Id}: {batch.Total} image(s) queued; monitor: {batch.Monitor}");

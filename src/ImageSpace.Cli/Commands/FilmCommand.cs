@@ -16,28 +16,41 @@ public static class FilmCommand
         var chart = new Option<string?>("--chart") { Description = "a ColorChecker frame of the roll: slopes, grey and colour correction from it" };
         var reference = new Option<string?>("--reference") { Description = "chart reference: after2014 | before2014 | CSV" };
         var unmix = new Option<string?>("--unmix") { Description = "camera crosstalk unmix matrix, 9 numbers" };
+        var corners = new Option<string?>("--corners") { Description = "the --chart frame's corners placed by hand: x1,y1,…,x4,y4 in full-resolution pixels, any order" };
+        var flatField = new Option<string?>("--flat-field") { Description = "a blank light-table frame: uneven light divided out before measuring (as process does)" };
+        var recipeFile = new Option<string?>("--recipe") { Description = "recipe JSON whose decode and film settings the frames are measured with; flags override it" };
         var analyze = new Command("analyze", "Measure a roll once (film base, slopes, grey; from a chart frame when given) and write its profile.")
-        { inputs, output, stock, filmBase, chart, reference, unmix };
+        { inputs, output, stock, filmBase, chart, corners, reference, unmix, flatField, recipeFile };
         analyze.SetAction(pr =>
         {
-            var o = new FilmOptions
+            Recipe recipe;
+            try { recipe = pr.GetValue(recipeFile) is { } rf ? Recipe.Load(rf) : new Recipe(); }
+            catch (Exception e) when (e is ArgumentException or IOException) { throw new UsageException(e.Message); }
+            var f0 = recipe.Film;
+            var o = f0 with
             {
-                Enabled = true, Stock = pr.GetValue(stock) ?? "portra400", Base = pr.GetValue(filmBase) ?? "auto",
-                Unmix = pr.GetValue(unmix) is { } u ? RecipeFlags.ParseNumbers(u, 9, "--unmix") : null,
+                Enabled = true, Roll = null, Stock = pr.GetValue(stock) ?? f0.Stock, Base = pr.GetValue(filmBase) ?? f0.Base,
+                Unmix = pr.GetValue(unmix) is { } u ? RecipeFlags.ParseNumbers(u, 9, "--unmix") : f0.Unmix,
+                FlatField = pr.GetValue(flatField) ?? f0.FlatField,
             };
+            recipe = recipe with { Film = o, Calibration = recipe.Calibration with { Reference = pr.GetValue(reference) ?? recipe.Calibration.Reference } };
+            var placed = RecipeFlags.ParseCorners(pr.GetValue(corners));
+            if (placed is not null && pr.GetValue(chart) is null) throw new UsageException("--corners places the chart of the --chart frame: give --chart FILE");
             try
             {
                 FilmStocks.ByName(o.Stock);
+                // The frames are measured through the pipeline's decode stage (flat field included), as process decodes them.
+                var pipeline = new Pipeline(recipe);
                 RollProfile roll;
                 if (pr.GetValue(chart) is { } c)
                 {
-                    roll = FilmProcessor.CalibrateFromChart(c, o, pr.GetValue(reference) ?? "after2014").roll;
+                    roll = Measurement.FilmChart(pipeline, c, placed).roll;
                     Console.WriteLine($"chart frame {c}: slopes {string.Join("/", roll.Gamma.Select(g => g.ToString("0.000")))}, {roll.Calibration!.Model}, mean ΔE2000 {roll.Calibration.DeltaE.Mean:0.00}");
                 }
                 else
                 {
                     var files = DatasetScanner.Scan(pr.GetValue(inputs)!, new GroupingOptions { By = "none" }).Files.Select(f => f.Path).ToList();
-                    roll = FilmProcessor.Analyze(files, o, progress: f => Console.WriteLine($"  analysed {f}"));
+                    roll = Measurement.FilmRoll(pipeline, files, f => Console.WriteLine($"  analysed {f}"));
                     if (roll.RejectedFrames.Length > 0) Console.WriteLine($"outlier frames not used: {string.Join(", ", roll.RejectedFrames)}");
                 }
                 Core.Export.AtomicFile.WriteAllText(pr.GetValue(output)!, roll.ToJson());

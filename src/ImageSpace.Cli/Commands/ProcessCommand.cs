@@ -12,7 +12,7 @@ public static class ProcessCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "RAW files or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "output folder", Required = true };
-        var plan = new Option<bool>("--plan") { Description = "print input → output and stop (nothing is written)" };
+        var plan = new Option<bool>("--plan") { Description = "print the plan (each group's calibration and chart frame, the roll, input → output) and stop; with --json the plan as JSON" };
         var json = new Option<bool>("--json") { Description = "emit progress events as JSON lines on stdout" };
         var farm = new Option<string?>("--farm") { Description = "submit to a farm coordinator (URL) instead of processing here; paths must be on storage the workers share" };
         var farmToken = new Option<string?>("--farm-token") { Description = "the coordinator's --token" };
@@ -29,57 +29,41 @@ public static class ProcessCommand
 
     private static int Run(string[] inputs, string outDir, Recipe recipe, bool planOnly, bool json, (string url, string? token)? farm)
     {
-        if (farm is not null && recipe.Film.Enabled && recipe.Calibration.Charts.Length > 0)
-            throw new UsageException("--farm with a film chart frame: make a roll profile first (imagespace film analyze / --roll on shared storage)");
-        var pipeline = new Pipeline(recipe);
-        var dataset = DatasetScanner.Scan(inputs, recipe.Grouping);
-        foreach (var e in dataset.Errors) Console.Error.WriteLine($"error: {e}");
-        var plan = BatchPlanner.Plan(dataset, outDir, recipe);
+        // One resolution for every front end: groups, calibrations, roll, white balance, multipliers, output names.
+        var resolver = new PlanResolver { Progress = json || planOnly ? null : line => Console.Error.WriteLine($"  {line}") };
+        PlanOutcome outcome;
+        try { outcome = resolver.Resolve(inputs, outDir, recipe); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        var plan = outcome.Plan;
+        foreach (var e in outcome.DatasetErrors) Console.Error.WriteLine($"error: {e}");
         if (planOnly)
         {
-            foreach (var i in plan.Items) Console.WriteLine($"{i.Input} -> {i.Output}");
+            if (json) Console.WriteLine(plan.ToJson());
+            else PrintPlan(plan);
         }
-        if (plan.Refused.Count > 0)
+        foreach (var n in plan.Notes) Console.Error.WriteLine($"note: {n}");
+        if (outcome.Refused.Count > 0)
         {
             // Collisions and unsafe names stop the batch before anything is written.
-            foreach (var f in plan.Refused) Console.Error.WriteLine($"error: {f.Input}: {f.Reason}");
-            Console.Error.WriteLine($"error: {plan.Refused.Count} file(s) cannot be named safely; nothing was written");
+            foreach (var f in outcome.Refused) Console.Error.WriteLine($"error: {f.Input}: {f.Reason}");
+            Console.Error.WriteLine($"error: {outcome.Refused.Count} file(s) cannot be named safely; nothing was written");
             return Program.SomeFailed;
         }
-        if (planOnly) return dataset.Errors.Count == 0 ? Program.Ok : Program.SomeFailed;
-        if (recipe.Film.Enabled && recipe.Calibration.Charts.Length > 0)
+        if (outcome.Errors.Count > 0)
         {
-            // A chart frame of the roll: measured on the negative, fitted on the inverted patches, locked for every frame.
-            try
-            {
-                var (roll, _) = Core.Film.FilmProcessor.CalibrateFromChart(recipe.Calibration.Charts[0], recipe.Film, recipe.Calibration.Reference, recipe.Decode);
-                pipeline.Roll = roll;
-                Console.Error.WriteLine($"note: roll calibrated from {recipe.Calibration.Charts[0]}: slopes {string.Join("/", roll.Gamma.Select(g => g.ToString("0.000")))}, " +
-                                        $"{roll.Calibration!.Model} mean ΔE2000 {roll.Calibration.DeltaE.Mean:0.00}");
-            }
-            catch (Exception e) when (e is Core.Raw.RawDecodeException or ArgumentException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return Program.SomeFailed;
-            }
-            recipe = recipe with { Calibration = recipe.Calibration with { Charts = [] } };
-        }
-        // Calibrations are settled before anything is written: a group without one stops the batch.
-        var calibration = CalibrationResolver.Resolve(dataset, recipe.Calibration);
-        foreach (var n in calibration.Notes) Console.Error.WriteLine($"note: {n}");
-        if (calibration.Errors.Count > 0)
-        {
-            foreach (var e in calibration.Errors) Console.Error.WriteLine($"error: {e}");
+            // Calibrations are settled before anything is written: a group without one stops the batch.
+            foreach (var e in outcome.Errors) Console.Error.WriteLine($"error: {e}");
             Console.Error.WriteLine("error: calibration is incomplete; nothing was written");
             return Program.SomeFailed;
         }
-        if (plan.Items.Count == 0)
+        if (planOnly) return outcome.DatasetErrors.Count == 0 ? Program.Ok : Program.SomeFailed;
+        if (plan.Images.Length == 0)
         {
             Console.Error.WriteLine("error: nothing to process");
             return Program.UsageError;
         }
 
-        if (farm is { } target) return FarmSubmit.Run(target.url, target.token, inputs, outDir, recipe, calibration.ByGroup, json);
+        if (farm is { } target) return FarmSubmit.Run(target.url, target.token, plan, json);
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -90,16 +74,16 @@ public static class ProcessCommand
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        var runner = new BatchRunner(pipeline, recipe.Batch.Threads, (long)recipe.Batch.MemoryMb << 20, calibration.ByGroup);
+        var runner = new BatchRunner(plan);
         int completed = 0;
         BatchResult result;
         if (json)
         {
-            Emit(new { Event = "start", Total = plan.Items.Count, runner.Threads, MemoryBudgetMb = runner.MemoryBudget >> 20 });
-            result = runner.Run(plan.Items, r => Emit(new
+            Emit(new { Event = "start", Total = plan.Images.Length, runner.Threads, MemoryBudgetMb = runner.MemoryBudget >> 20 });
+            result = runner.Run(r => Emit(new
             {
                 Event = "file", r.Item.Input, r.Item.Output, r.Item.Group, Status = r.Status.ToString().ToLowerInvariant(),
-                r.Error, r.Warnings, Completed = Interlocked.Increment(ref completed), Total = plan.Items.Count, Seconds = Math.Round(r.Elapsed.TotalSeconds, 3),
+                r.Error, r.Warnings, Completed = Interlocked.Increment(ref completed), Total = plan.Images.Length, Seconds = Math.Round(r.Elapsed.TotalSeconds, 3),
             }), cts.Token);
         }
         else
@@ -109,8 +93,8 @@ public static class ProcessCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
-                    var task = ctx.AddTask($"{plan.Items.Count} image(s), {runner.Threads} thread(s)", maxValue: plan.Items.Count);
-                    result = runner.Run(plan.Items, r =>
+                    var task = ctx.AddTask($"{plan.Images.Length} image(s), {runner.Threads} thread(s)", maxValue: plan.Images.Length);
+                    result = runner.Run(r =>
                     {
                         // Plain stderr, never wrapped: one line per failed file, for people and for scripts.
                         if (r.Status == ItemStatus.Failed) Console.Error.WriteLine($"error: {r.Item.Input}: {r.Error}");
@@ -120,8 +104,8 @@ public static class ProcessCommand
                 });
         }
         Console.CancelKeyPress -= onCancel;
-        int failed = result.Failures.Count + dataset.Errors.Count;
-        int notStarted = plan.Items.Count - result.Done - result.Skipped - result.Failures.Count;
+        int failed = result.Failures.Count + outcome.DatasetErrors.Count;
+        int notStarted = plan.Images.Length - result.Done - result.Skipped - result.Failures.Count;
         if (json)
             Emit(new { Event = "end", result.Done, result.Skipped, Failed = failed, NotStarted = notStarted, Seconds = Math.Round(result.Elapsed.TotalSeconds, 2), ImagesPerMinute = Math.Round(result.ImagesPerMinute, 1), result.Cancelled });
         else
@@ -130,6 +114,22 @@ public static class ProcessCommand
             if (result.Cancelled) Console.WriteLine($"Cancelled: {notStarted} file(s) not started; run again with --skip-existing to resume.");
         }
         return failed == 0 && !result.Cancelled ? Program.Ok : Program.SomeFailed;
+    }
+
+    /// <summary>What --plan shows: each group's calibration and where it comes from, the roll, then input → output.</summary>
+    private static void PrintPlan(RenderPlan plan)
+    {
+        foreach (var g in plan.Groups)
+        {
+            var c = plan.CalibrationOf(g.Name);
+            string chart = g.ChartFrame is null ? "" : $", chart frame {g.ChartFrame}{(g.ChartConfidence is { } conf ? $" (found, confidence {conf:0.00})" : "")}";
+            Console.WriteLine($"group {DatasetGroup.Display(g.Name)}: {g.Files} file(s), calibration: {g.Source}{chart}" +
+                              (c is null ? "" : $", {c.Model}, mean ΔE2000 {c.DeltaE.Mean:0.00}"));
+        }
+        if (plan.Roll is { } roll)
+            Console.WriteLine($"roll: {roll.Source}, slopes {string.Join("/", roll.Gamma.Select(x => x.ToString("0.000")))}" +
+                              (roll.Calibration is { } rc ? $", {rc.Model}, mean ΔE2000 {rc.DeltaE.Mean:0.00}" : ""));
+        foreach (var i in plan.Images) Console.WriteLine($"{i.Input} -> {i.Output}");
     }
 
     private static readonly object EmitLock = new();

@@ -40,8 +40,9 @@ public sealed class RecipeFlags
     public Option<string?> Limits { get; } = new("--limits") { Description = "HIGHLIGHT,SHADOW limits in percent of display luminance (default 96,6)" };
     public Option<string?> ExposureMultipliers { get; } = new("--exposure-multipliers") { Description = "recipe JSON from 'imagespace exposure analyze' whose per-image multipliers to apply" };
     public Option<string[]> Calibration { get; } = new("--calibration") { Description = "calibration profile JSON (repeatable; a profile's group decides where it applies)" };
-    public Option<string[]> Chart { get; } = new("--chart") { Description = "chart image to calibrate from on the fly (repeatable; applies to its own group, or to all when outside the inputs)" };
-    public Option<string?> CalibrationFallback { get; } = new("--calibration-fallback") { Description = "error (default) | global: a group without its own chart uses the global calibration" };
+    public Option<string[]> Chart { get; } = new("--chart") { Description = "chart frame to calibrate from (repeatable; applies to its own group, or to all when outside the inputs); auto: find each group's chart frame" };
+    public Option<string?> ChartCorners { get; } = new("--corners") { Description = "the --chart frame's corners placed by hand: x1,y1,…,x4,y4 in full-resolution pixels, any order" };
+    public Option<string?> CalibrationFallback { get; } = new("--calibration-fallback") { Description = "a group without its own chart: error (default) | global (the global calibration) | none (no chart correction)" };
     public Option<bool> NoCalibration { get; } = new("--no-calibration") { Description = "process without chart correction even if the recipe has one" };
     public Option<string?> ChartCombine { get; } = new("--chart-combine") { Description = "several chart frames in a group: best | average" };
     public Option<bool> Negative { get; } = new("--negative") { Description = "colour (or B&W with --stock bw) negative film: invert to a scene-linear positive" };
@@ -50,6 +51,7 @@ public sealed class RecipeFlags
     public Option<string?> Roll { get; } = new("--roll") { Description = "roll profile JSON (from 'imagespace film analyze' or a chart frame): locks base, slopes and grey for every frame" };
     public Option<double?> FilmExposure { get; } = new("--film-exposure") { Description = "negative: exposure of the positive, EV (per frame)" };
     public Option<string?> FilmTrims { get; } = new("--film-trims") { Description = "negative: cyan,magenta,yellow trims in log exposure (0.025 = one printer point)" };
+    public Option<bool> LockRoll { get; } = new("--lock-roll") { Description = "negative without --roll or --chart: measure base, slopes and grey once on all frames together" };
     public Option<bool> UnlockFrame { get; } = new("--unlock-frame") { Description = "negative with --roll: keep the roll's base and slopes, but estimate this frame's grey" };
     public Option<string?> FlatField { get; } = new("--flat-field") { Description = "negative: a blank light-table frame to even out the light" };
     public Option<string?> Unmix { get; } = new("--unmix") { Description = "camera crosstalk unmix matrix, 9 numbers row by row (measured per camera and light)" };
@@ -57,7 +59,7 @@ public sealed class RecipeFlags
 
     public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
         Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, HighlightMode, Exposure, Shadows, Highlights, Denoise, Sharpen, MaskClipped, Limits, ExposureMultipliers,
-        Calibration, Chart, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, UnlockFrame];
+        Calibration, Chart, ChartCorners, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, LockRoll, UnlockFrame];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -73,7 +75,7 @@ public sealed class RecipeFlags
         var ex = r.Export;
         r = r with
         {
-            Decode = ApplyDecode(r.Decode, pr.GetValue(Wb), pr.GetValue(Demosaic), pr.GetValue(HighlightMode)),
+            Decode = ApplyDecode(r.Decode, pr.GetValue(Demosaic), pr.GetValue(HighlightMode)),
             Adjust = ApplyAdjust(r.Adjust, pr),
             Export = ex with
             {
@@ -116,11 +118,13 @@ public sealed class RecipeFlags
                 Trims = pr.GetValue(FilmTrims) is { } t ? ParseNumbers(t, 3, "--film-trims") : r.Film.Trims,
                 FlatField = pr.GetValue(FlatField) ?? r.Film.FlatField,
                 Unlocked = r.Film.Unlocked || pr.GetValue(UnlockFrame),
+                LockRoll = r.Film.LockRoll || pr.GetValue(LockRoll),
             },
             Calibration = pr.GetValue(NoCalibration) ? new CalibrationOptions() : r.Calibration with
             {
                 Profiles = [.. r.Calibration.Profiles, .. pr.GetValue(Calibration) ?? []],
-                Charts = [.. r.Calibration.Charts, .. pr.GetValue(Chart) ?? []],
+                Charts = [.. r.Calibration.Charts, .. Charts(pr)],
+                Auto = r.Calibration.Auto || (pr.GetValue(Chart) ?? []).Any(c => c == "auto"),
                 Fallback = pr.GetValue(CalibrationFallback) ?? r.Calibration.Fallback,
                 Combine = pr.GetValue(ChartCombine) ?? r.Calibration.Combine,
                 Reference = pr.GetValue(Reference) ?? r.Calibration.Reference,
@@ -135,16 +139,8 @@ public sealed class RecipeFlags
         return r;
     }
 
-    private static DecodeOptions ApplyDecode(DecodeOptions d, string? wb, string? demosaic, string? highlights)
+    private static DecodeOptions ApplyDecode(DecodeOptions d, string? demosaic, string? highlights)
     {
-        if (wb is not null)
-            d = wb.ToLowerInvariant() switch
-            {
-                "asshot" or "as-shot" => d with { WhiteBalance = WhiteBalanceMode.AsShot },
-                "none" => d with { WhiteBalance = WhiteBalanceMode.None },
-                var s when s.StartsWith("m:", StringComparison.Ordinal) => d with { WhiteBalance = WhiteBalanceMode.Custom, Multipliers = ParseMultipliers(wb[2..]) },
-                _ => d with { WhiteBalance = WhiteBalanceMode.AsShot }, // auto, Kelvin, pick: adjustments, see ApplyAdjust
-            };
         if (demosaic is not null)
             d = d with
             {
@@ -172,13 +168,10 @@ public sealed class RecipeFlags
     {
         if (pr.GetValue(Wb) is { } wb)
         {
-            bool decodeOnly = wb.ToLowerInvariant() is "none" or "asshot" or "as-shot" || wb.StartsWith("m:", StringComparison.OrdinalIgnoreCase);
-            if (!decodeOnly)
-            {
-                try { Core.Adjust.WhiteBalanceSetting.Parse(wb); }
-                catch (ArgumentException e) { throw new UsageException($"--wb: {e.Message}"); }
-            }
-            a = a with { WhiteBalance = decodeOnly ? "asshot" : wb };
+            // One setting; the pipeline applies it at decode where it is a decode option (see WhiteBalanceSetting).
+            try { Core.Adjust.WhiteBalanceSetting.Parse(wb); }
+            catch (ArgumentException e) { throw new UsageException($"--wb: {e.Message}"); }
+            a = a with { WhiteBalance = wb };
         }
         a = a with
         {
@@ -208,6 +201,17 @@ public sealed class RecipeFlags
         return a;
     }
 
+    /// <summary>The --chart frames (auto is not a file), the single one with --corners placed by hand.</summary>
+    private ChartSpec[] Charts(ParseResult pr)
+    {
+        var files = (pr.GetValue(Chart) ?? []).Where(c => c != "auto").ToArray();
+        var corners = pr.GetValue(ChartCorners);
+        if (corners is null) return files.Select(f => new ChartSpec(f)).ToArray();
+        if (files.Length != 1) throw new UsageException("--corners places the chart of one --chart frame: give exactly one --chart FILE");
+        var c = ParseCorners(corners)!;
+        return [new ChartSpec(files[0]) { Corners = c.SelectMany(p => new[] { p.Item1, p.Item2 }).ToArray() }];
+    }
+
     /// <summary>--corners x1,y1,…,x4,y4 (full-resolution pixels, any order).</summary>
     internal static (double, double)[]? ParseCorners(string? s)
     {
@@ -221,13 +225,5 @@ public sealed class RecipeFlags
         var v = s.Split(',').Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();
         if (v.Length != count || v.Any(double.IsNaN)) throw new UsageException($"{option}: '{s}' is not {count} comma-separated numbers");
         return v;
-    }
-
-    private static float[] ParseMultipliers(string s)
-    {
-        var parts = s.Split(',');
-        if (parts.Length != 3 || !parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0))
-            throw new UsageException($"--wb: 'm:{s}' is not three positive multipliers m:R,G,B");
-        return parts.Select(p => float.Parse(p, CultureInfo.InvariantCulture)).ToArray();
     }
 }

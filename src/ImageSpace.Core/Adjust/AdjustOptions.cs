@@ -10,7 +10,8 @@ public sealed record AdjustOptions
 {
     /// <summary>Exposure in EV: ×2^EV on linear data.</summary>
     public double ExposureEv { get; init; }
-    /// <summary>asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] (full-resolution pixels; SIZE×SIZE average, default 11).</summary>
+    /// <summary>The one white-balance setting (<see cref="WhiteBalanceSetting"/>): asshot | auto | KELVIN[,TINT] |
+    /// pick:X,Y[,SIZE] (full-resolution pixels; SIZE×SIZE average, default 11) | none | m:R,G,B.</summary>
     public string WhiteBalance { get; init; } = "asshot";
     /// <summary>−100…100: lifts (+) or deepens (−) shadows, up to ±2 EV at the darkest tones.</summary>
     public double Shadows { get; init; }
@@ -31,9 +32,6 @@ public sealed record AdjustOptions
     public ExposureLimits Limits { get; init; } = new();
     /// <summary>Per-image exposure multipliers from `imagespace exposure analyze` (relative path → linear factor).</summary>
     public Dictionary<string, double> ExposureMultipliers { get; init; } = [];
-
-    [JsonIgnore] public bool IsIdentity => ExposureEv == 0 && WhiteBalanceSetting.Parse(WhiteBalance).Mode == WhiteBalanceKind.AsShot &&
-        Shadows == 0 && Highlights == 0 && Denoise == 0 && Sharpen == 0 && !MaskClipped && ExposureMultipliers.Count == 0;
 
     public void Validate()
     {

@@ -11,7 +11,7 @@ namespace ImageSpace.Core.Adjust;
 public sealed class WhiteBalanceOperator(WhiteBalanceSetting setting) : IImageOperator
 {
     public string Name => "white balance";
-    public bool IsIdentity => setting.Mode == WhiteBalanceKind.AsShot;
+    public bool IsIdentity => setting.Mode is WhiteBalanceKind.AsShot or WhiteBalanceKind.None or WhiteBalanceKind.Multipliers;
 
     /// <summary>The light's colour in working RGB that the last <see cref="Apply"/> neutralised.</summary>
     public Vec3 EstimatedLight { get; private set; }

@@ -3,16 +3,49 @@ using ImageSpace.Core.Color;
 
 namespace ImageSpace.Core.Adjust;
 
-public enum WhiteBalanceKind { AsShot, Auto, Kelvin, Pick }
+public enum WhiteBalanceKind { AsShot, Auto, Kelvin, Pick, None, Multipliers }
 
-/// <summary>A parsed white-balance setting: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE].</summary>
-public sealed record WhiteBalanceSetting(WhiteBalanceKind Mode, double Kelvin = 0, double Tint = 0, double X = 0, double Y = 0, int Size = 11)
+/// <summary>The recipe's one white-balance setting: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] | none (raw
+/// channels) | m:R,G,B (camera multipliers). Where it can, it is applied at decode (as shot, none, multipliers, and
+/// Kelvin for RAWs through the camera's own matrices); automatic and picked balance need the image and run as an
+/// adjustment (<see cref="WhiteBalanceOperator"/>).</summary>
+public sealed record WhiteBalanceSetting(WhiteBalanceKind Mode, double Kelvin = 0, double Tint = 0, double X = 0, double Y = 0, int Size = 11,
+    float[]? Multipliers = null)
 {
+    /// <summary>True when this setting is a decode option for this kind of input (photos have no camera matrices, so
+    /// Kelvin is an adjustment there, and raw channels or camera multipliers mean nothing).</summary>
+    public bool AppliesAtDecode(bool photo) => Mode switch
+    {
+        WhiteBalanceKind.AsShot => true,
+        WhiteBalanceKind.None or WhiteBalanceKind.Multipliers => !photo,
+        WhiteBalanceKind.Kelvin => !photo,
+        _ => false,
+    };
+
+    /// <summary>The decode options carrying this setting (for <see cref="AppliesAtDecode"/> settings).</summary>
+    public Raw.DecodeOptions DecodeOptions(Raw.DecodeOptions d) => Mode switch
+    {
+        WhiteBalanceKind.None => d with { WhiteBalance = Raw.WhiteBalanceMode.None },
+        WhiteBalanceKind.Multipliers => d with { WhiteBalance = Raw.WhiteBalanceMode.Custom, Multipliers = Multipliers },
+        WhiteBalanceKind.Kelvin => d with { WhiteBalance = Raw.WhiteBalanceMode.Light, LightXy = LightXy },
+        _ => d,
+    };
+
+    private double[] LightXy => LightChromaticity(Kelvin, Tint) is var (x, y) ? [x, y] : [];
+
     public static WhiteBalanceSetting Parse(string s)
     {
         string t = s.Trim().ToLowerInvariant();
         if (t is "asshot" or "as-shot" or "") return new(WhiteBalanceKind.AsShot);
         if (t == "auto") return new(WhiteBalanceKind.Auto);
+        if (t == "none") return new(WhiteBalanceKind.None);
+        if (t.StartsWith("m:", StringComparison.Ordinal))
+        {
+            var m = Numbers(t[2..]);
+            if (m is { Length: 3 } && m.All(v => v > 0 && !double.IsInfinity(v)))
+                return new(WhiteBalanceKind.Multipliers, Multipliers: m.Select(v => (float)v).ToArray());
+            throw new ArgumentException($"white balance '{s}': camera multipliers need m:R,G,B, three positive numbers");
+        }
         if (t.StartsWith("pick:", StringComparison.Ordinal))
         {
             var v = Numbers(t[5..]);
@@ -23,7 +56,7 @@ public sealed record WhiteBalanceSetting(WhiteBalanceKind Mode, double Kelvin = 
         var k = Numbers(t);
         if (k is { Length: 1 or 2 } && k[0] is >= 1667 and <= 25000 && (k.Length == 1 || k[1] is >= -150 and <= 150))
             return new(WhiteBalanceKind.Kelvin, Kelvin: k[0], Tint: k.Length == 2 ? k[1] : 0);
-        throw new ArgumentException($"white balance '{s}' is not asshot, auto, KELVIN[,TINT] (1667..25000 K, tint −150..150) or pick:X,Y[,SIZE]");
+        throw new ArgumentException($"white balance '{s}' is not asshot, auto, KELVIN[,TINT] (1667..25000 K, tint −150..150), pick:X,Y[,SIZE], none or m:R,G,B");
     }
 
     private static double[]? Numbers(string s)

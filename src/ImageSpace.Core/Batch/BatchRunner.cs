@@ -5,7 +5,7 @@ namespace ImageSpace.Core.Batch;
 
 public enum ItemStatus { Done, Skipped, Failed }
 
-public sealed record ItemResult(BatchItem Item, ItemStatus Status, string? Error, TimeSpan Elapsed)
+public sealed record ItemResult(PlannedImage Item, ItemStatus Status, string? Error, TimeSpan Elapsed)
 {
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -15,16 +15,20 @@ public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailu
     public double ImagesPerMinute => Done / Math.Max(Elapsed.TotalMinutes, 1e-9);
 }
 
-/// <summary>Runs the pipeline over a planned batch: several images at once (threads), as many as the memory budget
+/// <summary>Executes a <see cref="RenderPlan"/> here: several images at once (threads), as many as the memory budget
 /// allows; one file's failure is collected and the rest carry on; cancellation stops starting new files and lets the
 /// ones in flight finish (outputs are atomic, so nothing half-written is ever left).</summary>
-public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, long memoryBudgetBytes = 0,
-    IReadOnlyDictionary<string, Calibration.CalibrationProfile?>? calibrations = null)
+public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBudgetBytes = 0)
 {
-    public int Threads { get; } = threads > 0 ? threads : Environment.ProcessorCount;
-    public long MemoryBudget { get; } = memoryBudgetBytes > 0 ? memoryBudgetBytes : MemoryGate.DefaultBudget();
+    private readonly Pipeline.Pipeline _pipeline = plan.NewPipeline();
+    public int Threads { get; } = threads > 0 ? threads : plan.Recipe.Batch.Threads > 0 ? plan.Recipe.Batch.Threads : Environment.ProcessorCount;
+    public long MemoryBudget { get; } = memoryBudgetBytes > 0 ? memoryBudgetBytes : plan.Recipe.Batch.MemoryMb > 0 ? (long)plan.Recipe.Batch.MemoryMb << 20 : MemoryGate.DefaultBudget();
 
-    public BatchResult Run(IReadOnlyList<BatchItem> items, Action<ItemResult>? onItem = null, CancellationToken cancel = default)
+    /// <summary>The plan's images.</summary>
+    public BatchResult Run(Action<ItemResult>? onItem = null, CancellationToken cancel = default) => Run(plan.Images, onItem, cancel);
+
+    /// <summary>Some of the plan's images (a resumed or partial run).</summary>
+    public BatchResult Run(IReadOnlyList<PlannedImage> items, Action<ItemResult>? onItem = null, CancellationToken cancel = default)
     {
         var sw = Stopwatch.StartNew();
         int previousDegree = Imaging.Parallelism.MaxDegree;
@@ -39,8 +43,7 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= items.Count) return;
-                var calibration = calibrations is not null && calibrations.TryGetValue(items[i].Group, out var c) ? c : null;
-                var result = ProcessOne(pipeline, items[i], calibration, gate, cancel);
+                var result = ProcessOne(_pipeline, items[i], plan.CalibrationOf(items[i].Group), gate, cancel);
                 if (result is null) return; // cancelled while waiting for memory
                 lock (failures)
                 {
@@ -62,11 +65,13 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
         return new BatchResult(done, skipped, failures, sw.Elapsed, cancel.IsCancellationRequested, gate.PeakInUse);
     }
 
-    /// <summary>One image: existing-output rules, memory estimate and gate, render, encode; a bad file becomes a Failed
-    /// result with its reason. Local batches and farm workers both run exactly this.</summary>
+    /// <summary>One image of a plan: existing-output rules, memory estimate and gate, render, encode; a bad file becomes a
+    /// Failed result with its reason. Local batches and farm workers both run exactly this.</summary>
+    /// <param name="pipeline">the plan's pipeline (<see cref="RenderPlan.NewPipeline"/>)</param>
+    /// <param name="calibration">the calibration of the image's group (<see cref="RenderPlan.CalibrationOf"/>)</param>
     /// <returns>null when cancelled while waiting for memory.</returns>
     /// <param name="pixels">the input's pixel count when already known (saves starting the LibRaw helper once more)</param>
-    public static ItemResult? ProcessOne(Pipeline.Pipeline pipeline, BatchItem item, Calibration.CalibrationProfile? calibration, MemoryGate gate,
+    public static ItemResult? ProcessOne(Pipeline.Pipeline pipeline, PlannedImage item, Calibration.CalibrationProfile? calibration, MemoryGate gate,
         CancellationToken cancel, long? pixels = null)
     {
         var export = pipeline.Recipe.Export;
@@ -86,7 +91,7 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
             List<string> warnings;
             try
             {
-                using var decoded = pipeline.Render(item.Input, calibration: calibration);
+                using var decoded = pipeline.Render(item.Input, calibration: calibration, exposureMultiplier: item.ExposureMultiplier);
                 warnings = decoded.Warnings;
                 pipeline.Encode(decoded, item.Output);
             }

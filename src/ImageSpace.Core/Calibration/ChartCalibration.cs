@@ -7,6 +7,7 @@ namespace ImageSpace.Core.Calibration;
 
 public sealed record CalibrateOptions
 {
+    /// <summary>Detect the chart on a negative (its colours inverted).</summary>
     public bool Negative { get; init; }
     public IReadOnlyList<(double x, double y)>? Corners { get; init; }
     public string Reference { get; init; } = "after2014";
@@ -15,56 +16,51 @@ public sealed record CalibrateOptions
     public string? Group { get; init; }
     /// <summary>Linearise from the grey ramp first: on for photos (JPEG/PNG/TIFF: a tone curve is applied), off for RAWs.</summary>
     public bool? LinearizeFromNeutrals { get; init; }
-    public DecodeOptions Decode { get; init; } = new();
 }
 
-/// <summary>Chart image → calibration profile: load (RAWs at half size: no demosaic interpolation in the patches),
-/// detect or take the corners, measure, fit, evaluate. One call for the `calibrate` command and for charts given to
-/// a batch.</summary>
+/// <summary>Chart image → calibration profile: detect or take the corners, measure, fit, evaluate, on pixels from the
+/// pipeline's decode stage (RAWs at half size: no demosaic interpolation in the patches). One call for the
+/// `calibrate` command, the UI and charts given to a batch.</summary>
 public static class ChartCalibration
 {
     public sealed record Outcome(CalibrationProfile Profile, ChartDetection Detection, CalibrationResult Result, IReadOnlyList<Vec3> ReferenceXyz);
 
-    /// <exception cref="RawDecodeException">unreadable file, or no chart in it (the message says which)</exception>
-    public static Outcome FromImage(string path, CalibrateOptions o)
+    /// <summary>Detects (or takes the corners of) the chart in <paramref name="image"/>, a stage of the pipeline (see
+    /// Pipeline.Measurement, which decodes it), measures the patches and fits.</summary>
+    /// <param name="scale">the image's size relative to the file's full resolution (0.5: half-size decode); corners
+    /// are given and reported in full-resolution pixels</param>
+    /// <param name="metadata">the file's metadata (the as-shot light's temperature is recorded), or null for photos</param>
+    /// <exception cref="RawDecodeException">no chart in it (the message says why)</exception>
+    public static Outcome FromStage(RgbImage image, double scale, RawMetadata? metadata, string path, CalibrateOptions o)
     {
         var (name, reference) = ReferenceLoader.Load(o.Reference);
-        RgbImage img;
-        double scale;
         double? cct = null;
-        if (ImageLoader.IsPhoto(path)) (img, scale) = ImageLoader.Load(path);
-        else
+        if (metadata is not null && !ImageLoader.IsPhoto(path) && new CameraColor(metadata).AsShotNeutral is { } n)
+            cct = Math.Round(new CameraColor(metadata).NeutralCct(n));
+        var detectOptions = new DetectorOptions { Negative = o.Negative };
+        var detection = o.Corners is { } c
+            ? ChartDetector.FromCorners(image, c.Select(p => (p.x * scale, p.y * scale)).ToArray(), detectOptions)
+            : ChartDetector.Detect(image, detectOptions);
+        if (!detection.Found) throw new RawDecodeException(path, o.Corners is null
+            ? $"no chart found ({detection.Note}); place its corners by hand"
+            : $"the given corners do not make a chart ({detection.Note})");
+        // Report positions in the file's full-resolution pixels.
+        detection = detection.AtFullResolution(scale);
+        var patches = detection.Patches;
+        bool linearize = o.LinearizeFromNeutrals ?? ImageLoader.IsPhoto(path);
+        NeutralLinearization? lin = null;
+        var measured = patches;
+        if (linearize)
         {
-            var decoded = RawDecoder.Decode(path, o.Decode with { Demosaic = DemosaicMode.Half });
-            (img, scale) = (decoded.Image, 0.5);
-            var color = new CameraColor(decoded.Metadata);
-            if (color.AsShotNeutral is { } n) cct = Math.Round(color.NeutralCct(n));
+            lin = NeutralLinearization.FromGreys(patches.Select(p => p.Rgb).ToList(), reference);
+            measured = patches.Select(p => p with { Rgb = lin.Apply(p.Rgb) }).ToList();
         }
-        using (img)
+        var result = Calibrator.Calibrate(measured, reference, o.Model, o.Refine);
+        var profile = CalibrationProfile.From(result, patches, reference, Path.GetFileName(path), name, o.Group, cct, o.Negative, lin) with
         {
-            var detectOptions = new DetectorOptions { Negative = o.Negative };
-            var detection = o.Corners is { } c
-                ? ChartDetector.FromCorners(img, c.Select(p => (p.x * scale, p.y * scale)).ToArray(), detectOptions)
-                : ChartDetector.Detect(img, detectOptions);
-            if (!detection.Found) throw new RawDecodeException(path, $"no chart found ({detection.Note}); give --corners to place it by hand");
-            // Report positions in the file's full-resolution pixels.
-            detection = detection.AtFullResolution(scale);
-            var patches = detection.Patches;
-            bool linearize = o.LinearizeFromNeutrals ?? ImageLoader.IsPhoto(path);
-            NeutralLinearization? lin = null;
-            var measured = patches;
-            if (linearize)
-            {
-                lin = NeutralLinearization.FromGreys(patches.Select(p => p.Rgb).ToList(), reference);
-                measured = patches.Select(p => p with { Rgb = lin.Apply(p.Rgb) }).ToList();
-            }
-            var result = Calibrator.Calibrate(measured, reference, o.Model, o.Refine);
-            var profile = CalibrationProfile.From(result, patches, reference, Path.GetFileName(path), name, o.Group, cct, o.Negative, lin) with
-            {
-                Warnings = [.. detection.Warnings, .. result.Warnings],
-            };
-            return new Outcome(profile, detection, result, reference);
-        }
+            Warnings = [.. detection.Warnings, .. result.Warnings],
+        };
+        return new Outcome(profile, detection, result, reference);
     }
 
     /// <summary>Several chart frames of one group combined: the best one, or one fit on their averaged patches.</summary>

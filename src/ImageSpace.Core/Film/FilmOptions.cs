@@ -26,4 +26,7 @@ public sealed record FilmOptions
     public string? FlatField { get; init; }
     /// <summary>A roll profile (JSON from `imagespace film analyze` or a chart frame): base, slopes, grey, calibration.</summary>
     public string? Roll { get; init; }
+    /// <summary>Lock the roll: without a roll file or a chart frame, base, slopes and grey are measured once on all the
+    /// roll's frames together (as `film analyze` does) instead of per frame.</summary>
+    public bool LockRoll { get; init; }
 }

@@ -50,17 +50,21 @@ public static class FilmProcessor
 
     /// <summary>A roll profile from a ColorChecker frame: base (rebate or given), slopes from the grey ramp (density
     /// against reference log luminance of patches 19–23), grey so that neutral 5 comes out at its reference level, and
-    /// the colour correction fitted on the inverted patches. The detection is returned in full-resolution pixels.</summary>
-    public static (RollProfile roll, ChartDetection detection) CalibrateFromChart(string path, FilmOptions o, string reference = "after2014",
-        DecodeOptions? decode = null, ModelKind? model = null)
+    /// the colour correction fitted on the inverted patches. The negative comes from the pipeline's decode stage
+    /// (camera RGB, flat-fielded; see Pipeline.Measurement). The detection is returned in full-resolution pixels.</summary>
+    /// <param name="corners">the chart's corners placed by hand (full-resolution pixels, any order), or null to detect</param>
+    public static (RollProfile roll, ChartDetection detection) CalibrateFromChart(RgbImage img, double scale, RawMetadata metadata, string path,
+        FilmOptions o, string reference = "after2014", ModelKind? model = null, IReadOnlyList<(double x, double y)>? corners = null)
     {
         var (refName, refXyz) = ReferenceLoader.Load(reference);
-        var decoded = RawDecoder.Decode(path, DecodeFor(decode ?? new DecodeOptions()) with { Demosaic = DemosaicMode.Half });
-        using var img = decoded.Image;
-        var detection = ChartDetector.Detect(img, new DetectorOptions { Negative = true });
-        if (!detection.Found) throw new RawDecodeException(path, $"no chart found on the negative ({detection.Note})");
+        var detectOptions = new DetectorOptions { Negative = true };
+        var detection = corners is { } given
+            ? ChartDetector.FromCorners(img, given.Select(p => (p.x * scale, p.y * scale)).ToArray(), detectOptions)
+            : ChartDetector.Detect(img, detectOptions);
+        if (!detection.Found)
+            throw new RawDecodeException(path, corners is null ? $"no chart found on the negative ({detection.Note})" : $"the given corners do not make a chart ({detection.Note})");
         var stock = FilmStocks.ByName(o.Stock);
-        double[] b = ParseBase(img, o.Base, 0.5);
+        double[] b = ParseBase(img, o.Base, scale);
         var x = detection.Patches.Select(p => p.Rgb).ToArray();
         // Slopes: density rises with log exposure at γ per layer; fit on the greys above the toe (white … neutral 3.5).
         var greys = new[] { 18, 19, 20, 21, 22 };
@@ -85,28 +89,31 @@ public static class FilmProcessor
         }).ToList();
         var fit = Calibrator.Calibrate(positive, refXyz, model);
         var profile = CalibrationProfile.From(fit, positive, refXyz, Path.GetFileName(path), refName, null, null, negative: true);
-        double expo = FilmAnalysis.ExposureFactor(decoded.Metadata);
+        double expo = FilmAnalysis.ExposureFactor(metadata);
         var roll = new RollProfile
         {
             Stock = stock.Id, BaseNormalized = b.Select(v => v / expo).ToArray(), Gamma = gamma, Grey = p.Grey, Unmix = o.Unmix,
             BlackAndWhite = stock.BlackAndWhite, Calibration = profile, Source = Path.GetFileName(path), Frames = [Path.GetFileName(path)],
         };
-        return (roll, detection.AtFullResolution(0.5)); // positions in the file's pixels, as ChartCalibration reports them
+        return (roll, detection.AtFullResolution(scale)); // positions in the file's pixels, as ChartCalibration reports them
     }
 
     /// <summary>A roll profile from many frames without a chart: the base is the median of the frames' rebate
     /// estimates (each divided by its exposure factor), frames whose base is more than 10 % off are rejected; the grey
     /// is the median of the per-frame neutral estimates of the accepted frames.</summary>
-    public static RollProfile Analyze(IReadOnlyList<string> frames, FilmOptions o, DecodeOptions? decode = null, Action<string>? progress = null)
+    /// <param name="decodeStage">a frame from the pipeline's decode stage (camera RGB, flat-fielded) and its scale;
+    /// the caller's pipeline decides how (see Pipeline.Measurement)</param>
+    public static RollProfile Analyze(IReadOnlyList<string> frames, Func<string, (DecodedImage decoded, double scale)> decodeStage, FilmOptions o,
+        Action<string>? progress = null)
     {
         var stock = FilmStocks.ByName(o.Stock);
         var per = new List<(string file, double[] baseN, double[] grey, double[] gamma)>();
         foreach (var f in frames)
         {
-            var decoded = RawDecoder.Decode(f, DecodeFor(decode ?? new DecodeOptions()) with { Demosaic = DemosaicMode.Half });
+            var (decoded, scale) = decodeStage(f);
             using var img = decoded.Image;
             double expo = FilmAnalysis.ExposureFactor(decoded.Metadata);
-            var p = Resolve(img, decoded.Metadata, o, null, 0.5);
+            var p = Resolve(img, decoded.Metadata, o, null, scale);
             per.Add((f, p.Base.Select(v => v / expo).ToArray(), p.Grey, p.Gamma));
             progress?.Invoke(f);
         }

@@ -1,7 +1,6 @@
-using ImageSpace.Core.Export;
+using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Raw;
-using ImageSpace.Core.Imaging;
 
 namespace ImageSpace.Core.Pipeline;
 
@@ -21,97 +20,128 @@ public interface IImageOperator
 public sealed record OperatorContext(RawMetadata Metadata, double Scale);
 
 /// <summary>RAW → decoded working-space image → operators → encoded file. The only implementation of the maths;
-/// previews run it with <see cref="DemosaicMode.Half"/>.</summary>
+/// previews run it with <see cref="DemosaicMode.Half"/>, and measurement (chart detection and calibration, film
+/// analysis, exposure analysis) takes its pixels from its stages:
+/// <list type="number">
+/// <item><see cref="Decode"/>: the decoded image (camera RGB for negatives, the working space otherwise), white
+///   balance applied at decode where it is a decode setting, reduced for previews, flat-fielded (film);</item>
+/// <item><see cref="Develop"/>: film inverted, chart calibration applied;</item>
+/// <item><see cref="ApplyAdjustments"/>: exposure, per-image white balance, denoise, shadows/highlights, sharpen, mask.</item>
+/// </list></summary>
 public sealed class Pipeline
 {
     public Recipe Recipe { get; }
-    public IReadOnlyList<IImageOperator> Operators { get; }
+
+    /// <summary>The roll profile of negative processing (from the recipe's film.roll file, or set by the plan).</summary>
+    public Film.RollProfile? Roll { get; set; }
 
     public Pipeline(Recipe recipe)
     {
         recipe.Validate();
         Recipe = recipe;
-        Operators = [];
         if (recipe.Film.Enabled && recipe.Film.Roll is { } roll) Roll = Film.RollProfile.Load(roll);
     }
 
-    /// <param name="calibration">The chart calibration of the image's group, if any: applied right after decoding,
-    /// before every adjustment (it defines colour and exposure; adjustments work on calibrated data).</param>
+    /// <summary>An image at a stage of the pipeline with what the later stages need to know about it. The UI keeps
+    /// the developed one and re-runs only <see cref="ApplyAdjustments"/> on a copy when a slider moves.</summary>
+    /// <param name="WhiteBalance">the per-image white balance still to apply in the adjustments (decode-level
+    /// settings are already applied, and a calibrated image gets none)</param>
+    public sealed record Prepared(DecodedImage Decoded, OperatorContext Context, WhiteBalanceSetting WhiteBalance, string Input);
+
+    /// <param name="calibration">The chart calibration of the image's group, if any: applied right after decoding
+    /// (and inversion), before every adjustment (it defines colour and exposure; adjustments work on calibrated
+    /// data).</param>
     /// <param name="maxSide">Preview: the decoded image is reduced (area average) to at most this many pixels on its
     /// long side before any operator runs; operators scale their radii to it, so it looks like the export.</param>
-    public DecodedImage Render(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null)
+    /// <param name="exposureMultiplier">the image's exposure-normalisation multiplier as a plan resolved it; null looks
+    /// it up in the recipe</param>
+    public DecodedImage Render(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null,
+        double? exposureMultiplier = null)
     {
         var prepared = Prepare(input, demosaic, calibration, maxSide);
-        ApplyAdjustments(prepared.Decoded.Image, prepared);
+        ApplyAdjustments(prepared.Decoded.Image, prepared, exposureMultiplier);
         if (Recipe.Film.Enabled) ReportHeadroom(prepared.Decoded);
         return prepared.Decoded;
     }
 
-    /// <summary>An image decoded, reduced, inverted (film) and chart-corrected: everything before the adjustments.
-    /// The UI keeps it and re-runs only <see cref="ApplyAdjustments"/> on a copy when a slider moves.</summary>
-    public sealed record Prepared(DecodedImage Decoded, OperatorContext Context, Adjust.WhiteBalanceSetting WhiteBalance, string Input);
-
-    /// <summary>The adjustments (<see cref="AdjustmentsFor"/>) on <paramref name="image"/>, in place.</summary>
-    public void ApplyAdjustments(RgbImage image, Prepared prepared)
+    /// <summary>Decoded and developed: everything before the adjustments.</summary>
+    public Prepared Prepare(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null)
     {
-        foreach (var op in AdjustmentsFor(prepared.Input, prepared.WhiteBalance).Where(o => !o.IsIdentity)) op.Apply(image, prepared.Context);
+        var stage = Decode(input, demosaic, maxSide);
+        try { return Develop(stage, calibration); }
+        catch { stage.Decoded.Dispose(); throw; }
     }
 
-    public Prepared Prepare(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null)
+    /// <summary>Stage 1, what measurement looks at: decoded (negatives: linear camera RGB without white balance;
+    /// positives: the working space with the decode-level white balance), reduced to <paramref name="maxSide"/>, and
+    /// flat-fielded (negatives).</summary>
+    public Prepared Decode(string input, DemosaicMode? demosaic = null, int? maxSide = null)
     {
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
         var film = Recipe.Film;
-        var adjust = Recipe.Adjust;
-        var wb = Adjust.WhiteBalanceSetting.Parse(adjust.WhiteBalance);
-        var warnings = new List<string>();
-        if (wb.Mode != Adjust.WhiteBalanceKind.AsShot && (calibration ?? Roll?.Calibration) is not null)
-        {
-            // The chart fit already maps this light to the reference; a per-image balance on top would undo the
-            // consistency the chart gives a group.
-            warnings.Add($"white balance '{adjust.WhiteBalance}' ignored: the chart calibration sets the white balance");
-            wb = new Adjust.WhiteBalanceSetting(Adjust.WhiteBalanceKind.AsShot);
-        }
+        var wb = WhiteBalanceSetting.Parse(Recipe.Adjust.WhiteBalance);
+        bool photo = ImageLoader.IsPhoto(input);
         if (film.Enabled) options = Film.FilmProcessor.DecodeFor(options);
-        else if (wb.Mode == Adjust.WhiteBalanceKind.Kelvin)
+        else if (wb.AppliesAtDecode(photo))
         {
-            // RAW: through the camera's own matrices for that light, as a raw converter's temperature slider does.
-            var (x, y) = Adjust.WhiteBalanceSetting.LightChromaticity(wb.Kelvin, wb.Tint);
-            options = options with { WhiteBalance = WhiteBalanceMode.Light, LightXy = [x, y] };
-            wb = new Adjust.WhiteBalanceSetting(Adjust.WhiteBalanceKind.AsShot);
+            options = wb.DecodeOptions(options);
+            wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
         }
-        var decoded = film.Enabled && Imaging.ImageLoader.IsPhoto(input) ? PhotoAsCamera(input) : RawDecoder.Decode(input, options);
-        decoded.Warnings.AddRange(warnings);
-        double scale = options.Demosaic == DemosaicMode.Half ? 0.5 : 1.0;
+        var decoded = photo ? DecodePhoto(input, asCamera: film.Enabled) : RawDecoder.Decode(input, options);
+        double scale = photo || options.Demosaic != DemosaicMode.Half ? 1.0 : 0.5;
         if (maxSide is { } side && Math.Max(decoded.Image.Width, decoded.Image.Height) > side)
             (decoded, scale) = (Reduce(decoded, side, out double f), scale * f);
-        var ctx = new OperatorContext(decoded.Metadata, scale);
+        if (film.Enabled && film.FlatField is { } flatPath) FlatFor(flatPath, options).Apply(decoded.Image);
+        return new Prepared(decoded, new OperatorContext(decoded.Metadata, scale), wb, input);
+    }
+
+    /// <summary>Stage 2, in place: a negative becomes a scene-linear positive (the roll's, or the frame's own,
+    /// inversion), then the chart calibration; an uncalibrated positive of film is read through the typical layer
+    /// overlap. A per-image white balance is dropped on calibrated images (with a warning): the chart already maps
+    /// the light to the reference, and a balance on top would undo the consistency it gives a group.</summary>
+    public Prepared Develop(Prepared stage, Calibration.CalibrationProfile? calibration)
+    {
+        var (decoded, ctx) = (stage.Decoded, stage.Context);
         var ops = new List<IImageOperator>();
-        if (film.Enabled)
+        if (Recipe.Film.Enabled)
         {
-            // Negative → scene-linear positive, then the roll's chart correction (measured on inverted patches), else
-            // the positive read as linear sRGB primaries.
-            if (film.FlatField is { } flatPath) FlatFor(flatPath, options).Apply(decoded.Image);
-            var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, film, Roll, scale);
+            var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
             ops.Add(new Film.NegativeInverter(p));
             calibration ??= Roll?.Calibration;
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
-        if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
+        var wb = stage.WhiteBalance;
+        if (calibration is not null)
+        {
+            ops.Add(new Calibration.CalibrationOperator(calibration));
+            if (wb.Mode != WhiteBalanceKind.AsShot)
+            {
+                decoded.Warnings.Add($"white balance '{Recipe.Adjust.WhiteBalance}' not applied: the chart calibration sets the white balance");
+                wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
+            }
+        }
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
-        return new Prepared(decoded, ctx, wb, input);
+        return stage with { WhiteBalance = wb };
+    }
+
+    /// <summary>The adjustments (<see cref="AdjustmentsFor"/>) on <paramref name="image"/>, in place.</summary>
+    public void ApplyAdjustments(RgbImage image, Prepared prepared, double? exposureMultiplier = null)
+    {
+        double multiplier = exposureMultiplier ?? Recipe.Adjust.MultiplierFor(prepared.Input);
+        foreach (var op in AdjustmentsFor(multiplier, prepared.WhiteBalance).Where(o => !o.IsIdentity)) op.Apply(image, prepared.Context);
     }
 
     /// <summary>The adjustment operators in their fixed order: exposure (EV × the image's normalisation multiplier),
     /// white balance, denoise, shadows/highlights, sharpen, masked export.</summary>
-    private IEnumerable<IImageOperator> AdjustmentsFor(string input, Adjust.WhiteBalanceSetting wb)
+    private IEnumerable<IImageOperator> AdjustmentsFor(double multiplier, WhiteBalanceSetting wb)
     {
         var a = Recipe.Adjust;
-        yield return new Adjust.ExposureOperator(Math.Pow(2, a.ExposureEv) * a.MultiplierFor(input));
-        yield return new Adjust.WhiteBalanceOperator(wb);
-        yield return new Adjust.DenoiseOperator(a.Denoise);
-        yield return new Adjust.ShadowsHighlightsOperator(a.Shadows, a.Highlights);
-        yield return new Adjust.SharpenOperator(a.Sharpen, a.SharpenRadius, a.SharpenThreshold);
-        if (a.MaskClipped) yield return new Adjust.ClippedMaskOperator(a.Limits, withAlpha: Recipe.Export.NormalizedFormat != "jpg");
+        yield return new ExposureOperator(Math.Pow(2, a.ExposureEv) * multiplier);
+        yield return new WhiteBalanceOperator(wb);
+        yield return new DenoiseOperator(a.Denoise);
+        yield return new ShadowsHighlightsOperator(a.Shadows, a.Highlights);
+        yield return new SharpenOperator(a.Sharpen, a.SharpenRadius, a.SharpenThreshold);
+        if (a.MaskClipped) yield return new ClippedMaskOperator(a.Limits, withAlpha: Recipe.Export.NormalizedFormat != "jpg");
     }
 
     /// <summary>Area-averaged reduction of a decoded image to <paramref name="side"/> pixels on its long side.</summary>
@@ -137,13 +167,14 @@ public sealed class Pipeline
         return reduced;
     }
 
+    private readonly Lock _flatLock = new();
     private Film.FlatField? _flat;
     private Film.FlatField FlatFor(string path, DecodeOptions options)
     {
-        lock (this)
+        lock (_flatLock)
         {
             if (_flat is not null) return _flat;
-            var flat = Imaging.ImageLoader.IsPhoto(path) ? PhotoAsCamera(path) : RawDecoder.Decode(path, options);
+            var flat = ImageLoader.IsPhoto(path) ? DecodePhoto(path, asCamera: true) : RawDecoder.Decode(path, options);
             using (flat) _flat = new Film.FlatField(flat.Image);
             return _flat;
         }
@@ -160,27 +191,26 @@ public sealed class Pipeline
         if (fraction > 0.001) d.Warnings.Add($"{fraction:P1} of the positive is above 1.0 (kept in float outputs, clipped in 8/16-bit ones; lower the exposure to keep it)");
     }
 
-    /// <summary>A negative that is a photo (a camera JPEG or TIFF of a film scan): its sRGB-decoded linear values stand in
-    /// for camera RGB. The camera's tone curve, if any, remains, so density slopes are less exact than from a RAW.</summary>
-    private static DecodedImage PhotoAsCamera(string input)
+    /// <summary>A JPEG/PNG/TIFF input, read as sRGB and linearised. A negative that is a photo (a camera JPEG or TIFF
+    /// of a film scan) stays in those linear sRGB values, which stand in for camera RGB; the camera's tone curve, if
+    /// any, remains, so density slopes are less exact than from a RAW. A positive goes to the working space.</summary>
+    private static DecodedImage DecodePhoto(string input, bool asCamera)
     {
-        var (img, _) = Imaging.ImageLoader.Load(input);
-        Imaging.MatrixOperator.Apply(img, Color.RgbColorSpace.Srgb.FromXyz * Color.WorkingSpace.Space.ToXyz);
+        var (img, _) = ImageLoader.Load(input);
+        if (asCamera) MatrixOperator.Apply(img, Color.RgbColorSpace.Srgb.FromXyz * Color.WorkingSpace.Space.ToXyz);
         return new DecodedImage
         {
-            SourcePath = input, Image = img, Metadata = new RawMetadata(), Multipliers = [1, 1, 1], CameraToWorking = Color.Matrix3.Identity,
+            SourcePath = input, Image = img, Metadata = new RawMetadata(), Multipliers = [1, 1, 1],
+            CameraToWorking = asCamera ? Color.Matrix3.Identity : Color.WorkingSpace.Space.FromXyz * Color.RgbColorSpace.Srgb.ToXyz,
             ColorSource = "sRGB photo", WhiteLevel = 1, Timings = new DecodeTimings(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero),
         };
     }
-
-    /// <summary>The roll profile of negative processing (from the recipe's film.roll file, or set by the caller).</summary>
-    public Film.RollProfile? Roll { get; set; }
 
     private sealed class MatrixStep(Color.Matrix3 m) : IImageOperator
     {
         public string Name => "matrix";
         public bool IsIdentity => false;
-        public void Apply(Imaging.RgbImage image, OperatorContext context) => Imaging.MatrixOperator.Apply(image, m);
+        public void Apply(RgbImage image, OperatorContext context) => MatrixOperator.Apply(image, m);
     }
 
     /// <summary>Writes <paramref name="image"/> to <paramref name="output"/> atomically, in the recipe's format and

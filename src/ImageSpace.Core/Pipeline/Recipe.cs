@@ -78,22 +78,27 @@ public sealed record GroupingOptions
     public string[] Ignore { get; init; } = [];
 }
 
-/// <summary>Chart colour correction of a batch (see Calibration/). A group uses its own profile (the profile's group,
-/// or a chart frame inside the group); a group without one is an error unless <see cref="Fallback"/> is "global"
-/// (and a global profile is given) or calibration is disabled. Never another group's chart.</summary>
+/// <summary>Chart colour correction of a batch (see Calibration/ and Batch/PlanResolver). A group uses its own
+/// calibration (a profile with its group, or a chart frame inside the group, named or found with <see cref="Auto"/>);
+/// a group without one follows <see cref="Fallback"/>. Never another group's chart.</summary>
 public sealed record CalibrationOptions
 {
     /// <summary>Calibration profile files (JSON from `imagespace calibrate`).</summary>
     public string[] Profiles { get; init; } = [];
-    /// <summary>Chart images to calibrate from on the fly; each belongs to the group of its folder/prefix.</summary>
-    public string[] Charts { get; init; } = [];
-    /// <summary>error | global.</summary>
+    /// <summary>Chart frames to calibrate from; each belongs to the group of its folder/prefix (or every group when
+    /// it lies outside the inputs or says so).</summary>
+    public ChartSpec[] Charts { get; init; } = [];
+    /// <summary>Find the chart frame of every group without one: each frame is scanned at preview size and the most
+    /// confident detection becomes the group's chart frame.</summary>
+    public bool Auto { get; init; }
+    /// <summary>error (a group without a calibration stops the batch) | global (it takes the global calibration) |
+    /// none (it is processed without chart correction).</summary>
     public string Fallback { get; init; } = "error";
     /// <summary>Several chart frames in one group: best (lowest mean ΔE2000) | average (patches averaged, one fit).</summary>
     public string Combine { get; init; } = "best";
     /// <summary>Reference: after2014 | before2014 | a CSV file.</summary>
     public string Reference { get; init; } = "after2014";
-    [JsonIgnore] public bool Enabled => Profiles.Length > 0 || Charts.Length > 0;
+    [JsonIgnore] public bool Enabled => Profiles.Length > 0 || Charts.Length > 0 || Auto;
 }
 
 /// <summary>Parallelism and memory of a local batch.</summary>
@@ -152,7 +157,8 @@ public sealed record Recipe
         if (Grouping.By is not ("subfolder" or "prefix" or "none")) throw new ArgumentException($"grouping '{Grouping.By}' is not subfolder, prefix or none");
         if (Grouping.By == "prefix" && string.IsNullOrEmpty(Grouping.Separator)) throw new ArgumentException("prefix grouping needs a separator");
         if (Batch.Threads < 0 || Batch.MemoryMb < 0) throw new ArgumentException("threads and memory must not be negative");
-        if (Calibration.Fallback is not ("error" or "global")) throw new ArgumentException($"calibration fallback '{Calibration.Fallback}' is not error or global");
+        if (Calibration.Fallback is not ("error" or "global" or "none")) throw new ArgumentException($"calibration fallback '{Calibration.Fallback}' is not error, global or none");
+        foreach (var c in Calibration.Charts) c.Validate();
         if (Calibration.Combine is not ("best" or "average")) throw new ArgumentException($"chart combine '{Calibration.Combine}' is not best or average");
     }
 }

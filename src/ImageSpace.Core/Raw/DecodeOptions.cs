@@ -35,13 +35,16 @@ public enum ColorOutput
 }
 
 /// <summary>How a RAW file becomes a linear image. Part of the <see cref="Pipeline.Recipe"/>.</summary>
+/// <remarks>White balance is not part of a recipe's decode section: the recipe has one setting
+/// (<see cref="Adjust.AdjustOptions.WhiteBalance"/>), which the pipeline turns into these fields where it is a decode
+/// option. They stay settable for code that decodes directly (tests, comparisons with LibRaw).</remarks>
 public sealed record DecodeOptions
 {
-    public WhiteBalanceMode WhiteBalance { get; init; } = WhiteBalanceMode.AsShot;
+    [JsonIgnore] public WhiteBalanceMode WhiteBalance { get; init; } = WhiteBalanceMode.AsShot;
     /// <summary>R, G, B multipliers for <see cref="WhiteBalanceMode.Custom"/>.</summary>
-    public float[]? Multipliers { get; init; }
+    [JsonIgnore] public float[]? Multipliers { get; init; }
     /// <summary>CIE xy of the light for <see cref="WhiteBalanceMode.Light"/>.</summary>
-    public double[]? LightXy { get; init; }
+    [JsonIgnore] public double[]? LightXy { get; init; }
     public DemosaicMode Demosaic { get; init; } = DemosaicMode.Full;
     public HighlightMode Highlights { get; init; } = HighlightMode.Clip;
     public ColorOutput Output { get; init; } = ColorOutput.Working;
