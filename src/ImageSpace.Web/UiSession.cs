@@ -108,8 +108,9 @@ public sealed class UiSession : IDisposable
     {
         var recipe = Recipe;
         string? root = DatasetRoot;
-        // Adjustments (but the white balance) and export settings do not change calibrations or the roll.
-        string key = JsonSerializer.Serialize(new { root, recipe.Decode, wb = recipe.Adjust.WhiteBalance, recipe.Film, recipe.Calibration, recipe.Grouping, roll = _projectRoll is not null }, Recipe.Json);
+        // Adjustments (the white balance too: calibrated images are decoded as shot) and export settings do not change
+        // calibrations or the roll.
+        string key = JsonSerializer.Serialize(new { root, recipe.Decode, recipe.Film, recipe.Calibration, recipe.Grouping, roll = _projectRoll is not null }, Recipe.Json);
         lock (_gate) if (_colour is { } c && c.key == key) return c.outcome;
         var outcome = Resolver().Resolve(root is null ? [] : [root], null, recipe, Dataset);
         lock (_gate) _colour = (key, outcome);

@@ -257,7 +257,7 @@ public class FarmTests(ITestOutputHelper log)
 [Collection("farm")]
 public class FarmClusterTests(ITestOutputHelper log)
 {
-    private static Process Start(string name, List<string> output, params string[] args)
+    internal static Process Start(string name, List<string> output, params string[] args)
     {
         // `dotnet imagespace.dll` is one process (the host runs the app in it), so its PID is the worker's.
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -86,3 +86,13 @@ public static class Patches
             return ImageSpace.Core.Color.DeltaE.Ciede2000Xyz(xyz, scene.PatchXyzD50[i], WhitePoints.D50);
         }).ToArray();
 }
+
+/// <summary>Compares output folders by content.</summary>
+public static class FileTree
+{
+    /// <summary>Every file under <paramref name="root"/> by relative path → SHA-256.</summary>
+    public static SortedDictionary<string, string> Hashes(string root) =>
+        new(Directory.GetFiles(root, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => System.IO.Path.GetRelativePath(root, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))),
+            StringComparer.Ordinal);
+}

@@ -51,10 +51,12 @@ public sealed class PlanResolver(PlanCache? cache = null)
         }
         var pipeline = new Pipeline.Pipeline(recipe with { Film = recipe.Film with { Roll = null } });
         RollProfile? roll = null;
-        if (recipe.Film.Enabled) roll = ResolveRoll(dataset, recipe, pipeline, errors, notes);
+        (string file, double? confidence)? rollChart = null;
+        if (recipe.Film.Enabled) roll = ResolveRoll(dataset, recipe, pipeline, errors, notes, out rollChart);
         var groups = ResolveCalibrations(dataset, recipe, pipeline, errors, notes, out var calibrations);
+        if (rollChart is { } rc) groups = groups.Select(g => g with { ChartFrame = rc.file, ChartConfidence = rc.confidence }).ToList();
         var wb = Adjust.WhiteBalanceSetting.Parse(recipe.Adjust.WhiteBalance);
-        if (wb.Mode is Adjust.WhiteBalanceKind.Auto or Adjust.WhiteBalanceKind.Pick)
+        if (wb.Mode != Adjust.WhiteBalanceKind.AsShot)
             foreach (var g in groups.Where(g => g.Calibration is not null || roll?.Calibration is not null))
                 notes.Add($"group '{DatasetGroup.Display(g.Name)}': white balance '{recipe.Adjust.WhiteBalance}' is not applied, its chart calibration sets the balance");
         var plan = new RenderPlan
@@ -69,8 +71,10 @@ public sealed class PlanResolver(PlanCache? cache = null)
 
     // ---- negatives: the roll ----------------------------------------------------------------------------------
 
-    private RollProfile? ResolveRoll(Dataset dataset, Recipe recipe, Pipeline.Pipeline pipeline, List<string> errors, List<string> notes)
+    private RollProfile? ResolveRoll(Dataset dataset, Recipe recipe, Pipeline.Pipeline pipeline, List<string> errors, List<string> notes,
+        out (string file, double? confidence)? chartFrame)
     {
+        chartFrame = null;
         var film = recipe.Film;
         if (PinnedRoll is not null) return PinnedRoll;
         if (film.Roll is { } rollPath)
@@ -91,6 +95,7 @@ public sealed class PlanResolver(PlanCache? cache = null)
             try
             {
                 var roll = Cached("roll-chart", chart, pipeline.Recipe, () => Measurement.FilmChart(pipeline, chart.File, chart.CornerPoints).roll);
+                chartFrame = (chart.File, confidence);
                 notes.Add($"roll calibrated from {chart.File}{(confidence is { } c ? $" (found automatically, confidence {c:0.00})" : "")}: slopes " +
                           $"{string.Join("/", roll.Gamma.Select(g => g.ToString("0.000")))}, {roll.Calibration!.Model}, mean ΔE2000 {roll.Calibration.DeltaE.Mean:0.00}");
                 return roll;
@@ -178,7 +183,7 @@ public sealed class PlanResolver(PlanCache? cache = null)
             else if (global is not null && (!anyOwn || o.Fallback == "global"))
             {
                 planned = planned with { Calibration = Add(calibrations, global), Source = anyOwn ? $"{globalSource} (fallback global)" : globalSource };
-                if (anyOwn) notes.Add($"group '{display}' has no chart: it takes the global calibration (fallback global)");
+                if (anyOwn) notes.Add($"group '{display}' has no chart: using the global calibration (fallback global)");
             }
             else if (film || !o.Enabled || o.Fallback == "none")
             {
@@ -251,7 +256,8 @@ public sealed class PlanResolver(PlanCache? cache = null)
         // Everything that changes what the decode stage gives and how it is measured; per-frame film settings do not.
         string key = JsonSerializer.Serialize(new
         {
-            kind, stamps, chart.Corners, chart.AllGroups, recipe.Decode, wb = recipe.Adjust.WhiteBalance,
+            // (Not the white balance: a calibrated image, and so its chart, is decoded as shot.)
+            kind, stamps, chart.Corners, chart.AllGroups, recipe.Decode,
             film = recipe.Film with { ExposureEv = 0, Trims = [0, 0, 0], Unlocked = false, LockRoll = false }, recipe.Calibration.Reference,
         }, Recipe.Json);
         var entry = _cache.Entries.GetOrAdd(key, _ => new Lazy<object?>(() => make()));

@@ -12,7 +12,7 @@ public static class Measurement
     /// <summary>A positive chart frame → its calibration.</summary>
     public static ChartCalibration.Outcome Chart(Pipeline pipeline, string path, CalibrateOptions options)
     {
-        var stage = pipeline.Decode(path, DemosaicMode.Half);
+        var stage = pipeline.Decode(path, DemosaicMode.Half, calibrated: true);
         using (stage.Decoded)
             return ChartCalibration.FromStage(stage.Decoded.Image, stage.Context.Scale, Metadata(stage), path, options);
     }

@@ -67,7 +67,8 @@ public sealed class Pipeline
     /// <summary>Decoded and developed: everything before the adjustments.</summary>
     public Prepared Prepare(string input, DemosaicMode? demosaic = null, Calibration.CalibrationProfile? calibration = null, int? maxSide = null)
     {
-        var stage = Decode(input, demosaic, maxSide);
+        bool calibrated = calibration is not null || (Recipe.Film.Enabled && Roll?.Calibration is not null);
+        var stage = Decode(input, demosaic, maxSide, calibrated);
         try { return Develop(stage, calibration); }
         catch { stage.Decoded.Dispose(); throw; }
     }
@@ -75,11 +76,21 @@ public sealed class Pipeline
     /// <summary>Stage 1, what measurement looks at: decoded (negatives: linear camera RGB without white balance;
     /// positives: the working space with the decode-level white balance), reduced to <paramref name="maxSide"/>, and
     /// flat-fielded (negatives).</summary>
-    public Prepared Decode(string input, DemosaicMode? demosaic = null, int? maxSide = null)
+    /// <param name="calibrated">the image will get a chart calibration (or is a chart being measured for one): the
+    /// white-balance setting is not applied, with a warning. The chart maps the light to the reference; a balance on
+    /// top would undo the consistency it gives a group, and measuring the chart as shot keeps chart and frames
+    /// decoded alike whatever the setting.</param>
+    public Prepared Decode(string input, DemosaicMode? demosaic = null, int? maxSide = null, bool calibrated = false)
     {
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
         var film = Recipe.Film;
         var wb = WhiteBalanceSetting.Parse(Recipe.Adjust.WhiteBalance);
+        var warnings = new List<string>();
+        if (calibrated && wb.Mode != WhiteBalanceKind.AsShot)
+        {
+            warnings.Add($"white balance '{Recipe.Adjust.WhiteBalance}' not applied: the chart calibration sets the white balance");
+            wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
+        }
         bool photo = ImageLoader.IsPhoto(input);
         if (film.Enabled) options = Film.FilmProcessor.DecodeFor(options);
         else if (wb.AppliesAtDecode(photo))
@@ -88,6 +99,7 @@ public sealed class Pipeline
             wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
         }
         var decoded = photo ? DecodePhoto(input, asCamera: film.Enabled) : RawDecoder.Decode(input, options);
+        decoded.Warnings.AddRange(warnings);
         double scale = photo || options.Demosaic != DemosaicMode.Half ? 1.0 : 0.5;
         if (maxSide is { } side && Math.Max(decoded.Image.Width, decoded.Image.Height) > side)
             (decoded, scale) = (Reduce(decoded, side, out double f), scale * f);
@@ -97,8 +109,7 @@ public sealed class Pipeline
 
     /// <summary>Stage 2, in place: a negative becomes a scene-linear positive (the roll's, or the frame's own,
     /// inversion), then the chart calibration; an uncalibrated positive of film is read through the typical layer
-    /// overlap. A per-image white balance is dropped on calibrated images (with a warning): the chart already maps
-    /// the light to the reference, and a balance on top would undo the consistency it gives a group.</summary>
+    /// overlap.</summary>
     public Prepared Develop(Prepared stage, Calibration.CalibrationProfile? calibration)
     {
         var (decoded, ctx) = (stage.Decoded, stage.Context);
@@ -110,18 +121,9 @@ public sealed class Pipeline
             calibration ??= Roll?.Calibration;
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
-        var wb = stage.WhiteBalance;
-        if (calibration is not null)
-        {
-            ops.Add(new Calibration.CalibrationOperator(calibration));
-            if (wb.Mode != WhiteBalanceKind.AsShot)
-            {
-                decoded.Warnings.Add($"white balance '{Recipe.Adjust.WhiteBalance}' not applied: the chart calibration sets the white balance");
-                wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
-            }
-        }
+        if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
-        return stage with { WhiteBalance = wb };
+        return stage;
     }
 
     /// <summary>The adjustments (<see cref="AdjustmentsFor"/>) on <paramref name="image"/>, in place.</summary>

@@ -465,7 +465,7 @@ async function finishCorners() {
 async function assignChart(global) {
   const corners = app.chart?.manual ? app.chart.corners.flat() : null;
   const res = await api('POST', '/api/chart/assign', { file: app.current, corners, global });
-  app.state = await api('GET', '/api/state');
+  app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe;
   showAssigned();
   syncControls(); // a chart frame of a negative roll locks the roll
   showDataset(app.dataset);
@@ -478,7 +478,7 @@ function showAssigned() {
   box.replaceChildren();
   for (const [group, cal] of Object.entries(app.state.calibrations || {})) {
     box.append(el('div', { class: 'row' }, `${group || 'all groups'}: ${cal.source} (ΔE ${cal.deltaE.mean.toFixed(2)})`,
-      el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
+      el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe; showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
   }
 }
 
@@ -511,7 +511,7 @@ function syncControls() {
   $('naming').value = r.naming.schema;
   $('custom').value = r.naming.custom;
   const roll = app.state.roll;
-  $('roll-status').textContent = roll ? `locked (${roll.stock})` : '';
+  $('roll-status').textContent = roll ? (roll.calibrated ? `locked by its chart frame (${roll.source})` : `locked (${roll.stock})`) : '';
 }
 
 function fillBitDepths() {
@@ -603,11 +603,11 @@ function setupControls() {
   $('roll-lock').addEventListener('click', guard(async () => {
     $('roll-status').textContent = 'analysing the roll…';
     const r = await api('POST', '/api/film/lock');
-    app.state = await api('GET', '/api/state');
-    $('roll-status').textContent = `locked (${r.stock})` + (r.rejected?.length ? `, ${r.rejected.length} frame(s) rejected` : '');
+    app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe;
+    $('roll-status').textContent = (r.calibrated ? `locked by its chart frame; ${r.source}` : `locked (${r.stock}), ${r.source}`) + (r.rejected?.length ? `, ${r.rejected.length} frame(s) rejected` : '');
     await renderPreview();
   }));
-  $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); syncControls(); await renderPreview(); }));
+  $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe; syncControls(); await renderPreview(); }));
 
   $('format').addEventListener('change', () => { app.recipe.export.format = $('format').value; fillBitDepths(); pushExport(); });
   $('bit-depth').addEventListener('change', () => { app.recipe.export.bitDepth = Number($('bit-depth').value); pushExport(); });
@@ -699,7 +699,14 @@ function setupBrowser() {
     const path = $('browser').dataset.path;
     $('browser').close();
     $('output').value = ''; $('project-path').value = '';
-    showDataset(await api('POST', '/api/open', { path }));
+    const ds = await api('POST', '/api/open', { path });
+    // The server forgets the previous folder's film mode, roll, charts and multipliers: show its state, not ours.
+    app.state = await api('GET', '/api/state');
+    app.recipe = app.state.recipe;
+    app.current = null; app.chart = null; app.statuses = {};
+    $('report').replaceChildren(); $('flattened').hidden = true; $('chart-status').textContent = '';
+    syncControls(); showAssigned(); drawOverlay(); setChartButtons();
+    showDataset(ds);
   }));
 }
 

@@ -1,0 +1,138 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
+using ImageSpace.Web;
+using Xunit.Abstractions;
+
+namespace ImageSpace.Tests;
+
+/// <summary>The plan's rules as the user meets them: chart frames found automatically, one chart measurement for
+/// `calibrate --negative`, `film analyze` and `process --negative`, hand-placed corners, and the UI's state.</summary>
+public class PlanTests(ITestOutputHelper log)
+{
+    private static JsonElement Json(string s) => JsonDocument.Parse(s).RootElement;
+
+    [Fact]
+    public void Chart_auto_finds_each_groups_chart_frame_and_gives_the_same_files_as_naming_them()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        File.Delete(dir["data/truth.json"]);
+        var plan = Cli.Run("process", dir["data"], "-o", dir["auto"], "--chart", "auto", "--plan", "--json");
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        var groups = Json(plan.Stdout).GetProperty("groups").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString()!);
+        Assert.Equal(Path.GetFullPath(dir["data/turntable_A/objA_0001.dng"]), Path.GetFullPath(groups["turntable_A"].GetProperty("chartFrame").GetString()!));
+        Assert.Equal(Path.GetFullPath(dir["data/turntable_B/objB_0001.dng"]), Path.GetFullPath(groups["turntable_B"].GetProperty("chartFrame").GetString()!));
+        foreach (var g in groups.Values) log.WriteLine($"{g.GetProperty("name")}: {g.GetProperty("chartFrame")} confidence {g.GetProperty("chartConfidence")}");
+
+        var scan = Cli.Run("scan", dir["data"], "--find-charts", "--json");
+        Assert.Contains("objA_0001.dng", Json(scan.Stdout).GetProperty("groups")[0].GetProperty("chartFrame").GetString());
+
+        var auto = Cli.Run("process", dir["data"], "-o", dir["auto"], "--chart", "auto", "--format", "png");
+        Assert.True(auto.ExitCode == 0, auto.Stderr);
+        var named = Cli.Run("process", dir["data"], "-o", dir["named"], "--format", "png",
+            "--chart", dir["data/turntable_A/objA_0001.dng"], "--chart", dir["data/turntable_B/objB_0001.dng"]);
+        Assert.True(named.ExitCode == 0, named.Stderr);
+        Assert.Equal(FileTree.Hashes(dir["named"]), FileTree.Hashes(dir["auto"]));
+        Assert.Equal(5, FileTree.Hashes(dir["auto"]).Count);
+    }
+
+    [Fact]
+    public void Calibrate_negative_film_analyze_and_process_negative_make_one_roll_fit_with_or_without_corners()
+    {
+        using var dir = new TempDir();
+        SampleDataset.WriteNegatives(dir["neg"], null, 900, 600);
+        string chart = dir["neg/roll/neg_0001.dng"];
+
+        var calibrate = Cli.Run("calibrate", chart, "--negative", "--json", "-o", dir["cal.json"]);
+        Assert.True(calibrate.ExitCode == 0, calibrate.Stderr);
+        double calibrated = Json(calibrate.Stdout).GetProperty("deltaE").GetProperty("mean").GetDouble();
+        var plan = Cli.Run("process", dir["neg/roll"], "-o", dir["out"], "--negative", "--chart", chart, "--plan", "--json");
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        var roll = Json(plan.Stdout).GetProperty("roll");
+        double processed = roll.GetProperty("calibration").GetProperty("deltaE").GetProperty("mean").GetDouble();
+        log.WriteLine($"calibrate --negative: mean ΔE2000 {calibrated:0.000}; process --negative --chart: {processed:0.000}");
+        Assert.Equal(processed, calibrated, 9);
+        // (It was 24 ΔE2000 when calibrate --negative fitted the uninverted negative.)
+        Assert.True(calibrated < 4, $"the roll's chart fit is {calibrated:0.00} ΔE2000 (the chart measured on the negative, fitted on the inverted patches)");
+        // What calibrate -o wrote is the roll itself: process --roll with it gives what process --chart gives.
+        static double[] Gamma(JsonElement e) => e.GetProperty("gamma").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(Gamma(roll), Gamma(Json(File.ReadAllText(dir["cal.json"]))));
+
+        // Corners placed by hand (here: where detection put them) go through the same measurement in all three commands.
+        var detect = Cli.Run("detect", chart, "--negative", "--json");
+        var corners = string.Join(",", Json(detect.Stdout)[0].GetProperty("corners").EnumerateArray().SelectMany(p => p.EnumerateArray()).Select(v => v.GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        var cal2 = Cli.Run("calibrate", chart, "--negative", "--json", "--corners", corners);
+        var plan2 = Cli.Run("process", dir["neg/roll"], "-o", dir["out"], "--negative", "--chart", chart, "--corners", corners, "--plan", "--json");
+        var film2 = Cli.Run("film", "analyze", dir["neg/roll"], "-o", dir["roll.json"], "--chart", chart, "--corners", corners);
+        Assert.True(cal2.ExitCode == 0 && plan2.ExitCode == 0 && film2.ExitCode == 0, cal2.Stderr + plan2.Stderr + film2.Stderr);
+        double byHand = Json(cal2.Stdout).GetProperty("deltaE").GetProperty("mean").GetDouble();
+        Assert.Equal(Json(plan2.Stdout).GetProperty("roll").GetProperty("calibration").GetProperty("deltaE").GetProperty("mean").GetDouble(), byHand, 9);
+        Assert.Equal(Json(File.ReadAllText(dir["roll.json"])).GetProperty("calibration").GetProperty("deltaE").GetProperty("mean").GetDouble(), byHand, 9);
+        Assert.InRange(byHand, 0, 4);
+    }
+
+    [Fact]
+    public async Task The_ui_forgets_film_mode_roll_and_charts_when_another_folder_opens_and_lock_keeps_a_chart_fitted_roll()
+    {
+        using var dir = new TempDir();
+        SampleDataset.WriteNegatives(dir["neg"], null, 900, 600);
+        SampleDataset.Write(dir["pos"], null, 600, 400);
+        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        async Task<JsonElement> State() => Json(await http.GetStringAsync("/api/state"));
+
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["neg"] })).EnsureSuccessStatusCode();
+        (await http.PutAsJsonAsync("/api/recipe", new Recipe { Film = new Core.Film.FilmOptions { Enabled = true } }, Recipe.Json)).EnsureSuccessStatusCode();
+        var assign = await http.PostAsJsonAsync("/api/chart/assign", new { file = dir["neg/roll/neg_0001.dng"], corners = (double[]?)null, global = false });
+        Assert.True(assign.IsSuccessStatusCode, await assign.Content.ReadAsStringAsync());
+        var before = (await State()).GetProperty("roll");
+        Assert.True(before.GetProperty("calibrated").GetBoolean());
+
+        // Lock roll after a chart frame: the chart-fitted roll stays (it is not replaced by a stock-slope analysis).
+        var locked = Json(await (await http.PostAsJsonAsync("/api/film/lock", new { })).Content.ReadAsStringAsync());
+        Assert.True(locked.GetProperty("calibrated").GetBoolean());
+        Assert.Contains("kept", locked.GetProperty("source").GetString());
+        var after = (await State()).GetProperty("roll");
+        Assert.Equal(before.GetProperty("gamma").ToString(), after.GetProperty("gamma").ToString());
+        Assert.True(after.GetProperty("calibrated").GetBoolean());
+
+        // Another folder: positives, shown as positives, nothing of the roll or its chart left.
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["pos"] })).EnsureSuccessStatusCode();
+        var state = await State();
+        Assert.False(state.GetProperty("recipe").GetProperty("film").GetProperty("enabled").GetBoolean());
+        Assert.False(state.GetProperty("recipe").GetProperty("film").GetProperty("lockRoll").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, state.GetProperty("roll").ValueKind);
+        Assert.Empty(state.GetProperty("calibrations").EnumerateObject());
+        Assert.Equal(0, state.GetProperty("recipe").GetProperty("calibration").GetProperty("charts").GetArrayLength());
+
+        // A chart of this folder, then a third folder: its calibrations are not listed there.
+        (await http.PostAsJsonAsync("/api/chart/assign", new { file = dir["pos/turntable_A/objA_0001.dng"], corners = (double[]?)null, global = false })).EnsureSuccessStatusCode();
+        Assert.Single((await State()).GetProperty("calibrations").EnumerateObject());
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["neg"] })).EnsureSuccessStatusCode();
+        Assert.Empty((await State()).GetProperty("calibrations").EnumerateObject());
+    }
+
+    [Fact]
+    public void A_plan_round_trips_through_json_and_a_forged_one_is_refused()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        var outcome = new PlanResolver().Resolve([dir["data"]], dir["out"], new Recipe
+        {
+            Calibration = new CalibrationOptions { Charts = [new ChartSpec(dir["data/turntable_A/objA_0001.dng"]), dir["data/turntable_B/objB_0001.dng"]] },
+        });
+        Assert.True(outcome.CanRun, string.Join("; ", outcome.Errors));
+        var again = RenderPlan.FromJson(outcome.Plan.ToJson());
+        Assert.Equal(outcome.Plan.ToJson(), again.ToJson());
+        Assert.Equal(2, again.Calibrations.Count);
+        Assert.NotNull(again.CalibrationOf("turntable_A"));
+        Assert.NotEqual(RenderPlan.KeyOf(again.CalibrationOf("turntable_A")!), RenderPlan.KeyOf(again.CalibrationOf("turntable_B")!));
+        var missing = again with { Groups = [.. again.Groups.Select(g => g with { Calibration = "0000000000000000" })] };
+        Assert.Throws<ArgumentException>(missing.Verify);
+        var twice = again with { Images = [.. again.Images, again.Images[0] with { Input = again.Images[1].Input }] };
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(twice.Verify).Message);
+    }
+}
