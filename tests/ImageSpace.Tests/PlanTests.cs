@@ -70,7 +70,7 @@ public class PlanTests(ITestOutputHelper log)
         Assert.True(cal2.ExitCode == 0 && plan2.ExitCode == 0 && film2.ExitCode == 0, cal2.Stderr + plan2.Stderr + film2.Stderr);
         double byHand = Json(cal2.Stdout).GetProperty("deltaE").GetProperty("mean").GetDouble();
         Assert.Equal(Json(plan2.Stdout).GetProperty("roll").GetProperty("calibration").GetProperty("deltaE").GetProperty("mean").GetDouble(), byHand, 9);
-        Assert.Equal(Json(File.ReadAllText(dir["roll.json"])).GetProperty("calibration").GetProperty("deltaE").GetProperty("mean").GetDouble(), byHand, 9);
+        Assert.Equal(Json(File.ReadAllText(dir["roll.json"])).GetProperty("calibration").GetProperty("delta_e").GetProperty("mean").GetDouble(), byHand, 9); // (profile files are snake_case)
         Assert.InRange(byHand, 0, 4);
     }
 
