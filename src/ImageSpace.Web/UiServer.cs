@@ -92,6 +92,8 @@ public static class UiServer
                 roll = plan.Roll is null ? null : new { plan.Roll.Stock, gamma = plan.Roll.Gamma, source = plan.Roll.Source, calibrated = plan.Roll.Calibration is not null },
                 notes = plan.Notes, errors = colour.Errors,
                 stocks = Core.Film.FilmStocks.All.Select(f => new { id = f.Id, name = f.Name }),
+                // The sliders' ranges, steps, defaults and units: the operators' own parameter table.
+                parameters = AdjustmentTable.Parameters.Select(p => new { p.Key, p.Label, p.Min, p.Max, p.SoftMin, p.SoftMax, p.Step, p.Default, p.Unit }),
             };
         });
         app.MapGet("/api/browse", (string? path) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Raw;
 
@@ -31,11 +32,15 @@ public sealed class RecipeFlags
     public Option<string?> Wb { get; } = new("--wb") { Description = "white balance: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] (full-resolution pixels) | none (raw channels) | m:R,G,B (camera multipliers)" };
     public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (PPG, full resolution) | half (2x2 cells, half size)" };
     public Option<string?> HighlightMode { get; } = new("--highlight-mode") { Description = "decode: clip (neutral blown highlights) | unclipped" };
-    public Option<double?> Exposure { get; } = new("--exposure") { Description = "exposure, EV (linear x2^EV)" };
-    public Option<double?> Shadows { get; } = new("--shadows") { Description = "shadows -100..100 (+ lifts, up to 2 EV)" };
-    public Option<double?> Highlights { get; } = new("--highlights") { Description = "highlights -100..100 (- recovers, up to 2 EV)" };
-    public Option<double?> Denoise { get; } = new("--denoise") { Description = "denoise 0..100 (50 = the noise the image's own noise estimate predicts)" };
-    public Option<string?> Sharpen { get; } = new("--sharpen") { Description = "sharpen AMOUNT[,RADIUS,THRESHOLD]: amount 0..500, radius in pixels (1), threshold in L* (1)" };
+    // The adjustments' help comes from the operators' own parameter table (ranges, defaults, units).
+    public Option<double?> Exposure { get; } = new("--exposure") { Description = AdjustmentTable.Exposure.Describe() };
+    public Option<double?> Shadows { get; } = new("--shadows") { Description = AdjustmentTable.Shadows.Describe() };
+    public Option<double?> Highlights { get; } = new("--highlights") { Description = AdjustmentTable.Highlights.Describe() };
+    public Option<double?> Denoise { get; } = new("--denoise") { Description = AdjustmentTable.Denoise.Describe() };
+    public Option<string?> Sharpen { get; } = new("--sharpen")
+    {
+        Description = $"AMOUNT[,RADIUS,THRESHOLD]: {AdjustmentTable.Sharpen.Describe()}; {AdjustmentTable.SharpenRadius.Describe()}; {AdjustmentTable.SharpenThreshold.Describe()}",
+    };
     public Option<bool> MaskClipped { get; } = new("--mask-clipped") { Description = "write pixels beyond the highlight/shadow limits black (transparent in png/tiff/exr)" };
     public Option<string?> Limits { get; } = new("--limits") { Description = "HIGHLIGHT,SHADOW limits in percent of display luminance (default 96,6)" };
     public Option<string?> ExposureMultipliers { get; } = new("--exposure-multipliers") { Description = "recipe JSON from 'imagespace exposure analyze' whose per-image multipliers to apply" };

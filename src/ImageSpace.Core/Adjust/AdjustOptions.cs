@@ -35,17 +35,8 @@ public sealed record AdjustOptions
 
     public void Validate()
     {
-        static void Range(string name, double v, double lo, double hi)
-        {
-            if (!(v >= lo && v <= hi)) throw new ArgumentException($"{name} {v.ToString(CultureInfo.InvariantCulture)} is not within {lo}..{hi}");
-        }
-        Range("exposure", ExposureEv, -10, 10);
-        Range("shadows", Shadows, -100, 100);
-        Range("highlights", Highlights, -100, 100);
-        Range("denoise", Denoise, 0, 100);
-        Range("sharpen", Sharpen, 0, 500);
-        Range("sharpen radius", SharpenRadius, 0.2, 20);
-        Range("sharpen threshold", SharpenThreshold, 0, 50);
+        // Ranges are the operators' own (AdjustmentTable), the same ones the CLI help and the UI's sliders show.
+        foreach (var p in AdjustmentTable.Parameters) p.Check(AdjustmentTable.ValueOf(p, this));
         Limits.Validate();
         WhiteBalanceSetting.Parse(WhiteBalance);
         foreach (var (k, v) in ExposureMultipliers)

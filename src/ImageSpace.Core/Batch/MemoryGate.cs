@@ -46,11 +46,11 @@ public sealed class MemoryGate(long budgetBytes)
     }
 
     /// <summary>Estimated peak bytes to decode, process and encode one image of this many pixels: three float planes,
-    /// the mosaic, an interleaved encode buffer, and headroom for the encoder; the adjustments' scratch planes on top
-    /// (denoise four planes, shadows/highlights and sharpen one or two, the mask's alpha one).</summary>
+    /// the mosaic, an interleaved encode buffer, and headroom for the encoder; the adjustments' scratch planes on top,
+    /// as each operator declares them (<see cref="Adjust.AdjustmentTable.ScratchPlanes"/>).</summary>
     public static long EstimateBytes(long pixels, Adjust.AdjustOptions? adjust = null)
     {
-        int scratchPlanes = adjust is null ? 0 : Math.Max(adjust.Denoise > 0 ? 4 : 0, adjust.Sharpen > 0 ? 2 : adjust.Shadows != 0 || adjust.Highlights != 0 ? 1 : 0) + (adjust.MaskClipped ? 1 : 0);
+        int scratchPlanes = adjust is null ? 0 : Adjust.AdjustmentTable.ScratchPlanes(adjust);
         return pixels * (26 + 4 * scratchPlanes) + (64L << 20);
     }
 }

@@ -126,24 +126,15 @@ public sealed class Pipeline
         return stage;
     }
 
-    /// <summary>The adjustments (<see cref="AdjustmentsFor"/>) on <paramref name="image"/>, in place.</summary>
+    /// <summary>The adjustments on <paramref name="image"/>, in place: the operators of <see cref="AdjustmentTable"/>
+    /// that the recipe turns on, in the table's order; operators whose parameters make them do nothing are skipped.</summary>
+    /// <param name="exposureMultiplier">the image's normalisation multiplier as a plan resolved it; null looks it up in
+    /// the recipe</param>
     public void ApplyAdjustments(RgbImage image, Prepared prepared, double? exposureMultiplier = null)
     {
-        double multiplier = exposureMultiplier ?? Recipe.Adjust.MultiplierFor(prepared.Input);
-        foreach (var op in AdjustmentsFor(multiplier, prepared.WhiteBalance).Where(o => !o.IsIdentity)) op.Apply(image, prepared.Context);
-    }
-
-    /// <summary>The adjustment operators in their fixed order: exposure (EV × the image's normalisation multiplier),
-    /// white balance, denoise, shadows/highlights, sharpen, masked export.</summary>
-    private IEnumerable<IImageOperator> AdjustmentsFor(double multiplier, WhiteBalanceSetting wb)
-    {
-        var a = Recipe.Adjust;
-        yield return new ExposureOperator(Math.Pow(2, a.ExposureEv) * multiplier);
-        yield return new WhiteBalanceOperator(wb);
-        yield return new DenoiseOperator(a.Denoise);
-        yield return new ShadowsHighlightsOperator(a.Shadows, a.Highlights);
-        yield return new SharpenOperator(a.Sharpen, a.SharpenRadius, a.SharpenThreshold);
-        if (a.MaskClipped) yield return new ClippedMaskOperator(a.Limits, withAlpha: Recipe.Export.NormalizedFormat != "jpg");
+        var inputs = new AdjustmentInputs(Recipe.Adjust, exposureMultiplier ?? Recipe.Adjust.MultiplierFor(prepared.Input), prepared.WhiteBalance,
+            Alpha: Recipe.Export.NormalizedFormat != "jpg");
+        foreach (var op in AdjustmentTable.For(inputs).Where(o => !o.IsIdentity)) op.Apply(image, prepared.Context);
     }
 
     /// <summary>Area-averaged reduction of a decoded image to <paramref name="side"/> pixels on its long side.</summary>

@@ -490,14 +490,30 @@ const sliders = {
   'film-ev': ['film', 'exposureEv'], quality: ['export', 'quality'],
 };
 
+/** Slider ranges, steps and units from the server's operator table (the same ranges the recipe is checked against). */
+function applyParameters() {
+  for (const [id, [sec, key]] of Object.entries(sliders)) {
+    const p = sec === 'adjust' && (app.state.parameters || []).find(q => q.key === key);
+    if (!p) continue;
+    Object.assign($(id), { min: p.softMin, max: p.softMax, step: p.step });
+    $(id).dataset.unit = p.unit || '';
+  }
+}
+
+function showValue(id, v) {
+  const unit = $(id).dataset.unit;
+  $(id).nextElementSibling.textContent = unit ? `${v} ${unit}` : `${v}`;
+}
+
 function syncControls() {
   const r = app.recipe;
-  for (const [id, [sec, key]] of Object.entries(sliders)) { $(id).value = r[sec][key]; $(id).nextElementSibling.textContent = r[sec][key]; }
+  applyParameters();
+  for (const [id, [sec, key]] of Object.entries(sliders)) { $(id).value = r[sec][key]; showValue(id, r[sec][key]); }
   const wb = r.adjust.whiteBalance;
   const mode = /^\d/.test(wb) ? 'kelvin' : wb.startsWith('pick:') ? 'pick' : wb === 'auto' ? 'auto' : 'asshot';
   $('wb-mode').value = mode;
   if (mode === 'kelvin') { const [k, t] = wb.split(','); $('kelvin').value = k; $('tint').value = t || 0; }
-  for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = $(id).value;
+  for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = `${$(id).value}${id === 'kelvin' ? ' K' : ''}`;
   document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
   $('mask-clipped').checked = r.adjust.maskClipped;
   $('film-enabled').checked = r.film.enabled;
@@ -527,14 +543,14 @@ function setupControls() {
   for (const [id, [sec, key]] of Object.entries(sliders)) {
     $(id).addEventListener('input', () => {
       app.recipe[sec][key] = Number($(id).value);
-      $(id).nextElementSibling.textContent = $(id).value;
+      showValue(id, $(id).value);
       if (sec !== 'export') pushRecipe(); else api('PUT', '/api/recipe', app.recipe).catch(e => toast(e.message, true));
     });
   }
   const wbChanged = () => {
     const mode = $('wb-mode').value;
     document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
-    for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = $(id).value;
+    for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = `${$(id).value}${id === 'kelvin' ? ' K' : ''}`;
     if (mode === 'pick') { if (!app.recipe.adjust.whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
     app.recipe.adjust.whiteBalance = mode === 'kelvin' ? `${$('kelvin').value},${$('tint').value}` : mode;
     drawOverlay();
