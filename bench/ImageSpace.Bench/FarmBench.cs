@@ -4,6 +4,8 @@ using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Farm;
 
+using ImageSpace.Tests;
+
 namespace ImageSpace.Bench;
 
 /// <summary>`farm`: a PostgreSQL cluster on loopback, the coordinator in this process, worker processes of 1 thread.

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Web;
+using ImageSpace.Hosting;
 
 namespace ImageSpace.Farm;
 

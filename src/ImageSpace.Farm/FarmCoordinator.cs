@@ -5,7 +5,7 @@ using Hangfire.Dashboard;
 using Hangfire.States;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Web;
+using ImageSpace.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -1,3 +1,4 @@
+using ImageSpace.Hosting;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Pipeline;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using ImageSpace.Hosting;
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Calibration;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ImageSpace.Hosting;
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Calibration;

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace ImageSpace.Web;
+namespace ImageSpace.Hosting;
 
 /// <summary>Who may talk to a local server (the UI, the farm coordinator): on loopback only this machine, and only
 /// under a loopback host name (a page elsewhere cannot reach it through DNS rebinding); on any other address only

@@ -1,4 +1,4 @@
-namespace ImageSpace.Web;
+namespace ImageSpace.Hosting;
 
 /// <summary>Every file the UI reads or writes must lie inside one of the folders the user opened (symbolic links
 /// resolved), so a page, or anyone who reaches the port, cannot wander the disk.</summary>

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace ImageSpace.Farm;
+namespace ImageSpace.Tests;
 
 /// <summary>A throwaway PostgreSQL cluster on a loopback port (initdb into a temporary folder, pg_ctl start, password
 /// authentication), for trying the farm on one machine, the tests and the bench. Stopped and deleted on Dispose.

@@ -1,6 +1,6 @@
 using ImageSpace.Core.Batch;
 
-namespace ImageSpace.Web;
+namespace ImageSpace.Hosting;
 
 /// <summary>What the UI needs of a farm coordinator: submit a batch, ask how it stands. Implemented by the farm
 /// (ImageSpace.Farm.FarmClient) and handed in by the `imagespace` program, so this project does not depend on it.</summary>
