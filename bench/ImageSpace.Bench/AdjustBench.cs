@@ -1,3 +1,4 @@
+using ImageSpace.Core.Operators;
 using System.Diagnostics;
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;

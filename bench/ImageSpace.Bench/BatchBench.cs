@@ -1,3 +1,4 @@
+using ImageSpace.Core.Export;
 using System.Diagnostics;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Pipeline;

@@ -1,3 +1,4 @@
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Batch;
 using System.Diagnostics;
 using ImageSpace.Core.Pipeline;

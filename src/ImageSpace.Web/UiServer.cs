@@ -1,3 +1,4 @@
+using ImageSpace.Core.Export;
 using System.Net;
 using System.Text.Json;
 using ImageSpace.Hosting;

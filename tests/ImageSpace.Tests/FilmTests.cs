@@ -143,7 +143,7 @@ public class RealNegativeTests(ITestOutputHelper log)
         string path = TestData.File(Path.Combine("negatives", file));
         var pipeline = new Pipeline(new Recipe { Film = new FilmOptions { Enabled = true, Stock = stock } });
         using var positive = pipeline.Render(path);
-        var (negative, _) = Core.Imaging.ImageLoader.Load(path);
+        var (negative, _) = Core.Raw.ImageLoader.Load(path);
         using (negative)
         {
             double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0; long n = 0;
@@ -177,8 +177,8 @@ public class RealNegativeTests(ITestOutputHelper log)
         string negativePath = TestData.File(Path.Combine("negatives", negativeFile));
         string positivePath = TestData.File(Path.Combine("negatives", positiveFile));
         using var ours = new Pipeline(new Recipe { Film = new FilmOptions { Enabled = true, Stock = stock } }).Render(negativePath);
-        var (theirs, _) = Core.Imaging.ImageLoader.Load(positivePath);
-        var (negative, _) = Core.Imaging.ImageLoader.Load(negativePath);
+        var (theirs, _) = Core.Raw.ImageLoader.Load(positivePath);
+        var (negative, _) = Core.Raw.ImageLoader.Load(negativePath);
         using (theirs)
         using (negative)
         {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Operators;
 
 namespace ImageSpace.Core.Adjust;
 

@@ -1,6 +1,6 @@
 using System.Numerics;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Operators;
 
 namespace ImageSpace.Core.Adjust;
 

@@ -1,5 +1,5 @@
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Operators;
 
 namespace ImageSpace.Core.Adjust;
 

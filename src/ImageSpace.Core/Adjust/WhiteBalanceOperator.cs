@@ -1,6 +1,6 @@
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Operators;
 
 namespace ImageSpace.Core.Adjust;
 

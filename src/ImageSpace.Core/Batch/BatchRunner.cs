@@ -109,7 +109,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
     /// <summary>Pixels of a RAW (from its metadata, without unpacking) or a photo (from its header).</summary>
     public static long PixelCount(string input)
     {
-        if (Imaging.ImageLoader.IsPhoto(input))
+        if (Raw.ImageLoader.IsPhoto(input))
         {
             var info = SixLabors.ImageSharp.Image.Identify(input) ?? throw new InvalidDataException($"cannot read {input}");
             return (long)info.Width * info.Height;

@@ -1,6 +1,5 @@
 using BitMiracle.LibTiff.Classic;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Pipeline;
 
 namespace ImageSpace.Core.Export;
 

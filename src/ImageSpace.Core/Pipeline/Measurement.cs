@@ -63,5 +63,5 @@ public static class Measurement
     private static Pipeline FilmPipeline(FilmOptions film, string reference) =>
         new(new Recipe { Film = film with { Enabled = true, Roll = null }, Calibration = new CalibrationOptions { Reference = reference } });
 
-    private static RawMetadata? Metadata(Pipeline.Prepared stage) => Imaging.ImageLoader.IsPhoto(stage.Input) ? null : stage.Decoded.Metadata;
+    private static RawMetadata? Metadata(Pipeline.Prepared stage) => Raw.ImageLoader.IsPhoto(stage.Input) ? null : stage.Decoded.Metadata;
 }

@@ -1,23 +1,9 @@
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Operators;
 using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Core.Pipeline;
-
-/// <summary>One step of the pipeline on the linear working-space image. Operators are small and self-contained
-/// (darktable's iop idea): parameters come from the recipe, sizes scale with the image so a preview matches the
-/// export.</summary>
-public interface IImageOperator
-{
-    string Name { get; }
-    /// <summary>True when the operator's parameters make it do nothing; such operators are skipped.</summary>
-    bool IsIdentity { get; }
-    void Apply(RgbImage image, OperatorContext context);
-}
-
-/// <summary>What an operator may know besides the pixels.</summary>
-/// <param name="Scale">Size of this image relative to the full-resolution output (0.5 for a half-size preview).</param>
-public sealed record OperatorContext(RawMetadata Metadata, double Scale);
 
 /// <summary>RAW → decoded working-space image → operators → encoded file. The only implementation of the maths;
 /// previews run it with <see cref="DemosaicMode.Half"/>, and measurement (chart detection and calibration, film

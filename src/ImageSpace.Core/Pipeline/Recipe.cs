@@ -1,64 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ImageSpace.Core.Color;
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Core.Pipeline;
 
-/// <summary>How processed images are written.</summary>
-public sealed record ExportOptions
-{
-    /// <summary>jpg | png | tiff | exr.</summary>
-    public string Format { get; init; } = "tiff";
-    /// <summary>8, 16 or 32; null = the format's default (jpg/png 8, tiff 16, exr 32 float; exr 16 = half).</summary>
-    public int? BitDepth { get; init; }
-    /// <summary>JPEG quality 1..100.</summary>
-    public int Quality { get; init; } = 95;
-    /// <summary>JPEG chroma subsampling: 444 (none) or 420.</summary>
-    public string Chroma { get; init; } = "444";
-    /// <summary>Output colour space id (srgb, linear-srgb, display-p3, adobe-rgb, prophoto, rec2020, acescg, linear-…);
-    /// null = srgb for integer formats, linear-srgb for float ones.</summary>
-    public string? ColorSpace { get; init; }
-    /// <summary>TIFF: none | lzw | deflate; EXR: none | zip; auto = none for TIFF, zip for EXR.</summary>
-    public string Compression { get; init; } = "auto";
-    public bool EmbedIcc { get; init; } = true;
-    /// <summary>Copy EXIF/XMP/GPS/maker notes from the RAW (exiftool) into every format that can carry them.</summary>
-    public bool CopyMetadata { get; init; } = true;
-    /// <summary>Replace existing outputs (never an input).</summary>
-    public bool Overwrite { get; init; }
-    /// <summary>Keep complete existing outputs and process only the rest (resume).</summary>
-    public bool SkipExisting { get; init; }
-
-    [JsonIgnore] public string NormalizedFormat => Format.ToLowerInvariant() switch
-    {
-        "jpg" or "jpeg" => "jpg", "png" => "png", "tif" or "tiff" => "tiff", "exr" => "exr",
-        var f => throw new ArgumentException($"unknown format '{f}' (jpg, png, tiff, exr)"),
-    };
-
-    [JsonIgnore] public int ResolvedBitDepth => BitDepth ?? NormalizedFormat switch { "jpg" or "png" => 8, "tiff" => 16, _ => 32 };
-    [JsonIgnore] public bool IsFloat => NormalizedFormat == "exr" || ResolvedBitDepth == 32;
-    [JsonIgnore] public OutputColorSpace ResolvedColorSpace => OutputColorSpace.ByName(ColorSpace ?? (IsFloat ? "linear-srgb" : "srgb"));
-    [JsonIgnore] public string ResolvedCompression => Compression.ToLowerInvariant() is "auto" ? (NormalizedFormat == "exr" ? "zip" : "none") : Compression.ToLowerInvariant();
-    [JsonIgnore] public string Extension => NormalizedFormat switch { "jpg" => ".jpg", "png" => ".png", "tiff" => ".tif", _ => ".exr" };
-
-    public void Validate()
-    {
-        string f = NormalizedFormat;
-        int bits = ResolvedBitDepth;
-        bool ok = f switch { "jpg" => bits == 8, "png" => bits is 8 or 16, "tiff" => bits is 8 or 16 or 32, _ => bits is 16 or 32 };
-        if (!ok) throw new ArgumentException($"{f} cannot be written with bit depth {bits} (jpg: 8; png: 8, 16; tiff: 8, 16, 32; exr: 16 half, 32 float)");
-        if (Quality is < 1 or > 100) throw new ArgumentException($"quality {Quality} is not within 1..100");
-        if (Chroma is not ("444" or "420")) throw new ArgumentException($"chroma '{Chroma}' is not 444 or 420");
-        var cs = ResolvedColorSpace;
-        if (cs.Id == "acescg" && !IsFloat) throw new ArgumentException("acescg is for float outputs (exr, or tiff --bit-depth 32)");
-        string c = ResolvedCompression;
-        bool compOk = f == "exr" ? c is "none" or "zip" : f == "tiff" ? c is "none" or "lzw" or "deflate" : c is "none" or "auto";
-        if (!compOk && f is "tiff" or "exr") throw new ArgumentException($"compression '{Compression}' is not available for {f} (tiff: none, lzw, deflate; exr: none, zip)");
-        if (Overwrite && SkipExisting) throw new ArgumentException("--overwrite and --skip-existing contradict each other");
-    }
-}
-
-/// <summary>How output paths are made (see <see cref="Batch.NamingSchema"/>).</summary>
+/// <summary>How output paths are made (see <see cref="Export.NamingSchema"/>).</summary>
 public sealed record NamingOptions
 {
     public string Schema { get; init; } = "[s]/[o][e]";
@@ -68,7 +15,7 @@ public sealed record NamingOptions
     public string Counter { get; init; } = "auto";
 }
 
-/// <summary>How input files are found and grouped (see <see cref="Batch.DatasetScanner"/>).</summary>
+/// <summary>How input files are found and grouped (see Batch/DatasetScanner).</summary>
 public sealed record GroupingOptions
 {
     /// <summary>subfolder (each folder below the input is a group) | prefix (text before the separator) | none.</summary>
@@ -152,7 +99,7 @@ public sealed record Recipe
         Decode.Validate();
         Export.Validate();
         Adjust.Validate();
-        ImageSpace.Core.Batch.NamingSchema.Parse(Naming.Schema);
+        NamingSchema.Parse(Naming.Schema);
         if (Naming.Counter is not ("auto" or "group" or "global")) throw new ArgumentException($"counter '{Naming.Counter}' is not auto, group or global");
         if (Grouping.By is not ("subfolder" or "prefix" or "none")) throw new ArgumentException($"grouping '{Grouping.By}' is not subfolder, prefix or none");
         if (Grouping.By == "prefix" && string.IsNullOrEmpty(Grouping.Separator)) throw new ArgumentException("prefix grouping needs a separator");

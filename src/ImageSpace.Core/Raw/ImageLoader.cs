@@ -1,10 +1,9 @@
 using ImageSpace.Core.Color;
-using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
+using ImageSpace.Core.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace ImageSpace.Core.Imaging;
+namespace ImageSpace.Core.Raw;
 
 /// <summary>Any input a chart can be found in, as a linear working-space image: RAWs through the decoder (half size:
 /// no demosaic artefacts, and enough for patches), JPEG/PNG/TIFF photos through ImageSharp as sRGB (their usual

@@ -1,6 +1,6 @@
-using ImageSpace.Core.Batch;
+using ImageSpace.Core.Adjust;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Batch;
 
 /// <summary>Exposure normalisation of a dataset group, from files to multipliers: the one path the CLI's
 /// `exposure analyze` and the UI's "Normalise" button both take.</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace ImageSpace.Core.Batch;
+namespace ImageSpace.Core.Export;
 
 /// <summary>What a name is made of, for one file.</summary>
 /// <param name="Root">Name of the input folder ([r]).</param>
