@@ -8,10 +8,6 @@ namespace ImageSpace.Web;
 /// pipeline's encoder).</summary>
 public static class ImageEncoding
 {
-    /// <summary>sRGB codes of linear values in steps of 1/65535: within one code of the exact quantiser of the exports,
-    /// at a table look-up a sample (the polynomial one costs ~9 ms a preview on two cores).</summary>
-    private static readonly byte[] SrgbTable = Enumerable.Range(0, 65536)
-        .Select(i => (byte)Math.Round(255 * TransferFunction.Srgb.Encode(i / 65535.0))).ToArray();
     private static readonly Core.Color.Matrix3 ToSrgb = RgbColorSpace.Srgb.FromXyz * WorkingSpace.Space.ToXyz;
 
     /// <summary>Encodes a copy; <paramref name="img"/> is left as it is.</summary>
@@ -46,7 +42,8 @@ public static class ImageEncoding
         return jpeg;
     }
 
-    private static byte Code(float v) => SrgbTable[(int)(Math.Clamp(v, 0f, 1f) * 65535f + 0.5f)];
+    /// <summary>A table look-up a sample (the exact quantiser's polynomial costs ~9 ms a preview on two cores).</summary>
+    private static byte Code(float v) => DisplayEncoding.SrgbByte(v);
 
     /// <summary>An 8-bit BGR OpenCV matrix (e.g. a rectified chart) as PNG.</summary>
     public static byte[] Png(OpenCvSharp.Mat bgr) => bgr.ImEncode(".png");

@@ -302,5 +302,5 @@ public static class UiServer
     private static int[] SrgbOfLab(double[] lab) =>
         SrgbOf(Core.Color.Lab.ToXyz(new Core.Color.Vec3(lab[0], lab[1], lab[2]), Core.Color.WhitePoints.D50) is var v ? [v.X, v.Y, v.Z] : []);
 
-    private static int Enc(double v) => (int)Math.Round(255 * Core.Color.TransferFunction.Srgb.Encode(Math.Clamp(v, 0, 1)));
+    private static int Enc(double v) => Core.Color.DisplayEncoding.SrgbByte(v);
 }

@@ -30,7 +30,7 @@ public static class CalibrationReport
     private static Scalar Bgr(Vec3 labD50)
     {
         var rgb = RgbColorSpace.Srgb.FromXyzAt(WhitePoints.D50) * Lab.ToXyz(labD50, WhitePoints.D50);
-        double E(double v) => Math.Clamp(TransferFunction.Srgb.Encode(Math.Clamp(v, 0, 1)) * 255, 0, 255);
+        double E(double v) => DisplayEncoding.SrgbByte(v);
         return new Scalar(E(rgb.Z), E(rgb.Y), E(rgb.X));
     }
 
