@@ -83,7 +83,7 @@ public sealed class UiSession : IDisposable
                 _measurements.Clear();
             }
         }
-        lock (_bases) _bases.Clear();
+        lock (_bases) { _bases.Clear(); _decoded.Clear(); }
         Settings = Settings with { LastFolder = full };
         TrySaveSettings();
         foreach (var f in ds.Files) _thumbQueue.Add(f.Path);
@@ -162,47 +162,77 @@ public sealed class UiSession : IDisposable
     // ---- previews ----------------------------------------------------------------------------------------------
 
     private sealed record CacheEntry(string Key, Pipeline.Prepared Prepared);
-    private readonly LinkedList<CacheEntry> _bases = new();
+    /// <summary>Developed bases (what the adjustments start from) and decoded stages (what development starts from).</summary>
+    private readonly LinkedList<CacheEntry> _bases = new(), _decoded = new();
     private const int CachedBases = 4;
     private readonly SemaphoreSlim _decodeSlots = new(2);
 
-    /// <summary>Decode, film, calibration and everything else that a slider move does not change. Calibrations and the
-    /// roll enter by content (their key and JSON), so a preview made with an earlier one is never reused.</summary>
-    private static string BaseKey(string file, Recipe r, CalibrationProfile? c, Core.Film.RollProfile? roll, int side) =>
-        JsonSerializer.Serialize(new
-        {
-            file, r.Decode, film = r.Film with { Roll = null }, roll = roll?.ToJson(), wb = r.Adjust.WhiteBalance,
-            c = c is null ? null : RenderPlan.KeyOf(c), side,
-        });
+    /// <summary>The decode stage's settings: what a change of must decode the file again.</summary>
+    private static string DecodeKey(string file, Recipe r, bool calibrated, int side) =>
+        JsonSerializer.Serialize(new { file, r.Decode, wb = r.Adjust.WhiteBalance, film = r.Film.Enabled, flat = r.Film.FlatField, calibrated, side });
+
+    /// <summary>The develop stage's settings on top (inversion, roll, calibration by content): a change of only these
+    /// re-runs from the cached decoded image (film exposure, trims, stock, base, a new chart), not from the file.</summary>
+    private static string DevelopKey(string decodeKey, Recipe r, CalibrationProfile? c, Core.Film.RollProfile? roll) =>
+        JsonSerializer.Serialize(new { decodeKey, film = r.Film with { Roll = null }, roll = roll?.ToJson(), c = c is null ? null : RenderPlan.KeyOf(c) });
+
+    private static void Remember(LinkedList<CacheEntry> cache, CacheEntry e)
+    {
+        cache.AddFirst(e);
+        while (cache.Count > CachedBases) cache.RemoveLast(); // left to the GC: a request may still hold it
+    }
+
+    private static Pipeline.Prepared? Find(LinkedList<CacheEntry> cache, string key)
+    {
+        var hit = cache.FirstOrDefault(e => e.Key == key);
+        if (hit is null) return null;
+        cache.Remove(hit);
+        cache.AddFirst(hit);
+        return hit.Prepared;
+    }
 
     /// <summary>The cached preview base for a file at the current recipe (decoded at half size, reduced to the
-    /// preview size), decoding it when needed. Callers must not dispose it.</summary>
+    /// preview size, developed), made from the cached decoded stage when only develop settings changed. Callers must
+    /// not dispose it.</summary>
     public async Task<Pipeline.Prepared> BaseAsync(string file, CancellationToken cancel = default)
     {
         var f = File(file);
         var recipe = Recipe;
         var plan = ColourPlan().Plan;
         var calibration = plan.CalibrationOf(f.Group);
-        string key = BaseKey(f.Path, recipe, calibration, plan.Roll, Settings.PreviewSide);
-        lock (_bases)
-        {
-            var hit = _bases.FirstOrDefault(e => e.Key == key);
-            if (hit is not null) { _bases.Remove(hit); _bases.AddFirst(hit); return hit.Prepared; }
-        }
+        var pipeline = new Pipeline(recipe with { Film = recipe.Film with { Roll = null } }) { Roll = plan.Roll };
+        bool calibrated = calibration is not null || (recipe.Film.Enabled && plan.Roll?.Calibration is not null);
+        string decodeKey = DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide);
+        string key = DevelopKey(decodeKey, recipe, calibration, plan.Roll);
+        lock (_bases) if (Find(_bases, key) is { } hit) return hit;
         await _decodeSlots.WaitAsync(cancel);
         try
         {
-            lock (_bases) if (_bases.FirstOrDefault(e => e.Key == key) is { } again) return again.Prepared;
-            var pipeline = new Pipeline(recipe with { Film = recipe.Film with { Roll = null } }) { Roll = plan.Roll };
-            var prepared = await Task.Run(() => pipeline.Prepare(f.Path, DemosaicMode.Half, calibration, Settings.PreviewSide), cancel);
-            lock (_bases)
+            lock (_bases) if (Find(_bases, key) is { } again) return again;
+            Pipeline.Prepared? decoded;
+            lock (_bases) decoded = Find(_decoded, decodeKey);
+            if (decoded is null)
             {
-                _bases.AddFirst(new CacheEntry(key, prepared));
-                while (_bases.Count > CachedBases) _bases.RemoveLast(); // left to the GC: a request may still hold it
+                decoded = await Task.Run(() => pipeline.Decode(f.Path, DemosaicMode.Half, Settings.PreviewSide, calibrated), cancel);
+                lock (_bases) Remember(_decoded, new CacheEntry(decodeKey, decoded));
             }
+            var stage = decoded;
+            var prepared = await Task.Run(() => pipeline.Develop(stage with { Decoded = Copy(stage.Decoded) }, calibration), cancel);
+            lock (_bases) Remember(_bases, new CacheEntry(key, prepared));
             return prepared;
         }
         finally { _decodeSlots.Release(); }
+    }
+
+    private static DecodedImage Copy(DecodedImage d)
+    {
+        var copy = new DecodedImage
+        {
+            SourcePath = d.SourcePath, Image = d.Image.Clone(), Metadata = d.Metadata, Multipliers = d.Multipliers, CameraToWorking = d.CameraToWorking,
+            ColorSource = d.ColorSource, WhiteLevel = d.WhiteLevel, Timings = d.Timings,
+        };
+        copy.Warnings.AddRange(d.Warnings);
+        return copy;
     }
 
     /// <summary>The preview as JPEG: the cached base, a copy, the recipe's adjustments (unless <paramref name="before"/>).
