@@ -53,10 +53,19 @@ public class AdjustTests(AdjustScenes scenes, ITestOutputHelper log) : IClassFix
     [Fact]
     public void Zero_strength_denoise_and_sharpen_are_exact_identities()
     {
-        using var a = Render(scenes.D65, new AdjustOptions());
-        using var b = Render(scenes.D65, new AdjustOptions { Denoise = 0, Sharpen = 0, SharpenRadius = 3, SharpenThreshold = 0 });
-        Assert.True(a.Image.R.AsSpan(0, a.Image.PixelCount).SequenceEqual(b.Image.R.AsSpan(0, b.Image.PixelCount)));
-        Assert.True(a.Image.B.AsSpan(0, a.Image.PixelCount).SequenceEqual(b.Image.B.AsSpan(0, b.Image.PixelCount)));
+        // The operators themselves, applied (not skipped through IsIdentity): at zero strength they must not change a
+        // single value, so skipping them is exact and "0 = off" holds even where an operator is not skipped.
+        using var rendered = Render(scenes.D65, new AdjustOptions());
+        using var image = rendered.Image.Clone();
+        var ctx = new OperatorContext(rendered.Metadata, 1);
+        new DenoiseOperator(0).Apply(image, ctx);
+        new SharpenOperator(0, 3, 0).Apply(image, ctx);
+        new ShadowsHighlightsOperator(0, 0).Apply(image, ctx);
+        for (int c = 0; c < 3; c++)
+            Assert.True(rendered.Image.Plane(c).AsSpan(0, image.PixelCount).SequenceEqual(image.Plane(c).AsSpan(0, image.PixelCount)), $"plane {c} changed");
+        // And the check can fail: a small strength does change values.
+        new SharpenOperator(10, 1, 0).Apply(image, ctx);
+        Assert.False(rendered.Image.G.AsSpan(0, image.PixelCount).SequenceEqual(image.G.AsSpan(0, image.PixelCount)));
     }
 
     [Fact]
