@@ -24,6 +24,7 @@ public sealed class DenoiseOperator(double strength) : IImageOperator
 
     public void Apply(RgbImage image, OperatorContext context)
     {
+        if (IsIdentity) return; // exact: zero strength leaves every value as it is, applied or skipped
         int w = image.Width, h = image.Height, n = image.PixelCount;
         int levels = Math.Clamp((int)Math.Round(FullResolutionLevels + Math.Log2(Math.Max(context.Scale, 1e-3))), 1, FullResolutionLevels);
         var models = new NoiseModel[3];

@@ -28,6 +28,7 @@ public sealed class ShadowsHighlightsOperator(double shadows, double highlights)
 
     public void Apply(RgbImage image, OperatorContext context)
     {
+        if (IsIdentity) return; // exact: zero strength leaves every value as it is, applied or skipped
         int w = image.Width, h = image.Height;
         var ev = Planes.Luminance(image);
         Planes.ForChunks(image.PixelCount, (s, len) =>

@@ -16,6 +16,7 @@ public sealed class SharpenOperator(double amount, double radius, double thresho
 
     public void Apply(RgbImage image, OperatorContext context)
     {
+        if (IsIdentity) return; // exact: zero strength leaves every value as it is, applied or skipped
         int n = image.PixelCount;
         double sigma = radius * context.Scale;
         if (sigma < 0.2) return; // below a fifth of a pixel there is nothing left to sharpen at this size
