@@ -17,7 +17,9 @@ public sealed class FarmClient(string url, string? token = null) : IFarmLink
         if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
             throw new ArgumentException($"--farm '{url}' is not an http(s) URL");
         var http = new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromMinutes(5) };
-        if (token is not null) http.DefaultRequestHeaders.Add(AccessGuard.Header, token);
+        token ??= TokenStore.ForClient() ?? throw new ArgumentException(
+            $"no token for {url}: set {TokenStore.Variable} or copy the coordinator's token file to {TokenStore.DefaultPath} (mode 600)");
+        http.DefaultRequestHeaders.Add(AccessGuard.Header, token);
         return http;
     }
 

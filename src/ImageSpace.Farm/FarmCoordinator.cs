@@ -35,8 +35,7 @@ public sealed record CoordinatorOptions
 
     public void Validate()
     {
-        var (host, _) = ParseListen();
-        AccessGuard.Validate(host, Token);
+        ParseListen();
     }
 }
 
@@ -75,7 +74,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
             ? new FarmWorker(new WorkerOptions { Db = o.Db, Threads = o.LocalThreads, Name = "local", Invisibility = o.Invisibility }, storage)
             : null;
         var coordinator = new FarmCoordinator(storage, app, local);
-        AccessGuard.Use(app, AccessGuard.IsLoopback(host), o.Token);
+        AccessGuard.Use(app, AccessGuard.IsLoopback(host), o.Token ?? TokenStore.ForServer());
         AccessGuard.UseJsonErrors(app);
         // Our own guard has already admitted the request (loopback, or the token).
         app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new Admitted()], DisplayStorageConnectionString = false, AppPath = "/" }, storage);

@@ -54,9 +54,11 @@ public static class FarmStorage
         catch (ArgumentException e) { throw new ArgumentException($"--db: not a PostgreSQL connection string ({e.Message})"); }
         bool loopback = builder.Host is null or "" or "localhost" || builder.Host.StartsWith('/') ||
                         (System.Net.IPAddress.TryParse(builder.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
-        if (!loopback && !allowPlaintext && builder.SslMode is not (SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull))
-            throw new ArgumentException($"--db: {builder.Host} is not this machine: add 'SSL Mode=VerifyFull' (or Require) to the connection string, " +
-                                        "or pass --allow-plaintext-db on a network you trust");
+        // Require encrypts but checks no certificate: anyone on the path can pose as the server and read the password
+        // and the jobs. Only VerifyFull (certificate and host name) counts as TLS here.
+        if (!loopback && !allowPlaintext && builder.SslMode is not SslMode.VerifyFull)
+            throw new ArgumentException($"--db: {builder.Host} is not this machine: add 'SSL Mode=VerifyFull' to the connection string (Require does not " +
+                                        "check the server's certificate), or pass --allow-plaintext-db on a network you trust");
         // The schema is created (or upgraded) under an advisory lock: a coordinator and workers starting together would
         // otherwise race on it.
         using (var c = new NpgsqlConnection(builder.ConnectionString))

@@ -6,9 +6,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace ImageSpace.Hosting;
 
-/// <summary>Who may talk to a local server (the UI, the farm coordinator): on loopback only this machine, and only
-/// under a loopback host name (a page elsewhere cannot reach it through DNS rebinding); on any other address only
-/// requests carrying the token (header, cookie, or ?token= once, which sets the cookie).</summary>
+/// <summary>Who may talk to a server (the UI, the farm coordinator): requests carrying the token
+/// (<see cref="TokenStore"/>; header, cookie, or ?token= once in a link, which sets the cookie), on every interface,
+/// loopback included; on loopback also only under a loopback host name (a page elsewhere cannot reach it through DNS
+/// rebinding). The comparison takes the same time whatever the guess.</summary>
 public static class AccessGuard
 {
     public const string Header = "X-ImageSpace-Token", Cookie = "imagespace_token";
@@ -16,29 +17,19 @@ public static class AccessGuard
     public static bool IsLoopback(string address) =>
         IPAddress.TryParse(address.Trim('[', ']'), out var a) ? IPAddress.IsLoopback(a) : address == "localhost";
 
-    /// <summary>Refuses a non-loopback address without a token, with the reason.</summary>
-    public static void Validate(string address, string? token)
-    {
-        if (!IsLoopback(address) && string.IsNullOrEmpty(token))
-            throw new ArgumentException($"listening on {address} needs --token: anyone on the network could otherwise use it");
-    }
-
-    public static void Use(WebApplication app, bool loopback, string? token) => app.Use(async (ctx, next) =>
+    public static void Use(WebApplication app, bool loopback, string token) => app.Use(async (ctx, next) =>
     {
         if (loopback && ctx.Request.Host.Host is not ("127.0.0.1" or "localhost" or "[::1]" or "::1"))
         {
             ctx.Response.StatusCode = 403; await ctx.Response.WriteAsync("forbidden host"); return;
         }
-        if (token is not null)
+        string given = ctx.Request.Headers[Header].FirstOrDefault() ?? ctx.Request.Cookies[Cookie] ?? ctx.Request.Query["token"].FirstOrDefault() ?? "";
+        if (!Matches(given, token))
         {
-            string given = ctx.Request.Headers[Header].FirstOrDefault() ?? ctx.Request.Cookies[Cookie] ?? ctx.Request.Query["token"].FirstOrDefault() ?? "";
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token)))
-            {
-                ctx.Response.StatusCode = 401; await ctx.Response.WriteAsync("token required"); return;
-            }
-            if (ctx.Request.Query.ContainsKey("token"))
-                ctx.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict });
+            ctx.Response.StatusCode = 401; await ctx.Response.WriteAsync("token required (X-ImageSpace-Token; see the README's Security section)"); return;
         }
+        if (ctx.Request.Query.ContainsKey("token"))
+            ctx.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict });
         // Cross-site request forgery: any web page can make the browser POST a form or text/plain to 127.0.0.1. Only
         // JSON is accepted for requests that change something; a page elsewhere cannot send JSON without a CORS
         // preflight, which these servers never grant.
@@ -49,6 +40,10 @@ public static class AccessGuard
         }
         await next();
     });
+
+    /// <summary>Constant time whatever the guess, its length included: both sides are hashed to 32 bytes first.</summary>
+    public static bool Matches(string given, string token) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     /// <summary>Hangfire's dashboard posts forms of its own (retry, delete); the coordinator registers ASP.NET Core's
     /// antiforgery service, which the dashboard then checks on them.</summary>

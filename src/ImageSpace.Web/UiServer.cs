@@ -34,7 +34,6 @@ public sealed record UiOptions
 
     public void Validate()
     {
-        AccessGuard.Validate(Listen, Token);
         if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is not 0..65535");
     }
 }
@@ -43,11 +42,14 @@ public sealed record UiOptions
 /// <see cref="UiSession"/>.</summary>
 public static class UiServer
 {
-    public sealed class Running(WebApplication app, UiSession session, string url) : IAsyncDisposable
+    public sealed class Running(WebApplication app, UiSession session, string baseUrl, string token) : IAsyncDisposable
     {
         public WebApplication App { get; } = app;
         public UiSession Session { get; } = session;
-        public string Url { get; } = url;
+        /// <summary>http://ADDR:PORT/</summary>
+        public string BaseUrl { get; } = baseUrl;
+        /// <summary>The link to open: the page with the token once (it then lives in an HttpOnly cookie, as Jupyter's link does).</summary>
+        public string Url { get; } = baseUrl + $"?token={Uri.EscapeDataString(token)}";
         public async ValueTask DisposeAsync() { await App.StopAsync(); await App.DisposeAsync(); Session.Dispose(); }
     }
 
@@ -69,7 +71,9 @@ public static class UiServer
             foreach (var c in Recipe.Json.Converters) j.SerializerOptions.Converters.Add(c);
         });
         var app = builder.Build();
-        AccessGuard.Use(app, o.IsLoopback, o.Token);
+        // Every request carries the token, loopback included (another local account could otherwise drive the UI).
+        string token = o.Token ?? TokenStore.ForServer();
+        AccessGuard.Use(app, o.IsLoopback, token);
         AccessGuard.UseJsonErrors(app);
         var web = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = web });
@@ -78,7 +82,7 @@ public static class UiServer
         session.StartBackgroundWork();
         await app.StartAsync();
         var address = AccessGuard.DisplayUrl(app.Urls.First());
-        return new Running(app, session, address + "/" + (o.Token is null ? "" : $"?token={Uri.EscapeDataString(o.Token)}"));
+        return new Running(app, session, address + "/", token);
     }
 
     private static void Map(WebApplication app, UiSession s)

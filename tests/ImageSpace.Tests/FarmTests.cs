@@ -52,7 +52,7 @@ public class FarmTests(ITestOutputHelper log)
         foreach (var f in outputs) Assert.Equal(600, SixLabors.ImageSharp.Image.Identify(f).Width);
         Assert.Empty(Directory.GetFiles(dir["out"], "*imagespace-tmp*", SearchOption.AllDirectories));
 
-        using var http = new HttpClient();
+        using var http = TestToken.Client();
         string page = await http.GetStringAsync($"{farm.Url}batches/{batch.Id}");
         Assert.Contains("objB_a&amp;b&#x27;onmouseover=&#x27;x.dng", page);
         Assert.DoesNotContain("b'onmouseover='x", page);
@@ -107,16 +107,26 @@ public class FarmTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public async Task Beyond_loopback_the_coordinator_needs_its_token()
+    public void A_remote_database_needs_a_verified_tls_connection()
     {
-        Assert.Throws<ArgumentException>(() => new CoordinatorOptions { Db = "memory", Listen = "0.0.0.0:5080" }.Validate());
+        // Refused before any connection is tried (nothing here reaches the network).
+        var require = Assert.Throws<ArgumentException>(() => FarmStorage.Open("Host=db.invalid;Database=f;Username=u;SSL Mode=Require"));
+        Assert.Contains("VerifyFull", require.Message);
+        Assert.Throws<ArgumentException>(() => FarmStorage.Open("Host=db.invalid;Database=f;Username=u"));
+    }
+
+    [Fact]
+    public async Task The_coordinator_needs_its_token_on_every_interface()
+    {
         await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "0.0.0.0:0", Token = "farm-secret", LocalThreads = 1 });
         int port = new Uri(farm.Url).Port;
-        using var http = new HttpClient();
+        using var http = TestToken.Client();
         foreach (var path in new[] { "/", "/api/batches", "/hangfire" })
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"http://127.0.0.1:{port}{path}")).StatusCode);
         var post = await http.PostAsync($"http://127.0.0.1:{port}/api/batches", new StringContent("{}"));
         Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
+        using var bare = new HttpClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bare.GetAsync($"http://127.0.0.1:{port}/api/batches")).StatusCode);
         using var withToken = new FarmClient($"http://127.0.0.1:{port}", "farm-secret");
         var e = await Assert.ThrowsAsync<ArgumentException>(() => withToken.SubmitAsync(FarmPlans.Of("/nonexistent", "/tmp/x", new Recipe())));
         Assert.DoesNotContain("401", e.Message); // admitted, then refused for its content
@@ -126,7 +136,7 @@ public class FarmTests(ITestOutputHelper log)
     public async Task A_cross_site_post_cannot_queue_a_batch_on_a_loopback_coordinator()
     {
         // Any page in the user's browser can post text/plain or a form to 127.0.0.1: refused, nothing queued.
-        using var http = new HttpClient();
+        using var http = TestToken.Client();
         await using var local = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
         var forged = await http.PostAsync($"{local.Url}api/batches", new StringContent("{\"inputs\":[\"/tmp\"],\"output\":\"/tmp/x\"}", System.Text.Encoding.UTF8, "text/plain"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, forged.StatusCode);
@@ -143,7 +153,7 @@ public class FarmTests(ITestOutputHelper log)
         {
             Folders = [dir["data"]], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"], FarmLinks = (url, token) => new FarmClient(url, token),
         });
-        using var http = new HttpClient { BaseAddress = new Uri(ui.Url) };
+        using var http = TestToken.Client(ui.Url);
         var recipe = new Recipe { Export = new ExportOptions { Format = "jpg" }, Naming = new NamingOptions { Schema = "[s]/farm_[n4][e]" } };
         (await http.PutAsync("/api/recipe", new StringContent(recipe.ToJson(), System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         var start = await http.PostAsync("/api/process", new StringContent(JsonSerializer.Serialize(new { path = dir["data/out"], farm = farm.Url }), System.Text.Encoding.UTF8, "application/json"));
@@ -289,7 +299,7 @@ public class FarmClusterTests(ITestOutputHelper log)
             var w1 = Start("w1", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w1", "--invisibility-timeout", "5");
             var w2 = Start("w2", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w2", "--invisibility-timeout", "5");
             procs.AddRange([w1, w2]);
-            using var http = new HttpClient();
+            using var http = TestToken.Client();
             for (int i = 0; i < 100; i++)
             {
                 try { if ((await http.GetAsync($"{url}/api/workers")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }

@@ -62,7 +62,7 @@ public class PlanEquivalenceTests(ITestOutputHelper log)
     {
         // The temp folder is the root the UI may read and write in; the dataset is a folder below it.
         await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
-        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        using var http = TestToken.Client(server.Url);
         (await http.PostAsJsonAsync("/api/open", new { path = data })).EnsureSuccessStatusCode();
         var recipe = RecipeOf(flags) with { Film = new Core.Film.FilmOptions { Enabled = film } };
         (await http.PutAsJsonAsync("/api/recipe", recipe, Recipe.Json)).EnsureSuccessStatusCode();
@@ -101,7 +101,7 @@ public class PlanEquivalenceTests(ITestOutputHelper log)
             procs.Add(FarmClusterTests.Start("coordinator", output, "farm", "serve", "--db", pg.ConnectionString, "--listen", $"127.0.0.1:{port}"));
             procs.Add(FarmClusterTests.Start("w1", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w1"));
             procs.Add(FarmClusterTests.Start("w2", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w2"));
-            using var http = new HttpClient();
+            using var http = TestToken.Client();
             for (int i = 0; i < 150; i++)
             {
                 try { if ((await http.GetAsync($"{url}/api/workers")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }

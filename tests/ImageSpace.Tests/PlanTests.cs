@@ -81,7 +81,7 @@ public class PlanTests(ITestOutputHelper log)
         SampleDataset.WriteNegatives(dir["neg"], null, 900, 600);
         SampleDataset.Write(dir["pos"], null, 600, 400);
         await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
-        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        using var http = TestToken.Client(server.Url);
         async Task<JsonElement> State() => Json(await http.GetStringAsync("/api/state"));
 
         (await http.PostAsJsonAsync("/api/open", new { path = dir["neg"] })).EnsureSuccessStatusCode();

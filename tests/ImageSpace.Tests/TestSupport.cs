@@ -96,3 +96,22 @@ public static class FileTree
             .ToDictionary(f => System.IO.Path.GetRelativePath(root, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))),
             StringComparer.Ordinal);
 }
+
+/// <summary>The servers want a token on every request (IMAGESPACE_TOKEN or the user's token file). The tests set one
+/// for the whole run, so in-process servers, spawned CLI processes and the test's own clients agree.</summary>
+public static class TestToken
+{
+    public static readonly string Value = Environment.GetEnvironmentVariable("IMAGESPACE_TOKEN") is { Length: > 0 } t ? t : "test-" + Guid.NewGuid().ToString("N");
+
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void Set() => Environment.SetEnvironmentVariable("IMAGESPACE_TOKEN", Value);
+
+    /// <summary>An HttpClient that sends the token (as `process --farm` and the page do).</summary>
+    public static HttpClient Client(string? baseUrl = null)
+    {
+        var http = new HttpClient();
+        if (baseUrl is not null) http.BaseAddress = new Uri(baseUrl);
+        http.DefaultRequestHeaders.Add("X-ImageSpace-Token", Value);
+        return http;
+    }
+}

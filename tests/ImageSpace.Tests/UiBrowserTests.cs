@@ -21,7 +21,7 @@ public class UiFixture : IAsyncLifetime
     public IPlaywright? Playwright { get; private set; }
     public IBrowser? Browser { get; private set; }
     public JsonElement Truth { get; private set; }
-    public HttpClient Http { get; } = new();
+    public HttpClient Http { get; } = TestToken.Client();
 
     public async Task InitializeAsync()
     {
@@ -279,12 +279,24 @@ public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture
 public class UiServerSecurityTests
 {
     [Fact]
-    public void Listening_beyond_loopback_needs_a_token()
+    public async Task Every_request_needs_the_token_on_loopback_too()
     {
-        var e = Assert.Throws<ArgumentException>(() => new UiOptions { Listen = "0.0.0.0" }.Validate());
-        Assert.Contains("--token", e.Message);
-        new UiOptions { Listen = "0.0.0.0", Token = "t" }.Validate();
-        new UiOptions().Validate();
+        using var dir = new TempDir();
+        await using var server = await UiServer.StartAsync(new UiOptions { Token = "a-loopback-secret", SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(server.BaseUrl + "api/state")).StatusCode);
+        foreach (var guess in new[] { "a-loopback-secreT", "a", "a-loopback-secret-and-more" })
+        {
+            var wrong = new HttpRequestMessage(HttpMethod.Get, server.BaseUrl + "api/state") { Headers = { { "X-ImageSpace-Token", guess } } };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        }
+        // The printed link carries it once; the page then has it as an HttpOnly cookie.
+        var first = await http.GetAsync(server.Url);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var cookie = first.Headers.GetValues("Set-Cookie").Single();
+        Assert.Contains("httponly", cookie.ToLowerInvariant());
+        var withCookie = new HttpRequestMessage(HttpMethod.Get, server.BaseUrl + "api/state") { Headers = { { "Cookie", cookie.Split(';')[0] } } };
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(withCookie)).StatusCode);
     }
 
     [Fact]
@@ -320,15 +332,15 @@ public class UiServerSecurityTests
     {
         using var dir = new TempDir();
         await using var server = await UiServer.StartAsync(new UiOptions { SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
-        using var http = new HttpClient();
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(server.Url + "api/state")).StatusCode);
+        using var http = TestToken.Client();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(server.BaseUrl + "api/state")).StatusCode);
         // What a page on any web site can make a browser send (a form, text/plain) is refused: only JSON changes things.
-        var form = await http.PostAsync(server.Url + "api/cancel", new FormUrlEncodedContent([new("x", "1")]));
+        var form = await http.PostAsync(server.BaseUrl + "api/cancel", new FormUrlEncodedContent([new("x", "1")]));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
-        var text = await http.PostAsync(server.Url + "api/project/save", new StringContent("{\"path\":\"/tmp/x.json\"}", System.Text.Encoding.UTF8, "text/plain"));
+        var text = await http.PostAsync(server.BaseUrl + "api/project/save", new StringContent("{\"path\":\"/tmp/x.json\"}", System.Text.Encoding.UTF8, "text/plain"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(server.Url + "api/cancel", new { })).StatusCode);
-        var rebinding = new HttpRequestMessage(HttpMethod.Get, server.Url + "api/state") { Headers = { Host = "attacker.example" } };
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(server.BaseUrl + "api/cancel", new { })).StatusCode);
+        var rebinding = new HttpRequestMessage(HttpMethod.Get, server.BaseUrl + "api/state") { Headers = { Host = "attacker.example" } };
         Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(rebinding)).StatusCode);
     }
 }
@@ -344,7 +356,7 @@ public class UiProjectTests
         string settings = dir["cfg/ui.json"];
         await using (var server = await UiServer.StartAsync(new UiOptions { Folders = [dir["data"]], SettingsPath = settings, ThumbCacheDir = dir["thumbs"] }))
         {
-            using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+            using var http = TestToken.Client(server.Url);
             var recipe = new Recipe { Adjust = new Core.Adjust.AdjustOptions { ExposureEv = 0.7, Shadows = 25 }, Export = new ExportOptions { Format = "png" } };
             (await http.PutAsJsonAsync("/api/recipe", recipe, Recipe.Json)).EnsureSuccessStatusCode();
             (await http.PostAsJsonAsync("/api/project/save", new { path = dir["data/project.json"] })).EnsureSuccessStatusCode();
@@ -383,7 +395,7 @@ public class UiProjectTests
         for (int i = 0; i < 3; i++)
             SyntheticDng.Write(dir[$"data/set/br_{i}.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 60, ExposureEv = i - 1, Seed = 5 });
         await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir["data"]], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
-        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        using var http = TestToken.Client(server.Url);
         var res = JsonDocument.Parse(await (await http.PostAsJsonAsync("/api/exposure/normalise", new { })).Content.ReadAsStringAsync()).RootElement;
         var m = res.GetProperty("recipe").GetProperty("adjust").GetProperty("exposureMultipliers");
         double k0 = m.GetProperty("set/br_0.dng").GetDouble(), k1 = m.GetProperty("set/br_1.dng").GetDouble(), k2 = m.GetProperty("set/br_2.dng").GetDouble();
@@ -403,7 +415,7 @@ public class UiProjectTests
         Directory.CreateDirectory(dir["data"]);
         File.WriteAllText(dir["data/broken.nef"], "not a raw file");
         await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir["data"]], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
-        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        using var http = TestToken.Client(server.Url);
         var r = await http.GetAsync($"/api/preview?file={Uri.EscapeDataString(dir["data/broken.nef"])}");
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         string error = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;

@@ -33,18 +33,17 @@ public static class FarmCommand
     private static Command Serve()
     {
         var db = Db();
-        var listen = new Option<string>("--listen") { Description = "ADDR:PORT (default 127.0.0.1:5080); beyond loopback --token is required", DefaultValueFactory = _ => "127.0.0.1:5080" };
-        var token = new Option<string?>("--token") { Description = "secret every request to the monitor and the API must carry" };
+        var listen = new Option<string>("--listen") { Description = "ADDR:PORT (default 127.0.0.1:5080); every request carries the token (IMAGESPACE_TOKEN, or ~/.config/imagespace/token)", DefaultValueFactory = _ => "127.0.0.1:5080" };
         var threads = new Option<int>("--threads") { Description = "with --db memory: threads of the built-in worker (default: cores)" };
         var invisibility = Invisibility();
         var plaintext = Plaintext();
         var cmd = new Command("serve", "The coordinator: accepts batches (process --farm, the UI), queues one job per image, serves the monitor page.")
-        { db, listen, token, threads, invisibility, plaintext };
+        { db, listen, threads, invisibility, plaintext };
         cmd.SetAction(pr =>
         {
             var o = new CoordinatorOptions
             {
-                Db = pr.GetValue(db)!, Listen = pr.GetValue(listen)!, Token = pr.GetValue(token),
+                Db = pr.GetValue(db)!, Listen = pr.GetValue(listen)!,
                 LocalThreads = pr.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
                 Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)), AllowPlaintextDb = pr.GetValue(plaintext),
             };
@@ -54,7 +53,10 @@ public static class FarmCommand
             try { coordinator = FarmCoordinator.StartAsync(o).GetAwaiter().GetResult(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             catch (Exception e) when (e is IOException or Npgsql.NpgsqlException) { Console.Error.WriteLine($"error: {e.Message}"); return Program.SomeFailed; }
-            Console.WriteLine($"Image Space farm coordinator: {coordinator.Url} (monitor), {coordinator.Url}hangfire (dashboard)");
+            // The monitor link carries the token once (then an HttpOnly cookie), as the UI's does; clients read the
+            // token from IMAGESPACE_TOKEN or the token file, never from the command line.
+            string link = $"?token={Uri.EscapeDataString(Hosting.TokenStore.ForServer())}";
+            Console.WriteLine($"Image Space farm coordinator: {coordinator.Url}{link} (monitor), {coordinator.Url}hangfire{link} (dashboard)");
             if (o.Db == FarmStorage.MemoryDb) Console.WriteLine($"In-memory queue: a built-in worker runs {o.LocalThreads} thread(s); nothing survives a restart.");
             Lifetime.WaitForStop(coordinator.Stopping);
             coordinator.DisposeAsync().AsTask().GetAwaiter().GetResult();

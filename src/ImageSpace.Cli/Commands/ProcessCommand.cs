@@ -14,14 +14,13 @@ public static class ProcessCommand
         var output = new Option<string>("--output", "-o") { Description = "output folder", Required = true };
         var plan = new Option<bool>("--plan") { Description = "print the plan (each group's calibration and chart frame, the roll, input → output) and stop; with --json the plan as JSON" };
         var json = new Option<bool>("--json") { Description = "emit progress events as JSON lines on stdout" };
-        var farm = new Option<string?>("--farm") { Description = "submit to a farm coordinator (URL) instead of processing here; paths must be on storage the workers share" };
-        var farmToken = new Option<string?>("--farm-token") { Description = "the coordinator's --token" };
+        var farm = new Option<string?>("--farm") { Description = "submit to a farm coordinator (URL) instead of processing here; paths must be on storage the workers share; the token comes from IMAGESPACE_TOKEN or ~/.config/imagespace/token" };
         var flags = new RecipeFlags();
         var cmd = new Command("process", "Process RAW files: decode, then write JPEG/PNG/TIFF/EXR with colour space, ICC and EXIF.")
-        { inputs, output, plan, json, farm, farmToken };
+        { inputs, output, plan, json, farm };
         flags.AddTo(cmd);
         cmd.SetAction(pr => Run(pr.GetValue(inputs)!, pr.GetValue(output)!, flags.Build(pr), pr.GetValue(plan), pr.GetValue(json),
-            pr.GetValue(farm) is { } url ? (url, pr.GetValue(farmToken)) : null));
+            pr.GetValue(farm) is { } url ? (url, null) : null));
         return cmd;
     }
 

@@ -11,17 +11,16 @@ public static class UiCommand
         var folders = new Argument<string[]>("folders") { Description = "folders the UI may read and write (the first is opened)", Arity = ArgumentArity.ZeroOrMore };
         var port = new Option<int>("--port") { Description = "TCP port (default: a free one)" };
         var noBrowser = new Option<bool>("--no-browser") { Description = "only print the URL" };
-        var listen = new Option<string>("--listen") { Description = "address to listen on (default 127.0.0.1); any other needs --token", DefaultValueFactory = _ => "127.0.0.1" };
-        var token = new Option<string?>("--token") { Description = "secret every request must carry (required beyond loopback)" };
+        var listen = new Option<string>("--listen") { Description = "address to listen on (default 127.0.0.1); every request carries the token (IMAGESPACE_TOKEN, or ~/.config/imagespace/token)", DefaultValueFactory = _ => "127.0.0.1" };
         var cmd = new Command("ui", "Serve the local web UI: browse a dataset, preview and adjust, detect charts, export with progress.")
-        { folders, port, noBrowser, listen, token };
+        { folders, port, noBrowser, listen };
         cmd.SetAction(pr =>
         {
             var dirs = pr.GetValue(folders) ?? [];
             foreach (var d in dirs) if (!Directory.Exists(d)) throw new UsageException($"{d}: no such folder");
             var options = new UiOptions
             {
-                Folders = dirs, Port = pr.GetValue(port), Listen = pr.GetValue(listen)!, Token = pr.GetValue(token),
+                Folders = dirs, Port = pr.GetValue(port), Listen = pr.GetValue(listen)!,
                 FarmLinks = (url, farmToken) => new ImageSpace.Farm.FarmClient(url, farmToken),
             };
             try { options.Validate(); }
