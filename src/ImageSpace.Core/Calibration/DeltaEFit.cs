@@ -1,0 +1,126 @@
+using ImageSpace.Core.Color;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace ImageSpace.Core.Calibration;
+
+/// <summary>Refines a fitted <see cref="CorrectionModel"/> to minimise the mean ΔE2000 over the fitted patches.
+/// Least squares in XYZ weights bright patches most and ignores how the eye weighs hue against lightness; the error
+/// that is reported (and seen) is ΔE2000, so this fits that directly, starting from the least-squares solution.
+/// <para>Levenberg–Marquardt on the residuals rᵢ = √ΔEᵢ, so that Σ rᵢ² is the summed ΔE (a Gauss–Newton step on √ΔE
+/// is the iteratively-reweighted step of an L1 fit). The Jacobian is cheap and exact in structure: the model is
+/// linear in its coefficients, XYZᵢ = C φᵢ, so ∂ΔEᵢ/∂C[ch,k] = ∂ΔEᵢ/∂XYZᵢ[ch] · φᵢ[k]; only the three partials
+/// of ΔE2000 with respect to the predicted XYZ are taken numerically (forward differences), 3 ΔE evaluations per
+/// patch instead of one per patch per coefficient. A step is kept only if it lowers the summed ΔE, so the result is
+/// never worse than the start, and the loop ends on a step budget instead of throwing (MathNet's Nelder–Mead used
+/// before threw MaximumIterationsException on 27–39 parameters, and stalled when it did not).</para></summary>
+public static class DeltaEFit
+{
+    private const int MaxIterations = 150;
+    /// <summary>Stop when an accepted step lowers the summed ΔE by less than this fraction (1e-5 of a mean ΔE of
+    /// 2 is 0.00002: far below the reported precision).</summary>
+    private const double Tolerance = 1e-5;
+    /// <summary>Below this ΔE a patch's √ΔE slope is capped (√ΔE has an infinite slope at 0).</summary>
+    private const double DeltaEFloor = 0.02;
+    /// <summary>Step for the numeric partials of ΔE2000 by XYZ (XYZ has white Y = 1).</summary>
+    private const double H = 1e-6;
+
+    /// <param name="neutral">When given (the neutral-preserving matrix), each row may only move orthogonally to
+    /// this measured neutral, so the grey keeps landing exactly on the reference white.</param>
+    public static CorrectionModel Minimise(CorrectionModel start, IReadOnlyList<Vec3> rgb, IReadOnlyList<Vec3> xyz, IReadOnlyList<int> use,
+        Vector<double>? neutral = null)
+    {
+        int n = CorrectionModel.Terms(start.Kind), m = use.Count;
+        var phi = new double[m][];
+        var refLab = new Vec3[m];
+        for (int r = 0; r < m; r++)
+        {
+            var v = rgb[use[r]];
+            phi[r] = new double[n];
+            CorrectionModel.Expand(start.Kind, v.X * start.ExposureGain, v.Y * start.ExposureGain, v.Z * start.ExposureGain, phi[r]);
+            refLab[r] = Lab.FromXyz(xyz[use[r]], WhitePoints.D50);
+        }
+        // Free directions of one row: all n terms, or the n − 1 orthogonal to the neutral (constraint n·row = c).
+        var basis = neutral is null
+            ? Matrix<double>.Build.DenseIdentity(n)
+            : Matrix<double>.Build.DenseOfColumnVectors(Matrix<double>.Build.DenseOfRowVectors(neutral).Kernel());
+        int d = basis.ColumnCount, p = 3 * d;
+        // Each patch's term vector in the free directions: ψᵢ = Bᵀ φᵢ.
+        var psi = new double[m][];
+        for (int r = 0; r < m; r++)
+        {
+            psi[r] = new double[d];
+            for (int k = 0; k < d; k++)
+                for (int t = 0; t < n; t++) psi[r][k] += basis[t, k] * phi[r][t];
+        }
+
+        var coeffs = start.Coefficients.Select(row => (double[])row.Clone()).ToArray();
+        var de = new double[m];
+        double f = SumDeltaE(coeffs, phi, refLab, de);
+        var jac = Matrix<double>.Build.Dense(m, p);
+        var res = Vector<double>.Build.Dense(m);
+        double lambda = 1e-3;
+        var trial = coeffs.Select(row => new double[n]).ToArray();
+        var trialDe = new double[m];
+        for (int it = 0; it < MaxIterations && lambda < 1e12; it++)
+        {
+            for (int r = 0; r < m; r++)
+            {
+                var pred = Predict(coeffs, phi[r]);
+                res[r] = Math.Sqrt(de[r]);
+                double slope = 0.5 / Math.Sqrt(Math.Max(de[r], DeltaEFloor)); // d√ΔE/dΔE, capped near 0
+                for (int ch = 0; ch < 3; ch++)
+                {
+                    double g = (Lab2000(Nudge(pred, ch, H), refLab[r]) - de[r]) / H;
+                    for (int k = 0; k < d; k++) jac[r, ch * d + k] = g * slope * psi[r][k];
+                }
+            }
+            var jtj = jac.TransposeThisAndMultiply(jac);
+            var jtr = jac.TransposeThisAndMultiply(res);
+            bool improved = false;
+            while (lambda < 1e12)
+            {
+                var a = jtj.Clone();
+                for (int i = 0; i < p; i++) a[i, i] += lambda * Math.Max(jtj[i, i], 1e-12);
+                var step = a.Solve(-jtr);
+                for (int ch = 0; ch < 3; ch++)
+                    for (int t = 0; t < n; t++)
+                    {
+                        double delta = 0;
+                        for (int k = 0; k < d; k++) delta += basis[t, k] * step[ch * d + k];
+                        trial[ch][t] = coeffs[ch][t] + delta;
+                    }
+                double ft = SumDeltaE(trial, phi, refLab, trialDe);
+                if (ft < f)
+                {
+                    improved = f - ft > Tolerance * f;
+                    (coeffs, trial) = (trial, coeffs);
+                    (de, trialDe) = (trialDe, de);
+                    f = ft;
+                    lambda = Math.Max(lambda / 3, 1e-9);
+                    break;
+                }
+                lambda *= 4;
+            }
+            if (!improved) break;
+        }
+        return start with { Coefficients = coeffs, Fit = FitObjective.DeltaE2000 };
+    }
+
+    private static double SumDeltaE(double[][] c, double[][] phi, Vec3[] refLab, double[] de)
+    {
+        double sum = 0;
+        for (int r = 0; r < phi.Length; r++) sum += de[r] = Lab2000(Predict(c, phi[r]), refLab[r]);
+        return double.IsFinite(sum) ? sum : double.PositiveInfinity;
+    }
+
+    private static Vec3 Predict(double[][] c, double[] phi)
+    {
+        double x = 0, y = 0, z = 0;
+        for (int i = 0; i < phi.Length; i++) { x += c[0][i] * phi[i]; y += c[1][i] * phi[i]; z += c[2][i] * phi[i]; }
+        return new(x, y, z);
+    }
+
+    private static Vec3 Nudge(Vec3 v, int ch, double h) => ch switch { 0 => v with { X = v.X + h }, 1 => v with { Y = v.Y + h }, _ => v with { Z = v.Z + h } };
+
+    private static double Lab2000(Vec3 xyz, Vec3 refLab) => DeltaE.Ciede2000(Lab.FromXyz(xyz, WhitePoints.D50), refLab);
+}
