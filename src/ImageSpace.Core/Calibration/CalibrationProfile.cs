@@ -14,7 +14,7 @@ public sealed record CalibrationProfile
     public string Reference { get; init; } = "";
     public ModelKind Model { get; init; }
     public double[][] Coefficients { get; init; } = [];
-    /// <summary>What the coefficients minimise (least squares, or the mean ΔE2000); absent in older profiles.</summary>
+    /// <summary>What the coefficients minimise (least squares, or ΔE2000: <see cref="DeltaEFit"/>); absent in older profiles.</summary>
     public FitObjective Fit { get; init; }
     public double ExposureGain { get; init; } = 1;
     /// <summary>Correlated colour temperature of the light the chart was shot in (from the camera's white balance),

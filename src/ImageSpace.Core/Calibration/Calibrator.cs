@@ -18,21 +18,22 @@ public sealed record CalibrationResult(CorrectionModel Model, ModelEvaluation Ev
     string Reason, IReadOnlyList<int> UsedPatches, IReadOnlyList<string> Warnings);
 
 /// <summary>Fits the candidate models on the measured patches, evaluates each in-sample and leave-one-out (fit on
-/// 23, test the 24th, for every patch), and chooses by leave-one-out — the error on patches a fit has not seen:
+/// 23, test the 24th, for every patch), and chooses by leave-one-out — the error on patches a fit has not seen — in
+/// two steps:
 /// <list type="number">
-/// <item>the 3×3: the ΔE2000-optimised one (<see cref="DeltaEFit"/>: it minimises the error that is reported), unless
-/// leave-one-out says it generalises worse than the least-squares one: its per-patch leave-one-out errors higher by
-/// more than one standard error of their paired difference (the "one-standard-error rule" of model selection:
-/// Breiman et al. 1984, <i>Classification and Regression Trees</i>; Hastie, Tibshirani &amp; Friedman,
+/// <item>the model (issue #5's rule, on the least-squares fits): a root-polynomial only if its leave-one-out mean is
+/// at least 0.15 ΔE2000 lower and its leave-one-out max not more than 0.5 worse than the 3×3's (the extra terms must
+/// earn their place on patches they were not fitted to), else the 3×3;</item>
+/// <item>the fit of that model: the ΔE2000-optimised one (<see cref="DeltaEFit"/>: it minimises the error that is
+/// reported), unless leave-one-out says it generalises worse than least squares: its per-patch leave-one-out errors
+/// higher by more than one standard error of their paired difference (the "one-standard-error rule" of model
+/// selection: Breiman et al. 1984, <i>Classification and Regression Trees</i>; Hastie, Tibshirani &amp; Friedman,
 /// <i>The Elements of Statistical Learning</i>, §7.10). On 24 patches two fits' leave-one-out means differ by
-/// ±0.05–0.2 by chance, so a smaller difference is no evidence either way;</item>
-/// <item>a root-polynomial (least-squares or ΔE-optimised, the lowest leave-one-out mean) instead, only if its
-/// leave-one-out mean is at least 0.15 ΔE2000 lower and its max not more than 0.5 worse than that 3×3's (issue #5's
-/// rule: the extra terms must earn their place on patches they were not fitted to).</item>
+/// ±0.05–0.2 by chance, so a smaller difference is no evidence either way.</item>
 /// </list>
-/// The neutral-preserving matrix is evaluated and reported but only used when asked for; a ΔE-optimised degree-3
-/// root-polynomial (39 coefficients on 24 patches) is not a candidate: its leave-one-out error is 2–3× the 3×3's on
-/// every scene we tried. With <c>refine</c> only ΔE-optimised fits are considered.</summary>
+/// The neutral-preserving matrix is evaluated and reported but only used when asked for. A ΔE-optimised degree-3
+/// root-polynomial is not a candidate (the least-squares one has never passed step 1 on our scenes: 13 terms per
+/// channel on 24 patches). With <c>refine</c> the ΔE-optimised fits are taken without step 2.</summary>
 public static class Calibrator
 {
     private static readonly (ModelKind, FitObjective)[] AutoCandidates =
@@ -40,6 +41,12 @@ public static class Calibrator
         (ModelKind.Matrix, FitObjective.LeastSquares), (ModelKind.NeutralMatrix, FitObjective.LeastSquares),
         (ModelKind.RootPolynomial2, FitObjective.LeastSquares), (ModelKind.RootPolynomial3, FitObjective.LeastSquares),
         (ModelKind.Matrix, FitObjective.DeltaE2000), (ModelKind.RootPolynomial2, FitObjective.DeltaE2000),
+    ];
+    /// <summary>With refine, the ΔE-optimised fits of the same models (step 1 compares these instead).</summary>
+    private static readonly (ModelKind, FitObjective)[] RefineCandidates =
+    [
+        (ModelKind.Matrix, FitObjective.DeltaE2000), (ModelKind.RootPolynomial2, FitObjective.DeltaE2000),
+        (ModelKind.RootPolynomial3, FitObjective.DeltaE2000),
     ];
 
     public static CalibrationResult Calibrate(IReadOnlyList<PatchSample> patches, IReadOnlyList<Vec3> referenceXyzD50,
@@ -54,7 +61,7 @@ public static class Calibrator
         if (use.Count < 12) throw new ArgumentException($"only {use.Count} unclipped patches: too few to calibrate (the chart is overexposed)");
 
         var candidates = forced is { } f ? [(f, refine ? FitObjective.DeltaE2000 : FitObjective.LeastSquares)]
-            : AutoCandidates.Where(c => !refine || c.Item2 == FitObjective.DeltaE2000).ToArray();
+            : refine ? RefineCandidates : AutoCandidates;
         var fitted = candidates.Select(c => Evaluate(c.Item1, c.Item2, rgb, referenceXyzD50, use)).ToArray();
         var evals = fitted.Select(x => x.Item2).ToList();
         ModelEvaluation chosen;
@@ -68,25 +75,29 @@ public static class Calibrator
 
     private static (ModelEvaluation, string) Choose(List<ModelEvaluation> evals)
     {
-        var ls = evals.FirstOrDefault(e => e is { Kind: ModelKind.Matrix, Fit: FitObjective.LeastSquares });
-        var de = evals.FirstOrDefault(e => e is { Kind: ModelKind.Matrix, Fit: FitObjective.DeltaE2000 });
-        ModelEvaluation matrix;
-        string why = "";
-        if (ls is null) matrix = de!;
-        else if (de is null) matrix = ls;
+        // Step 1: the model, compared on least-squares fits (on ΔE-optimised ones with refine: then there are no others).
+        var step1 = evals.Any(e => e.Fit == FitObjective.LeastSquares) ? FitObjective.LeastSquares : FitObjective.DeltaE2000;
+        var matrix = evals.First(e => e.Kind == ModelKind.Matrix && e.Fit == step1);
+        var rp = evals.Where(e => e.Kind is ModelKind.RootPolynomial2 or ModelKind.RootPolynomial3 && e.Fit == step1).MinBy(e => e.LooMean)!;
+        string why;
+        ModelEvaluation model;
+        if (rp.LooMean <= matrix.LooMean - 0.15 && rp.LooMax <= matrix.LooMax + 0.5)
+        {
+            model = rp;
+            why = $"{rp.Kind}: leave-one-out mean {rp.LooMean:0.00} vs 3×3 {matrix.LooMean:0.00} (≥ 0.15 lower), max {rp.LooMax:0.00} vs {matrix.LooMax:0.00} (not > 0.5 worse)";
+        }
         else
         {
-            var (diff, se) = PairedDifference(de.LooDeltaE, ls.LooDeltaE);
-            matrix = diff <= se ? de : ls;
-            why = diff <= se
-                ? $"; the ΔE-optimised 3×3 generalises as well as least squares (leave-one-out mean {de.LooMean:0.00} vs {ls.LooMean:0.00}: {diff:+0.00;-0.00} ± {se:0.00})"
-                : $"; the ΔE-optimised 3×3 generalises worse than least squares (leave-one-out mean {de.LooMean:0.00} vs {ls.LooMean:0.00}: {diff:+0.00;-0.00}, more than its standard error {se:0.00})";
+            model = matrix;
+            why = $"3×3 matrix: the best root-polynomial ({rp.Kind}) has leave-one-out mean {rp.LooMean:0.00} vs {matrix.LooMean:0.00} and max {rp.LooMax:0.00} vs {matrix.LooMax:0.00}, not better enough to trust more terms";
         }
-        var rp = evals.Where(e => e.Kind is ModelKind.RootPolynomial2 or ModelKind.RootPolynomial3).MinBy(e => e.LooMean);
-        if (rp is null) return (matrix, $"{matrix.Name}: the only 3×3 candidate{why}");
-        if (rp.LooMean <= matrix.LooMean - 0.15 && rp.LooMax <= matrix.LooMax + 0.5)
-            return (rp, $"{rp.Name}: leave-one-out mean {rp.LooMean:0.00} vs 3×3 {matrix.LooMean:0.00} (≥ 0.15 lower), max {rp.LooMax:0.00} vs {matrix.LooMax:0.00} (not > 0.5 worse){why}");
-        return (matrix, $"{matrix.Name}: the best root-polynomial ({rp.Name}) has leave-one-out mean {rp.LooMean:0.00} vs {matrix.LooMean:0.00} and max {rp.LooMax:0.00} vs {matrix.LooMax:0.00}, not better enough to trust more terms{why}");
+        // Step 2: the fit of that model.
+        var de = evals.FirstOrDefault(e => e.Kind == model.Kind && e.Fit == FitObjective.DeltaE2000);
+        if (de is null || de == model) return (model, why + (de is null ? "" : "; ΔE2000-optimised"));
+        var (diff, se) = PairedDifference(de.LooDeltaE, model.LooDeltaE);
+        return diff <= se
+            ? (de, why + $"; ΔE2000-optimised: leave-one-out mean {de.LooMean:0.00} vs {model.LooMean:0.00} for least squares ({diff:+0.00;-0.00} ± {se:0.00}, not worse)")
+            : (model, why + $"; least squares: the ΔE2000-optimised fit generalises worse (leave-one-out mean {de.LooMean:0.00} vs {model.LooMean:0.00}, {diff:+0.00;-0.00} is more than its standard error {se:0.00})");
     }
 
     /// <summary>Mean of a − b over the patches both have, and the standard error of that mean.</summary>

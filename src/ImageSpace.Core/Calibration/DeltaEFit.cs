@@ -3,23 +3,30 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace ImageSpace.Core.Calibration;
 
-/// <summary>Refines a fitted <see cref="CorrectionModel"/> to minimise the mean ΔE2000 over the fitted patches.
+/// <summary>Refines a fitted <see cref="CorrectionModel"/> to minimise the ΔE2000 over the fitted patches (Σ ΔE^1.25:
+/// the mean, large errors weighed up a little, see <see cref="Q"/>).
 /// Least squares in XYZ weights bright patches most and ignores how the eye weighs hue against lightness; the error
 /// that is reported (and seen) is ΔE2000, so this fits that directly, starting from the least-squares solution.
-/// <para>Levenberg–Marquardt on the residuals rᵢ = √ΔEᵢ, so that Σ rᵢ² is the summed ΔE (a Gauss–Newton step on √ΔE
-/// is the iteratively-reweighted step of an L1 fit). The Jacobian is cheap and exact in structure: the model is
-/// linear in its coefficients, XYZᵢ = C φᵢ, so ∂ΔEᵢ/∂C[ch,k] = ∂ΔEᵢ/∂XYZᵢ[ch] · φᵢ[k]; only the three partials
-/// of ΔE2000 with respect to the predicted XYZ are taken numerically (forward differences), 3 ΔE evaluations per
-/// patch instead of one per patch per coefficient. A step is kept only if it lowers the summed ΔE, so the result is
-/// never worse than the start, and the loop ends on a step budget instead of throwing (MathNet's Nelder–Mead used
-/// before threw MaximumIterationsException on 27–39 parameters, and stalled when it did not).</para></summary>
+/// <para>Levenberg–Marquardt on the residuals rᵢ = ΔEᵢ^(q/2), so that Σ rᵢ² is the objective (for q = 1 a
+/// Gauss–Newton step on √ΔE is the iteratively-reweighted step of an L1 fit). The Jacobian is cheap and exact in
+/// structure: the model is linear in its coefficients, XYZᵢ = C φᵢ, so ∂ΔEᵢ/∂C[ch,k] = ∂ΔEᵢ/∂XYZᵢ[ch] · φᵢ[k]; only
+/// the three partials of ΔE2000 with respect to the predicted XYZ are taken numerically (forward differences): 3 ΔE
+/// evaluations per patch instead of one per patch per coefficient. A step is kept only if it lowers the objective;
+/// the result is returned only if its mean ΔE is not worse than the start's; the loop ends on a step budget instead
+/// of throwing (MathNet's Nelder–Mead, used before, threw MaximumIterationsException on 27–39 parameters and stalled
+/// when it did not).</para></summary>
 public static class DeltaEFit
 {
     private const int MaxIterations = 150;
-    /// <summary>Stop when an accepted step lowers the summed ΔE by less than this fraction (1e-5 of a mean ΔE of
-    /// 2 is 0.00002: far below the reported precision).</summary>
+    /// <summary>Stop when an accepted step lowers the objective by less than this fraction (far below the reported
+    /// precision of 0.01).</summary>
     private const double Tolerance = 1e-5;
-    /// <summary>Below this ΔE a patch's √ΔE slope is capped (√ΔE has an infinite slope at 0).</summary>
+    /// <summary>The power of ΔE that is summed. 1 is the mean itself, but its optimum buys small gains on most patches
+    /// with the worst one (L1 fits rest on a few exact patches); 1.25 weighs large errors up a little. Measured on 15
+    /// spectral scenes (3 Jiang et al. cameras × D50, D65, A, FL2, FL11, published reference): the mean is within
+    /// 0.05 of the mean-optimal 3×3 (e.g. Nikon D3 under A 1.88 vs 1.86) and the max 0.1–0.6 lower (5.42 vs 5.73).</summary>
+    private const double Q = 1.25;
+    /// <summary>Below this ΔE a patch's residual slope is capped (ΔE^(q/2) has an infinite slope at 0 for q &lt; 2).</summary>
     private const double DeltaEFloor = 0.02;
     /// <summary>Step for the numeric partials of ΔE2000 by XYZ (XYZ has white Y = 1).</summary>
     private const double H = 1e-6;
@@ -66,8 +73,8 @@ public static class DeltaEFit
             for (int r = 0; r < m; r++)
             {
                 var pred = Predict(coeffs, phi[r]);
-                res[r] = Math.Sqrt(de[r]);
-                double slope = 0.5 / Math.Sqrt(Math.Max(de[r], DeltaEFloor)); // d√ΔE/dΔE, capped near 0
+                res[r] = Math.Pow(de[r], Q / 2);
+                double slope = Q / 2 * Math.Pow(Math.Max(de[r], DeltaEFloor), Q / 2 - 1);
                 for (int ch = 0; ch < 3; ch++)
                 {
                     double g = (Lab2000(Nudge(pred, ch, H), refLab[r]) - de[r]) / H;
@@ -103,13 +110,15 @@ public static class DeltaEFit
             }
             if (!improved) break;
         }
-        return start with { Coefficients = coeffs, Fit = FitObjective.DeltaE2000 };
+        // The objective weighs large errors up a little; the promise is on the mean that is reported: never worse.
+        double startMean = SumDeltaE(start.Coefficients, phi, refLab, trialDe, 1) / m, mean = SumDeltaE(coeffs, phi, refLab, trialDe, 1) / m;
+        return mean <= startMean ? start with { Coefficients = coeffs, Fit = FitObjective.DeltaE2000 } : start;
     }
 
-    private static double SumDeltaE(double[][] c, double[][] phi, Vec3[] refLab, double[] de)
+    private static double SumDeltaE(double[][] c, double[][] phi, Vec3[] refLab, double[] de, double q = Q)
     {
         double sum = 0;
-        for (int r = 0; r < phi.Length; r++) sum += de[r] = Lab2000(Predict(c, phi[r]), refLab[r]);
+        for (int r = 0; r < phi.Length; r++) sum += Math.Pow(de[r] = Lab2000(Predict(c, phi[r]), refLab[r]), q);
         return double.IsFinite(sum) ? sum : double.PositiveInfinity;
     }
 

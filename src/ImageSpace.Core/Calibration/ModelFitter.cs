@@ -9,8 +9,8 @@ namespace ImageSpace.Core.Calibration;
 public static class ModelFitter
 {
     /// <param name="use">Patches to fit on (e.g. all but clipped ones, or 23 of 24 for leave-one-out).</param>
-    /// <param name="refine">Then minimise the mean ΔE2000 from the least-squares solution (<see cref="DeltaEFit"/>;
-    /// never worse than the least-squares fit on these patches).</param>
+    /// <param name="refine">Then minimise the ΔE2000 from the least-squares solution (<see cref="DeltaEFit"/>; its
+    /// mean ΔE2000 on these patches is never worse than the least-squares fit's).</param>
     public static CorrectionModel Fit(ModelKind kind, IReadOnlyList<Vec3> rgb, IReadOnlyList<Vec3> xyz, IReadOnlyList<int> use, bool refine = false)
     {
         double gain = ExposureGain(rgb, xyz, use);
