@@ -63,8 +63,13 @@ public static class DeltaEFit
         var coeffs = start.Coefficients.Select(row => (double[])row.Clone()).ToArray();
         var de = new double[m];
         double f = SumDeltaE(coeffs, phi, refLab, de);
-        var jac = Matrix<double>.Build.Dense(m, p);
-        var res = Vector<double>.Build.Dense(m);
+        // Plain arrays: this loop runs ~50 times per fit and 25 fits per candidate (leave-one-out).
+        var jac = new double[m, p];
+        var res = new double[m];
+        var jtj = new double[p, p];
+        var jtr = new double[p];
+        var a = new double[p, p];
+        var step = new double[p];
         double lambda = 1e-3;
         var trial = coeffs.Select(row => new double[n]).ToArray();
         var trialDe = new double[m];
@@ -81,14 +86,24 @@ public static class DeltaEFit
                     for (int k = 0; k < d; k++) jac[r, ch * d + k] = g * slope * psi[r][k];
                 }
             }
-            var jtj = jac.TransposeThisAndMultiply(jac);
-            var jtr = jac.TransposeThisAndMultiply(res);
+            for (int i = 0; i < p; i++)
+            {
+                double sr = 0;
+                for (int r = 0; r < m; r++) sr += jac[r, i] * res[r];
+                jtr[i] = -sr;
+                for (int j = 0; j <= i; j++)
+                {
+                    double sum = 0;
+                    for (int r = 0; r < m; r++) sum += jac[r, i] * jac[r, j];
+                    jtj[i, j] = jtj[j, i] = sum;
+                }
+            }
             bool improved = false;
             while (lambda < 1e12)
             {
-                var a = jtj.Clone();
+                Array.Copy(jtj, a, jtj.Length);
                 for (int i = 0; i < p; i++) a[i, i] += lambda * Math.Max(jtj[i, i], 1e-12);
-                var step = a.Solve(-jtr);
+                if (!CholeskySolve(a, jtr, step, p)) { lambda *= 4; continue; }
                 for (int ch = 0; ch < 3; ch++)
                     for (int t = 0; t < n; t++)
                     {
@@ -120,6 +135,38 @@ public static class DeltaEFit
         double sum = 0;
         for (int r = 0; r < phi.Length; r++) sum += Math.Pow(de[r] = Lab2000(Predict(c, phi[r]), refLab[r]), q);
         return double.IsFinite(sum) ? sum : double.PositiveInfinity;
+    }
+
+    /// <summary>Solves A x = b for a symmetric positive-definite A (overwritten by its Cholesky factor); false if A is
+    /// not numerically positive definite.</summary>
+    private static bool CholeskySolve(double[,] a, double[] b, double[] x, int p)
+    {
+        for (int j = 0; j < p; j++)
+        {
+            double diag = a[j, j];
+            for (int k = 0; k < j; k++) diag -= a[j, k] * a[j, k];
+            if (!(diag > 0)) return false;
+            a[j, j] = Math.Sqrt(diag);
+            for (int i = j + 1; i < p; i++)
+            {
+                double v = a[i, j];
+                for (int k = 0; k < j; k++) v -= a[i, k] * a[j, k];
+                a[i, j] = v / a[j, j];
+            }
+        }
+        for (int i = 0; i < p; i++)
+        {
+            double v = b[i];
+            for (int k = 0; k < i; k++) v -= a[i, k] * x[k];
+            x[i] = v / a[i, i];
+        }
+        for (int i = p - 1; i >= 0; i--)
+        {
+            double v = x[i];
+            for (int k = i + 1; k < p; k++) v -= a[k, i] * x[k];
+            x[i] = v / a[i, i];
+        }
+        return true;
     }
 
     private static Vec3 Predict(double[][] c, double[] phi)
