@@ -106,7 +106,7 @@ public class DeltaEFitTests(ITestOutputHelper log)
         using var dir = new TempDir();
         SyntheticDng.Write(dir["chart.dng"], new SceneParameters { Width = 1000, Height = 700, PatchPitch = 70, Illuminant = "A", Camera = "canon-5d2" });
         var plain = Cli.Run("calibrate", dir["chart.dng"], "--json", "-o", dir["plain.json"], "--model", "matrix");
-        var refined = Cli.Run("calibrate", dir["chart.dng"], "--json", "-o", dir["refined.json"], "--model", "matrix", "--refine");
+        var refined = Cli.Run("calibrate", dir["chart.dng"], "--json", "-o", dir["refined.json"], "--model", "matrix", "--refine", "--report", dir["report"]);
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         Assert.True(refined.ExitCode == 0, refined.Stderr);
         var a = CalibrationProfile.Load(dir["plain.json"]);
@@ -115,6 +115,7 @@ public class DeltaEFitTests(ITestOutputHelper log)
         Assert.Equal(FitObjective.DeltaE2000, b.Fit);
         Assert.True(b.DeltaE.Mean <= a.DeltaE.Mean, $"refined {b.DeltaE.Mean} vs {a.DeltaE.Mean}");
         Assert.Contains("\"fit\": \"delta_e2000\"", File.ReadAllText(dir["refined.json"]));
+        Assert.Contains("Matrix</b>, ΔE2000-optimised", File.ReadAllText(dir["report/chart_report.html"]));
         Assert.Equal(b.DeltaE.Mean, JsonDocument.Parse(refined.Stdout).RootElement.GetProperty("deltaE").GetProperty("mean").GetDouble(), 6);
     }
 }
