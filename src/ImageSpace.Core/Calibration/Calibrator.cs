@@ -31,23 +31,13 @@ public sealed record CalibrationResult(CorrectionModel Model, ModelEvaluation Ev
 /// <i>The Elements of Statistical Learning</i>, §7.10). On 24 patches two fits' leave-one-out means differ by
 /// ±0.05–0.2 by chance, so a smaller difference is no evidence either way.</item>
 /// </list>
-/// The neutral-preserving matrix is evaluated and reported but only used when asked for. A ΔE-optimised degree-3
-/// root-polynomial is not a candidate (the least-squares one has never passed step 1 on our scenes: 13 terms per
-/// channel on 24 patches). With <c>refine</c> the ΔE-optimised fits are taken without step 2.</summary>
+/// The neutral-preserving matrix is evaluated and reported but only used when asked for. Only the model step 1 picks
+/// gets a ΔE-optimised fit (25 Levenberg–Marquardt runs with leave-one-out; the least-squares fits are closed-form),
+/// so a calibration costs about 0.1 s of CPU. With <c>refine</c> the ΔE-optimised fit is taken without step 2; with a
+/// forced model, that model's least-squares fit (or, with <c>refine</c>, its ΔE-optimised one).</summary>
 public static class Calibrator
 {
-    private static readonly (ModelKind, FitObjective)[] AutoCandidates =
-    [
-        (ModelKind.Matrix, FitObjective.LeastSquares), (ModelKind.NeutralMatrix, FitObjective.LeastSquares),
-        (ModelKind.RootPolynomial2, FitObjective.LeastSquares), (ModelKind.RootPolynomial3, FitObjective.LeastSquares),
-        (ModelKind.Matrix, FitObjective.DeltaE2000), (ModelKind.RootPolynomial2, FitObjective.DeltaE2000),
-    ];
-    /// <summary>With refine, the ΔE-optimised fits of the same models (step 1 compares these instead).</summary>
-    private static readonly (ModelKind, FitObjective)[] RefineCandidates =
-    [
-        (ModelKind.Matrix, FitObjective.DeltaE2000), (ModelKind.RootPolynomial2, FitObjective.DeltaE2000),
-        (ModelKind.RootPolynomial3, FitObjective.DeltaE2000),
-    ];
+    private static readonly ModelKind[] AutoModels = [ModelKind.Matrix, ModelKind.NeutralMatrix, ModelKind.RootPolynomial2, ModelKind.RootPolynomial3];
 
     public static CalibrationResult Calibrate(IReadOnlyList<PatchSample> patches, IReadOnlyList<Vec3> referenceXyzD50,
         ModelKind? forced = null, bool refine = false)
@@ -60,44 +50,41 @@ public static class Calibrator
         if (clipped.Count > 0) warnings.Add($"clipped patches left out of the fit: {string.Join(", ", clipped)}");
         if (use.Count < 12) throw new ArgumentException($"only {use.Count} unclipped patches: too few to calibrate (the chart is overexposed)");
 
-        var candidates = forced is { } f ? [(f, refine ? FitObjective.DeltaE2000 : FitObjective.LeastSquares)]
-            : refine ? RefineCandidates : AutoCandidates;
-        var fitted = candidates.Select(c => Evaluate(c.Item1, c.Item2, rgb, referenceXyzD50, use)).ToArray();
-        var evals = fitted.Select(x => x.Item2).ToList();
-        ModelEvaluation chosen;
+        var fitted = new List<(CorrectionModel Model, ModelEvaluation Eval)>();
+        (CorrectionModel Model, ModelEvaluation Eval) chosen;
         string reason;
-        if (forced is not null) { chosen = evals[0]; reason = $"{chosen.Name} chosen by the user"; }
-        else (chosen, reason) = Choose(evals);
-        var model = fitted[evals.IndexOf(chosen)].Item1;
-        if (chosen.Mean > 3) warnings.Add($"poor fit: mean ΔE2000 {chosen.Mean:0.00} (wrong reference, mixed light, or a replica chart?)");
-        return new CalibrationResult(model, chosen, evals, reason, use, warnings);
-    }
-
-    private static (ModelEvaluation, string) Choose(List<ModelEvaluation> evals)
-    {
-        // Step 1: the model, compared on least-squares fits (on ΔE-optimised ones with refine: then there are no others).
-        var step1 = evals.Any(e => e.Fit == FitObjective.LeastSquares) ? FitObjective.LeastSquares : FitObjective.DeltaE2000;
-        var matrix = evals.First(e => e.Kind == ModelKind.Matrix && e.Fit == step1);
-        var rp = evals.Where(e => e.Kind is ModelKind.RootPolynomial2 or ModelKind.RootPolynomial3 && e.Fit == step1).MinBy(e => e.LooMean)!;
-        string why;
-        ModelEvaluation model;
-        if (rp.LooMean <= matrix.LooMean - 0.15 && rp.LooMax <= matrix.LooMax + 0.5)
+        if (forced is { } f)
         {
-            model = rp;
-            why = $"{rp.Kind}: leave-one-out mean {rp.LooMean:0.00} vs 3×3 {matrix.LooMean:0.00} (≥ 0.15 lower), max {rp.LooMax:0.00} vs {matrix.LooMax:0.00} (not > 0.5 worse)";
+            chosen = Evaluate(f, refine ? FitObjective.DeltaE2000 : FitObjective.LeastSquares, rgb, referenceXyzD50, use);
+            fitted.Add(chosen);
+            reason = $"{chosen.Eval.Name} chosen by the user";
         }
         else
         {
-            model = matrix;
-            why = $"3×3 matrix: the best root-polynomial ({rp.Kind}) has leave-one-out mean {rp.LooMean:0.00} vs {matrix.LooMean:0.00} and max {rp.LooMax:0.00} vs {matrix.LooMax:0.00}, not better enough to trust more terms";
+            fitted.AddRange(AutoModels.Select(k => Evaluate(k, FitObjective.LeastSquares, rgb, referenceXyzD50, use)));
+            var (ls, why) = ChooseModel(fitted.Select(x => x.Eval).ToList());
+            var leastSquares = fitted.First(x => x.Eval == ls);
+            var de = Evaluate(ls.Kind, FitObjective.DeltaE2000, rgb, referenceXyzD50, use);
+            fitted.Add(de);
+            var (diff, se) = PairedDifference(de.Eval.LooDeltaE, ls.LooDeltaE);
+            if (refine) (chosen, reason) = (de, why + "; ΔE2000-optimised (--refine)");
+            else if (diff <= se)
+                (chosen, reason) = (de, why + $"; ΔE2000-optimised: leave-one-out mean {de.Eval.LooMean:0.00} vs {ls.LooMean:0.00} for least squares ({diff:+0.00;-0.00} ± {se:0.00}, not worse)");
+            else
+                (chosen, reason) = (leastSquares, why + $"; least squares: the ΔE2000-optimised fit generalises worse (leave-one-out mean {de.Eval.LooMean:0.00} vs {ls.LooMean:0.00}, {diff:+0.00;-0.00} is more than its standard error {se:0.00})");
         }
-        // Step 2: the fit of that model.
-        var de = evals.FirstOrDefault(e => e.Kind == model.Kind && e.Fit == FitObjective.DeltaE2000);
-        if (de is null || de == model) return (model, why + (de is null ? "" : "; ΔE2000-optimised"));
-        var (diff, se) = PairedDifference(de.LooDeltaE, model.LooDeltaE);
-        return diff <= se
-            ? (de, why + $"; ΔE2000-optimised: leave-one-out mean {de.LooMean:0.00} vs {model.LooMean:0.00} for least squares ({diff:+0.00;-0.00} ± {se:0.00}, not worse)")
-            : (model, why + $"; least squares: the ΔE2000-optimised fit generalises worse (leave-one-out mean {de.LooMean:0.00} vs {model.LooMean:0.00}, {diff:+0.00;-0.00} is more than its standard error {se:0.00})");
+        if (chosen.Eval.Mean > 3) warnings.Add($"poor fit: mean ΔE2000 {chosen.Eval.Mean:0.00} (wrong reference, mixed light, or a replica chart?)");
+        return new CalibrationResult(chosen.Model, chosen.Eval, fitted.Select(x => x.Eval).ToList(), reason, use, warnings);
+    }
+
+    /// <summary>Step 1 (issue #5's rule) on the least-squares fits.</summary>
+    private static (ModelEvaluation, string) ChooseModel(List<ModelEvaluation> evals)
+    {
+        var matrix = evals.First(e => e.Kind == ModelKind.Matrix);
+        var rp = evals.Where(e => e.Kind is ModelKind.RootPolynomial2 or ModelKind.RootPolynomial3).MinBy(e => e.LooMean)!;
+        if (rp.LooMean <= matrix.LooMean - 0.15 && rp.LooMax <= matrix.LooMax + 0.5)
+            return (rp, $"{rp.Kind}: leave-one-out mean {rp.LooMean:0.00} vs 3×3 {matrix.LooMean:0.00} (≥ 0.15 lower), max {rp.LooMax:0.00} vs {matrix.LooMax:0.00} (not > 0.5 worse)");
+        return (matrix, $"3×3 matrix: the best root-polynomial ({rp.Kind}) has leave-one-out mean {rp.LooMean:0.00} vs {matrix.LooMean:0.00} and max {rp.LooMax:0.00} vs {matrix.LooMax:0.00}, not better enough to trust more terms");
     }
 
     /// <summary>Mean of a − b over the patches both have, and the standard error of that mean.</summary>
@@ -109,7 +96,7 @@ public static class Calibrator
         return (mean, Math.Sqrt(variance / d.Length));
     }
 
-    private static (CorrectionModel, ModelEvaluation) Evaluate(ModelKind kind, FitObjective fit, Vec3[] rgb, IReadOnlyList<Vec3> xyz, List<int> use)
+    private static (CorrectionModel Model, ModelEvaluation Eval) Evaluate(ModelKind kind, FitObjective fit, Vec3[] rgb, IReadOnlyList<Vec3> xyz, List<int> use)
     {
         bool refine = fit == FitObjective.DeltaE2000;
         var model = ModelFitter.Fit(kind, rgb, xyz, use, refine);
