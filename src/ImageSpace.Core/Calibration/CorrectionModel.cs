@@ -24,7 +24,7 @@ public enum FitObjective
 {
     /// <summary>Squared XYZ error (closed form).</summary>
     LeastSquares,
-    /// <summary>Mean ΔE2000, refined from the least-squares solution (<see cref="DeltaEFit"/>).</summary>
+    /// <summary>ΔE2000 (the mean, large errors weighed up a little), refined from the least-squares solution (<see cref="DeltaEFit"/>).</summary>
     DeltaE2000,
 }
 
