@@ -14,6 +14,8 @@ public sealed record CalibrationProfile
     public string Reference { get; init; } = "";
     public ModelKind Model { get; init; }
     public double[][] Coefficients { get; init; } = [];
+    /// <summary>What the coefficients minimise (least squares, or ΔE2000: <see cref="DeltaEFit"/>); absent in older profiles.</summary>
+    public FitObjective Fit { get; init; }
     public double ExposureGain { get; init; } = 1;
     /// <summary>Correlated colour temperature of the light the chart was shot in (from the camera's white balance),
     /// when known.</summary>
@@ -29,7 +31,7 @@ public sealed record CalibrationProfile
     public sealed record PatchError(int Index, double DeltaE, double LooDeltaE, bool Clipped, double[] Measured, double[] Corrected, double[] ReferenceLab);
     public sealed record Summary(double Mean, double Max, double LooMean, double LooMax);
 
-    [JsonIgnore] public CorrectionModel CorrectionModel => new(Model, Coefficients, ExposureGain);
+    [JsonIgnore] public CorrectionModel CorrectionModel => new(Model, Coefficients, ExposureGain, Fit);
 
     /// <summary>Corrected XYZ D50 of a measured (or image) linear RGB.</summary>
     public Vec3 ToXyzD50(Vec3 rgb) => CorrectionModel.ToXyzD50(Linearization?.Apply(rgb) ?? rgb);
@@ -57,7 +59,7 @@ public sealed record CalibrationProfile
         string source, string reference, string? group, double? cct, bool negative, NeutralLinearization? linearization = null) => new()
     {
         Linearization = linearization,
-        Source = source, Group = group, Reference = reference, Model = r.Model.Kind, Coefficients = r.Model.Coefficients,
+        Source = source, Group = group, Reference = reference, Model = r.Model.Kind, Coefficients = r.Model.Coefficients, Fit = r.Model.Fit,
         ExposureGain = r.Model.ExposureGain, IlluminantCct = cct, Negative = negative, Reason = r.Reason,
         Patches = patches.Select((p, i) => new PatchError(p.Index, Round(r.Evaluation.DeltaE[i]), Round(r.Evaluation.LooDeltaE[i]), p.Clipped,
             p.Rgb.ToArray(), Color.Lab.FromXyz(r.Model.ToXyzD50(linearization?.Apply(p.Rgb) ?? p.Rgb), WhitePoints.D50).ToArray().Select(Round).ToArray(),

@@ -88,7 +88,7 @@ public static class CalibrationReport
         string E(string s) => WebUtility.HtmlEncode(s);
         var sb = new StringBuilder();
         sb.Append($"<!doctype html><html><head><meta charset=\"utf-8\"><title>Calibration {E(stem)}</title><style>body{{font-family:sans-serif;margin:2em;max-width:1000px}}td,th{{padding:2px 8px;text-align:right}}th{{background:#eee}}</style></head><body>");
-        sb.Append($"<h1>Calibration: {E(p.Source)}</h1><p>Reference: {E(p.Reference)}. Model: <b>{E(p.Model.ToString())}</b> — {E(p.Reason)}.</p>");
+        sb.Append($"<h1>Calibration: {E(p.Source)}</h1><p>Reference: {E(p.Reference)}. Model: <b>{E(p.Model.ToString())}</b>{(p.Fit == FitObjective.DeltaE2000 ? ", ΔE2000-optimised" : ", least squares")} — {E(p.Reason)}.</p>");
         sb.Append($"<p>ΔE2000 in-sample mean <b>{p.DeltaE.Mean:0.00}</b>, max {p.DeltaE.Max:0.00}; leave-one-out mean <b>{p.DeltaE.LooMean:0.00}</b>, max {p.DeltaE.LooMax:0.00}. Exposure gain {p.ExposureGain:0.000}.");
         if (p.IlluminantCct is { } cct) sb.Append($" Light: about {cct:0} K.");
         sb.Append("</p>");

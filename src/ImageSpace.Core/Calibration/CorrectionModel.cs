@@ -18,8 +18,18 @@ public enum ModelKind
     RootPolynomial3,
 }
 
+/// <summary>What the coefficients were fitted to minimise.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FitObjective>))]
+public enum FitObjective
+{
+    /// <summary>Squared XYZ error (closed form).</summary>
+    LeastSquares,
+    /// <summary>ΔE2000 (the mean, large errors weighed up a little), refined from the least-squares solution (<see cref="DeltaEFit"/>).</summary>
+    DeltaE2000,
+}
+
 /// <summary>A fitted colour correction: XYZ_D50 = C · φ(gain · rgb), C being 3 × terms.</summary>
-public sealed record CorrectionModel(ModelKind Kind, double[][] Coefficients, double ExposureGain)
+public sealed record CorrectionModel(ModelKind Kind, double[][] Coefficients, double ExposureGain, FitObjective Fit = FitObjective.LeastSquares)
 {
     public static int Terms(ModelKind k) => k switch { ModelKind.RootPolynomial2 => 6, ModelKind.RootPolynomial3 => 13, _ => 3 };
 

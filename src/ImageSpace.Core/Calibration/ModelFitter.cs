@@ -9,6 +9,8 @@ namespace ImageSpace.Core.Calibration;
 public static class ModelFitter
 {
     /// <param name="use">Patches to fit on (e.g. all but clipped ones, or 23 of 24 for leave-one-out).</param>
+    /// <param name="refine">Then minimise the ΔE2000 from the least-squares solution (<see cref="DeltaEFit"/>; its
+    /// mean ΔE2000 on these patches is never worse than the least-squares fit's).</param>
     public static CorrectionModel Fit(ModelKind kind, IReadOnlyList<Vec3> rgb, IReadOnlyList<Vec3> xyz, IReadOnlyList<int> use, bool refine = false)
     {
         double gain = ExposureGain(rgb, xyz, use);
@@ -22,15 +24,17 @@ public static class ModelFitter
             for (int c = 0; c < n; c++) phi[r, c] = t[c];
         }
         var coeffs = new double[3][];
+        var neutral = kind == ModelKind.NeutralMatrix ? Neutral(rgb, use, gain) : null;
+        var svd = neutral is null ? phi.Svd(true) : null;
         for (int ch = 0; ch < 3; ch++)
         {
             var target = Vector<double>.Build.Dense(use.Count, r => xyz[use[r]][ch]);
-            coeffs[ch] = kind == ModelKind.NeutralMatrix
-                ? ConstrainedRow(phi, target, Neutral(rgb, use, gain), NeutralTarget(xyz, rgb, use, gain)[ch])
-                : phi.Svd(true).Solve(target).ToArray();
+            coeffs[ch] = neutral is not null
+                ? ConstrainedRow(phi, target, neutral, NeutralTarget(xyz, rgb, use, gain)[ch])
+                : svd!.Solve(target).ToArray();
         }
         var model = new CorrectionModel(kind, coeffs, gain);
-        return refine ? Refine(model, rgb, xyz, use) : model;
+        return refine ? DeltaEFit.Minimise(model, rgb, xyz, use, neutral) : model;
     }
 
     /// <summary>Reference Y over measured Y of the unclipped greys among patches 20–23 (19 may be clipped, 24 is
@@ -71,23 +75,5 @@ public static class ModelFitter
         rhs.SetSubVector(0, k, 2 * phi.TransposeThisAndMultiply(target));
         rhs[k] = c;
         return kkt.Solve(rhs).SubVector(0, k).ToArray();
-    }
-
-    /// <summary>Optional refinement: minimise the mean ΔE2000 directly (Nelder–Mead from the least-squares fit).
-    /// Least squares in XYZ over-weights bright patches; this evens the error out perceptually.</summary>
-    private static CorrectionModel Refine(CorrectionModel start, IReadOnlyList<Vec3> rgb, IReadOnlyList<Vec3> xyz, IReadOnlyList<int> use)
-    {
-        int n = CorrectionModel.Terms(start.Kind);
-        var x0 = Vector<double>.Build.Dense(3 * n, i => start.Coefficients[i / n][i % n]);
-        double Objective(Vector<double> x)
-        {
-            var m = start with { Coefficients = [x.SubVector(0, n).ToArray(), x.SubVector(n, n).ToArray(), x.SubVector(2 * n, n).ToArray()] };
-            return use.Average(p => DeltaE.Ciede2000Xyz(m.ToXyzD50(rgb[p]), xyz[p], WhitePoints.D50));
-        }
-        var result = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(
-            MathNet.Numerics.Optimization.ObjectiveFunction.Value(Objective), x0, 1e-6, 4000);
-        var best = result.MinimizingPoint;
-        var refined = start with { Coefficients = [best.SubVector(0, n).ToArray(), best.SubVector(n, n).ToArray(), best.SubVector(2 * n, n).ToArray()] };
-        return Objective(best) < Objective(x0) ? refined : start;
     }
 }

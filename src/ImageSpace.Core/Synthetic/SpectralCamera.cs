@@ -31,13 +31,21 @@ public sealed class SpectralCamera
 
     public static SpectralCamera NikonD5100() => new("Nikon D5100", SpectralData.CameraSensitivities("camera_sensitivities_nikon_5100_npl.csv"));
     public static SpectralCamera CanonEos5DMarkII() => new("Canon EOS 5D Mark II", SpectralData.CameraSensitivities("camera_sensitivities_canon_eos_5d_mark_ii_rawtoaces.csv"));
+    // Three cameras of the Jiang et al. (2013) database (400–720 nm, 10 nm; Data/SOURCES.md): bodies the fitters were
+    // not tuned on, to check the model choice generalises.
+    public static SpectralCamera NikonD3() => new("Nikon D3", SpectralData.CameraSensitivities("camera_sensitivities_nikon_d3_jiang2013.csv"));
+    public static SpectralCamera SonyNex5N() => new("Sony NEX-5N", SpectralData.CameraSensitivities("camera_sensitivities_sony_nex5n_jiang2013.csv"));
+    public static SpectralCamera PhaseOne() => new("Phase One", SpectralData.CameraSensitivities("camera_sensitivities_phase_one_jiang2013.csv"));
 
     public static SpectralCamera ByName(string name) => name.ToLowerInvariant().Replace(" ", "").Replace("-", "") switch
     {
         "luther" => Luther(),
         "nikond5100" or "nikon" => NikonD5100(),
         "canoneos5dmarkii" or "canon5d2" or "canon" => CanonEos5DMarkII(),
-        _ => throw new ArgumentException($"unknown camera '{name}' (luther, nikon-d5100, canon-5d2)"),
+        "nikond3" => NikonD3(),
+        "sonynex5n" or "nex5n" => SonyNex5N(),
+        "phaseone" => PhaseOne(),
+        _ => throw new ArgumentException($"unknown camera '{name}' (luther, nikon-d5100, canon-5d2, nikon-d3, sony-nex-5n, phase-one)"),
     };
 
     /// <summary>Camera RGB of a reflectance under an illuminant, unnormalised.</summary>
