@@ -23,7 +23,10 @@ public static class TokenStore
     }
 
     /// <summary>For a server: the token, made (and stored 0600) when there is none yet.</summary>
-    public static string ForServer(string? path = null) => FromEnvironment() ?? ReadFile(path ?? DefaultPath) ?? Create(path ?? DefaultPath);
+    public static string ForServer(string? path = null) => FromEnvironment() ?? FromFile(path ?? DefaultPath);
+
+    /// <summary>The token file's token, made when the file does not exist yet (the environment is not consulted).</summary>
+    public static string FromFile(string path) => ReadFile(path) ?? Create(path);
 
     /// <summary>For a client (process --farm, the UI's farm link): the token, or null when this user has none.</summary>
     public static string? ForClient(string? path = null) => FromEnvironment() ?? ReadFile(path ?? DefaultPath);

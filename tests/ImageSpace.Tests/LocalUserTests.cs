@@ -41,10 +41,10 @@ public class LocalUserTests
         using var dir = new TempDir();
         // The token file a server makes for its user: owner-only, in an owner-only folder.
         string tokenPath = Path.Combine(dir.Path, "config", "imagespace", "token");
-        string made = TokenStore.ForServer(tokenPath);
+        string made = TokenStore.FromFile(tokenPath);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenPath));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(tokenPath)!));
-        Assert.Equal(made, TokenStore.ForServer(tokenPath)); // made once, then read
+        Assert.Equal(made, TokenStore.FromFile(tokenPath)); // made once, then read
         File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101); // the other user may enter the temp folder…
         File.SetUnixFileMode(Path.Combine(dir.Path, "config"), (UnixFileMode)0b111_101_101);
         var (catCode, catOut) = RunAs("cat", tokenPath);

@@ -21,7 +21,7 @@ public static class CalibrateCommand
         var json = new Option<bool>("--json") { Description = "print the result as JSON (an object, or a list for several images)" };
         var reference = new Option<string?>("--reference") { Description = "after2014 (default) | before2014 | CSV with L,a,b or X,Y,Z (D50) per patch" };
         var model = new Option<string?>("--model") { Description = "auto (default: leave-one-out choice) | matrix | neutral | rp2 | rp3" };
-        var refine = new Option<bool>("--refine") { Description = "refine the least-squares fit to minimise the mean ΔE2000" };
+        var refine = new Option<bool>("--refine") { Description = "take the ΔE2000-optimised fit of the chosen model (the default takes it only where leave-one-out says it generalises)" };
         var group = new Option<string?>("--group") { Description = "the group this calibration is for (default: global)" };
         var cube = new Option<string?>("--cube") { Description = "also write a .cube 3D LUT (sRGB-encoded in and out)" };
         var cubeSize = new Option<int>("--cube-size") { Description = "LUT size: 33 or 65", DefaultValueFactory = _ => 33 };
@@ -99,13 +99,13 @@ public static class CalibrateCommand
                 if (matrixPath is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(matrixPath, LutExport.MatrixText(p));
                 results.Add(new
                 {
-                    file, found = true, model = p.Model, deltaE = new { mean = p.DeltaE.Mean, max = p.DeltaE.Max, loo_mean = p.DeltaE.LooMean, loo_max = p.DeltaE.LooMax },
+                    file, found = true, model = p.Model, fit = p.Fit, deltaE = new { mean = p.DeltaE.Mean, max = p.DeltaE.Max, loo_mean = p.DeltaE.LooMean, loo_max = p.DeltaE.LooMax },
                     patches = p.Patches.Select(e => new { index = e.Index, deltaE = e.DeltaE, loo_deltaE = e.LooDeltaE, clipped = e.Clipped, measured = e.Measured, corrected_lab = e.Corrected, reference_lab = e.ReferenceLab }),
                     reason = p.Reason, exposure_gain = p.ExposureGain, illuminant_cct = p.IlluminantCct, warnings = p.Warnings, profile = profilePath,
                 });
                 if (!json)
                 {
-                    Console.WriteLine($"{file}: {p.Model}, ΔE2000 mean {p.DeltaE.Mean:0.00} max {p.DeltaE.Max:0.00}, leave-one-out mean {p.DeltaE.LooMean:0.00} max {p.DeltaE.LooMax:0.00}");
+                    Console.WriteLine($"{file}: {p.Model} ({(p.Fit == FitObjective.DeltaE2000 ? "ΔE2000-optimised" : "least squares")}), ΔE2000 mean {p.DeltaE.Mean:0.00} max {p.DeltaE.Max:0.00}, leave-one-out mean {p.DeltaE.LooMean:0.00} max {p.DeltaE.LooMax:0.00}");
                     Console.WriteLine($"  {p.Reason}");
                     foreach (var w in p.Warnings) Console.WriteLine($"  warning: {w}");
                     if (profilePath is not null) Console.WriteLine(recipe.Film.Enabled ? $"  roll profile: {profilePath} (use it with process --negative --roll)" : $"  profile: {profilePath}");

@@ -39,8 +39,12 @@ public static class SpectralData
     /// zero outside the tabulated range).</summary>
     private static Dictionary<string, double[]> Load(string resource)
     {
+        // Tables whose licence does not allow shipping them (the Jiang et al. cameras: CC BY-NC-SA) are not embedded:
+        // the tests carry them as files beside their assembly (Data/).
+        string beside = Path.Combine(AppContext.BaseDirectory, "Data", resource);
         using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
-                      ?? throw new InvalidOperationException($"embedded resource {resource} missing");
+                      ?? (File.Exists(beside) ? File.OpenRead(beside) : null)
+                      ?? throw new InvalidOperationException($"{resource} is not part of this build (test data, not shipped: see Synthetic/Data/SOURCES.md)");
         using var reader = new StreamReader(s);
         string[] header = reader.ReadLine()!.Split(',');
         var wl = new List<double>();
