@@ -27,6 +27,8 @@
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 static void json_str(const char *key, const char *s, int comma)
 {
@@ -219,6 +221,13 @@ static int write_processed(libraw_data_t *lr, int half, const float *mul, int qu
 
 int main(int argc, char **argv)
 {
+    /* Die with Image Space, even when it is killed with SIGKILL and cannot clean up (a decode of a hostile file can
+     * run for minutes). The death signal follows the thread that started us (prctl(2)); that .NET thread waits in
+     * WaitForExit for our whole life, so it is the process's lifetime here. IMAGESPACE_PARENT_PID closes the race of
+     * a parent that died before the prctl. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const char *parent = getenv("IMAGESPACE_PARENT_PID");
+    if (parent && atol(parent) != (long)getppid()) return 3;
     if (argc < 3)
     {
         fprintf(stderr, "usage: imagespace-libraw info|raw|rgb FILE [--half] [--mul R G B G2] [--quality Q] "
