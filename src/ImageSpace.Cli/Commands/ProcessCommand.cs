@@ -31,6 +31,7 @@ public static class ProcessCommand
     {
         if (farm is not null && recipe.Film.Enabled && recipe.Calibration.Charts.Length > 0)
             throw new UsageException("--farm with a film chart frame: make a roll profile first (imagespace film analyze / --roll on shared storage)");
+        if (farm is null) InputFiles.CheckOutputFolder(outDir); // before any decode; a farm's folders are the workers'
         var pipeline = new Pipeline(recipe);
         var dataset = DatasetScanner.Scan(inputs, recipe.Grouping);
         foreach (var e in dataset.Errors) Console.Error.WriteLine($"error: {e}");

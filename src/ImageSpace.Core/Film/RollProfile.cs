@@ -23,7 +23,12 @@ public sealed record RollProfile
 
     public string ToJson() => JsonSerializer.Serialize(this, CalibrationProfile.Json);
 
-    public static RollProfile Load(string path) => CalibrationProfile.LoadJson<RollProfile>(path, "roll profile");
+    public static RollProfile Load(string path)
+    {
+        var p = CalibrationProfile.LoadJson<RollProfile>(path, SettingsFile.Roll);
+        SettingsFile.Check(path, p);
+        return p;
+    }
 
     public InversionParameters ForFrame(double exposureFactor, FilmOptions frame) =>
         new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite);
