@@ -9,15 +9,25 @@ namespace ImageSpace.Cli;
 public static class InputFiles
 {
     /// <summary>The profile files a recipe names (--roll, --calibration): present, JSON, the right kind, the right
-    /// shape.</summary>
+    /// shape; the chart reference; the flat-field and chart images present.</summary>
     public static void Check(Recipe r)
     {
         try
         {
             if (r.Film.Roll is { } roll) RollProfile.Load(roll);
             foreach (var p in r.Calibration.Profiles) CalibrationProfile.Load(p);
+            ReferenceLoader.Load(r.Calibration.Reference);
         }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+        // Image inputs beside the batch: present (their content is checked when decoded, with the file's name).
+        if (r.Film.Enabled && r.Film.FlatField is { } flat) MustExist(flat, "flat-field frame");
+        foreach (var c in r.Calibration.Charts) MustExist(c, "chart image");
+    }
+
+    private static void MustExist(string path, string kind)
+    {
+        if (Directory.Exists(path)) throw new UsageException($"{path}: is a folder, not a {kind}");
+        if (!File.Exists(path)) throw new UsageException($"{path}: {kind} not found");
     }
 
     /// <summary>-o: a non-empty path, not a file, writable (or creatable) by this user.</summary>

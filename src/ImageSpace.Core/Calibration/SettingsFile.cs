@@ -26,11 +26,11 @@ public static class SettingsFile
     public static JsonDocument Read(string path, string kind, bool emptyIsValid = false)
     {
         string text;
+        if (Directory.Exists(path)) throw new ArgumentException($"{path}: is a folder, not a {kind} file");
         try { text = File.ReadAllText(path); }
         catch (FileNotFoundException) { throw new ArgumentException($"{path}: {kind} not found"); }
         catch (DirectoryNotFoundException) { throw new ArgumentException($"{path}: {kind} not found"); }
         catch (UnauthorizedAccessException) { throw new ArgumentException($"{path}: permission denied reading the {kind}"); }
-        catch (IOException e) when (Directory.Exists(path)) { throw new ArgumentException($"{path}: is a folder, not a {kind} file", e); }
         catch (IOException e) { throw new ArgumentException($"{path}: cannot read the {kind} ({e.Message})", e); }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }

@@ -33,11 +33,7 @@ public sealed class OutputLock : IDisposable
         try
         {
             foreach (var folder in folders.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-            {
-                for (var d = folder; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
-                    if (!result._created.Contains(d)) result._created.Add(d);
-                result._held.Add((Path.Combine(folder, FileName), LockOne(folder, wait)));
-            }
+                result._held.Add((Path.Combine(folder, FileName), LockOne(folder, wait, result._created)));
             return result;
         }
         catch
@@ -47,13 +43,17 @@ public sealed class OutputLock : IDisposable
         }
     }
 
-    private static FileStream LockOne(string folder, TimeSpan wait)
+    private static FileStream LockOne(string folder, TimeSpan wait, List<string> created)
     {
-        Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, FileName);
         var until = DateTime.UtcNow + wait;
+        int replaced = 0;
         while (true)
         {
+            // Again each time: the run we waited for may have removed it, empty.
+            for (var d = folder; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+                if (!created.Contains(d)) created.Add(d);
+            Directory.CreateDirectory(folder);
             if (new FileInfo(path).LinkTarget is not null)
                 throw new IOException($"{path}: the lock file is a symbolic link; remove it");
             FileStream? fs;
@@ -75,6 +75,7 @@ public sealed class OutputLock : IDisposable
             if (!IsStillAt(fs.SafeFileHandle, path))
             {
                 fs.Dispose(); // the holder before us deleted this file after we opened it: lock the new one
+                if (++replaced > 100) throw new IOException($"{path}: the lock file keeps being replaced; is another program deleting it?");
                 continue;
             }
             fs.SetLength(0);
@@ -90,7 +91,8 @@ public sealed class OutputLock : IDisposable
     {
         string link = $"/proc/self/fd/{handle.DangerousGetHandle()}";
         if (!File.Exists(link)) return File.Exists(path); // no /proc: keep the lock file instead of trusting deletes
-        return new FileInfo(link).LinkTarget == path && File.Exists(path);
+        // Compared with the real path: the output folder may be reached through a link.
+        return Batch.RealPath.Of(path) is { } real && new FileInfo(link).LinkTarget == real;
     }
 
     /// <summary>The "pid host time" line the holder wrote, read without a lock (.NET's own File.Read* would ask for
