@@ -159,7 +159,17 @@ static int too_small_for_image(libraw_data_t *lr, const char *file)
     long long size = ftell(f);
     fclose(f);
     long long pixels = (long long)lr->sizes.raw_width * lr->sizes.raw_height;
-    if (size >= pixels / 16) return 0;
+    long long needed = pixels / 16;
+    /* Uncompressed data (LibRaw's flat-data decoders, and the Coolscan's 8/16-bit RGB) has an exact size, and LibRaw
+       reads past the end of a cut file as zeros without a data error: the file must hold at least samples x bits. */
+    libraw_decoder_info_t d;
+    if (libraw_get_decoder_info(lr, &d) == LIBRAW_SUCCESS && lr->color.raw_bps > 0 &&
+        ((d.decoder_flags & LIBRAW_DECODER_FLATDATA) || (d.decoder_name && strstr(d.decoder_name, "coolscan"))))
+    {
+        long long samples = pixels * (lr->idata.filters ? 1 : lr->idata.colors);
+        if (samples * lr->color.raw_bps / 8 > needed) needed = samples * lr->color.raw_bps / 8;
+    }
+    if (size >= needed) return 0;
     fprintf(stderr, "file too small for its %dx%d image (%lld bytes): metadata-only, stripped or truncated\n",
             lr->sizes.raw_width, lr->sizes.raw_height, size);
     return 1;
