@@ -31,7 +31,7 @@ public class ChildProcessTests
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < deadline && !cli.HasExited)
         {
-            foreach (var (pid, name) in Descendants(cli.Id)) seen.TryAdd(pid, name);
+            foreach (var (pid, name) in Descendants(cli.Id)) seen[pid] = name; // latest name: a child is named after the forking thread until it execs
             if (Alive(seen, "exiftool") && Alive(seen, "imagespace-libraw")) break;
             Thread.Sleep(5);
         }
