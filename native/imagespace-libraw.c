@@ -27,6 +27,8 @@
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 static void json_str(const char *key, const char *s, int comma)
 {
@@ -157,7 +159,17 @@ static int too_small_for_image(libraw_data_t *lr, const char *file)
     long long size = ftell(f);
     fclose(f);
     long long pixels = (long long)lr->sizes.raw_width * lr->sizes.raw_height;
-    if (size >= pixels / 16) return 0;
+    long long needed = pixels / 16;
+    /* Uncompressed data (LibRaw's flat-data decoders, and the Coolscan's 8/16-bit RGB) has an exact size, and LibRaw
+       reads past the end of a cut file as zeros without a data error: the file must hold at least samples x bits. */
+    libraw_decoder_info_t d;
+    if (libraw_get_decoder_info(lr, &d) == LIBRAW_SUCCESS && lr->color.raw_bps > 0 &&
+        ((d.decoder_flags & LIBRAW_DECODER_FLATDATA) || (d.decoder_name && strstr(d.decoder_name, "coolscan"))))
+    {
+        long long samples = pixels * (lr->idata.filters ? 1 : lr->idata.colors);
+        if (samples * lr->color.raw_bps / 8 > needed) needed = samples * lr->color.raw_bps / 8;
+    }
+    if (size >= needed) return 0;
     fprintf(stderr, "file too small for its %dx%d image (%lld bytes): metadata-only, stripped or truncated\n",
             lr->sizes.raw_width, lr->sizes.raw_height, size);
     return 1;
@@ -219,6 +231,13 @@ static int write_processed(libraw_data_t *lr, int half, const float *mul, int qu
 
 int main(int argc, char **argv)
 {
+    /* Die with Image Space, even when it is killed with SIGKILL and cannot clean up (a decode of a hostile file can
+     * run for minutes). The death signal follows the thread that started us (prctl(2)); that .NET thread waits in
+     * WaitForExit for our whole life, so it is the process's lifetime here. IMAGESPACE_PARENT_PID closes the race of
+     * a parent that died before the prctl. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const char *parent = getenv("IMAGESPACE_PARENT_PID");
+    if (parent && atol(parent) != (long)getppid()) return 3;
     if (argc < 3)
     {
         fprintf(stderr, "usage: imagespace-libraw info|raw|rgb FILE [--half] [--mul R G B G2] [--quality Q] "

@@ -5,11 +5,22 @@ namespace ImageSpace.Cli;
 
 public static class Program
 {
-    /// <summary>Exit codes: 0 all done, 1 some files failed, 2 usage error.</summary>
+    /// <summary>Exit codes: 0 all done, 1 some files failed (or an unexpected error), 2 usage error (nothing was
+    /// processed).</summary>
     public const int Ok = 0, SomeFailed = 1, UsageError = 2;
+
+    /// <summary>IMAGESPACE_DEBUG=1: unexpected errors print their stack trace too.</summary>
+    private static bool Debug => Environment.GetEnvironmentVariable("IMAGESPACE_DEBUG") is "1" or "true";
 
     public static int Main(string[] args)
     {
+        // Whatever goes wrong, and on whichever thread, the user gets one line, not a stack trace (issue 15).
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            Console.Error.WriteLine(Unexpected(e.ExceptionObject as Exception));
+            Console.Error.Flush();
+            Environment.Exit(SomeFailed);
+        };
         var root = new RootCommand("Image Space: RAW photos → colour-calibrated images (photogrammetry, film scanning).");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ProcessCommand.Create());
@@ -23,9 +34,13 @@ public static class Program
         root.Subcommands.Add(UiCommand.Create());
         root.Subcommands.Add(FarmCommand.Create());
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        var unknown = CommandLineChecks.UnknownOptions(parsed);
+        var errors = unknown.Select(u => u.Message)
+            .Concat(parsed.Errors.Select(e => e.Message).Where(m => !unknown.Any(u => m.Contains($"'{u.Token}'", StringComparison.Ordinal))))
+            .ToList();
+        if (errors.Count > 0)
         {
-            foreach (var e in parsed.Errors) Console.Error.WriteLine($"error: {e.Message}");
+            foreach (var e in errors) Console.Error.WriteLine($"error: {CommandLineChecks.WithHint(e)}");
             Console.Error.WriteLine("Run 'imagespace --help' for usage.");
             return UsageError;
         }
@@ -35,10 +50,31 @@ public static class Program
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {OneLine(CommandLineChecks.WithHint(e.Message))}");
             return UsageError;
         }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine(Unexpected(e));
+            return SomeFailed;
+        }
     }
+
+    /// <summary>An error no command reported itself: the message on one line; the trace only with IMAGESPACE_DEBUG=1.
+    /// The errors users meet (files, folders, permissions, bad data) carry their message; anything else is named as
+    /// an internal error so it gets reported.</summary>
+    private static string Unexpected(Exception? e)
+    {
+        if (e is null) return "error: unknown failure";
+        if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerException!;
+        if (Debug) return $"error: {e}";
+        bool expected = e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException
+            or NotSupportedException or OutOfMemoryException or Core.Raw.RawDecodeException or OperationCanceledException;
+        string text = expected ? e.Message : $"internal error ({e.GetType().Name}: {e.Message}); set IMAGESPACE_DEBUG=1 for details";
+        return $"error: {OneLine(text)}";
+    }
+
+    private static string OneLine(string s) => string.Join(" ", s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 }
 
 public static class Lifetime

@@ -16,7 +16,7 @@ public class NamingTests
     [InlineData("[oc]_[n][e]", "IMG_7.tif")]
     [InlineData("[o]-\"_\"[e]", "IMG.tif")]
     [InlineData("[o]+\"_\"[e]", "0042.tif")]
-    [InlineData("[s]/[o]+\"x\"[e]", "objA/.tif")] // text after a missing separator is empty
+    [InlineData("[s]/[o]+\"x\"_[n][e]", "objA/_7.tif")] // text after a missing separator is empty
     public void Placeholders_render(string schema, string expected) =>
         Assert.Equal(expected, NamingSchema.Parse(schema).Render(Ctx()));
 

@@ -39,6 +39,10 @@ public static class DetectCommand
                     var d = corners is null
                         ? ChartDetector.Detect(img, options)
                         : ChartDetector.FromCorners(img, corners.Select(c => (c.Item1 * scale, c.Item2 * scale)).ToArray(), options);
+                    // A detection is only found with real corners (degenerate geometry gave NaN ones "found").
+                    if (d.Found && d.Corners.Any(c => !double.IsFinite(c.x) || !double.IsFinite(c.y)))
+                        d = ChartDetection.NotFound("the chart's corners could not be located (degenerate geometry)");
+                    if (!d.Found) failed++;
                     if (debugDir is not null)
                         ChartDebug.Write(debugDir, Path.GetFileNameWithoutExtension(file), img, 1, d, mask);
                     mask?.Dispose();
@@ -54,6 +58,7 @@ public static class DetectCommand
             }
         }
         if (json) Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        // 1 when a file could not be read or holds no chart: nothing was measured there.
         return failed == 0 ? Program.Ok : Program.SomeFailed;
     }
 

@@ -28,6 +28,7 @@ public static class ProcessCommand
 
     private static int Run(string[] inputs, string outDir, Recipe recipe, bool planOnly, bool json, (string url, string? token)? farm)
     {
+        if (farm is null) InputFiles.CheckOutputFolder(outDir); // before any decode; a farm's folders are the workers'
         // One resolution for every front end: groups, calibrations, roll, white balance, multipliers, output names.
         var resolver = new PlanResolver { Progress = json || planOnly ? null : line => Console.Error.WriteLine($"  {line}") };
         PlanOutcome outcome;

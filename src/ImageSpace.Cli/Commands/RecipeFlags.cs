@@ -139,6 +139,7 @@ public sealed class RecipeFlags
         {
             r.Validate();
             if (r.Film.Enabled) Core.Film.FilmStocks.ByName(r.Film.Stock);
+            InputFiles.Check(r);
         }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         return r;
@@ -222,7 +223,9 @@ public sealed class RecipeFlags
     {
         if (s is null) return null;
         var v = ParseNumbers(s, 8, "--corners");
-        return Enumerable.Range(0, 4).Select(i => (v[2 * i], v[2 * i + 1])).ToArray();
+        var corners = Enumerable.Range(0, 4).Select(i => (v[2 * i], v[2 * i + 1])).ToArray();
+        InputFiles.CheckCorners(corners, s);
+        return corners;
     }
 
     internal static double[] ParseNumbers(string s, int count, string option)

@@ -57,6 +57,8 @@ public static class ScanCommand
                 }
                 Console.WriteLine($"{ds.Groups.Count} group(s), {ds.Files.Count()} file(s){(ds.Ignored > 0 ? $", {ds.Ignored} ignored" : "")}");
             }
+            // As process: no file at all is a usage error (2), some inputs unusable is 1.
+            if (!ds.Files.Any()) return Program.UsageError;
             return ds.Errors.Count == 0 ? Program.Ok : Program.SomeFailed;
         });
         return cmd;

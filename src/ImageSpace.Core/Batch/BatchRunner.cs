@@ -31,6 +31,8 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
     public BatchResult Run(IReadOnlyList<PlannedImage> items, Action<ItemResult>? onItem = null, CancellationToken cancel = default)
     {
         var sw = Stopwatch.StartNew();
+        // One run per output folder (a second one is refused); then sweep what dead runs left there.
+        using var folders = Export.OutputLock.Acquire(items.Select(i => Path.GetDirectoryName(i.Output)!));
         int previousDegree = Imaging.Parallelism.MaxDegree;
         Imaging.Parallelism.MaxDegree = Threads;
         foreach (var dir in items.Select(i => Path.GetDirectoryName(i.Output)!).Distinct()) Export.AtomicFile.RemoveStaleTempFiles(dir);

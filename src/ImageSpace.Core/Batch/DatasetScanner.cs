@@ -1,3 +1,4 @@
+using ImageSpace.Core.Export;
 using System.Text.RegularExpressions;
 using ImageSpace.Core.Pipeline;
 
@@ -33,22 +34,24 @@ public static class DatasetScanner
             if (Directory.Exists(input))
             {
                 string root = Path.GetFullPath(input);
-                int before = files.Count;
-                foreach (var f in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+                int before = files.Count, refusedBefore = errors.Count;
+                foreach (var f in FilesUnder(root, errors))
                 {
                     string name = Path.GetFileName(f);
                     if (name.StartsWith('.') || !InputScanner.RawExtensions.Contains(Path.GetExtension(f))) continue;
                     string rel = Path.GetRelativePath(root, f).Replace('\\', '/');
                     if (ignore.Any(rx => rx.IsMatch(name) || rx.IsMatch(rel))) { ignored++; continue; }
+                    if (LinkOutside(f, root) is { } refusal) { errors.Add(refusal); continue; }
                     if (seen.Add(f)) files.Add(new DatasetFile(f, root, rel, GroupOf(rel, grouping)));
                 }
-                if (files.Count == before) errors.Add($"{input}: no RAW files in this folder");
+                if (files.Count == before && errors.Count == refusedBefore) errors.Add($"{input}: no RAW files in this folder");
             }
             else if (File.Exists(input))
             {
                 string full = Path.GetFullPath(input);
                 string rel = Path.GetFileName(full);
-                if (seen.Add(full)) files.Add(new DatasetFile(full, Path.GetDirectoryName(full)!, rel, GroupOf(rel, grouping)));
+                if (LinkOutside(full, Path.GetDirectoryName(full)!) is { } refusal) errors.Add(refusal);
+                else if (seen.Add(full)) files.Add(new DatasetFile(full, Path.GetDirectoryName(full)!, rel, GroupOf(rel, grouping)));
             }
             else errors.Add($"{input}: no such file or folder");
         }
@@ -57,6 +60,43 @@ public static class DatasetScanner
             .Select(g => new DatasetGroup(g.Key, g.OrderBy(f => f.RelativePath, NaturalComparer.Instance).ToList()))
             .ToList();
         return new Dataset(groups, errors, ignored);
+    }
+
+    /// <summary>Every file below <paramref name="root"/>, without entering linked folders: a link to a folder inside
+    /// the root lists nothing new (its files are found under their own path), one outside it would take files from
+    /// elsewhere, and a link loop would list the same files again and again (issue 15: 41 times). Links to folders
+    /// outside are reported; unreadable folders are skipped.</summary>
+    private static IEnumerable<string> FilesUnder(string root, List<string> errors)
+    {
+        var pending = new Stack<string>([root]);
+        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        string realRoot = RealPath.Of(root) ?? root;
+        while (pending.Count > 0)
+        {
+            var dir = new DirectoryInfo(pending.Pop());
+            foreach (var e in dir.EnumerateFileSystemInfos("*", options))
+            {
+                if (e.LinkTarget is not null && Directory.Exists(e.FullName))
+                {
+                    string? target = RealPath.Of(e.FullName);
+                    if (target is null || !RealPath.IsInside(target, realRoot))
+                        errors.Add($"{e.FullName}: a link to the folder {target ?? e.LinkTarget} outside the input folder; not followed (give that folder as an input)");
+                    continue;
+                }
+                if (e is DirectoryInfo) pending.Push(e.FullName);
+                else yield return e.FullName;
+            }
+        }
+    }
+
+    /// <summary>The refusal of an input that is a link to a file outside its input folder (it could hand another
+    /// user's private file to a batch), or null when the file's real path is inside.</summary>
+    private static string? LinkOutside(string file, string root)
+    {
+        string? real = RealPath.Of(file);
+        if (real is null) return $"{file}: a link whose target does not exist";
+        string realRoot = RealPath.Of(root) ?? root;
+        return RealPath.IsInside(real, realRoot) ? null : $"{file}: a link to {real}, outside the input folder; refused (give the file itself)";
     }
 
     private static string GroupOf(string relativePath, GroupingOptions g)

@@ -45,14 +45,20 @@ public sealed record CalibrationProfile
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static CalibrationProfile Load(string path) => LoadJson<CalibrationProfile>(path, "calibration profile");
+    public static CalibrationProfile Load(string path)
+    {
+        var p = LoadJson<CalibrationProfile>(path, SettingsFile.Calibration);
+        SettingsFile.Check(path, p);
+        return p;
+    }
 
-    /// <summary>Reads a profile file (calibration or roll); every failure is an ArgumentException naming the file.</summary>
+    /// <summary>Reads a profile file (calibration or roll), checked for its kind (<see cref="SettingsFile"/>); every
+    /// failure is an ArgumentException naming the file.</summary>
     public static T LoadJson<T>(string path, string kind)
     {
-        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) ?? throw new ArgumentException($"{path}: empty {kind}"); }
-        catch (JsonException e) { throw new ArgumentException($"{path}: not a {kind} ({e.Message})", e); }
-        catch (FileNotFoundException) { throw new ArgumentException($"{path}: {kind} not found"); }
+        using var doc = SettingsFile.Read(path, kind);
+        try { return doc.Deserialize<T>(Json) ?? throw new ArgumentException($"{path}: empty {kind}"); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: damaged {kind} ({e.Message})", e); }
     }
 
     public static CalibrationProfile From(CalibrationResult r, IReadOnlyList<Charts.PatchSample> patches, IReadOnlyList<Vec3> referenceXyz,

@@ -12,8 +12,9 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        // Hidden, unique, and ending in the real extension (exiftool and encoders pick the format from it).
-        string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}{TempMarker}{Guid.NewGuid():N}{Path.GetExtension(full)}");
+        // Hidden, unique, naming the run that writes it (so another run's sweep can tell whether its writer is alive),
+        // and ending in the real extension (exiftool and encoders pick the format from it).
+        string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}{TempMarker}{RunId.Current}.{Guid.NewGuid():N}{Path.GetExtension(full)}");
         try
         {
             T result = writeTemp(temp);
@@ -31,16 +32,29 @@ public static class AtomicFile
 
     public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text));
 
-    /// <summary>Deletes temporary files a killed run left in <paramref name="dir"/> (not recursive).</summary>
+    /// <summary>Deletes temporary files killed runs left in <paramref name="dir"/> (not recursive): only those whose
+    /// writer is provably dead (<see cref="RunId.IsDead"/>), never a live run's, whoever it is.</summary>
     public static int RemoveStaleTempFiles(string dir)
     {
         if (!Directory.Exists(dir)) return 0;
         int n = 0;
         foreach (var f in Directory.EnumerateFiles(dir, $".*{TempMarker}*"))
         {
+            if (!RunId.IsDead(WriterOf(f))) continue;
             try { File.Delete(f); n++; } catch (IOException) { }
         }
         return n;
+    }
+
+    /// <summary>The run id in a temporary file's name; "" for names without one (written before run ids).</summary>
+    public static string WriterOf(string tempFile)
+    {
+        string name = Path.GetFileName(tempFile);
+        int at = name.IndexOf(TempMarker, StringComparison.Ordinal);
+        if (at < 0) return "";
+        string rest = name[(at + TempMarker.Length)..];
+        int dot = rest.IndexOf('.');
+        return dot > 0 ? rest[..dot] : "";
     }
 
     /// <summary>Deletes what killed attempts left of this one output (its temporary files, exiftool's too). For a job

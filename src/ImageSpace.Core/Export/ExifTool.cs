@@ -46,12 +46,13 @@ public sealed class ExifTool : IDisposable
 
     public ExifTool()
     {
-        var psi = new ProcessStartInfo("exiftool")
+        // Through imagespace-child, so exiftool dies with us even on SIGKILL (exiftool ignores EOF on its stdin).
+        var psi = new ProcessStartInfo(ChildLauncher.Locate())
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8,
         };
-        foreach (var a in new[] { "-stay_open", "True", "-@", "-" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { ChildLauncher.ParentPid, "exiftool", "-stay_open", "True", "-@", "-" }) psi.ArgumentList.Add(a);
         _proc = Process.Start(psi) ?? throw new InvalidOperationException("cannot start exiftool");
         _proc.ErrorDataReceived += (_, e) =>
         {

@@ -124,6 +124,8 @@ public sealed class NamingSchema
         foreach (var seg in path.Split('/'))
         {
             if (seg is "." or "..") throw new ArgumentException($"name '{path}' contains a '{seg}' folder");
+            // A name starting with '.' is hidden (and "[c][e]" without --name gives just ".jpg"): refused, not written.
+            if (seg.StartsWith('.')) throw new ArgumentException($"name '{path}' is hidden or empty ('{seg}' starts with '.'); check [c] (--name) and the schema");
             int bad = seg.IndexOfAny(InvalidChars);
             if (bad >= 0 || seg.Any(char.IsControl)) throw new ArgumentException($"name '{path}' contains '{(bad >= 0 ? seg[bad] : '?')}', which is invalid on Windows");
             if (seg.EndsWith('.') || seg.EndsWith(' ')) throw new ArgumentException($"name '{path}': a name ending in '.' or space is invalid on Windows");
@@ -139,6 +141,12 @@ public sealed class NamingSchema
         string rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
         if (!full.StartsWith(rootWithSep, StringComparison.Ordinal))
             throw new ArgumentException($"name '{relative}' resolves outside the output folder");
+        // The same with links resolved: a linked folder on the way (e.g. "[s]" naming a link, then "/sub/") must not
+        // carry the file outside the output folder. The file's own name is not resolved: the final rename replaces a
+        // link there instead of writing through it.
+        string realRoot = RealPath.OfFuture(root), realDir = RealPath.OfFuture(Path.GetDirectoryName(full)!);
+        if (!RealPath.IsInside(realDir, realRoot))
+            throw new ArgumentException($"name '{relative}' leads outside the output folder through a link (to {realDir})");
         return full;
     }
 }

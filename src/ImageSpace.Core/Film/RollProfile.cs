@@ -23,8 +23,25 @@ public sealed record RollProfile
 
     public string ToJson() => JsonSerializer.Serialize(this, CalibrationProfile.Json);
 
-    public static RollProfile Load(string path) => CalibrationProfile.LoadJson<RollProfile>(path, "roll profile");
+    public static RollProfile Load(string path)
+    {
+        var p = CalibrationProfile.LoadJson<RollProfile>(path, SettingsFile.Roll);
+        Check(path, p);
+        return p;
+    }
 
     public InversionParameters ForFrame(double exposureFactor, FilmOptions frame) =>
         new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite);
+
+    /// <summary>The shape a roll profile must have: three finite positive film-base values and slopes, three grey
+    /// values, a 9-number unmix when given, and a valid calibration when it carries one.</summary>
+    private static void Check(string path, RollProfile p)
+    {
+        static bool Positive(double[]? v, int n) => v is not null && v.Length == n && v.All(x => double.IsFinite(x) && x > 0);
+        if (!Positive(p.BaseNormalized, 3)) throw new ArgumentException($"{path}: damaged roll profile: base_normalized is not 3 positive numbers");
+        if (!Positive(p.Gamma, 3)) throw new ArgumentException($"{path}: damaged roll profile: gamma is not 3 positive numbers");
+        if (p.Grey is null || p.Grey.Length != 3 || !p.Grey.All(double.IsFinite)) throw new ArgumentException($"{path}: damaged roll profile: grey is not 3 numbers");
+        if (p.Unmix is { } u && (u.Length != 9 || !u.All(double.IsFinite))) throw new ArgumentException($"{path}: damaged roll profile: unmix is not 9 numbers");
+        if (p.Calibration is { } c) SettingsFile.Check(path, c);
+    }
 }

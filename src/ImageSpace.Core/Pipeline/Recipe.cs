@@ -88,9 +88,10 @@ public sealed record Recipe
 
     public static Recipe Load(string path)
     {
-        try { return FromJson(File.ReadAllText(path)); }
+        // Kind first (a profile given as a recipe is named for what it is), then the strict reader ({} = defaults).
+        using var doc = ImageSpace.Core.Calibration.SettingsFile.Read(path, ImageSpace.Core.Calibration.SettingsFile.Recipe, emptyIsValid: true);
+        try { return doc.Deserialize<Recipe>(Json) ?? throw new ArgumentException($"{path}: empty recipe"); }
         catch (JsonException e) { throw new ArgumentException($"{path}: invalid recipe: {e.Message}", e); }
-        catch (FileNotFoundException) { throw new ArgumentException($"{path}: recipe file not found"); }
     }
 
     public void Validate()

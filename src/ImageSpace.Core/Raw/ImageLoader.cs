@@ -47,7 +47,8 @@ public static class ImageLoader
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
         {
-            throw new RawDecodeException(path, $"cannot read this image ({e.Message})", e);
+            // First line only: ImageSharp appends its list of decoders on further lines; errors are one line.
+            throw new RawDecodeException(path, $"cannot read this image ({e.Message.Split('\n')[0].Trim().TrimEnd('.')})", e);
         }
     }
 }

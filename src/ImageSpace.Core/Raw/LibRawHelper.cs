@@ -41,6 +41,8 @@ public static class LibRawHelper
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // The helper dies with us (PR_SET_PDEATHSIG); this closes the race of our dying before it set that up.
+        psi.Environment["IMAGESPACE_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.ArgumentList.Add(mode);
         psi.ArgumentList.Add(Path.GetFullPath(file));
         foreach (var a in extra) psi.ArgumentList.Add(a);

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using ImageSpace.Core.Export;
+using ImageSpace.Core.Synthetic;
+
+namespace ImageSpace.Tests;
+
+/// <summary>The LibRaw helper and exiftool -stay_open die with the Image Space process, even on SIGKILL (issue 15:
+/// orphaned exiftool processes were left after every killed batch).</summary>
+public class ChildProcessTests
+{
+    [SkippableFact]
+    public void Sigkilled_batch_leaves_no_exiftool_or_decoder_behind()
+    {
+        Skip.IfNot(ExifTool.IsAvailable, "exiftool is not installed");
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        for (int i = 0; i < 6; i++)
+            SyntheticDng.Write(dir[$"in/f{i}.dng"], new SceneParameters { Width = 2400, Height = 1600, HasChart = false, Seed = i });
+
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in"], "-o", dir["out"], "--threads", "1", "--format", "jpg", "--json" })
+            psi.ArgumentList.Add(a);
+        using var cli = Process.Start(psi)!;
+        cli.OutputDataReceived += (_, _) => { };
+        cli.ErrorDataReceived += (_, _) => { };
+        cli.BeginOutputReadLine();
+        cli.BeginErrorReadLine();
+
+        // One thread: after the first write exiftool stays up for the run, and the next decode runs beside it.
+        var seen = new Dictionary<int, string>();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline && !cli.HasExited)
+        {
+            foreach (var (pid, name) in Descendants(cli.Id)) seen[pid] = name; // latest name: a child is named after the forking thread until it execs
+            if (Alive(seen, "exiftool") && Alive(seen, "imagespace-libraw")) break;
+            Thread.Sleep(5);
+        }
+        Assert.True(Alive(seen, "exiftool") && Alive(seen, "imagespace-libraw"),
+            $"never saw exiftool and the decoder running together: {string.Join(", ", seen.Values)}");
+        var children = seen.Where(kv => ProcessAlive(kv.Key)).ToDictionary();
+        cli.Kill(entireProcessTree: false); // SIGKILL to the CLI alone: no handler of ours runs
+        cli.WaitForExit();
+
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until && children.Keys.Any(ProcessAlive)) Thread.Sleep(20);
+        var survivors = children.Where(kv => ProcessAlive(kv.Key)).Select(kv => $"{kv.Value} ({kv.Key})").ToList();
+        foreach (var pid in children.Keys.Where(ProcessAlive)) try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+        Assert.Empty(survivors);
+        Assert.Contains(children.Values, n => n == "imagespace-chil"); // comm is cut at 15 characters
+    }
+
+    private static bool Alive(Dictionary<int, string> seen, string name) => seen.Any(kv => kv.Value.StartsWith(name[..Math.Min(15, name.Length)], StringComparison.Ordinal) && ProcessAlive(kv.Key));
+
+    /// <summary>Alive and not a zombie (a killed child waits as a zombie until its new parent reaps it).</summary>
+    private static bool ProcessAlive(int pid)
+    {
+        try { return Stat(pid) is { } s && s.State != 'Z' && s.State != 'X'; }
+        catch (IOException) { return false; }
+    }
+
+    private static (int Ppid, char State, string Comm)? Stat(int pid)
+    {
+        string text;
+        try { text = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        int open = text.IndexOf('('), close = text.LastIndexOf(')');
+        var rest = text[(close + 2)..].Split(' ');
+        string comm = text[(open + 1)..close];
+        // exiftool runs as perl: name it by its script.
+        if (comm == "perl" && File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("exiftool")) comm = "exiftool";
+        return (int.Parse(rest[1]), rest[0][0], comm);
+    }
+
+    private static IEnumerable<(int, string)> Descendants(int root)
+    {
+        var parents = new Dictionary<int, (int Ppid, string Comm)>();
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(d), out int pid) && Stat(pid) is { } s) parents[pid] = (s.Ppid, s.Comm);
+        foreach (var (pid, info) in parents)
+        {
+            for (int p = info.Ppid, hops = 0; p > 1 && hops < 10; hops++)
+            {
+                if (p == root) { yield return (pid, info.Comm); break; }
+                if (!parents.TryGetValue(p, out var up)) break;
+                p = up.Ppid;
+            }
+        }
+    }
+}
