@@ -8,14 +8,15 @@ namespace ImageSpace.Bench;
 /// metadata, without metadata, and → JPEG q95 with metadata, each run paired with `dcraw_emu -4 -T` on the same file
 /// (alternating, so both see the same machine load). Wall and CPU time (user + system of the process and its children:
 /// LibRaw helper, exiftool), medians over the pairs; peak RSS of our process.
-/// Usage: ImageSpace.Bench pipeline [--runs N] [--width W --height H]
+/// Usage: ImageSpace.Bench pipeline [--runs N] [--width W --height H] [--cli path/to/imagespace.dll (another build)]
 /// Goals: wall and CPU ≤ 0.8× dcraw_emu; peak RSS ≤ 600 MiB.</summary>
 public static class PipelineBench
 {
     public static int Run(string[] args)
     {
         int runs = Arg(args, "--runs", 5), width = Arg(args, "--width", 6000), height = Arg(args, "--height", 4000);
-        string? cli = FindCli();
+        int cliArg = Array.IndexOf(args, "--cli");
+        string? cli = cliArg >= 0 && cliArg + 1 < args.Length ? Path.GetFullPath(args[cliArg + 1]) : FindCli();
         if (cli is null) { Console.WriteLine("imagespace.dll not found: build src/ImageSpace.Cli (Release) first"); return 1; }
         string tmp = Directory.CreateTempSubdirectory("imagespace-pipelinebench-").FullName;
         try

@@ -86,9 +86,11 @@ public sealed class BatchRunner(Pipeline.Pipeline pipeline, int threads = 0, lon
             List<string> warnings;
             try
             {
+                // exiftool prepares the output's metadata in its own process during the decode (issue 17).
+                var metadata = Export.OutputEncoder.StartMetadata(item.Input, export);
                 using var decoded = pipeline.Render(item.Input, calibration: calibration);
                 warnings = decoded.Warnings;
-                pipeline.Encode(decoded, item.Output);
+                pipeline.Encode(decoded, item.Output, metadata);
             }
             finally { gate.Release(bytes); }
             return new(item, ItemStatus.Done, null, sw.Elapsed) { Warnings = warnings };

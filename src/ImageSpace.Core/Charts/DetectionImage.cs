@@ -93,7 +93,7 @@ public sealed class DetectionImage : IDisposable
 
     /// <summary>max(0, (float)(r + g + b in double) / 3) per pixel, as the downscaling loop computes it at factor 1,
     /// in SIMD (the sum is widened to double so the result is the same to the bit).</summary>
-    public static void MeanRow(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> y)
+    private static void MeanRow(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> y)
     {
         int i = 0, n = y.Length, lanes = System.Numerics.Vector<float>.Count;
         var three = new System.Numerics.Vector<float>(3f);

@@ -8,19 +8,32 @@ namespace ImageSpace.Core.Export;
 /// ICC profile (or EXR chromaticities) and the RAW's metadata, atomically.</summary>
 public static class OutputEncoder
 {
+    /// <summary>Starts exiftool on the RAW's metadata for this output now, in its own process: a caller that knows the
+    /// output before decoding (the pipeline) can hide exiftool's ~0.4 s behind the decode by passing the result to
+    /// <see cref="Write"/>. Null when no metadata is copied or the format takes it another way.</summary>
+    public static Task<OutputMetadata>? StartMetadata(string sourcePath, ExportOptions o)
+    {
+        string format = o.NormalizedFormat;
+        if (!o.CopyMetadata || !ExifTool.IsAvailable || !OutputMetadata.Supports(format)) return null;
+        return OutputMetadata.PrepareAsync(format, MetadataTags.Arguments(sourcePath, format, o.ResolvedColorSpace, Description(sourcePath, o)));
+    }
+
+    private static string Description(string sourcePath, ExportOptions o) =>
+        $"Image Space: {o.ResolvedColorSpace.Description}, from {Path.GetFileName(sourcePath)}";
+
     /// <summary>Encodes <paramref name="image"/> (converted in place to the output space: the caller hands it over)
-    /// to <paramref name="output"/>.</summary>
-    public static void Write(RgbImage image, string sourcePath, string output, ExportOptions o)
+    /// to <paramref name="output"/>; <paramref name="started"/> is what <see cref="StartMetadata"/> returned for it.</summary>
+    public static void Write(RgbImage image, string sourcePath, string output, ExportOptions o, Task<OutputMetadata>? started = null)
     {
         var cs = o.ResolvedColorSpace;
         string format = o.NormalizedFormat;
-        string description = $"Image Space: {cs.Description}, from {Path.GetFileName(sourcePath)}";
+        string description = Description(sourcePath, o);
         bool copyMetadata = o.CopyMetadata && format != "exr";
         if (copyMetadata && !ExifTool.IsAvailable)
             throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
         var tags = copyMetadata ? MetadataTags.Arguments(sourcePath, format, cs, description) : null;
         // exiftool lays out the metadata in its own process while this one converts and encodes the pixels.
-        var metadata = tags is not null && OutputMetadata.Supports(format) ? OutputMetadata.PrepareAsync(format, tags) : null;
+        var metadata = tags is not null && OutputMetadata.Supports(format) ? started ?? OutputMetadata.PrepareAsync(format, tags) : null;
         bool rewrite = false;
         try
         {
