@@ -111,7 +111,9 @@ public sealed class OutputMetadata
         {
             lock (Made)
             {
-                if (Made.TryGetValue(format, out var t)) return t;
+                // Checked each time: a long-running farm worker may see /tmp cleaned under it.
+                if (Made.TryGetValue(format, out var t) && System.IO.File.Exists(t.Path)) return t;
+                Directory.CreateDirectory(Folder);
                 string path = System.IO.Path.Combine(Folder, "template." + (format == "tiff" ? "tif" : format));
                 byte[] bytes = format == "tiff" ? TinyTiff() : TinyImage(format);
                 System.IO.File.WriteAllBytes(path, bytes);
