@@ -17,6 +17,7 @@ public static class Program
         if (args.Length >= 1 && args[0] == "micro") { Micro.Run(); return 0; }
         if (args.Length >= 1 && args[0] == "batch") return BatchBench.Run(args);
         if (args.Length >= 1 && args[0] == "detect") return DetectBench.Run();
+        if (args.Length >= 1 && args[0] == "pipeline") return PipelineBench.Run(args);
         if (args.Length >= 1 && args[0] == "film") return FilmBench.Run();
         if (args.Length >= 1 && args[0] == "adjust") return AdjustBench.Run();
         if (args.Length >= 1 && args[0] == "ui") return UiBench.Run();

@@ -61,6 +61,53 @@ public class DetectionTests(ITestOutputHelper log)
         }
     }
 
+    /// <summary>Picking a group's chart frame automatically needs a confidence that separates frames with a chart from
+    /// frames without one: rendered chart poses (any rotation, tilt, exposure, light) all reach
+    /// <see cref="ChartDetection.TrustedConfidence"/>; chart-free renders of the same scenes and dead-leaves images
+    /// (random discs of every colour) all stay below it.</summary>
+    [Fact]
+    public void Confidence_separates_chart_frames_from_chart_free_frames()
+    {
+        var charts = new System.Collections.Concurrent.ConcurrentBag<(int k, double c)>();
+        var free = new System.Collections.Concurrent.ConcurrentBag<(string what, double c)>();
+        Parallel.For(0, 24, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
+        {
+            var p = Pose(k);
+            using (var img = SceneInWorkingSpace.Render(ChartScene.Render(p), k)) charts.Add((k, ChartDetector.Detect(img).Confidence));
+            using (var img = SceneInWorkingSpace.Render(ChartScene.Render(p with { HasChart = false }), k)) free.Add(($"scene #{k}", ChartDetector.Detect(img).Confidence));
+            if (k % 3 == 0)
+                using (var leaves = DeadLeaves.Render(1200, 900, k, minRadius: 4, maxRadius: 120)) free.Add(($"dead leaves #{k}", ChartDetector.Detect(leaves).Confidence));
+        });
+        log.WriteLine($"charts: min confidence {charts.Min(x => x.c):0.000}; chart-free: max {free.Max(x => x.c):0.000}");
+        Assert.All(charts, x => Assert.True(x.c >= ChartDetection.TrustedConfidence, $"chart pose #{x.k}: confidence {x.c:0.000}"));
+        Assert.All(free, x => Assert.True(x.c < ChartDetection.TrustedConfidence, $"{x.what}: confidence {x.c:0.000}"));
+    }
+
+    /// <summary>The same separation on the real photos: every X-Rite chart found in the right orientation is trusted;
+    /// the chart-free photo, the partial chart, the narrow-band and the raw-mosaic images are not.</summary>
+    [SkippableFact]
+    public void Confidence_separates_real_chart_photos_from_the_rest()
+    {
+        Skip.If(TestData.Root is null, TestData.MissingReason);
+        foreach (var (file, kind, expected) in RealPhotos)
+        {
+            string path = Path.Combine(TestData.Root!, "charts", file);
+            if (!File.Exists(path) || kind == "printed replica") continue;
+            var (img, _) = ImageLoader.Load(path);
+            ChartDetection d;
+            using (img) d = ChartDetector.Detect(img);
+            log.WriteLine($"{file,-44} {kind,-17} {d.Confidence:0.000}");
+            if (kind == "x-rite")
+            {
+                if (!d.Found) continue; // counted by Real_chart_photos
+                var c = d.Corners;
+                int topLeft = new[] { 1, 6, 24, 19 }[Enumerable.Range(0, 4).MinBy(i => c[i].x + c[i].y)];
+                if (topLeft == expected) Assert.True(d.Trusted, $"{file}: confidence {d.Confidence:0.000}");
+            }
+            else Assert.False(d.Trusted, $"{file} ({kind}): confidence {d.Confidence:0.000}");
+        }
+    }
+
     [Fact]
     public void A_negative_chart_is_found_with_the_negative_option()
     {

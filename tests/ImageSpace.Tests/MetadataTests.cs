@@ -40,4 +40,74 @@ public class MetadataTests
         Assert.False(t.ContainsKey("DNGVersion"), "DNG structure tags must not be copied into outputs");
         Assert.False(t.ContainsKey("ColorMatrix1"));
     }
+
+    /// <summary>Issue 15: a RAW whose tags describe itself or another tool's rendering (a camera ImageDescription,
+    /// ColorSpace sRGB, Orientation 6, Adobe Camera Raw develop settings, a Lightroom edit history) gives outputs whose
+    /// tags describe the output: our description, the EXIF colour space of the output's space, Orientation 1, none of
+    /// the develop settings; the user's own tags (title, artist, rating, keywords) stay. Read back by exiftool.</summary>
+    [SkippableTheory]
+    [InlineData("jpg", "prophoto", 65535, null)]
+    [InlineData("jpg", "adobe-rgb", 65535, "R03")]
+    [InlineData("jpg", "srgb", 1, "R98")]
+    [InlineData("tiff", "adobe-rgb", 65535, null)]
+    [InlineData("tiff", "srgb", 1, null)]
+    [InlineData("png", "display-p3", 65535, null)]
+    public void Metadata_is_fitted_to_the_output(string format, string space, int exifColorSpace, string? interop)
+    {
+        Skip.IfNot(ExternalTools.Has("exiftool"), "exiftool not installed");
+        using var dir = new TempDir();
+        string dng = dir["shot.dng"];
+        SyntheticDng.Write(dng, new SceneParameters { Width = 300, Height = 200, HasChart = false }, new DngInfo { Make = "NIKON CORPORATION", Model = "NIKON D5100" });
+        var tag = ExternalTools.Run("exiftool", "-q", "-overwrite_original", "-ImageDescription=OLYMPUS DIGITAL CAMERA", "-ExifIFD:ColorSpace=sRGB",
+            "-IFD0:Orientation#=6", "-XMP-crs:Exposure2012=+1.0", "-XMP-crs:WhiteBalance=Custom", "-XMP-xmpMM:HistoryAction=saved",
+            "-XMP-xmpMM:HistorySoftwareAgent=Adobe Photoshop Lightroom Classic", "-XMP-dc:Title=Vase, front", "-Artist=Jane Doe",
+            "-XMP-xmp:Rating=3", "-IPTC:Keywords=turntable", dng);
+        Assert.True(tag.code == 0, tag.stderr);
+        var r = Cli.Run("process", dng, "-o", dir["out"], "--format", format, "--colorspace", space);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string output = Directory.GetFiles(dir["out"]).Single();
+        var t = ExternalTools.ExifTags(output, "ImageDescription", "ColorSpace", "InteropIndex", "Orientation", "Exposure2012", "WhiteBalance",
+            "HistoryAction", "HistorySoftwareAgent", "Title", "Artist", "Rating", "Make", "Software");
+        Assert.Equal($"Image Space: {Core.Color.OutputColorSpace.ByName(space).Description}, from shot.dng", t["ImageDescription"]);
+        Assert.Equal(exifColorSpace.ToString(), t["ColorSpace"]);
+        if (interop is null) Assert.False(t.ContainsKey("InteropIndex"), $"InteropIndex {t.GetValueOrDefault("InteropIndex")}");
+        else Assert.Equal(interop, t["InteropIndex"]);
+        Assert.Equal("1", t["Orientation"]);
+        foreach (var other in new[] { "Exposure2012", "WhiteBalance", "HistoryAction", "HistorySoftwareAgent" })
+            Assert.False(t.ContainsKey(other), $"{other} = {t.GetValueOrDefault(other)} was copied from another tool's development");
+        Assert.Equal("Vase, front", t["Title"]);
+        Assert.Equal("Jane Doe", t["Artist"]);
+        Assert.Equal("3", t["Rating"]);
+        Assert.Equal("NIKON CORPORATION", t["Make"]);
+        Assert.StartsWith("Image Space", t["Software"]);
+        if (format != "png") // exiftool reads PNG keywords as XMP only when written there
+            Assert.Equal("turntable", ExternalTools.ExifTags(output, "Keywords").GetValueOrDefault("Keywords"));
+    }
+
+    /// <summary>Embedding the metadata while writing (instead of exiftool rewriting the file) leaves the pixels and
+    /// the file's structure alone: ImageMagick reads the same samples as from the file written without metadata, and
+    /// exiftool's validator finds no structural error.</summary>
+    [SkippableTheory]
+    [InlineData("tiff", "none")]
+    [InlineData("tiff", "lzw")]
+    [InlineData("jpg", "auto")]
+    [InlineData("png", "auto")]
+    public void Embedded_metadata_leaves_the_pixels_alone(string format, string compression)
+    {
+        Skip.IfNot(ExternalTools.Has("exiftool"), "exiftool not installed");
+        using var dir = new TempDir();
+        string dng = dir["shot.dng"];
+        SyntheticDng.Write(dng, new SceneParameters { Width = 320, Height = 240 }, new DngInfo { Gps = (46.0, 7.0, 500) });
+        string[] options = compression == "auto" ? ["--format", format] : ["--format", format, "--compression", compression];
+        var with = Cli.Run(["process", dng, "-o", dir["with"], .. options]);
+        var without = Cli.Run(["process", dng, "-o", dir["without"], .. options, "--no-metadata"]);
+        Assert.True(with.ExitCode == 0 && without.ExitCode == 0, with.Stderr + without.Stderr);
+        string a = Directory.GetFiles(dir["with"]).Single(), b = Directory.GetFiles(dir["without"]).Single();
+        int depth = format == "jpg" ? 8 : 16;
+        Assert.Equal(ExternalTools.MagickSamples(b, depth), ExternalTools.MagickSamples(a, depth));
+        var v = System.Text.Encoding.UTF8.GetString(ExternalTools.Run("exiftool", "-validate", "-warning", "-a", "-s", "-s", a).stdout);
+        Assert.DoesNotContain("Error", v);
+        Assert.DoesNotContain("offset", v, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("46", ExternalTools.ExifTags(a, "GPSLatitude")["GPSLatitude"]);
+    }
 }

@@ -93,9 +93,11 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
             List<string> warnings;
             try
             {
+                // exiftool prepares the output's metadata in its own process during the decode (issue 17).
+                var metadata = Export.OutputEncoder.StartMetadata(item.Input, export);
                 using var decoded = pipeline.Render(item.Input, calibration: calibration, exposureMultiplier: item.ExposureMultiplier);
                 warnings = decoded.Warnings;
-                pipeline.Encode(decoded, item.Output);
+                pipeline.Encode(decoded, item.Output, metadata);
             }
             finally { gate.Release(bytes); }
             return new(item, ItemStatus.Done, null, sw.Elapsed) { Warnings = warnings };

@@ -13,7 +13,18 @@ public sealed record PatchSample(int Index, double X, double Y, Vec3 Rgb, double
 public sealed record ChartDetection
 {
     public required bool Found { get; init; }
+    /// <summary>0 when nothing was found; otherwise 0.05…1 from how well the colours fit the chart (grey ramp, neutral
+    /// greys, hues). Real charts score 0.68–1 (shared/data/charts, rendered poses), chart-free frames 0.</summary>
     public double Confidence { get; init; }
+
+    /// <summary>The confidence from which a detection is trusted without a person looking at it, e.g. to pick a group's
+    /// chart frame automatically (the most confident frame, if it reaches this). Chosen between chart-free frames (0)
+    /// and the least confident real chart photo (0.68, a ColorChecker under TL84), with margin on both sides
+    /// (DetectionTests.Confidence_separates_*).</summary>
+    public const double TrustedConfidence = 0.4;
+
+    /// <summary>Found, with at least <see cref="TrustedConfidence"/>.</summary>
+    public bool Trusted => Found && Confidence >= TrustedConfidence;
     /// <summary>Chart → image homography (chart units, see <see cref="ChartModel"/>), full-resolution pixels.</summary>
     public Homography? ChartToImage { get; init; }
     public IReadOnlyList<PatchSample> Patches { get; init; } = [];

@@ -32,14 +32,25 @@ public static class ChartDetector
         string why = "no patch grid found";
         var attempts = factors.Select(f => (f, up: false)).ToList();
         if (maxSide <= 3000) attempts.Add((1, true)); // last resort for tiny patches: 2× upsampled
+        // After the coarsest scale, a finer one only has to find the patches the coarser one could not resolve
+        // (small ones, thin gaps), unless the coarser one saw a grid it then rejected: then everything is searched
+        // again. This keeps a chart-free 24 MP frame cheap (issue 13: scanning every frame for the chart).
+        bool onlySmall = false;
         foreach (var (f, up) in attempts)
         {
             using var plain = DetectionImage.Create(img, f, options.Negative);
             using var upsampled = up ? plain.Upsampled() : null;
             var det = upsampled ?? plain;
-            var quads = QuadFinder.Find(det.Grey, out var mask);
-            using (mask) options.OnMask?.Invoke(mask);
+            var blocks = onlySmall ? QuadFinder.SmallBlocks : QuadFinder.AllBlocks;
+            List<Quad> quads;
+            if (options.OnMask is { } onMask)
+            {
+                quads = QuadFinder.Find(det.Grey, blocks, out var mask);
+                using (mask) onMask(mask);
+            }
+            else quads = QuadFinder.Find(det.Grey, blocks);
             var grids = GridFitter.Fit(quads);
+            onlySmall = grids.Count == 0;
             if (grids.Count == 0) continue;
             var best = grids.Select(g => BestPlacement(g, det, options)).Where(p => p is not null).OrderBy(p => p!.Value.score.Cost).FirstOrDefault();
             if (best is null) continue;

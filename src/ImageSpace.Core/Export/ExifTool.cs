@@ -4,8 +4,8 @@ using System.Text;
 namespace ImageSpace.Core.Export;
 
 /// <summary>Persistent `exiftool -stay_open` processes reused by the whole batch, one per thread writing at the same
-/// time (starting Perl per file would cost more than the encode; sharing one would serialise the threads). Copies every EXIF/XMP/IPTC/GPS/maker-note tag the output format can carry from the
-/// RAW, then sets Software and Orientation = 1 (pixels were already rotated at decode).</summary>
+/// time (starting Perl per file would cost more than the encode; sharing one would serialise the threads). Which tags
+/// are copied from the RAW and which are set: <see cref="MetadataTags"/>.</summary>
 public sealed class ExifTool : IDisposable
 {
     private readonly Process _proc;
@@ -68,28 +68,22 @@ public sealed class ExifTool : IDisposable
     private const string ErrorMarker = "{imagespace-ready}";
     private readonly SemaphoreSlim _errorsDone = new(0);
 
-    /// <summary>Copies the metadata of <paramref name="source"/> into <paramref name="target"/> (rewritten in place;
-    /// call it on the temporary file before the atomic rename).</summary>
-    public void CopyMetadata(string source, string target)
+    /// <summary>Copies the metadata <paramref name="arguments"/> select (see <see cref="MetadataTags"/>) into
+    /// <paramref name="target"/>, rewritten in place (call it on the temporary file before the atomic rename).</summary>
+    public void CopyMetadata(IEnumerable<string> arguments, string target)
     {
-        var args = new List<string>
-        {
-            "-m", "-overwrite_original", "-P",
-            "-TagsFromFile", source,
-            "-exif:all", "-xmp:all", "-iptc:all", "-gps:all", "-makernotes:all",
-            // Structural and raw-processing tags of the RAW/DNG must not describe our output.
-            "--Orientation", "--DNG*", "--*ColorMatrix*", "--*ForwardMatrix*", "--CameraCalibration*", "--AsShot*",
-            "--BlackLevel*", "--WhiteLevel", "--CFA*", "--Linearization*", "--DefaultCrop*", "--ActiveArea",
-            "--UniqueCameraModel", "--CalibrationIlluminant*", "--AnalogBalance", "--BaselineExposure", "--ICC_Profile",
-            "--ImageWidth", "--ImageHeight", "--ExifImageWidth", "--ExifImageHeight", "--BitsPerSample", "--Compression",
-            "--PhotometricInterpretation", "--SamplesPerPixel", "--PlanarConfiguration", "--StripOffsets",
-            "--StripByteCounts", "--RowsPerStrip", "--SubfileType", "--ThumbnailImage", "--PreviewImage", "--JpgFromRaw",
-            "-Orientation#=1",
-            $"-Software={Versions.Software}",
-            target,
-        };
-        var (stdout, stderr) = Execute(args);
+        var (stdout, stderr) = Execute([.. arguments, "-overwrite_original", "-P", target]);
         if (!stdout.Contains("1 image files updated"))
+            throw new IOException($"exiftool could not copy metadata: {FirstLine(stderr + stdout)}");
+    }
+
+    /// <summary>Writes a copy of <paramref name="template"/> with the metadata <paramref name="arguments"/> select to
+    /// <paramref name="output"/> (which must not exist): exiftool lays the tags out for the template's format, and our
+    /// writers embed them while writing the real file (no second pass over a large output).</summary>
+    public void WriteCopy(IEnumerable<string> arguments, string template, string output)
+    {
+        var (stdout, stderr) = Execute([.. arguments, "-o", output, template]);
+        if (!stdout.Contains("1 image files created"))
             throw new IOException($"exiftool could not copy metadata: {FirstLine(stderr + stdout)}");
     }
 

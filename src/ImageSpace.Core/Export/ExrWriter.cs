@@ -79,7 +79,10 @@ public static class ExrWriter
         for (int i = 0; i < raw.Length; i++) { if ((i & 1) == 0) t[h1++] = raw[i]; else t[h2++] = raw[i]; }
         for (int i = t.Length - 1; i > 0; i--) t[i] = (byte)(t[i] - t[i - 1] + 128);
         using var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Fastest, true)) z.Write(t);
+        // Not CompressionLevel.Fastest: .NET's zlib-ng makes that "deflate_quick" with fixed Huffman codes only, which
+        // cannot shorten the near-random low mantissa bytes of float samples, so every 32-bit chunk came out no
+        // smaller and was stored raw. Level 3 (deflate_fast, dynamic codes) saves what the format allows.
+        using (var z = new ZLibStream(ms, new ZLibCompressionOptions { CompressionLevel = 3 }, true)) z.Write(t);
         return ms.Length < raw.Length ? ms.ToArray() : raw;
     }
 

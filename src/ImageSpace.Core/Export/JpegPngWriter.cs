@@ -12,7 +12,10 @@ namespace ImageSpace.Core.Export;
 /// <summary>JPEG and PNG through ImageSharp 2.1: encoded exactly once, from our quantised samples.</summary>
 public static class JpegPngWriter
 {
-    public static void WriteJpeg(string path, RgbImage img, Quantizer q, int quality, bool subsample420, byte[]? icc)
+    /// <param name="segments">APPn segments to embed (EXIF, XMP, IPTC: <see cref="OutputMetadata.JpegSegments"/>),
+    /// placed after ImageSharp's JFIF segment, where exiftool puts them.</param>
+    public static void WriteJpeg(string path, RgbImage img, Quantizer q, int quality, bool subsample420, byte[]? icc,
+        Func<IReadOnlyList<byte[]>>? segments = null)
     {
         if (quality is < 1 or > 100) throw new ArgumentException($"JPEG quality {quality} (1..100)");
         var buffer = Interleave(img, q, 8);
@@ -26,12 +29,23 @@ public static class JpegPngWriter
             ColorType = subsample420 ? JpegColorType.YCbCrRatio420 : JpegColorType.YCbCrRatio444,
         };
             using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-            image.SaveAsJpeg(fs, encoder);
+            if (segments is null) { image.SaveAsJpeg(fs, encoder); return; }
+            using var ms = new MemoryStream();
+            image.SaveAsJpeg(ms, encoder);
+            var jpeg = ms.GetBuffer().AsSpan(0, (int)ms.Length);
+            // SOI, then JFIF APP0 when there is one, then ours.
+            int at = 2;
+            if (jpeg.Length > 6 && jpeg[2] == 0xFF && jpeg[3] == 0xE0) at = 4 + BinaryPrimitives.ReadUInt16BigEndian(jpeg[4..]);
+            fs.Write(jpeg[..at]);
+            foreach (var s in segments()) fs.Write(s);
+            fs.Write(jpeg[at..]);
         }
         finally { LargeArrayPool<byte>.Return(buffer); }
     }
 
-    public static void WritePng(string path, RgbImage img, Quantizer q, int bits, byte[]? icc)
+    /// <param name="chunks">Metadata chunks to embed (eXIf, XMP iTXt, …: <see cref="OutputMetadata.PngChunks"/>),
+    /// placed before the image data.</param>
+    public static void WritePng(string path, RgbImage img, Quantizer q, int bits, byte[]? icc, Func<IReadOnlyList<byte[]>>? chunks = null)
     {
         using var ms = new MemoryStream();
         var encoder = new PngEncoder
@@ -57,7 +71,8 @@ public static class JpegPngWriter
         }
         finally { LargeArrayPool<byte>.Return(buffer); }
         byte[] png = ms.ToArray();
-        if (icc is not null) png = InsertIccp(png, icc);
+        if (icc is not null || chunks is not null)
+            png = InsertAfterHeader(png, [.. icc is null ? [] : new[] { IccpChunk(icc) }, .. chunks?.Invoke() ?? []]);
         File.WriteAllBytes(path, png);
     }
 
@@ -78,16 +93,24 @@ public static class JpegPngWriter
 
     /// <summary>ImageSharp 2.1 does not write iCCP; add it right after IHDR, as the PNG specification requires
     /// (before PLTE and IDAT), and drop any sRGB/gAMA chunk that would contradict it.</summary>
-    public static byte[] InsertIccp(byte[] png, byte[] icc)
+    public static byte[] InsertIccp(byte[] png, byte[] icc) => InsertAfterHeader(png, [IccpChunk(icc)]);
+
+    private static byte[] IccpChunk(byte[] icc)
     {
         using var z = new MemoryStream();
         using (var zs = new ZLibStream(z, CompressionLevel.Optimal, true)) zs.Write(icc);
         var data = new MemoryStream();
         data.Write(Encoding.ASCII.GetBytes("ICC Profile")); data.WriteByte(0); data.WriteByte(0);
         data.Write(z.ToArray());
-        var chunk = Chunk("iCCP", data.ToArray());
+        return Chunk("iCCP", data.ToArray());
+    }
 
-        var output = new MemoryStream(png.Length + chunk.Length);
+    /// <summary>Puts <paramref name="chunks"/> (complete chunks) right after IHDR; when one is an iCCP, any sRGB/gAMA
+    /// chunk that would contradict it goes.</summary>
+    private static byte[] InsertAfterHeader(byte[] png, IReadOnlyList<byte[]> chunks)
+    {
+        bool hasIcc = chunks.Any(c => Encoding.ASCII.GetString(c, 4, 4) == "iCCP");
+        var output = new MemoryStream(png.Length + chunks.Sum(c => c.Length));
         output.Write(png, 0, 8);
         int pos = 8;
         while (pos < png.Length)
@@ -95,8 +118,8 @@ public static class JpegPngWriter
             int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
             string type = Encoding.ASCII.GetString(png, pos + 4, 4);
             int total = 12 + len;
-            if (type is not ("sRGB" or "gAMA" or "iCCP")) output.Write(png, pos, total);
-            if (type == "IHDR") output.Write(chunk);
+            if (!hasIcc || type is not ("sRGB" or "gAMA" or "iCCP")) output.Write(png, pos, total);
+            if (type == "IHDR") foreach (var c in chunks) output.Write(c);
             pos += total;
         }
         return output.ToArray();

@@ -7,34 +7,76 @@ namespace ImageSpace.Core.Export;
 /// ICC profile (or EXR chromaticities) and the RAW's metadata, atomically.</summary>
 public static class OutputEncoder
 {
+    /// <summary>Starts exiftool on the RAW's metadata for this output now, in its own process: a caller that knows the
+    /// output before decoding (the pipeline) can hide exiftool's ~0.4 s behind the decode by passing the result to
+    /// <see cref="Write"/>. Null when no metadata is copied or the format takes it another way.</summary>
+    public static Task<OutputMetadata>? StartMetadata(string sourcePath, ExportOptions o)
+    {
+        string format = o.NormalizedFormat;
+        if (!o.CopyMetadata || !ExifTool.IsAvailable || !OutputMetadata.Supports(format)) return null;
+        return OutputMetadata.PrepareAsync(format, MetadataTags.Arguments(sourcePath, format, o.ResolvedColorSpace, Description(sourcePath, o)));
+    }
+
+    private static string Description(string sourcePath, ExportOptions o) =>
+        $"Image Space: {o.ResolvedColorSpace.Description}, from {Path.GetFileName(sourcePath)}";
+
     /// <summary>Encodes <paramref name="image"/> (converted in place to the output space: the caller hands it over)
-    /// to <paramref name="output"/>.</summary>
-    public static void Write(RgbImage image, string sourcePath, string output, ExportOptions o)
+    /// to <paramref name="output"/>; <paramref name="started"/> is what <see cref="StartMetadata"/> returned for it.</summary>
+    public static void Write(RgbImage image, string sourcePath, string output, ExportOptions o, Task<OutputMetadata>? started = null)
     {
         var cs = o.ResolvedColorSpace;
-        MatrixOperator.Apply(image, cs.FromWorking);
-        var q = new Quantizer(cs.Transfer);
-        byte[]? icc = o.EmbedIcc ? Color.IccProfile.For(cs) : null;
-        string description = $"Image Space: {cs.Description}, from {Path.GetFileName(sourcePath)}";
-        bool copyMetadata = o.CopyMetadata && o.NormalizedFormat != "exr";
+        string format = o.NormalizedFormat;
+        string description = Description(sourcePath, o);
+        bool copyMetadata = o.CopyMetadata && format != "exr";
         if (copyMetadata && !ExifTool.IsAvailable)
             throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
-        AtomicFile.Write(output, tmp =>
+        var tags = copyMetadata ? MetadataTags.Arguments(sourcePath, format, cs, description) : null;
+        // exiftool lays out the metadata in its own process while this one converts and encodes the pixels.
+        var metadata = tags is not null && OutputMetadata.Supports(format) ? started ?? OutputMetadata.PrepareAsync(format, tags) : null;
+        bool rewrite = false;
+        try
         {
-            switch (o.NormalizedFormat)
+            MatrixOperator.Apply(image, cs.FromWorking);
+            var q = new Quantizer(cs.Transfer);
+            byte[]? icc = o.EmbedIcc ? Color.IccProfile.For(cs) : null;
+            AtomicFile.Write(output, tmp =>
             {
-                case "jpg": JpegPngWriter.WriteJpeg(tmp, image, q, o.Quality, o.Chroma == "420", icc); break;
-                case "png": JpegPngWriter.WritePng(tmp, image, q, o.ResolvedBitDepth, icc); break;
-                case "tiff":
-                    var comp = o.ResolvedCompression switch { "lzw" => Compression.LZW, "deflate" => Compression.ADOBE_DEFLATE, _ => Compression.NONE };
-                    TiffWriter.Write(tmp, image, q, o.ResolvedBitDepth, comp, icc, description);
-                    break;
-                default:
-                    ExrWriter.Write(tmp, image, cs, o.ResolvedBitDepth == 16 ? ExrWriter.PixelType.Half : ExrWriter.PixelType.Float,
-                        o.ResolvedCompression == "zip", description);
-                    break;
-            }
-            if (copyMetadata) ExifTool.Use(e => e.CopyMetadata(sourcePath, tmp));
-        });
+                switch (format)
+                {
+                    case "jpg":
+                        JpegPngWriter.WriteJpeg(tmp, image, q, o.Quality, o.Chroma == "420", icc, metadata is null ? null : () =>
+                        {
+                            // A JPEG segment holds at most 64 KB: metadata that does not fit (large maker notes) is
+                            // written by exiftool into the finished file instead, as it always was (a JPEG is small).
+                            try { return Await(metadata).JpegSegments(); }
+                            catch (IOException) { rewrite = true; return []; }
+                        });
+                        break;
+                    case "png":
+                        JpegPngWriter.WritePng(tmp, image, q, o.ResolvedBitDepth, icc, metadata is null ? null : () => Await(metadata).PngChunks());
+                        break;
+                    case "tiff":
+                        var comp = o.ResolvedCompression switch { "lzw" => Compression.LZW, "deflate" => Compression.ADOBE_DEFLATE, _ => Compression.NONE };
+                        TiffWriter.Write(tmp, image, q, o.ResolvedBitDepth, comp, icc, description, metadata is null ? null : Await(metadata));
+                        break;
+                    default:
+                        ExrWriter.Write(tmp, image, cs, o.ResolvedBitDepth == 16 ? ExrWriter.PixelType.Half : ExrWriter.PixelType.Float,
+                            o.ResolvedCompression == "zip", description);
+                        break;
+                }
+                if (tags is not null && (metadata is null || rewrite)) ExifTool.Use(e => e.CopyMetadata(tags, tmp));
+            });
+        }
+        finally
+        {
+            // Never leave the exiftool job running unobserved (its process is needed by the next image).
+            if (metadata is not null) try { metadata.Wait(); } catch (AggregateException) { }
+        }
+    }
+
+    private static OutputMetadata Await(Task<OutputMetadata> t)
+    {
+        try { return t.GetAwaiter().GetResult(); }
+        catch (Exception e) when (e is not IOException) { throw new IOException($"exiftool could not copy metadata: {e.Message}", e); }
     }
 }

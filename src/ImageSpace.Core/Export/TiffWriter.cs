@@ -4,13 +4,29 @@ using ImageSpace.Core.Imaging;
 namespace ImageSpace.Core.Export;
 
 /// <summary>RGB TIFF through LibTiff.NET: 8 or 16-bit unsigned, or 32-bit IEEE float; uncompressed, LZW or Deflate;
-/// the ICC profile in tag 34675.</summary>
+/// the ICC profile in tag 34675. With <see cref="OutputMetadata"/>, exiftool's small TIFF goes first in the file, so the
+/// EXIF/GPS/XMP/IPTC data it holds stays at the offsets its entries name, and those entries join our IFD0 at the end
+/// (the image is written once; no rewrite of 144 MB by exiftool).</summary>
 public static class TiffWriter
 {
-    public static void Write(string path, RgbImage img, Quantizer q, int bits, Compression compression, byte[]? icc, string description)
+    public static void Write(string path, RgbImage img, Quantizer q, int bits, Compression compression, byte[]? icc, string description,
+        OutputMetadata? metadata = null)
     {
         if (bits is not (8 or 16 or 32)) throw new ArgumentException($"TIFF bit depth {bits} (8, 16 or 32)");
-        using var tif = Tiff.Open(path, "w") ?? throw new IOException($"{path}: cannot create TIFF");
+        using (var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+        {
+            // LibTiff writes its header over the first 8 bytes and appends strips and its IFD at the end of the file.
+            if (metadata is not null) fs.Write(metadata.File);
+            WritePixels(path, fs, img, q, bits, compression, icc, description);
+        }
+        if (metadata is null) return;
+        using var patch = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        TiffIfd.AddToFirst(patch, metadata.TiffEntries());
+    }
+
+    private static void WritePixels(string path, FileStream fs, RgbImage img, Quantizer q, int bits, Compression compression, byte[]? icc, string description)
+    {
+        using var tif = Tiff.ClientOpen(path, "w", fs, new TiffStream()) ?? throw new IOException($"{path}: cannot create TIFF");
         int channels = img.Alpha is null ? 3 : 4;
         int w = img.Width, h = img.Height, bytesPerSample = bits / 8, rowBytes = w * channels * bytesPerSample;
         tif.SetField(TiffTag.IMAGEWIDTH, w);

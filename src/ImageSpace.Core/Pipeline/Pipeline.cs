@@ -193,7 +193,8 @@ public sealed class Pipeline
     }
 
     /// <summary>Writes <paramref name="image"/> to <paramref name="output"/> atomically, in the recipe's format and
-    /// colour space, with the RAW's metadata. The image is converted in place (it is consumed).</summary>
-    public void Encode(DecodedImage image, string output) =>
-        Export.OutputEncoder.Write(image.Image, image.SourcePath, output, Recipe.Export);
+    /// colour space, with the RAW's metadata (<paramref name="metadata"/>: from <see cref="Export.OutputEncoder.StartMetadata"/>
+    /// before the decode, to overlap exiftool with it). The image is converted in place (it is consumed).</summary>
+    public void Encode(DecodedImage image, string output, Task<Export.OutputMetadata>? metadata = null) =>
+        Export.OutputEncoder.Write(image.Image, image.SourcePath, output, Recipe.Export, metadata);
 }
