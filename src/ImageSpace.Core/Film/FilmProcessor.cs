@@ -48,9 +48,9 @@ public static class FilmProcessor
         throw new ArgumentException($"film base '{spec}' is not auto, x,y,w,h or r,g,b");
     }
 
-    /// <summary>A roll profile from a ColorChecker frame: base (rebate or given), slopes from the grey ramp (density
-    /// against reference log luminance of patches 19–23), grey so that neutral 5 comes out at its reference level, and
-    /// the colour correction fitted on the inverted patches. The detection is returned in full-resolution pixels.</summary>
+    /// <summary>A roll profile from a ColorChecker frame: base (rebate or given), then crosstalk, slopes, toe, grey and
+    /// colour correction fitted on the patches (<see cref="ChartFilmFit"/>). The detection is returned in
+    /// full-resolution pixels.</summary>
     public static (RollProfile roll, ChartDetection detection) CalibrateFromChart(string path, FilmOptions o, string reference = "after2014",
         DecodeOptions? decode = null, ModelKind? model = null)
     {
@@ -61,34 +61,13 @@ public static class FilmProcessor
         if (!detection.Found) throw new RawDecodeException(path, $"no chart found on the negative ({detection.Note})");
         var stock = FilmStocks.ByName(o.Stock);
         double[] b = ParseBase(img, o.Base, 0.5);
-        var x = detection.Patches.Select(p => p.Rgb).ToArray();
-        // Slopes: density rises with log exposure at γ per layer; fit on the greys above the toe (white … neutral 3.5).
-        var greys = new[] { 18, 19, 20, 21, 22 };
-        double[] gamma = new double[3];
-        var unit = new InversionParameters(b, [1, 1, 1], [0, 0, 0], o.Unmix, 0, [0, 0, 0], stock.BlackAndWhite);
-        var dens = x.Select(v => unit.Density(v.X, v.Y, v.Z)).Select(t => new[] { t.Item1, t.Item2, t.Item3 }).ToArray();
-        for (int c = 0; c < 3; c++)
-        {
-            var pts = greys.Select(p => (lx: Math.Log10(refXyz[p].Y), d: dens[p][c])).ToArray();
-            double mx = pts.Average(t => t.lx), md = pts.Average(t => t.d);
-            gamma[c] = pts.Sum(t => (t.lx - mx) * (t.d - md)) / pts.Sum(t => (t.lx - mx) * (t.lx - mx));
-        }
-        if (gamma.Any(g => !(g > 0.05))) throw new ArgumentException($"{path}: the chart's greys give no usable film slopes ({string.Join("/", gamma.Select(g => g.ToString("0.00")))})");
-        var p0 = new InversionParameters(b, gamma, [0, 0, 0], o.Unmix, 0, [0, 0, 0], stock.BlackAndWhite);
-        var (e0, e1, e2) = p0.LogExposure(x[21].X, x[21].Y, x[21].Z);
-        double target = Math.Log10(refXyz[21].Y / 0.18);
-        var p = p0 with { Grey = [e0 - target, e1 - target, e2 - target] };
-        var positive = detection.Patches.Select((s, i) =>
-        {
-            var (r, g, bb) = p.Invert(x[i].X, x[i].Y, x[i].Z);
-            return s with { Rgb = 0.18 * new Vec3(r, g, bb) };
-        }).ToList();
-        var fit = Calibrator.Calibrate(positive, refXyz, model);
-        var profile = CalibrationProfile.From(fit, positive, refXyz, Path.GetFileName(path), refName, null, null, negative: true);
+        var fit = ChartFilmFit.Fit(detection.Patches, b, refXyz, stock, o.Unmix, model, path);
+        var p = fit.Inversion;
+        var profile = CalibrationProfile.From(fit.Calibration, ChartFilmFit.Positive(detection.Patches, p), refXyz, Path.GetFileName(path), refName, null, null, negative: true);
         double expo = FilmAnalysis.ExposureFactor(decoded.Metadata);
         var roll = new RollProfile
         {
-            Stock = stock.Id, BaseNormalized = b.Select(v => v / expo).ToArray(), Gamma = gamma, Grey = p.Grey, Unmix = o.Unmix,
+            Stock = stock.Id, BaseNormalized = b.Select(v => v / expo).ToArray(), Gamma = p.Gamma, Grey = p.Grey, Unmix = p.Unmix, Toe = p.Toe,
             BlackAndWhite = stock.BlackAndWhite, Calibration = profile, Source = Path.GetFileName(path), Frames = [Path.GetFileName(path)],
         };
         return (roll, detection.AtFullResolution(0.5)); // positions in the file's pixels, as ChartCalibration reports them

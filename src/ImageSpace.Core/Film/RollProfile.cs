@@ -15,6 +15,10 @@ public sealed record RollProfile
     public double[] Gamma { get; init; } = [0.6, 0.6, 0.6];
     public double[] Grey { get; init; } = [0, 0, 0];
     public double[]? Unmix { get; init; }
+    /// <summary>Toe sharpness of the characteristic curve (chart fit or stock), or null (older profiles): no toe.</summary>
+    public double? Toe { get; init; }
+    /// <summary>Balance curves onto green's log exposure (roll analysis), or null.</summary>
+    public BalanceCurve?[]? Balance { get; init; }
     public bool BlackAndWhite { get; init; }
     public CalibrationProfile? Calibration { get; init; }
     public string Source { get; init; } = "";
@@ -26,5 +30,5 @@ public sealed record RollProfile
     public static RollProfile Load(string path) => CalibrationProfile.LoadJson<RollProfile>(path, "roll profile");
 
     public InversionParameters ForFrame(double exposureFactor, FilmOptions frame) =>
-        new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite);
+        new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite) { Toe = Toe, Balance = Balance };
 }
