@@ -73,35 +73,19 @@ public static class FilmProcessor
         return (roll, detection.AtFullResolution(0.5)); // positions in the file's pixels, as ChartCalibration reports them
     }
 
-    /// <summary>A roll profile from many frames without a chart: the base is the median of the frames' rebate
-    /// estimates (each divided by its exposure factor), frames whose base is more than 10 % off are rejected; the grey
-    /// is the median of the per-frame neutral estimates of the accepted frames.</summary>
+    /// <summary>A roll profile from many frames without a chart (<see cref="RollAnalysis"/>): each frame contributes its
+    /// rebate base and a sample of its pixels; base, balance and the roll's grey come from all of them together.</summary>
     public static RollProfile Analyze(IReadOnlyList<string> frames, FilmOptions o, DecodeOptions? decode = null, Action<string>? progress = null)
     {
         var stock = FilmStocks.ByName(o.Stock);
-        var per = new List<(string file, double[] baseN, double[] grey, double[] gamma)>();
+        var samples = new List<RollAnalysis.FrameSample>();
         foreach (var f in frames)
         {
             var decoded = RawDecoder.Decode(f, DecodeFor(decode ?? new DecodeOptions()) with { Demosaic = DemosaicMode.Half });
             using var img = decoded.Image;
-            double expo = FilmAnalysis.ExposureFactor(decoded.Metadata);
-            var p = Resolve(img, decoded.Metadata, o, null, 0.5);
-            per.Add((f, p.Base.Select(v => v / expo).ToArray(), p.Grey, p.Gamma));
+            samples.Add(RollAnalysis.Sample(Path.GetFileName(f), img, ParseBase(img, o.Base, 0.5), FilmAnalysis.ExposureFactor(decoded.Metadata)));
             progress?.Invoke(f);
         }
-        if (per.Count == 0) throw new ArgumentException("no frames to analyse");
-        double[] medBase = Enumerable.Range(0, 3).Select(c => Statistics.Median(per.Select(t => t.baseN[c]))).ToArray();
-        var accepted = per.Where(t => Enumerable.Range(0, 3).All(c => Math.Abs(t.baseN[c] / medBase[c] - 1) <= 0.10)).ToList();
-        if (accepted.Count == 0) accepted = per;
-        double[] baseN = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.baseN[c]))).ToArray();
-        // Grey offsets depend on the base used: re-express each frame's grey against the common base.
-        double[] gamma = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.gamma[c]))).ToArray();
-        double[] grey = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.grey[c] + Math.Log10(baseN[c] / t.baseN[c]) / gamma[c]))).ToArray();
-        return new RollProfile
-        {
-            Stock = stock.Id, BaseNormalized = baseN, Gamma = gamma, Grey = grey, Unmix = o.Unmix, BlackAndWhite = stock.BlackAndWhite,
-            Source = $"{per.Count} frames", Frames = accepted.Select(t => Path.GetFileName(t.file)).ToArray(),
-            RejectedFrames = per.Except(accepted).Select(t => Path.GetFileName(t.file)).ToArray(),
-        };
+        return RollAnalysis.Fit(samples, stock, o.Unmix).Roll;
     }
 }

@@ -43,7 +43,7 @@ public static class NaturalRoll
                 for (int i = 0; i < src.Length; i++) dst[i] = k * src[i];
             }
             string path = Path.Combine(dir, $"frame_{n:00}.dng");
-            Export.AtomicFile.Write(path, tmp => { NegativeSimulator.WriteScene(tmp, exposed, film, 1, seed + 50 + n, lensBlur: 1.0); return 0; });
+            Export.AtomicFile.Write(path, tmp => { NegativeSimulator.WriteScene(tmp, exposed, film, 1, seed + 50 + n, lensBlur: 0.6); return 0; });
             frames.Add(new Frame(path, ev, truth));
         }
         return new Roll(chartPath, chart, frames, film);
@@ -51,7 +51,7 @@ public static class NaturalRoll
 
     /// <summary>One scene in linear sRGB: dead leaves (reflectances 0.02–0.9, moderately saturated), a sky-like
     /// gradient across the top, and three near-neutral surfaces (chroma C* below ~3) of different lightness under a
-    /// smooth light fall-off.</summary>
+    /// smooth light fall-off, all seen through a taking lens (σ 1.5 px).</summary>
     public static RgbImage Scene(int width, int height, int seed)
     {
         var img = DeadLeaves.Render(width, height, seed, 4, Math.Max(width, height) / 8.0);
@@ -81,6 +81,12 @@ public static class NaturalRoll
                     double light = 0.85 + 0.25 * (x - rx) / (double)rw; // light falling off across the surface
                     Set(img, x, y, level * light * tint);
                 }
+        }
+        // The taking lens: the film records the scene slightly soft (σ 1.5 px); the truth is this softened scene.
+        for (int c = 0; c < 3; c++)
+        {
+            using var m = OpenCvSharp.Mat.FromPixelData(img.Height, img.Width, OpenCvSharp.MatType.CV_32FC1, img.Plane(c));
+            OpenCvSharp.Cv2.GaussianBlur(m, m, new OpenCvSharp.Size(0, 0), 1.5);
         }
         return img;
     }

@@ -15,7 +15,7 @@ public static class BlockColourError
     /// <param name="output">The positive in the working space (linear Rec.2020), possibly reduced by an integer factor.</param>
     /// <param name="truthSrgb">The scene in linear sRGB at full size.</param>
     /// <param name="skipColumns">Columns at each side (truth pixels) that are not picture (the rebate).</param>
-    public static Result Score(RgbImage output, RgbImage truthSrgb, int skipColumns, int block = 16)
+    public static Result Score(RgbImage output, RgbImage truthSrgb, int skipColumns, int block = 16, Action<Vec3, Vec3, double>? perBlock = null)
     {
         int f = truthSrgb.Width / output.Width;
         if (f < 1 || truthSrgb.Height / output.Height != f) throw new ArgumentException("output and truth sizes do not match");
@@ -37,6 +37,7 @@ public static class BlockColourError
         {
             var lo = Lab.FromXyz(k * o, WhitePoints.D50); var lt = Lab.FromXyz(t, WhitePoints.D50);
             de.Add(DeltaE.Ciede2000(lo, lt));
+            perBlock?.Invoke(lt, lo, de[^1]);
             if (Lab.Chroma(lt) < 6) { da.Add(lo.Y - lt.Y); db.Add(lo.Z - lt.Z); }
         }
         de.Sort();
