@@ -137,3 +137,4 @@ public class SafeInversionTests
         Assert.False(ok, note);
     }
 }
+

@@ -1,6 +1,5 @@
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Color;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace ImageSpace.Core.Film;
 
@@ -40,18 +39,27 @@ public static class FilmModelFit
         specs.Add(new(unmix is null ? "slopes + 3×3" : "given unmix + slopes + 3×3", false, false, unmix));
         var fits = specs.Select(s => (spec: s, fit: FitOne(s, measured, baseRgb, referenceXyz, gammaStart, use))).ToList();
         var candidates = new List<Candidate>();
-        foreach (var (spec, fit) in fits)
+        var inSample = fits.Select(f => Enumerable.Range(0, measured.Count)
+            .Select(i => use.Contains(i) ? DeltaE.Ciede2000Xyz(f.fit.Map(measured[i]), referenceXyz[i], WhitePoints.D50) : double.NaN).ToArray()).ToList();
+        double bestFit = inSample.Min(d => d.Where(v => !double.IsNaN(v)).Average());
+        for (int c = 0; c < fits.Count; c++)
         {
-            var de = Enumerable.Range(0, measured.Count).Select(i => use.Contains(i) ? DeltaE.Ciede2000Xyz(fit.Map(measured[i]), referenceXyz[i], WhitePoints.D50) : double.NaN).ToArray();
+            var (spec, fit) = fits[c];
+            var de = inSample[c];
+            var ok = de.Where(d => !double.IsNaN(d)).ToArray();
             var loo = new double[measured.Count];
-            for (int i = 0; i < measured.Count; i++)
-            {
-                if (!use.Contains(i)) { loo[i] = double.NaN; continue; }
-                var m = FitOne(spec, measured, baseRgb, referenceXyz, gammaStart, use.Where(j => j != i).ToList(), fit.X, iterations: 700);
-                loo[i] = DeltaE.Ciede2000Xyz(m.Map(measured[i]), referenceXyz[i], WhitePoints.D50);
-            }
+            // Leave-one-out only for models that can compete (in-sample mean within 1 ΔE2000 of the best + 100 %):
+            // a model that cannot fit the chart will not predict it; its leave-one-out is reported as its fit.
+            if (ok.Average() <= 2 * bestFit + 1)
+                Parallel.For(0, measured.Count, Imaging.Parallelism.Options, i =>
+                {
+                    if (!use.Contains(i)) { loo[i] = double.NaN; return; }
+                    var m = FitOne(spec, measured, baseRgb, referenceXyz, gammaStart, use.Where(j => j != i).ToList(), fit.X, iterations: 150);
+                    loo[i] = DeltaE.Ciede2000Xyz(m.Map(measured[i]), referenceXyz[i], WhitePoints.D50);
+                });
+            else Array.Copy(de, loo, de.Length);
             var (smooth, note) = Smoothness(fit.Map, measured, baseRgb);
-            var ok = de.Where(d => !double.IsNaN(d)).ToArray(); var lok = loo.Where(d => !double.IsNaN(d)).ToArray();
+            var lok = loo.Where(d => !double.IsNaN(d)).ToArray();
             candidates.Add(new(spec.Name, fit.Parameters, ok.Average(), ok.Max(), lok.Average(), lok.Max(), smooth, note, de, loo));
         }
         // The simplest smooth model whose leave-one-out mean is within 0.15 ΔE2000 of the best smooth one (more
@@ -109,25 +117,31 @@ public static class FilmModelFit
     }
 
     private static Fitted FitOne(Spec spec, IReadOnlyList<Vec3> measured, double[] baseRgb, IReadOnlyList<Vec3> xyz, double[] gammaStart,
-        IReadOnlyList<int> use, double[]? start = null, int iterations = 3000)
+        IReadOnlyList<int> use, double[]? start = null, int iterations = 1200)
     {
         var x0 = start ?? [.. (spec.Crosstalk ? new double[6] : []), .. gammaStart.Select(g => Math.Log(g)), .. (spec.Toe ? new[] { Math.Log(3.0) } : [])];
+        var target = use.Select(i => xyz[i]).ToArray();
+        var raws = use.Select(i => measured[i]).ToArray();
+        var lin = new Vec3[raws.Length];
         double Cost(double[] x)
         {
             var p = Build(x, spec, baseRgb);
             if (p.Gamma.Any(g => g < 0.1 || g > 3) || (p.Toe is { } k && (k < 0.5 || k > 20))) return 1e9;
             if (spec.Crosstalk && x.Take(6).Any(v => v < -0.1 || v > 0.45)) return 1e9;
-            var lin = use.Select(i => Linear(p, measured[i])).ToArray();
-            if (lin.Any(v => !double.IsFinite(v.X + v.Y + v.Z))) return 1e9;
-            var m = SolveMatrix(lin, use.Select(i => xyz[i]).ToArray());
+            for (int j = 0; j < raws.Length; j++)
+            {
+                lin[j] = Linear(p, raws[j]);
+                if (!double.IsFinite(lin[j].X + lin[j].Y + lin[j].Z)) return 1e9;
+            }
+            var m = SolveMatrix(lin, target);
             double s = 0;
-            for (int j = 0; j < lin.Length; j++) { double d = DeltaE.Ciede2000Xyz(m * lin[j], xyz[use[j]], WhitePoints.D50); s += d * d; }
+            for (int j = 0; j < lin.Length; j++) { double d = DeltaE.Ciede2000Xyz(m * lin[j], target[j], WhitePoints.D50); s += d * d; }
             return s / lin.Length;
         }
         // Restarts from the best point found: a simplex collapses along curved valleys (the crosstalk and the slopes
         // trade off against each other), a fresh one around the same point continues.
         var best = x0;
-        for (int r = 0; r < (start is null ? 4 : 1); r++) best = NelderMead(Cost, best, iterations / (start is null ? 2 : 1));
+        for (int r = 0; r < (start is null ? 3 : 1); r++) best = NelderMead(Cost, best, iterations / (start is null ? 3 : 1));
         var pb = Build(best, spec, baseRgb);
         var mb = SolveMatrix(use.Select(i => Linear(pb, measured[i])).ToArray(), use.Select(i => xyz[i]).ToArray());
         return new Fitted(best, spec, baseRgb, mb, best.Length + 9);
@@ -136,20 +150,24 @@ public static class FilmModelFit
     /// <summary>XYZ ≈ M · lin by least squares, each patch weighted by 1/(Y + 0.02) so dark patches count as they look.</summary>
     private static Matrix3 SolveMatrix(Vec3[] lin, Vec3[] xyz)
     {
-        var a = Matrix<double>.Build.Dense(lin.Length, 3);
-        var rows = new double[3][];
+        // Normal equations (AᵀWA) m = AᵀW t per output row; 3×3, solved by its inverse (called thousands of times).
+        double a00 = 0, a01 = 0, a02 = 0, a11 = 0, a12 = 0, a22 = 0;
+        var r = new double[3, 3];
         for (int i = 0; i < lin.Length; i++)
         {
-            double w = 1 / (xyz[i].Y + 0.02);
-            a[i, 0] = w * lin[i].X; a[i, 1] = w * lin[i].Y; a[i, 2] = w * lin[i].Z;
+            double w = 1 / ((xyz[i].Y + 0.02) * (xyz[i].Y + 0.02));
+            var v = lin[i];
+            a00 += w * v.X * v.X; a01 += w * v.X * v.Y; a02 += w * v.X * v.Z; a11 += w * v.Y * v.Y; a12 += w * v.Y * v.Z; a22 += w * v.Z * v.Z;
+            for (int ch = 0; ch < 3; ch++) { double t = w * xyz[i][ch]; r[ch, 0] += t * v.X; r[ch, 1] += t * v.Y; r[ch, 2] += t * v.Z; }
         }
-        var qr = a.QR();
+        var inv = new Matrix3(a00, a01, a02, a01, a11, a12, a02, a12, a22).Inverse();
+        var rows = new double[9];
         for (int ch = 0; ch < 3; ch++)
         {
-            var t = Vector<double>.Build.Dense(lin.Length, i => xyz[i][ch] / (xyz[i].Y + 0.02));
-            rows[ch] = qr.Solve(t).ToArray();
+            var m = inv * new Vec3(r[ch, 0], r[ch, 1], r[ch, 2]);
+            rows[3 * ch] = m.X; rows[3 * ch + 1] = m.Y; rows[3 * ch + 2] = m.Z;
         }
-        return Matrix3.FromRows([.. rows[0], .. rows[1], .. rows[2]]);
+        return Matrix3.FromRows(rows);
     }
 
     /// <summary>Off the chart, the mapping must behave. (1) Tone scale: along the chart's grey axis in density, from
