@@ -9,11 +9,13 @@
 #                               independent readers the tests check our outputs with
 #   chromium                    the real browser the UI tests drive (Playwright cannot download one here)
 #   postgresql                  the farm tests start a throwaway cluster (initdb + pg_ctl on a loopback port)
+#   rawtherapee (--bench)       rawtherapee-cli: bench `film` runs its Film Negative mode side by side
 set -euo pipefail
 pkgs=(libraw-dev gcc libc6-dev libraw-bin libimage-exiftool-perl libgtk-3-0)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(openexr libopenexr-dev g++ pkg-config imagemagick-6.q16hdri libtiff-tools chromium postgresql)
 fi
+if [ "${1:-}" = "--bench" ]; then pkgs+=(rawtherapee); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

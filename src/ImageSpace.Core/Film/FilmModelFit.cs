@@ -297,8 +297,9 @@ public static class ChartFilmFit
         var legacyCandidate = new FilmModelFit.Candidate($"slopes from the greys + {ev.Kind} on the inverted patches", 5 + 3 * CorrectionModel.Terms(ev.Kind),
             ev.Mean, ev.Max, ev.LooMean, ev.LooMax, smooth, note, ev.DeltaE, ev.LooDeltaE);
         var all = film.Candidates.Append(legacyCandidate).ToList();
-        // The earlier path only if it is smooth and clearly better on patches it was not fitted to.
-        bool useLegacy = smooth && ev.LooMean <= film.Chosen.LooMean - 0.15;
+        // The earlier path when it is smooth and better on patches it was not fitted to (no margin: on charts where
+        // it was already good, e.g. with the user's --unmix, results must not get worse).
+        bool useLegacy = smooth && ev.LooMean < film.Chosen.LooMean;
         var chosen = useLegacy ? legacyCandidate : film.Chosen;
         string reason = $"{(useLegacy ? legacy.Reason : film.Reason)}; {legacyCandidate.Name}: fit {ev.Mean:0.00}/{ev.Max:0.00}, leave-one-out {ev.LooMean:0.00}/{ev.LooMax:0.00}, smoothness {(smooth ? "ok" : "failed")} ({note})";
         if (useLegacy) return new Result(legacyInv, legacy with { Reason = reason }, all);

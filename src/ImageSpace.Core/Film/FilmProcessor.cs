@@ -36,7 +36,7 @@ public static class FilmProcessor
         double[] b = ParseBase(camera, o.Base, scale);
         double[] gamma = o.Gamma ?? (o.GammaSource == "auto" ? FilmAnalysis.AutoGamma(camera, b, stock, o.Unmix) : stock.Gamma);
         var p = new InversionParameters(b, gamma, [0, 0, 0], o.Unmix, o.ExposureEv, o.Trims, stock.BlackAndWhite);
-        return p with { Grey = o.Grey ?? FilmAnalysis.AutoGrey(camera, p) };
+        return p with { Grey = o.Grey ?? FilmAnalysis.FilmReferred(FilmAnalysis.AutoGrey(camera, p)) };
     }
 
     private static double[] ParseBase(RgbImage img, string spec, double scale)
