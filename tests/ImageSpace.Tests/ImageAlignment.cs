@@ -74,8 +74,9 @@ public static class ImageAlignment
             {
                 var pairs = new List<(Core.Color.Vec3 a, Core.Color.Vec3 b)>();
                 const int cell = 16;
-                for (int y0 = 0; y0 + cell <= ok.Rows; y0 += cell)
-                    for (int x0 = 0; x0 + cell <= ok.Cols; x0 += cell)
+                int rows = ok.Rows, cols = ok.Cols;
+                for (int y0 = 0; y0 + cell <= rows; y0 += cell)
+                    for (int x0 = 0; x0 + cell <= cols; x0 += cell)
                     {
                         double[] sa = new double[3], sb = new double[3]; bool all = true;
                         for (int y = y0; y < y0 + cell && all; y++)
