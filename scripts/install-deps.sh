@@ -10,11 +10,13 @@
 #   chromium                    the real browser the UI tests drive (Playwright cannot download one here)
 #   postgresql                  the farm tests start a throwaway cluster (initdb + pg_ctl on a loopback port)
 #   curl, passwd, util-linux    the security tests act as a second local user (useradd, runuser, curl)
+#   rawtherapee (--bench)       rawtherapee-cli: bench `film` runs its Film Negative mode side by side
 set -euo pipefail
 pkgs=(libraw-dev gcc libc6-dev libraw-bin libimage-exiftool-perl libgtk-3-0)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(openexr libopenexr-dev g++ pkg-config imagemagick-6.q16hdri libtiff-tools chromium postgresql curl passwd util-linux)
 fi
+if [ "${1:-}" = "--bench" ]; then pkgs+=(rawtherapee); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

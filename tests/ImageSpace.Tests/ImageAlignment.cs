@@ -9,7 +9,15 @@ namespace ImageSpace.Tests;
 /// Used to compare our inversions of real scans with the positives other tools made of them.</summary>
 public static class ImageAlignment
 {
-    public sealed record Match(int Inliers, int Candidates, double LogLuminance, double LogRedOverGreen, double LogBlueOverGreen);
+    public sealed record Match(int Inliers, int Candidates, double LogLuminance, double LogRedOverGreen, double LogBlueOverGreen)
+    {
+        /// <summary>Over 16×16 cells of the aligned area whose colour in the other image is clear (C* ≥ 10), after one
+        /// exposure scalar each (median cell → 0.18): the median absolute hue difference (degrees), the median chroma ratio (this / other),
+        /// and the number of such cells.</summary>
+        public double HueDifferenceDeg { get; init; } = double.NaN;
+        public double ChromaRatio { get; init; } = double.NaN;
+        public int ColourCells { get; init; }
+    }
 
     private const double WorkingSide = 1200;
 
@@ -59,8 +67,45 @@ public static class ImageAlignment
                 Corr((m, y, x) => m[3].At<float>(y, x)),
                 Corr((m, y, x) => m[0].At<float>(y, x) - m[1].At<float>(y, x)),
                 Corr((m, y, x) => m[2].At<float>(y, x) - m[1].At<float>(y, x)));
+            var cells = ColourCells(a, warped, valid);
             foreach (var w in warped) w.Dispose();
-            return result;
+            return cells;
+            Match ColourCells(Mat[] mine, Mat[] theirs, Mat ok)
+            {
+                var pairs = new List<(Core.Color.Vec3 a, Core.Color.Vec3 b)>();
+                const int cell = 16;
+                int rows = ok.Rows, cols = ok.Cols;
+                for (int y0 = 0; y0 + cell <= rows; y0 += cell)
+                    for (int x0 = 0; x0 + cell <= cols; x0 += cell)
+                    {
+                        double[] sa = new double[3], sb = new double[3]; bool all = true;
+                        for (int y = y0; y < y0 + cell && all; y++)
+                            for (int x = x0; x < x0 + cell; x++)
+                            {
+                                if (ok.At<byte>(y, x) == 0) { all = false; break; }
+                                for (int c = 0; c < 3; c++) { sa[c] += Math.Exp(mine[c].At<float>(y, x)); sb[c] += Math.Exp(theirs[c].At<float>(y, x)); }
+                            }
+                        if (all) pairs.Add((new Core.Color.Vec3(sa[0], sa[1], sa[2]), new Core.Color.Vec3(sb[0], sb[1], sb[2])));
+                    }
+                if (pairs.Count < 10) return result;
+                var xa = pairs.Select(p => Core.Color.WorkingSpace.ToXyzD50 * p.a).ToArray();
+                var xb = pairs.Select(p => Core.Color.WorkingSpace.ToXyzD50 * p.b).ToArray();
+                // Each image's exposure: its median cell is mid-grey (bright lamps would dominate any top percentile).
+                double Mid(Core.Color.Vec3[] v) => Core.Statistics.Median(v.Select(t => Math.Max(t.Y, 1e-9)));
+                double ka = 0.18 / Mid(xa), kb = 0.18 / Mid(xb);
+                var hue = new List<double>(); var chroma = new List<double>();
+                for (int i = 0; i < pairs.Count; i++)
+                {
+                    var la = Core.Color.Lab.FromXyz(ka * xa[i], Core.Color.WhitePoints.D50); var lb = Core.Color.Lab.FromXyz(kb * xb[i], Core.Color.WhitePoints.D50);
+                    double cb = Core.Color.Lab.Chroma(lb);
+                    if (cb < 10) continue;
+                    double d = Math.Abs(Math.Atan2(la.Z, la.Y) - Math.Atan2(lb.Z, lb.Y)) * 180 / Math.PI;
+                    hue.Add(d > 180 ? 360 - d : d);
+                    chroma.Add(Core.Color.Lab.Chroma(la) / cb);
+                }
+                if (hue.Count == 0) return result;
+                return result with { HueDifferenceDeg = Core.Statistics.Median(hue), ChromaRatio = Core.Statistics.Median(chroma), ColourCells = hue.Count };
+            }
         }
         finally
         {

@@ -10,7 +10,7 @@ public static class SampleCommand
         var dir = new Argument<string>("outdir") { Description = "folder to write the sample dataset into" };
         var width = new Option<int>("--width") { Description = "frame width in pixels", DefaultValueFactory = _ => 1800 };
         var height = new Option<int>("--height") { Description = "frame height in pixels", DefaultValueFactory = _ => 1200 };
-        var negative = new Option<bool>("--negative") { Description = "write a roll of synthetic colour negatives instead (chart frame, an orange-dominated frame, a grey-surround frame)" };
+        var negative = new Option<bool>("--negative") { Description = "write rolls of synthetic colour negatives instead (chart frame, an orange-dominated frame, a grey-surround frame; and natural/: a chart frame and nine natural-looking frames at -1.3..+1 EV with their scene truth)" };
         var cmd = new Command("sample", "Write a small synthetic dataset (DNGs of two groups, a ColorChecker in one frame of each, truth.json).")
         { dir, width, height, negative };
         cmd.SetAction(pr =>
@@ -19,7 +19,7 @@ public static class SampleCommand
             if (w < 600 || h < 400 || w > 12000 || h > 12000) throw new UsageException("--width/--height must be within 600x400 .. 12000x12000");
             string outDir = pr.GetValue(dir)!;
             string truth = pr.GetValue(negative)
-                ? SampleDataset.WriteNegatives(outDir, new Progress<string>(f => Console.WriteLine($"  wrote {f}")), w, h)
+                ? SampleDataset.WriteNegatives(outDir, new Progress<string>(f => Console.WriteLine($"  wrote {f}")), w, h, natural: true)
                 : SampleDataset.Write(outDir, new Progress<string>(f => Console.WriteLine($"  wrote {f}")), w, h);
             Console.WriteLine($"Sample dataset in {outDir} (truth: {truth})");
             return Program.Ok;

@@ -82,6 +82,16 @@ public static class FilmAnalysis
         return Color.GreyPixels.Refine(e, start, (s, r) => Math.Abs(s.g - r[1]) < 1.0);
     }
 
+    /// <summary>Log exposure above the film's threshold at which a normally exposed frame holds mid-grey: the toe sits
+    /// about 4.3 stops (1.3 log10) under grey (shared/docs/film-negative-anchors.md §6.1), so grey's density above the
+    /// base is ≈ 1.3 γ.</summary>
+    public const double NormalGreyLogExposure = 1.3;
+
+    /// <summary>A grey reference that keeps the frame's colour balance but takes its level from the film, not from the
+    /// picture: the frame's neutral estimate is shifted so green's grey is <see cref="NormalGreyLogExposure"/> — a night
+    /// scene (thin negative) stays dark and an overexposed frame bright, as on the film, unless the user sets exposure.</summary>
+    public static double[] FilmReferred(double[] grey) => grey.Select(g => g - grey[1] + NormalGreyLogExposure).ToArray();
+
     /// <summary>Exposure of a frame as the camera recorded it (t · ISO / N²), 1 when unknown; the base is stored
     /// divided by it so frames shot at other settings share one roll value.</summary>
     public static double ExposureFactor(Raw.RawMetadata m) =>

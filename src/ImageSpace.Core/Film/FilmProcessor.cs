@@ -36,7 +36,7 @@ public static class FilmProcessor
         double[] b = ParseBase(camera, o.Base, scale);
         double[] gamma = o.Gamma ?? (o.GammaSource == "auto" ? FilmAnalysis.AutoGamma(camera, b, stock, o.Unmix) : stock.Gamma);
         var p = new InversionParameters(b, gamma, [0, 0, 0], o.Unmix, o.ExposureEv, o.Trims, stock.BlackAndWhite);
-        return p with { Grey = o.Grey ?? FilmAnalysis.AutoGrey(camera, p) };
+        return p with { Grey = o.Grey ?? FilmAnalysis.FilmReferred(FilmAnalysis.AutoGrey(camera, p)) };
     }
 
     private static double[] ParseBase(RgbImage img, string spec, double scale)
@@ -48,10 +48,10 @@ public static class FilmProcessor
         throw new ArgumentException($"film base '{spec}' is not auto, x,y,w,h or r,g,b");
     }
 
-    /// <summary>A roll profile from a ColorChecker frame: base (rebate or given), slopes from the grey ramp (density
-    /// against reference log luminance of patches 19–23), grey so that neutral 5 comes out at its reference level, and
-    /// the colour correction fitted on the inverted patches. The negative comes from the pipeline's decode stage
-    /// (camera RGB, flat-fielded; see Pipeline.Measurement). The detection is returned in full-resolution pixels.</summary>
+    /// <summary>A roll profile from a ColorChecker frame: base (rebate or given), then crosstalk, slopes, toe, grey and
+    /// colour correction fitted on the patches (<see cref="ChartFilmFit"/>). The negative comes from the pipeline's
+    /// decode stage (camera RGB, flat-fielded; see Pipeline.Measurement). The detection is returned in full-resolution
+    /// pixels.</summary>
     /// <param name="corners">the chart's corners placed by hand (full-resolution pixels, any order), or null to detect</param>
     public static (RollProfile roll, ChartDetection detection) CalibrateFromChart(RgbImage img, double scale, RawMetadata metadata, string path,
         FilmOptions o, string reference = "after2014", ModelKind? model = null, IReadOnlyList<(double x, double y)>? corners = null)
@@ -65,71 +65,34 @@ public static class FilmProcessor
             throw new RawDecodeException(path, corners is null ? $"no chart found on the negative ({detection.Note})" : $"the given corners do not make a chart ({detection.Note})");
         var stock = FilmStocks.ByName(o.Stock);
         double[] b = ParseBase(img, o.Base, scale);
-        var x = detection.Patches.Select(p => p.Rgb).ToArray();
-        // Slopes: density rises with log exposure at γ per layer; fit on the greys above the toe (white … neutral 3.5).
-        var greys = new[] { 18, 19, 20, 21, 22 };
-        double[] gamma = new double[3];
-        var unit = new InversionParameters(b, [1, 1, 1], [0, 0, 0], o.Unmix, 0, [0, 0, 0], stock.BlackAndWhite);
-        var dens = x.Select(v => unit.Density(v.X, v.Y, v.Z)).Select(t => new[] { t.Item1, t.Item2, t.Item3 }).ToArray();
-        for (int c = 0; c < 3; c++)
-        {
-            var pts = greys.Select(p => (lx: Math.Log10(refXyz[p].Y), d: dens[p][c])).ToArray();
-            double mx = pts.Average(t => t.lx), md = pts.Average(t => t.d);
-            gamma[c] = pts.Sum(t => (t.lx - mx) * (t.d - md)) / pts.Sum(t => (t.lx - mx) * (t.lx - mx));
-        }
-        if (gamma.Any(g => !(g > 0.05))) throw new ArgumentException($"{path}: the chart's greys give no usable film slopes ({string.Join("/", gamma.Select(g => g.ToString("0.00")))})");
-        var p0 = new InversionParameters(b, gamma, [0, 0, 0], o.Unmix, 0, [0, 0, 0], stock.BlackAndWhite);
-        var (e0, e1, e2) = p0.LogExposure(x[21].X, x[21].Y, x[21].Z);
-        double target = Math.Log10(refXyz[21].Y / 0.18);
-        var p = p0 with { Grey = [e0 - target, e1 - target, e2 - target] };
-        var positive = detection.Patches.Select((s, i) =>
-        {
-            var (r, g, bb) = p.Invert(x[i].X, x[i].Y, x[i].Z);
-            return s with { Rgb = 0.18 * new Vec3(r, g, bb) };
-        }).ToList();
-        var fit = Calibrator.Calibrate(positive, refXyz, model);
-        var profile = CalibrationProfile.From(fit, positive, refXyz, Path.GetFileName(path), refName, null, null, negative: true);
+        var fit = ChartFilmFit.Fit(detection.Patches, b, refXyz, stock, o.Unmix, model, path);
+        var p = fit.Inversion;
+        var profile = CalibrationProfile.From(fit.Calibration, ChartFilmFit.Positive(detection.Patches, p), refXyz, Path.GetFileName(path), refName, null, null, negative: true);
         double expo = FilmAnalysis.ExposureFactor(metadata);
         var roll = new RollProfile
         {
-            Stock = stock.Id, BaseNormalized = b.Select(v => v / expo).ToArray(), Gamma = gamma, Grey = p.Grey, Unmix = o.Unmix,
+            Stock = stock.Id, BaseNormalized = b.Select(v => v / expo).ToArray(), Gamma = p.Gamma, Grey = p.Grey, Unmix = p.Unmix, Toe = p.Toe,
             BlackAndWhite = stock.BlackAndWhite, Calibration = profile, Source = Path.GetFileName(path), Frames = [Path.GetFileName(path)],
         };
         return (roll, detection.AtFullResolution(scale)); // positions in the file's pixels, as ChartCalibration reports them
     }
 
-    /// <summary>A roll profile from many frames without a chart: the base is the median of the frames' rebate
-    /// estimates (each divided by its exposure factor), frames whose base is more than 10 % off are rejected; the grey
-    /// is the median of the per-frame neutral estimates of the accepted frames.</summary>
+    /// <summary>A roll profile from many frames without a chart (<see cref="RollAnalysis"/>): each frame contributes its
+    /// rebate base and a sample of its pixels; base, balance and the roll's grey come from all of them together.</summary>
     /// <param name="decodeStage">a frame from the pipeline's decode stage (camera RGB, flat-fielded) and its scale;
     /// the caller's pipeline decides how (see Pipeline.Measurement)</param>
     public static RollProfile Analyze(IReadOnlyList<string> frames, Func<string, (DecodedImage decoded, double scale)> decodeStage, FilmOptions o,
         Action<string>? progress = null)
     {
         var stock = FilmStocks.ByName(o.Stock);
-        var per = new List<(string file, double[] baseN, double[] grey, double[] gamma)>();
+        var samples = new List<RollAnalysis.FrameSample>();
         foreach (var f in frames)
         {
             var (decoded, scale) = decodeStage(f);
             using var img = decoded.Image;
-            double expo = FilmAnalysis.ExposureFactor(decoded.Metadata);
-            var p = Resolve(img, decoded.Metadata, o, null, scale);
-            per.Add((f, p.Base.Select(v => v / expo).ToArray(), p.Grey, p.Gamma));
+            samples.Add(RollAnalysis.Sample(Path.GetFileName(f), img, ParseBase(img, o.Base, scale), FilmAnalysis.ExposureFactor(decoded.Metadata)));
             progress?.Invoke(f);
         }
-        if (per.Count == 0) throw new ArgumentException("no frames to analyse");
-        double[] medBase = Enumerable.Range(0, 3).Select(c => Statistics.Median(per.Select(t => t.baseN[c]))).ToArray();
-        var accepted = per.Where(t => Enumerable.Range(0, 3).All(c => Math.Abs(t.baseN[c] / medBase[c] - 1) <= 0.10)).ToList();
-        if (accepted.Count == 0) accepted = per;
-        double[] baseN = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.baseN[c]))).ToArray();
-        // Grey offsets depend on the base used: re-express each frame's grey against the common base.
-        double[] gamma = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.gamma[c]))).ToArray();
-        double[] grey = Enumerable.Range(0, 3).Select(c => Statistics.Median(accepted.Select(t => t.grey[c] + Math.Log10(baseN[c] / t.baseN[c]) / gamma[c]))).ToArray();
-        return new RollProfile
-        {
-            Stock = stock.Id, BaseNormalized = baseN, Gamma = gamma, Grey = grey, Unmix = o.Unmix, BlackAndWhite = stock.BlackAndWhite,
-            Source = $"{per.Count} frames", Frames = accepted.Select(t => Path.GetFileName(t.file)).ToArray(),
-            RejectedFrames = per.Except(accepted).Select(t => Path.GetFileName(t.file)).ToArray(),
-        };
+        return RollAnalysis.Fit(samples, stock, o.Unmix).Roll;
     }
 }

@@ -4,60 +4,158 @@ using ImageSpace.Core.Operators;
 namespace ImageSpace.Core.Film;
 
 /// <summary>The density model of a colour negative, per pixel, on linear camera RGB without white balance:
-/// density above the film base D = log10(base / x), normalised by each layer's slope e = D / γ, shifted so the grey
-/// reference is neutral, and turned back into scene-linear light P = 0.18 · 2^EV · 10^(e − grey + trim). This is
-/// RawTherapee's power law (P ∝ x^(−1/γ)) with an explicit base and grey (shared/docs/film-negative-anchors.md §5).
-/// The output keeps its headroom (no clipping).</summary>
+/// density above the film base D = log10(base / x), normalised by each layer's slope e = D / γ, the toe of the
+/// characteristic curve undone, shifted so the grey reference is neutral, and turned back into scene-linear light
+/// P = 0.18 · 2^EV · 10^(e − grey + trim). This is RawTherapee's power law (P ∝ x^(−1/γ)) with an explicit base,
+/// toe and grey (shared/docs/film-negative-anchors.md §5, §6.1). The output keeps its headroom (no clipping), but
+/// no pixel can explode: transmittance is floored per channel at the densest film the frame really holds
+/// (<see cref="InversionSafety"/>), and the pixels that hit the floor are counted.</summary>
 public sealed class NegativeInverter(InversionParameters p) : IImageOperator
 {
     public InversionParameters Parameters { get; } = p;
     public string Name => "negative";
     public bool IsIdentity => false;
+    /// <summary>After <see cref="Apply"/>: pixels with at least one channel at the transmittance floor, and the
+    /// floor used (unmixed camera RGB).</summary>
+    public long FloorHits { get; private set; }
+    public double[] FloorUsed { get; private set; } = [0, 0, 0];
 
     public void Apply(RgbImage img, OperatorContext context)
     {
-        var q = Parameters;
+        var q = Parameters.Floor is null ? Parameters with { Floor = InversionSafety.FloorFor(img, Parameters) } : Parameters;
+        FloorUsed = q.Floor!;
         double gain = 0.18 * Math.Pow(2, q.ExposureEv);
-        PixelMap.Apply(img, (r, g, b) =>
+        var fl = q.Floor!;
+        long hits = 0;
+        var rowHits = new int[img.Height];
+        Parallel.For(0, img.Height, Parallelism.Options, y =>
         {
-            var (pr, pg, pb) = q.Invert(r, g, b);
-            return (gain * pr, gain * pg, gain * pb);
+            int n = 0;
+            for (int x = 0, i = y * img.Width; x < img.Width; x++, i++)
+            {
+                var (ur, ug, ub) = q.Mixed(img.R[i], img.G[i], img.B[i]);
+                if (ur < fl[0] || ug < fl[1] || ub < fl[2]) n++;
+                var (pr, pg, pb) = q.InvertMixed(ur, ug, ub);
+                img.R[i] = (float)(gain * pr); img.G[i] = (float)(gain * pg); img.B[i] = (float)(gain * pb);
+            }
+            rowHits[y] = n;
         });
+        foreach (var h in rowHits) hits += h;
+        FloorHits = hits;
     }
+
+    /// <summary>A warning line when pixels were clamped, else null.</summary>
+    public string? FloorWarning(long pixelCount) => FloorHits == 0 ? null
+        : $"{FloorHits} pixels ({FloorHits / (double)Math.Max(1, pixelCount):P2}) denser than the frame's densest film (dust, noise, sharp edges) were held at the film's maximum density";
+}
+
+/// <summary>A monotone per-channel balance curve in log exposure (toe undone): maps a layer's log exposure onto green's
+/// scale, e ↦ a0 + a1·e + a2·e², used between <see cref="Lo"/> and <see cref="Hi"/> (the range it was measured
+/// on) and continued linearly beyond, so it never folds over. A roll analysis fits it on the roll's neutral pixels.</summary>
+public sealed record BalanceCurve(double A0, double A1, double A2, double Lo, double Hi)
+{
+    public double Apply(double e)
+    {
+        if (e < Lo) return At(Lo) + Slope(Lo) * (e - Lo);
+        if (e > Hi) return At(Hi) + Slope(Hi) * (e - Hi);
+        return At(e);
+    }
+    private double At(double e) => A0 + A1 * e + A2 * e * e;
+    private double Slope(double e) => A1 + 2 * A2 * e;
+    public bool IsMonotone => Slope(Lo) > 0.05 && Slope(Hi) > 0.05;
 }
 
 /// <summary>Everything the inversion needs, resolved (numbers, not choices).</summary>
 public sealed record InversionParameters(double[] Base, double[] Gamma, double[] Grey, double[]? Unmix, double ExposureEv, double[] Trims, bool BlackAndWhite)
 {
-    private const double Floor = 1e-6;
+    /// <summary>Absolute floor (relative to the base) when nothing better is known: 3.0 density above the base, beyond
+    /// any colour negative's range (≈ 1.6–2.2 above base, §6.3).</summary>
+    public const double MaxDensityAboveBase = 3.0;
+
+    /// <summary>Toe sharpness k of the characteristic curve D = γ/k·log10(1 + 10^(k(h − h_toe))) (§6.1), or null for
+    /// a straight line (pure power law). Undone as e' = log10(10^(k·e) − 1)/k, e = D/γ counted from the base.</summary>
+    public double? Toe { get; init; }
+    /// <summary>Per-channel transmittance floor in unmixed camera RGB, or null: the inverter derives it from the frame.</summary>
+    public double[]? Floor { get; init; }
+    /// <summary>Per-layer balance curves onto green's log exposure (null entries or null: identity).</summary>
+    public BalanceCurve?[]? Balance { get; init; }
 
     /// <summary>The base in the same (unmixed) space as the pixels it divides.</summary>
-    private double[] UnmixedBase => _unmixedBase ??= Mix(Base[0], Base[1], Base[2]) is var (r, g, b) ? (BlackAndWhite ? [(r + g + b) / 3, (r + g + b) / 3, (r + g + b) / 3] : [r, g, b]) : Base;
-    private double[]? _unmixedBase;
+    private double[] UnmixedBase
+    {
+        get
+        {
+            // Cached per (Base, Unmix) instance: a `with` copy that changes either must not reuse the old value.
+            if (_cache is { } c && ReferenceEquals(c.b, Base) && ReferenceEquals(c.u, Unmix)) return c.v;
+            var (r, g, b) = Mix(Base[0], Base[1], Base[2]);
+            double[] v = BlackAndWhite ? [(r + g + b) / 3, (r + g + b) / 3, (r + g + b) / 3] : [r, g, b];
+            _cache = (Base, Unmix, v);
+            return v;
+        }
+    }
+    private (double[] b, double[]? u, double[] v)? _cache;
 
     private (double, double, double) Mix(double r, double g, double b) =>
         Unmix is { } u ? (u[0] * r + u[1] * g + u[2] * b, u[3] * r + u[4] * g + u[5] * b, u[6] * r + u[7] * g + u[8] * b) : (r, g, b);
 
-    /// <summary>Density above the base, per layer (unmixed, before slope normalisation).</summary>
-    public (double, double, double) Density(double r, double g, double b)
+    /// <summary>Camera RGB → unmixed (and for B&amp;W averaged) transmittance-proportional values, before the floor.</summary>
+    public (double, double, double) Mixed(double r, double g, double b)
     {
         (r, g, b) = Mix(r, g, b);
         if (BlackAndWhite) r = g = b = (r + g + b) / 3;
-        var bs = UnmixedBase;
-        return (Math.Log10(bs[0] / Math.Max(r, Floor)), Math.Log10(bs[1] / Math.Max(g, Floor)), Math.Log10(bs[2] / Math.Max(b, Floor)));
+        return (r, g, b);
     }
 
-    /// <summary>Log exposure (before the grey offset) of camera RGB.</summary>
+    /// <summary>The floor for channel c: the given one, else the absolute maximum density above the base.</summary>
+    private double FloorOf(int c) => Math.Max(Floor?[c] ?? 0, UnmixedBase[c] * Math.Pow(10, -MaxDensityAboveBase));
+
+    /// <summary>Density above the base, per layer (unmixed, before slope normalisation); transmittance floored.</summary>
+    public (double, double, double) Density(double r, double g, double b)
+    {
+        (r, g, b) = Mixed(r, g, b);
+        return DensityMixed(r, g, b);
+    }
+
+    private (double, double, double) DensityMixed(double r, double g, double b)
+    {
+        var bs = UnmixedBase;
+        return (Math.Log10(bs[0] / Math.Max(r, FloorOf(0))), Math.Log10(bs[1] / Math.Max(g, FloorOf(1))), Math.Log10(bs[2] / Math.Max(b, FloorOf(2))));
+    }
+
+    /// <summary>Log exposure (toe undone, balance applied, before the grey offset) of camera RGB.</summary>
     public (double, double, double) LogExposure(double r, double g, double b)
     {
-        var (dr, dg, db) = Density(r, g, b);
-        return (dr / Gamma[0], dg / Gamma[1], db / Gamma[2]);
+        (r, g, b) = Mixed(r, g, b);
+        return LogExposureMixed(r, g, b);
+    }
+
+    private (double, double, double) LogExposureMixed(double r, double g, double b)
+    {
+        var (dr, dg, db) = DensityMixed(r, g, b);
+        double er = Untoe(dr / Gamma[0]), eg = Untoe(dg / Gamma[1]), eb = Untoe(db / Gamma[2]);
+        if (Balance is { } bc) { er = bc[0]?.Apply(er) ?? er; eb = bc[2]?.Apply(eb) ?? eb; }
+        return (er, eg, eb);
+    }
+
+    /// <summary>Log exposure with the toe undone. Near and below the base (noise) it bottoms out 2.5 log units under
+    /// the toe, a black, instead of −∞.</summary>
+    private double Untoe(double e)
+    {
+        if (Toe is not { } k) return e;
+        double u = Math.Pow(10, k * e) - 1;
+        return Math.Max(Math.Log10(Math.Max(u, 1e-300)) / k, -2.5);
     }
 
     /// <summary>Relative scene-linear positive (grey reference → 1).</summary>
     public (double, double, double) Invert(double r, double g, double b)
     {
-        var (er, eg, eb) = LogExposure(r, g, b);
+        (r, g, b) = Mixed(r, g, b);
+        return InvertMixed(r, g, b);
+    }
+
+    internal (double, double, double) InvertMixed(double r, double g, double b)
+    {
+        var (er, eg, eb) = LogExposureMixed(r, g, b);
         // A trim adds its colour: more cyan means less red light in the positive.
         return (Math.Pow(10, er - Grey[0] - Trims[0]), Math.Pow(10, eg - Grey[1] - Trims[1]), Math.Pow(10, eb - Grey[2] - Trims[2]));
     }

@@ -15,6 +15,10 @@ public sealed record RollProfile
     public double[] Gamma { get; init; } = [0.6, 0.6, 0.6];
     public double[] Grey { get; init; } = [0, 0, 0];
     public double[]? Unmix { get; init; }
+    /// <summary>Toe sharpness of the characteristic curve (chart fit or stock), or null (older profiles): no toe.</summary>
+    public double? Toe { get; init; }
+    /// <summary>Balance curves onto green's log exposure (roll analysis), or null.</summary>
+    public BalanceCurve?[]? Balance { get; init; }
     public bool BlackAndWhite { get; init; }
     public CalibrationProfile? Calibration { get; init; }
     public string Source { get; init; } = "";
@@ -31,7 +35,7 @@ public sealed record RollProfile
     }
 
     public InversionParameters ForFrame(double exposureFactor, FilmOptions frame) =>
-        new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite);
+        new(BaseNormalized.Select(b => b * exposureFactor).ToArray(), Gamma, Grey, Unmix, frame.ExposureEv, frame.Trims, BlackAndWhite) { Toe = Toe, Balance = Balance };
 
     /// <summary>The shape a roll profile must have: three finite positive film-base values and slopes, three grey
     /// values, a 9-number unmix when given, and a valid calibration when it carries one.</summary>

@@ -109,6 +109,7 @@ public sealed class Pipeline
         }
         if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
+        if (ops.OfType<Film.NegativeInverter>().FirstOrDefault()?.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
         return stage;
     }
 

@@ -20,12 +20,13 @@ public static class SampleDataset
     ];
 
     /// <summary>A roll of synthetic colour negatives (Portra-400-like film, LED light table, camera crosstalk): a chart
-    /// frame, an orange-dominated frame with the chart, a frame on a grey surround; truth.json has the patch XYZ and
-    /// the rig's unmix matrix.</summary>
-    public static string WriteNegatives(string dir, IProgress<string>? progress = null, int width = 1800, int height = 1200)
+    /// frame, an orange-dominated frame with the chart, a frame on a grey surround; and in natural/ a chart frame plus
+    /// nine natural-looking frames at −1.3…+1 EV (<see cref="NaturalRoll"/>) with their scene truth as float TIFFs;
+    /// truth.json has the patch XYZ and the rig's unmix matrix. The natural roll only with <paramref name="natural"/>.</summary>
+    public static string WriteNegatives(string dir, IProgress<string>? progress = null, int width = 1800, int height = 1200, bool natural = false)
     {
         Directory.CreateDirectory(dir);
-        var film = new Film.NegativeFilm();
+        var film = new NegativeFilm();
         var frames = new (string file, SceneParameters p)[]
         {
             ("roll/neg_0001.dng", new SceneParameters { Width = width, Height = height, PatchPitch = width / 17.0, RotationDeg = 4, Seed = 31 }),
@@ -37,16 +38,32 @@ public static class SampleDataset
         {
             string path = Path.Combine(dir, file);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var scene = Export.AtomicFile.Write(path, tmp => Film.NegativeSimulator.Write(tmp, p, film));
+            var scene = Export.AtomicFile.Write(path, tmp => NegativeSimulator.Write(tmp, p, film));
             truth.Add(new { file, scene = p, chart = scene.Chart, patches_xyz_d50 = scene.PatchXyzD50.Select(v => v.ToArray()).ToArray() });
             progress?.Report(file);
+        }
+        // A roll of natural-looking scenes (dead leaves, sky, near-neutral surfaces) at −1.3…+1 EV with its own chart
+        // frame; each frame's truth is its scene as a linear-sRGB float TIFF (reflectance, white 1).
+        using var roll = natural ? NaturalRoll.Write(Path.Combine(dir, "natural"), film, width * 2 / 3, height * 2 / 3) : null;
+        var naturalTruth = new List<object>();
+        foreach (var f in roll?.Frames ?? [])
+        {
+            // In a subfolder: processing natural/*.dng (or the folder) must not pick the truth up as a frame.
+            string tif = Path.Combine(Path.GetDirectoryName(f.Path)!, "truth", Path.GetFileNameWithoutExtension(f.Path) + ".tif");
+            Directory.CreateDirectory(Path.GetDirectoryName(tif)!);
+            Export.AtomicFile.Write(tif, tmp => Export.TiffWriter.Write(tmp, f.Truth, new Export.Quantizer(Color.TransferFunction.Linear), 32,
+                BitMiracle.LibTiff.Classic.Compression.DEFLATE, null, "scene truth, linear sRGB, perfect white 1"));
+            naturalTruth.Add(new { file = "natural/" + Path.GetFileName(f.Path), exposure_ev = f.ExposureEv, truth = "natural/truth/" + Path.GetFileName(tif) });
+            progress?.Report("natural/" + Path.GetFileName(f.Path));
         }
         string truthPath = Path.Combine(dir, "truth.json");
         Export.AtomicFile.WriteAllText(truthPath, JsonSerializer.Serialize(new
         {
-            description = "Synthetic colour negatives (shared/docs/film-negative-anchors.md §6.1 forward model). unmix is the rig's crosstalk inverse (--unmix).",
-            film, unmix = string.Join(",", Film.NegativeSimulator.Unmix(film).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+            description = "Synthetic colour negatives (shared/docs/film-negative-anchors.md §6.1 forward model). unmix is the rig's crosstalk inverse (--unmix). natural/: a roll of natural-looking scenes with a separate chart frame (natural/chart.dng, patch truth in natural_chart) and per-frame scene truth; the rebate is " + NegativeSimulator.RebateWidth(width * 2 / 3) + " px at each side.",
+            film, unmix = string.Join(",", NegativeSimulator.Unmix(film).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
             frames = truth,
+            natural_chart = roll is null ? null : new { file = "natural/chart.dng", patches_xyz_d50 = roll.Chart.PatchXyzD50.Select(v => v.ToArray()).ToArray() },
+            natural = roll is null ? null : naturalTruth,
         }, new JsonSerializerOptions { WriteIndented = true }));
         return truthPath;
     }

@@ -1,8 +1,8 @@
+using ImageSpace.Core.Film;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Synthetic;
 
-namespace ImageSpace.Core.Film;
+namespace ImageSpace.Core.Synthetic;
 
 /// <summary>How a synthetic colour negative is made (shared/docs/film-negative-anchors.md §6.1).</summary>
 public sealed record NegativeFilm
@@ -34,12 +34,57 @@ public static class NegativeSimulator
         // Luther camera RGB → XYZ → linear sRGB, with the perfect white at 1 (0 EV).
         var toRgb = RgbColorSpace.Srgb.FromXyz * rendered.XyzToCamera.Inverse();
         double norm = 1 / (toRgb * rendered.WhiteCamera).Y / RenderedScene.WhiteAtZeroEv;
+        using var linear = new RgbImage(cam.Width, cam.Height);
+        Parallel.For(0, cam.Height, y =>
+        {
+            for (int x = 0, i = y * cam.Width; x < cam.Width; x++, i++)
+            {
+                var rgb = norm * (toRgb * new Vec3(cam.R[i], cam.G[i], cam.B[i]));
+                linear.R[i] = (float)rgb.X; linear.G[i] = (float)rgb.Y; linear.B[i] = (float)rgb.Z;
+            }
+        });
+        WriteScene(path, linear, film, scene.Noise, scene.Seed, info);
+        return rendered;
+    }
+
+    /// <summary>Width of the unexposed rebate at each side of a frame <paramref name="width"/> pixels wide.</summary>
+    public static int RebateWidth(int width) => width * 7 / 100;
+
+    /// <summary>A scene in linear sRGB (perfect white 1 at the film's normal exposure) as a colour negative on the light
+    /// table, photographed: the rebate at the sides (base and fog only) with sprocket holes (bare light), camera
+    /// crosstalk, then a noisy CFA DNG at <paramref name="path"/>. Scene values outside the rebate are used as given
+    /// (multiply them by 2^EV for an exposure).</summary>
+    /// <param name="lensBlur">σ in pixels of the copy lens's blur on the negative (0: none). A real lens does not resolve
+    /// single sensor pixels, so the colour sites of one Bayer quad see the same film; without it, fine texture aliases
+    /// into false colour.</param>
+    public static void WriteScene(string path, RgbImage sceneSrgb, NegativeFilm film, double noise, int seed, DngInfo? info = null, double lensBlur = 0)
+    {
+        using var img = Expose(sceneSrgb, film);
+        if (lensBlur > 0)
+            for (int c = 0; c < 3; c++)
+            {
+                using var m = OpenCvSharp.Mat.FromPixelData(img.Height, img.Width, OpenCvSharp.MatType.CV_32FC1, img.Plane(c));
+                OpenCvSharp.Cv2.GaussianBlur(m, m, new OpenCvSharp.Size(0, 0), lensBlur);
+            }
+        var mosaic = Mosaicker.Mosaic(img, noise, seed);
+        var C = Matrix3.FromRows(film.Crosstalk);
+        var neutral = C * new Vec3(film.Light[0], film.Light[1], film.Light[2]);
+        DngWriter.Write(path, mosaic, img.Width, img.Height, (info ?? new DngInfo()) with
+        {
+            Model = "Negative scan", ColorMatrix = C * RgbColorSpace.Srgb.FromXyz, CalibrationIlluminant = 21,
+            AsShotNeutral = (1 / neutral.Max) * neutral,
+        });
+    }
+
+    /// <summary>The noise-free camera RGB of the negative (1.0 = saturation), §6.1 steps 2–7.</summary>
+    public static RgbImage Expose(RgbImage sceneSrgb, NegativeFilm film)
+    {
         var S = Matrix3.FromRows(film.LayerMix);
         var C = Matrix3.FromRows(film.Crosstalk);
         var baseT = new Vec3(Math.Pow(10, -film.BaseDensity[0]), Math.Pow(10, -film.BaseDensity[1]), Math.Pow(10, -film.BaseDensity[2]));
         var rawBase = C * new Vec3(film.Light[0] * baseT.X, film.Light[1] * baseT.Y, film.Light[2] * baseT.Z);
         double e = film.BaseLevel / rawBase.Max;
-        int w = cam.Width, h = cam.Height, rebate = w * 7 / 100;
+        int w = sceneSrgb.Width, h = sceneSrgb.Height, rebate = RebateWidth(w);
         var img = new RgbImage(w, h);
         Parallel.For(0, h, y =>
         {
@@ -52,7 +97,7 @@ public static class NegativeSimulator
                 if (hole) t = new Vec3(1, 1, 1);
                 else
                 {
-                    var rgb = norm * (toRgb * new Vec3(cam.R[i], cam.G[i], cam.B[i]));
+                    var rgb = new Vec3(sceneSrgb.R[i], sceneSrgb.G[i], sceneSrgb.B[i]);
                     var hExp = inRebate ? new Vec3(0, 0, 0) : S * rgb;
                     double D(int c, double hc)
                     {
@@ -66,15 +111,7 @@ public static class NegativeSimulator
                 img.R[i] = (float)raw.X; img.G[i] = (float)raw.Y; img.B[i] = (float)raw.Z;
             }
         });
-        var mosaic = Mosaicker.Mosaic(img, scene.Noise, scene.Seed);
-        var neutral = C * new Vec3(film.Light[0], film.Light[1], film.Light[2]);
-        DngWriter.Write(path, mosaic, w, h, (info ?? new DngInfo()) with
-        {
-            Model = "Negative scan", ColorMatrix = C * RgbColorSpace.Srgb.FromXyz, CalibrationIlluminant = 21,
-            AsShotNeutral = (1 / neutral.Max) * neutral,
-        });
-        img.Dispose();
-        return rendered;
+        return img;
     }
 
     /// <summary>The camera's crosstalk as an unmix matrix (what a user measures once per rig).</summary>
