@@ -239,7 +239,8 @@ public sealed class PlanResolver(PlanCache? cache = null)
                     using (stage.Decoded)
                     {
                         var d = ChartDetector.Detect(stage.Decoded.Image, new DetectorOptions { Negative = negative });
-                        return d.Found ? d.Confidence : (double?)null;
+                        // Only a detection trusted enough to pick a chart frame unattended counts (chart-free frames score 0).
+                        return d.Found && d.Confidence >= ChartDetection.TrustedConfidence ? d.Confidence : (double?)null;
                     }
                 }
                 catch (Exception e) when (e is RawDecodeException or ArgumentException or IOException) { return null; }

@@ -64,8 +64,7 @@ public static class ChartDebug
     private static Vec3b Encode(double r, double g, double b)
     {
         var s = ToSrgb * new Vec3(r, g, b);
-        byte E(double v) => (byte)Math.Clamp(TransferFunction.Srgb.Encode(Math.Clamp(v, 0, 1)) * 255 + 0.5, 0, 255);
-        return new Vec3b(E(s.Z), E(s.Y), E(s.X));
+        return new Vec3b(DisplayEncoding.SrgbByte(s.Z), DisplayEncoding.SrgbByte(s.Y), DisplayEncoding.SrgbByte(s.X));
     }
 
     private static Mat ToBgr(RgbImage img, int f, double scale)
