@@ -17,6 +17,7 @@ public static class Program
         if (args.Length >= 1 && args[0] == "micro") { Micro.Run(); return 0; }
         if (args.Length >= 1 && args[0] == "batch") return BatchBench.Run(args);
         if (args.Length >= 1 && args[0] == "detect") return DetectBench.Run();
+        if (args.Length >= 1 && args[0] == "demosaic") return DemosaicBench.Run(args);
         if (args.Length >= 1 && args[0] == "film") return FilmBench.Run();
         if (args.Length >= 1 && args[0] == "adjust") return AdjustBench.Run();
         if (args.Length >= 1 && args[0] == "ui") return UiBench.Run();
@@ -132,7 +133,7 @@ public static class Program
         return getrusage(-1 /* RUSAGE_CHILDREN */, buf) == 0 ? BitConverter.ToInt64(buf, 32) : 0; // ru_maxrss after two timevals
     }
 
-    private static string? FindShared(string rel)
+    internal static string? FindShared(string rel)
     {
         var env = Environment.GetEnvironmentVariable("IMAGESPACE_TEST_DATA");
         if (!string.IsNullOrEmpty(env) && File.Exists(Path.Combine(env, rel))) return Path.Combine(env, rel);

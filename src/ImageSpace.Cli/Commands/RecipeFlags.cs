@@ -152,6 +152,7 @@ public sealed class RecipeFlags
                 {
                     "full" => DemosaicMode.Full,
                     "half" => DemosaicMode.Half,
+                    "rcd" => DemosaicMode.Rcd, "ppg" => DemosaicMode.Ppg,
                     _ => throw new UsageException($"--demosaic: '{demosaic}' is not one of full, half"),
                 },
             };

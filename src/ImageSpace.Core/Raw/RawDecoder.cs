@@ -71,7 +71,12 @@ public static class RawDecoder
             var mosaic = new BayerMosaic(meta.OutWidth, meta.OutHeight, payload, meta.Cfa, meta.Black, meta.White);
             white = SaturationLevel(mosaic, options.AdjustMaximumThreshold);
             var norm = CfaNormalization.For(mosaic, white, multipliers, clip);
-            img = options.Demosaic == DemosaicMode.Half ? BayerDemosaic.HalfSize(mosaic, norm) : BayerDemosaic.Full(mosaic, norm);
+            img = options.Demosaic switch
+            {
+                DemosaicMode.Half => BayerDemosaic.HalfSize(mosaic, norm),
+                DemosaicMode.Ppg => BayerDemosaic.Full(mosaic, norm),
+                _ => RcdDemosaic.Full(mosaic, norm),
+            };
         }
         else if (meta.Payload == "rgb")
         {
