@@ -1,0 +1,213 @@
+namespace ImageSpace.Core.Imaging;
+
+/// <summary>A Fujifilm X-Trans mosaic as unpacked by LibRaw (visible area, not black-subtracted).</summary>
+/// <param name="Pattern">Colour (0 R, 1 G, 2 B) of the 36 positions of the 6×6 tile, row-major.</param>
+/// <param name="Black">Black level per tile position.</param>
+public sealed record XTransMosaic(int Width, int Height, ushort[] Data, int[] Pattern, float[] Black, float White)
+{
+    public int ColorAt(int x, int y) => Pattern[y % 6 * 6 + x % 6];
+
+    public void Validate()
+    {
+        if (Data.Length < (long)Width * Height) throw new InvalidDataException("mosaic shorter than its size");
+        if (Pattern.Length != 36 || Pattern.Any(c => c is < 0 or > 2) || Pattern.Count(c => c == 1) < 12 ||
+            Pattern.Count(c => c == 0) < 4 || Pattern.Count(c => c == 2) < 4)
+            throw new InvalidDataException($"not an X-Trans-like 6x6 pattern: [{string.Join(",", Pattern)}]");
+        if (Black.Length != 36 || Black.Any(b => b >= White)) throw new InvalidDataException($"black level {Black.Max()} not below white level {White}");
+    }
+}
+
+/// <summary>X-Trans demosaic in one pass of three steps, for any 6×6 pattern whose greens reach every pixel within two
+/// steps along some direction (true of X-Trans: 20 of 36 sites are green).
+/// <list type="number">
+/// <item>Green at red/blue sites: along each of the four directions (rows, columns, both diagonals) a linear estimate
+/// from the nearest green on either side, weighted by the inverse squared green gradient along that direction (so an
+/// edge is followed, not crossed) and the inverse span.</item>
+/// <item>Green refined with the site's own sample: green = own − (own − green) of the nearby sites of the same colour,
+/// averaged with weights that fall with distance and with the difference of their samples to this one. This adds the
+/// detail the red/blue sample carries (as RCD's ratio correction and Markesteijn's colour-difference steps do).</item>
+/// <item>Red and blue everywhere else from the colour differences (red − green, blue − green) of the nearby sites of
+/// that colour, weighted by distance and by green similarity (edge-aware), added to the pixel's green.</item>
+/// </list>
+/// Every neighbour look-up is bounds-checked, so the edge pixels are interpolated by the same rules from the samples
+/// that exist (no coloured frame). Scalar and parallel by rows; a 26 MP frame costs a few seconds on 2 cores.</summary>
+public static class XTransDemosaic
+{
+    private static readonly int Radius = int.Parse(Environment.GetEnvironmentVariable("XT_R") ?? "2");
+    private static readonly float Eps = float.Parse(Environment.GetEnvironmentVariable("XT_EPS") ?? "2e-3");
+    private static readonly float Blend = float.Parse(Environment.GetEnvironmentVariable("XT_BLEND") ?? "1");
+    private static readonly int Iter = int.Parse(Environment.GetEnvironmentVariable("XT_ITER") ?? "1");
+    private static readonly (int dx, int dy)[] Directions = [(1, 0), (0, 1), (1, 1), (1, -1)];
+
+    /// <param name="white">Saturation level of the raw samples.</param>
+    /// <param name="multipliers">White-balance gain per colour (R, G, B).</param>
+    /// <param name="clip">Level the normalised samples are clipped at (1 = the least-amplified channel's saturation;
+    /// +∞ keeps everything).</param>
+    public static RgbImage Full(XTransMosaic m, float white, IReadOnlyList<float> multipliers, float clip)
+    {
+        m.Validate();
+        int w = m.Width, h = m.Height;
+        if (w < 12 || h < 12) throw new InvalidDataException($"image too small to demosaic ({w}x{h})");
+        var scale = new float[36];
+        for (int p = 0; p < 36; p++) scale[p] = multipliers[m.Pattern[p]] / (white - m.Black[p]);
+        var sameColour = Neighbours(m.Pattern);
+
+        var img = new RgbImage(w, h);
+        float[] v = LargeArrayPool<float>.Rent(w * h), G = img.G, diff = img.R; // R's plane holds the differences until the last step
+        try
+        {
+            Rows(h, y =>
+            {
+                for (int x = 0, i = y * w; x < w; x++, i++)
+                {
+                    int p = y % 6 * 6 + x % 6;
+                    v[i] = MathF.Min((m.Data[i] - m.Black[p]) * scale[p], clip);
+                }
+            });
+            Rows(h, y => GreenByDirection(m, v, G, y));
+            Rows(h, y => Differences(m, v, G, diff, y));
+            float[] refined = img.B; // scratch until the last step
+            for (int it = 0; it < Iter; it++)
+            {
+            Rows(h, y => RefineGreen(m, v, diff, G, refined, sameColour, y));
+            Rows(h, y =>
+            {
+                for (int x = 0, i = y * w; x < w; x++, i++)
+                    if (m.ColorAt(x, y) != 1) G[i] = Blend * refined[i] + (1 - Blend) * G[i];
+            });
+            Rows(h, y => Differences(m, v, G, diff, y));
+            }
+            float[] red = LargeArrayPool<float>.Rent(w * h);
+            try
+            {
+                Rows(h, y => Chroma(m, v, G, diff, red, img.B, sameColour, y));
+                red.AsSpan(0, w * h).CopyTo(img.R);
+            }
+            finally { LargeArrayPool<float>.Return(red); }
+        }
+        finally { LargeArrayPool<float>.Return(v); }
+        return img;
+    }
+
+    private static void Rows(int h, Action<int> row) => Parallel.For(0, h, Parallelism.Options, row);
+
+    /// <summary>Per tile position and colour: offsets of the sites of that colour within the window, with their
+    /// distance weight.</summary>
+    private static (int dx, int dy, float w)[][][] Neighbours(int[] pattern)
+    {
+        var table = new (int, int, float)[36][][];
+        for (int p = 0; p < 36; p++)
+        {
+            int px = p % 6, py = p / 6;
+            table[p] = new (int, int, float)[3][];
+            for (int c = 0; c < 3; c++)
+            {
+                var list = new List<(int, int, float)>();
+                for (int r = Radius; list.Count < 3 && r <= 3; r++)
+                {
+                    list.Clear();
+                    for (int dy = -r; dy <= r; dy++)
+                        for (int dx = -r; dx <= r; dx++)
+                            if ((dx != 0 || dy != 0) && pattern[(py + dy + 6) % 6 * 6 + (px + dx + 6) % 6] == c)
+                                list.Add((dx, dy, 1f / (dx * dx + dy * dy)));
+                }
+                table[p][c] = list.ToArray();
+            }
+        }
+        return table;
+    }
+
+    private static void GreenByDirection(XTransMosaic m, float[] v, float[] G, int y)
+    {
+        int w = m.Width, h = m.Height;
+        for (int x = 0, i = y * w; x < w; x++, i++)
+        {
+            if (m.ColorAt(x, y) == 1) { G[i] = v[i]; continue; }
+            float sum = 0, wsum = 0, fallback = 0;
+            int fallbackCount = 0;
+            foreach (var (dx, dy) in Directions)
+            {
+                int a = Nearest(m, x, y, dx, dy), b = Nearest(m, x, y, -dx, -dy);
+                if (a == 0 && b == 0) continue;
+                float ga = a > 0 ? v[i + a * (dy * w + dx)] : 0, gb = b > 0 ? v[i - b * (dy * w + dx)] : 0;
+                if (a == 0 || b == 0) { fallback += a > 0 ? ga : gb; fallbackCount++; continue; }
+                float length = (a + b) * (dx != 0 && dy != 0 ? 1.41421356f : 1f);
+                float est = (b * ga + a * gb) / (a + b);
+                float grad = Eps + MathF.Abs(ga - gb) / length;
+                float weight = 1 / (length * grad * grad);
+                sum += weight * est;
+                wsum += weight;
+            }
+            G[i] = wsum > 0 ? sum / wsum : fallbackCount > 0 ? fallback / fallbackCount : v[i];
+        }
+
+        int Nearest(XTransMosaic mm, int x0, int y0, int dx, int dy)
+        {
+            for (int t = 1; t <= 3; t++)
+            {
+                int xx = x0 + t * dx, yy = y0 + t * dy;
+                if (xx < 0 || yy < 0 || xx >= w || yy >= h) return 0;
+                if (mm.ColorAt(xx, yy) == 1) return t;
+            }
+            return 0;
+        }
+    }
+
+    /// <summary>own sample − green at red and blue sites.</summary>
+    private static void Differences(XTransMosaic m, float[] v, float[] G, float[] diff, int y)
+    {
+        int w = m.Width;
+        for (int x = 0, i = y * w; x < w; x++, i++) diff[i] = m.ColorAt(x, y) == 1 ? 0 : v[i] - G[i];
+    }
+
+    private static void RefineGreen(XTransMosaic m, float[] v, float[] diff, float[] G, float[] outG, (int dx, int dy, float w)[][][] table, int y)
+    {
+        int w = m.Width, h = m.Height;
+        for (int x = 0, i = y * w; x < w; x++, i++)
+        {
+            int c = m.ColorAt(x, y);
+            if (c == 1) { outG[i] = v[i]; continue; }
+            float own = v[i], sum = 0, wsum = 0;
+            foreach (var (dx, dy, dw) in table[y % 6 * 6 + x % 6][c])
+            {
+                int xx = x + dx, yy = y + dy;
+                if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+                int j = i + dy * w + dx;
+                float weight = dw / (Eps + MathF.Abs(v[j] - own));
+                sum += weight * diff[j];
+                wsum += weight;
+            }
+            outG[i] = wsum > 0 ? own - sum / wsum : G[i];
+        }
+    }
+
+    private static void Chroma(XTransMosaic m, float[] v, float[] G, float[] diff, float[] R, float[] B, (int dx, int dy, float w)[][][] table, int y)
+    {
+        int w = m.Width, h = m.Height;
+        for (int x = 0, i = y * w; x < w; x++, i++)
+        {
+            int own = m.ColorAt(x, y), p = y % 6 * 6 + x % 6;
+            float g = G[i];
+            for (int c = 0; c <= 2; c += 2)
+            {
+                float value;
+                if (own == c) value = v[i];
+                else
+                {
+                    float sum = 0, wsum = 0;
+                    foreach (var (dx, dy, dw) in table[p][c])
+                    {
+                        int xx = x + dx, yy = y + dy;
+                        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+                        int j = i + dy * w + dx;
+                        float weight = dw / (Eps + MathF.Abs(G[j] - g));
+                        sum += weight * diff[j];
+                        wsum += weight;
+                    }
+                    value = g + (wsum > 0 ? sum / wsum : 0);
+                }
+                (c == 0 ? R : B)[i] = value;
+            }
+        }
+    }
+}
