@@ -33,10 +33,11 @@ public sealed record XTransMosaic(int Width, int Height, ushort[] Data, int[] Pa
 /// that exist (no coloured frame). Scalar and parallel by rows; a 26 MP frame costs a few seconds on 2 cores.</summary>
 public static class XTransDemosaic
 {
-    private static readonly int Radius = int.Parse(Environment.GetEnvironmentVariable("XT_R") ?? "2");
-    private static readonly float Eps = float.Parse(Environment.GetEnvironmentVariable("XT_EPS") ?? "2e-3");
-    private static readonly float Blend = float.Parse(Environment.GetEnvironmentVariable("XT_BLEND") ?? "1");
-    private static readonly int Iter = int.Parse(Environment.GetEnvironmentVariable("XT_ITER") ?? "1");
+    /// <summary>Window radii of the green refinement and of the red/blue step, and the floor of the edge-aware
+    /// weights (values are 0..1). Chosen on the demosaic bench's renders: a larger red/blue window keeps false colour
+    /// down (X-Trans has only 8 of each per 36 sites), a smaller floor follows edges more closely.</summary>
+    private const int RefineRadius = 3, ChromaRadius = 4;
+    private const float Eps = 1e-3f;
     private static readonly (int dx, int dy)[] Directions = [(1, 0), (0, 1), (1, 1), (1, -1)];
 
     /// <param name="white">Saturation level of the raw samples.</param>
@@ -50,7 +51,8 @@ public static class XTransDemosaic
         if (w < 12 || h < 12) throw new InvalidDataException($"image too small to demosaic ({w}x{h})");
         var scale = new float[36];
         for (int p = 0; p < 36; p++) scale[p] = multipliers[m.Pattern[p]] / (white - m.Black[p]);
-        var sameColour = Neighbours(m.Pattern);
+        var sameColour = Neighbours(m.Pattern, RefineRadius);
+        var chromaTable = Neighbours(m.Pattern, ChromaRadius);
 
         var img = new RgbImage(w, h);
         float[] v = LargeArrayPool<float>.Rent(w * h), G = img.G, diff = img.R; // R's plane holds the differences until the last step
@@ -67,20 +69,17 @@ public static class XTransDemosaic
             Rows(h, y => GreenByDirection(m, v, G, y));
             Rows(h, y => Differences(m, v, G, diff, y));
             float[] refined = img.B; // scratch until the last step
-            for (int it = 0; it < Iter; it++)
-            {
             Rows(h, y => RefineGreen(m, v, diff, G, refined, sameColour, y));
             Rows(h, y =>
             {
                 for (int x = 0, i = y * w; x < w; x++, i++)
-                    if (m.ColorAt(x, y) != 1) G[i] = Blend * refined[i] + (1 - Blend) * G[i];
+                    if (m.ColorAt(x, y) != 1) G[i] = refined[i];
             });
             Rows(h, y => Differences(m, v, G, diff, y));
-            }
             float[] red = LargeArrayPool<float>.Rent(w * h);
             try
             {
-                Rows(h, y => Chroma(m, v, G, diff, red, img.B, sameColour, y));
+                Rows(h, y => Chroma(m, v, G, diff, red, img.B, chromaTable, y));
                 red.AsSpan(0, w * h).CopyTo(img.R);
             }
             finally { LargeArrayPool<float>.Return(red); }
@@ -93,7 +92,7 @@ public static class XTransDemosaic
 
     /// <summary>Per tile position and colour: offsets of the sites of that colour within the window, with their
     /// distance weight.</summary>
-    private static (int dx, int dy, float w)[][][] Neighbours(int[] pattern)
+    private static (int dx, int dy, float w)[][][] Neighbours(int[] pattern, int radius)
     {
         var table = new (int, int, float)[36][][];
         for (int p = 0; p < 36; p++)
@@ -103,7 +102,7 @@ public static class XTransDemosaic
             for (int c = 0; c < 3; c++)
             {
                 var list = new List<(int, int, float)>();
-                for (int r = Radius; list.Count < 3 && r <= 3; r++)
+                for (int r = radius; list.Count < 3 && r <= 4; r++)
                 {
                     list.Clear();
                     for (int dy = -r; dy <= r; dy++)
