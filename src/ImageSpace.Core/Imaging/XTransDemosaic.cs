@@ -17,27 +17,31 @@ public sealed record XTransMosaic(int Width, int Height, ushort[] Data, int[] Pa
     }
 }
 
-/// <summary>X-Trans demosaic in one pass of three steps, for any 6×6 pattern whose greens reach every pixel within two
+/// <summary>X-Trans demosaic in one pass of two steps, for any 6×6 pattern whose greens reach every pixel within three
 /// steps along some direction (true of X-Trans: 20 of 36 sites are green).
 /// <list type="number">
 /// <item>Green at red/blue sites: along each of the four directions (rows, columns, both diagonals) a linear estimate
-/// from the nearest green on either side, weighted by the inverse squared green gradient along that direction (so an
-/// edge is followed, not crossed) and the inverse span.</item>
-/// <item>Green refined with the site's own sample: green = own − (own − green) of the nearby sites of the same colour,
-/// averaged with weights that fall with distance and with the difference of their samples to this one. This adds the
-/// detail the red/blue sample carries (as RCD's ratio correction and Markesteijn's colour-difference steps do).</item>
-/// <item>Red and blue everywhere else from the colour differences (red − green, blue − green) of the nearby sites of
-/// that colour, weighted by distance and by green similarity (edge-aware), added to the pixel's green.</item>
+/// from the nearest green on either side, plus half the own colour's deviation from its linear interpolation along the
+/// same line (Hamilton–Adams' correction, generalised to X-Trans' uneven spacing), clamped between the two greens.
+/// The directions are blended by inverse squared gradient (green difference plus that deviation), so an edge is
+/// followed, not crossed.</item>
+/// <item>Red and blue everywhere else from the colour differences (red − green, blue − green) of the sites of that
+/// colour within 4 pixels, weighted by inverse squared distance and by green similarity (edge-aware), added to the
+/// pixel's green.</item>
 /// </list>
 /// Every neighbour look-up is bounds-checked, so the edge pixels are interpolated by the same rules from the samples
-/// that exist (no coloured frame). Scalar and parallel by rows; a 26 MP frame costs a few seconds on 2 cores.</summary>
+/// that exist (no coloured frame). Scalar and parallel by rows. Bench <c>demosaic</c> compares it with LibRaw's
+/// Markesteijn passes.</summary>
 public static class XTransDemosaic
 {
-    /// <summary>Window radii of the green refinement and of the red/blue step, and the floor of the edge-aware
-    /// weights (values are 0..1). Chosen on the demosaic bench's renders: a larger red/blue window keeps false colour
-    /// down (X-Trans has only 8 of each per 36 sites), a smaller floor follows edges more closely.</summary>
-    private const int RefineRadius = 3, ChromaRadius = 4;
+    /// <summary>Window radius of the red/blue step, and the floor of the edge-aware weights (values are 0..1). Chosen
+    /// on the demosaic bench: a wide window keeps false colour down (X-Trans has only 8 of each per 36 sites), a small
+    /// floor follows edges closely.</summary>
+    private const int ChromaRadius = 4;
     private const float Eps = 1e-3f;
+    /// <summary>Share of the own colour's deviation from its line added to the green estimate (Hamilton–Adams use ½),
+    /// and the weight of that deviation in the direction's gradient.</summary>
+    private const float Detail = 0.5f, DetailInGradient = 4f;
     private static readonly (int dx, int dy)[] Directions = [(1, 0), (0, 1), (1, 1), (1, -1)];
 
     /// <param name="white">Saturation level of the raw samples.</param>
@@ -51,7 +55,6 @@ public static class XTransDemosaic
         if (w < 12 || h < 12) throw new InvalidDataException($"image too small to demosaic ({w}x{h})");
         var scale = new float[36];
         for (int p = 0; p < 36; p++) scale[p] = multipliers[m.Pattern[p]] / (white - m.Black[p]);
-        var sameColour = Neighbours(m.Pattern, RefineRadius);
         var chromaTable = Neighbours(m.Pattern, ChromaRadius);
 
         var img = new RgbImage(w, h);
@@ -67,14 +70,6 @@ public static class XTransDemosaic
                 }
             });
             Rows(h, y => GreenByDirection(m, v, G, y));
-            Rows(h, y => Differences(m, v, G, diff, y));
-            float[] refined = img.B; // scratch until the last step
-            Rows(h, y => RefineGreen(m, v, diff, G, refined, sameColour, y));
-            Rows(h, y =>
-            {
-                for (int x = 0, i = y * w; x < w; x++, i++)
-                    if (m.ColorAt(x, y) != 1) G[i] = refined[i];
-            });
             Rows(h, y => Differences(m, v, G, diff, y));
             float[] red = LargeArrayPool<float>.Rent(w * h);
             try
@@ -121,18 +116,35 @@ public static class XTransDemosaic
         int w = m.Width, h = m.Height;
         for (int x = 0, i = y * w; x < w; x++, i++)
         {
-            if (m.ColorAt(x, y) == 1) { G[i] = v[i]; continue; }
+            int own = m.ColorAt(x, y);
+            if (own == 1) { G[i] = v[i]; continue; }
             float sum = 0, wsum = 0, fallback = 0;
             int fallbackCount = 0;
+            float xc = v[i];
             foreach (var (dx, dy) in Directions)
             {
-                int a = Nearest(m, x, y, dx, dy), b = Nearest(m, x, y, -dx, -dy);
+                int step = dy * w + dx;
+                int a = Nearest(m, x, y, dx, dy, 1, 3), b = Nearest(m, x, y, -dx, -dy, 1, 3);
                 if (a == 0 && b == 0) continue;
-                float ga = a > 0 ? v[i + a * (dy * w + dx)] : 0, gb = b > 0 ? v[i - b * (dy * w + dx)] : 0;
+                float ga = a > 0 ? v[i + a * step] : 0, gb = b > 0 ? v[i - b * step] : 0;
                 if (a == 0 || b == 0) { fallback += a > 0 ? ga : gb; fallbackCount++; continue; }
-                float length = (a + b) * (dx != 0 && dy != 0 ? 1.41421356f : 1f);
+                float diag = dx != 0 && dy != 0 ? 1.41421356f : 1f;
+                float length = (a + b) * diag;
                 float est = (b * ga + a * gb) / (a + b);
-                float grad = Eps + MathF.Abs(ga - gb) / length;
+                float grad = MathF.Abs(ga - gb) / length;
+                // Colour-difference correction (Hamilton–Adams generalised to uneven spacing): the own colour's
+                // deviation from its linear interpolation along the line carries the detail green lacks here.
+                int c = Nearest(m, x, y, dx, dy, own, 6), e = Nearest(m, x, y, -dx, -dy, own, 6);
+                if (c > 0 && e > 0)
+                {
+                    float xa = v[i + c * step], xb = v[i - e * step];
+                    float xl = (e * xa + c * xb) / (c + e);
+                    float lap = xc - xl;
+                    est += Detail * lap;
+                    grad += DetailInGradient * MathF.Abs(lap) / ((c + e) * diag);
+                    est = Math.Clamp(est, MathF.Min(ga, gb), MathF.Max(ga, gb)); // no overshoot beyond the greens it lies between
+                }
+                grad += Eps;
                 float weight = 1 / (length * grad * grad);
                 sum += weight * est;
                 wsum += weight;
@@ -140,13 +152,13 @@ public static class XTransDemosaic
             G[i] = wsum > 0 ? sum / wsum : fallbackCount > 0 ? fallback / fallbackCount : v[i];
         }
 
-        int Nearest(XTransMosaic mm, int x0, int y0, int dx, int dy)
+        int Nearest(XTransMosaic mm, int x0, int y0, int dx, int dy, int colour, int reach)
         {
-            for (int t = 1; t <= 3; t++)
+            for (int t = 1; t <= reach; t++)
             {
                 int xx = x0 + t * dx, yy = y0 + t * dy;
                 if (xx < 0 || yy < 0 || xx >= w || yy >= h) return 0;
-                if (mm.ColorAt(xx, yy) == 1) return t;
+                if (mm.ColorAt(xx, yy) == colour) return t;
             }
             return 0;
         }
@@ -157,27 +169,6 @@ public static class XTransDemosaic
     {
         int w = m.Width;
         for (int x = 0, i = y * w; x < w; x++, i++) diff[i] = m.ColorAt(x, y) == 1 ? 0 : v[i] - G[i];
-    }
-
-    private static void RefineGreen(XTransMosaic m, float[] v, float[] diff, float[] G, float[] outG, (int dx, int dy, float w)[][][] table, int y)
-    {
-        int w = m.Width, h = m.Height;
-        for (int x = 0, i = y * w; x < w; x++, i++)
-        {
-            int c = m.ColorAt(x, y);
-            if (c == 1) { outG[i] = v[i]; continue; }
-            float own = v[i], sum = 0, wsum = 0;
-            foreach (var (dx, dy, dw) in table[y % 6 * 6 + x % 6][c])
-            {
-                int xx = x + dx, yy = y + dy;
-                if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-                int j = i + dy * w + dx;
-                float weight = dw / (Eps + MathF.Abs(v[j] - own));
-                sum += weight * diff[j];
-                wsum += weight;
-            }
-            outG[i] = wsum > 0 ? own - sum / wsum : G[i];
-        }
     }
 
     private static void Chroma(XTransMosaic m, float[] v, float[] G, float[] diff, float[] R, float[] B, (int dx, int dy, float w)[][][] table, int y)
