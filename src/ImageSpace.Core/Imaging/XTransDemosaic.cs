@@ -69,7 +69,8 @@ public static class XTransDemosaic
                     v[i] = MathF.Min((m.Data[i] - m.Black[p]) * scale[p], clip);
                 }
             });
-            Rows(h, y => GreenByDirection(m, v, G, y));
+            var lines = Lines(m.Pattern);
+            Rows(h, y => GreenByDirection(m, v, G, lines, y));
             Rows(h, y => Differences(m, v, G, diff, y));
             float[] red = LargeArrayPool<float>.Rent(w * h);
             try
@@ -111,7 +112,28 @@ public static class XTransDemosaic
         return table;
     }
 
-    private static void GreenByDirection(XTransMosaic m, float[] v, float[] G, int y)
+    /// <summary>Per tile position and direction: steps to the nearest green forwards and backwards (within 3) and to
+    /// the nearest site of the position's own colour forwards and backwards (within 6); 0 where there is none. The
+    /// pattern repeats, so this is all the colour look-up the green step needs (image bounds are checked per pixel).</summary>
+    private static (int a, int b, int c, int e)[][] Lines(int[] pattern)
+    {
+        int Nearest(int px, int py, int dx, int dy, int colour, int reach)
+        {
+            for (int t = 1; t <= reach; t++)
+                if (pattern[(py + t * dy + 60) % 6 * 6 + (px + t * dx + 60) % 6] == colour) return t;
+            return 0;
+        }
+        var table = new (int, int, int, int)[36][];
+        for (int p = 0; p < 36; p++)
+        {
+            int px = p % 6, py = p / 6, own = pattern[p];
+            table[p] = Directions.Select(d => (Nearest(px, py, d.dx, d.dy, 1, 3), Nearest(px, py, -d.dx, -d.dy, 1, 3),
+                                               Nearest(px, py, d.dx, d.dy, own, 6), Nearest(px, py, -d.dx, -d.dy, own, 6))).ToArray();
+        }
+        return table;
+    }
+
+    private static void GreenByDirection(XTransMosaic m, float[] v, float[] G, (int a, int b, int c, int e)[][] lines, int y)
     {
         int w = m.Width, h = m.Height;
         for (int x = 0, i = y * w; x < w; x++, i++)
@@ -121,10 +143,12 @@ public static class XTransDemosaic
             float sum = 0, wsum = 0, fallback = 0;
             int fallbackCount = 0;
             float xc = v[i];
-            foreach (var (dx, dy) in Directions)
+            var line = lines[y % 6 * 6 + x % 6];
+            for (int k = 0; k < Directions.Length; k++)
             {
+                var (dx, dy) = Directions[k];
                 int step = dy * w + dx;
-                int a = Nearest(m, x, y, dx, dy, 1, 3), b = Nearest(m, x, y, -dx, -dy, 1, 3);
+                int a = Inside(x, y, line[k].a, dx, dy), b = Inside(x, y, line[k].b, -dx, -dy);
                 if (a == 0 && b == 0) continue;
                 float ga = a > 0 ? v[i + a * step] : 0, gb = b > 0 ? v[i - b * step] : 0;
                 if (a == 0 || b == 0) { fallback += a > 0 ? ga : gb; fallbackCount++; continue; }
@@ -134,7 +158,7 @@ public static class XTransDemosaic
                 float grad = MathF.Abs(ga - gb) / length;
                 // Colour-difference correction (Hamilton–Adams generalised to uneven spacing): the own colour's
                 // deviation from its linear interpolation along the line carries the detail green lacks here.
-                int c = Nearest(m, x, y, dx, dy, own, 6), e = Nearest(m, x, y, -dx, -dy, own, 6);
+                int c = Inside(x, y, line[k].c, dx, dy), e = Inside(x, y, line[k].e, -dx, -dy);
                 if (c > 0 && e > 0)
                 {
                     float xa = v[i + c * step], xb = v[i - e * step];
@@ -152,15 +176,10 @@ public static class XTransDemosaic
             G[i] = wsum > 0 ? sum / wsum : fallbackCount > 0 ? fallback / fallbackCount : v[i];
         }
 
-        int Nearest(XTransMosaic mm, int x0, int y0, int dx, int dy, int colour, int reach)
+        int Inside(int x0, int y0, int t, int dx, int dy)
         {
-            for (int t = 1; t <= reach; t++)
-            {
-                int xx = x0 + t * dx, yy = y0 + t * dy;
-                if (xx < 0 || yy < 0 || xx >= w || yy >= h) return 0;
-                if (mm.ColorAt(xx, yy) == colour) return t;
-            }
-            return 0;
+            int xx = x0 + t * dx, yy = y0 + t * dy;
+            return t > 0 && xx >= 0 && yy >= 0 && xx < w && yy < h ? t : 0;
         }
     }
 
