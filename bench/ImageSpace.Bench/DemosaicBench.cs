@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Raw;
@@ -238,6 +237,4 @@ public static class DemosaicBench
 
     private static bool Which(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
-
-    internal static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
 }
