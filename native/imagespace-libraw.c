@@ -14,7 +14,10 @@
  * (usage). Modes:
  *   info FILE                 metadata only (no unpack)
  *   raw  FILE [--half]        Bayer: visible-area CFA mosaic (payload "bayer", 1 sample/pixel, not black-subtracted).
- *                             Anything else (X-Trans, linear DNG, Foveon, 4-colour): LibRaw's own processing in
+ *                             X-Trans (6x6 pattern, full size only): the same, payload "xtrans"; the pattern in
+ *                             "xtrans" (36 colours, visible-area coordinates) and the black level per pattern position
+ *                             in "black6".
+ *                             Anything else (linear DNG, Foveon, 4-colour, X-Trans at half size): LibRaw's own processing in
  *                             camera space, linear, no WB (payload "rgb", 3 samples/pixel, black-subtracted, white=65535)
  *   rgb  FILE [--half] [--mul R G B G2] [--quality Q] [--no-adjust-maximum]
  *                             LibRaw's own processing (camera RGB, linear, 16-bit); used as a fallback and as the
@@ -107,6 +110,21 @@ static void print_metadata(libraw_data_t *lr, const char *payload, int out_w, in
         cfa[i] = c == 3 ? 1 : c; /* LibRaw numbers the second green 3; to us it is green */
     }
     printf("\"cfa\":[%d,%d,%d,%d],", cfa[0], cfa[1], cfa[2], cfa[3]);
+    if (id->filters == 9)
+    {
+        /* X-Trans: LibRaw's xtrans[][] is in visible-area coordinates (its fcol() indexes it with image row/col). */
+        printf("\"xtrans\":[");
+        for (int i = 0; i < 36; i++) printf("%s%d", i ? "," : "", id->xtrans[i / 6][i % 6]);
+        printf("],\"black6\":[");
+        for (int i = 0; i < 36; i++)
+        {
+            int r = i / 6, c = i % 6, color = id->xtrans[r][c];
+            unsigned b = co->black + (color >= 0 && color < 4 ? co->cblack[color] : 0);
+            if (co->cblack[4] && co->cblack[5]) b += co->cblack[6 + (r % co->cblack[4]) * co->cblack[5] + (c % co->cblack[5])];
+            printf("%s%u", i ? "," : "", b);
+        }
+        printf("],");
+    }
     json_floats("cam_mul", co->cam_mul, 4, 1);
     json_floats("pre_mul", co->pre_mul, 4, 1);
     json_floats("rgb_cam", &co->rgb_cam[0][0], 12, 1);
@@ -173,6 +191,11 @@ static int too_small_for_image(libraw_data_t *lr, const char *file)
     fprintf(stderr, "file too small for its %dx%d image (%lld bytes): metadata-only, stripped or truncated\n",
             lr->sizes.raw_width, lr->sizes.raw_height, size);
     return 1;
+}
+
+static int is_xtrans(libraw_data_t *lr)
+{
+    return lr->rawdata.raw_image && lr->idata.filters == 9 && lr->idata.colors == 3;
 }
 
 static int is_plain_bayer(libraw_data_t *lr)
@@ -294,13 +317,13 @@ int main(int argc, char **argv)
         return 2;
     }
     int status = 0;
-    if (!strcmp(mode, "raw") && is_plain_bayer(lr))
+    if (!strcmp(mode, "raw") && (is_plain_bayer(lr) || (is_xtrans(lr) && !half)))
     {
         libraw_image_sizes_t *s = &lr->sizes;
         int w = s->width, h = s->height;
         if (s->top_margin + h > s->raw_height || s->left_margin + w > s->raw_width)
             return fail(lr, "unpack", LIBRAW_DATA_ERROR);
-        print_metadata(lr, "bayer", w, h, 1);
+        print_metadata(lr, is_xtrans(lr) ? "xtrans" : "bayer", w, h, 1);
         const unsigned short *src = lr->rawdata.raw_image;
         size_t pitch = s->raw_pitch / 2;
         for (int r = 0; r < h; r++)

@@ -30,7 +30,7 @@ public sealed class RecipeFlags
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "replace existing outputs (inputs are never replaced)" };
     public Option<bool> SkipExisting { get; } = new("--skip-existing") { Description = "resume: keep complete existing outputs, redo incomplete ones" };
     public Option<string?> Wb { get; } = new("--wb") { Description = "white balance: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] (full-resolution pixels) | none (raw channels) | m:R,G,B (camera multipliers)" };
-    public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (PPG, full resolution) | half (2x2 cells, half size)" };
+    public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (default: RCD on Bayer, our X-Trans demosaic on X-Trans) | rcd | ppg | half (2x2 cells, half size)" };
     public Option<string?> HighlightMode { get; } = new("--highlight-mode") { Description = "decode: clip (neutral blown highlights) | unclipped" };
     // The adjustments' help comes from the operators' own parameter table (ranges, defaults, units).
     public Option<double?> Exposure { get; } = new("--exposure") { Description = AdjustmentTable.Exposure.Describe() };
@@ -154,7 +154,8 @@ public sealed class RecipeFlags
                 {
                     "full" => DemosaicMode.Full,
                     "half" => DemosaicMode.Half,
-                    _ => throw new UsageException($"--demosaic: '{demosaic}' is not one of full, half"),
+                    "rcd" => DemosaicMode.Rcd, "ppg" => DemosaicMode.Ppg,
+                    _ => throw new UsageException($"--demosaic: '{demosaic}' is not one of full, rcd, ppg, half"),
                 },
             };
         if (highlights is not null)

@@ -19,13 +19,16 @@ public sealed record BayerMosaic(int Width, int Height, ushort[] Data, int[] Cfa
     }
 
     /// <summary>Highest sample value (a saturation estimate for cameras whose nominal white level is too high).</summary>
-    public int MaxValue()
+    public int MaxValue() => MaxOf(Data, Width * Height);
+
+    /// <summary>Highest of the first <paramref name="n"/> samples (SIMD, parallel).</summary>
+    public static int MaxOf(ushort[] data, int n)
     {
-        int n = Width * Height, chunk = 1 << 20;
+        int chunk = 1 << 20;
         int[] maxima = new int[(n + chunk - 1) / chunk];
         Parallel.For(0, maxima.Length, Parallelism.Options, k =>
         {
-            ReadOnlySpan<ushort> span = Data.AsSpan(k * chunk, Math.Min(chunk, n - k * chunk));
+            ReadOnlySpan<ushort> span = data.AsSpan(k * chunk, Math.Min(chunk, n - k * chunk));
             var vmax = System.Numerics.Vector<ushort>.Zero;
             int i = 0, vw = System.Numerics.Vector<ushort>.Count;
             for (; i <= span.Length - vw; i += vw) vmax = System.Numerics.Vector.Max(vmax, new System.Numerics.Vector<ushort>(span[i..]));

@@ -69,9 +69,22 @@ public static class RawDecoder
         if (meta.Payload == "bayer")
         {
             var mosaic = new BayerMosaic(meta.OutWidth, meta.OutHeight, payload, meta.Cfa, meta.Black, meta.White);
-            white = SaturationLevel(mosaic, options.AdjustMaximumThreshold);
+            white = SaturationLevel(mosaic.Data, mosaic.Width * mosaic.Height, mosaic.Black.Max(), mosaic.White, options.AdjustMaximumThreshold);
             var norm = CfaNormalization.For(mosaic, white, multipliers, clip);
-            img = options.Demosaic == DemosaicMode.Half ? BayerDemosaic.HalfSize(mosaic, norm) : BayerDemosaic.Full(mosaic, norm);
+            img = options.Demosaic switch
+            {
+                DemosaicMode.Half => BayerDemosaic.HalfSize(mosaic, norm),
+                DemosaicMode.Ppg => BayerDemosaic.Full(mosaic, norm),
+                _ => RcdDemosaic.Full(mosaic, norm),
+            };
+        }
+        else if (meta.Payload == "xtrans")
+        {
+            if (meta.XTrans is not { Length: 36 } || meta.Black6 is not { Length: 36 }) throw new InvalidDataException("X-Trans data without its 6x6 pattern");
+            var mosaic = new XTransMosaic(meta.OutWidth, meta.OutHeight, payload, meta.XTrans, meta.Black6, meta.White);
+            mosaic.Validate();
+            white = SaturationLevel(mosaic.Data, mosaic.Width * mosaic.Height, mosaic.Black.Max(), mosaic.White, options.AdjustMaximumThreshold);
+            img = XTransDemosaic.Full(mosaic, white, multipliers, clip ? 1f : float.PositiveInfinity);
         }
         else if (meta.Payload == "rgb")
         {
@@ -116,12 +129,11 @@ public static class RawDecoder
         }
     }
 
-    private static float SaturationLevel(BayerMosaic mosaic, double threshold)
+    private static float SaturationLevel(ushort[] data, int n, float black, float white, double threshold)
     {
-        if (threshold <= 0) return mosaic.White;
-        float black = mosaic.Black.Max();
-        int max = mosaic.MaxValue();
-        return max < mosaic.White && max - black > threshold * (mosaic.White - black) ? max : mosaic.White;
+        if (threshold <= 0) return white;
+        int max = BayerMosaic.MaxOf(data, n);
+        return max < white && max - black > threshold * (white - black) ? max : white;
     }
 
     private static RgbImage FromInterleaved(int w, int h, ushort[] data, float[] mul, float clip)

@@ -27,6 +27,10 @@ public sealed class RawMetadata
     [JsonPropertyName("black")] public float[] Black { get; init; } = new float[4];
     [JsonPropertyName("white")] public float White { get; init; }
     [JsonPropertyName("cfa")] public int[] Cfa { get; init; } = [-1, -1, -1, -1];
+    /// <summary>X-Trans only: colour of each position of the 6×6 pattern (row-major, visible-area coordinates).</summary>
+    [JsonPropertyName("xtrans")] public int[]? XTrans { get; init; }
+    /// <summary>X-Trans only: black level per position of the 6×6 pattern.</summary>
+    [JsonPropertyName("black6")] public float[]? Black6 { get; init; }
     [JsonPropertyName("cam_mul")] public float[] CamMul { get; init; } = new float[4];
     [JsonPropertyName("pre_mul")] public float[] PreMul { get; init; } = new float[4];
     [JsonPropertyName("rgb_cam")] public float[] RgbCam { get; init; } = new float[12];

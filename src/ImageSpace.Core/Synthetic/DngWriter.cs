@@ -26,10 +26,12 @@ public sealed record DngInfo
     public (double lat, double lon, double alt)? Gps { get; init; }
     /// <summary>EXIF Orientation (1 = as stored).</summary>
     public int Orientation { get; init; } = 1;
+    /// <summary>Colours (0 R, 1 G, 2 B) of the repeating CFA pattern, row-major: 4 entries for a 2×2 Bayer cell, 36
+    /// for a 6×6 X-Trans tile.</summary>
     public int[] CfaPattern { get; init; } = Mosaicker.Rggb;
 }
 
-/// <summary>Writes an uncompressed Bayer DNG 1.4 (little-endian TIFF): IFD0 with the CFA image and DNG colour tags, an
+/// <summary>Writes an uncompressed CFA DNG 1.4 (2×2 Bayer or 6×6 X-Trans pattern) (little-endian TIFF): IFD0 with the CFA image and DNG colour tags, an
 /// EXIF IFD and optionally a GPS IFD. Enough for LibRaw, exiftool and every DNG reader to treat it as a camera file,
 /// with every value known exactly.</summary>
 public static class DngWriter
@@ -46,6 +48,7 @@ public static class DngWriter
     public static void Write(Stream output, ushort[] mosaic, int width, int height, DngInfo info)
     {
         if (mosaic.Length != width * height) throw new ArgumentException("mosaic size does not match width × height");
+        int side = info.CfaPattern.Length switch { 4 => 2, 36 => 6, _ => throw new ArgumentException("CFA pattern must be 2×2 or 6×6") };
         var exif = new List<Entry>
         {
             R(33434, T.Rational, Rational(info.ExposureTime)),
@@ -77,7 +80,7 @@ public static class DngWriter
             Shorts(274, (ushort)info.Orientation), Shorts(277, 1), Longs(278, (uint)height), Longs(279, (uint)stripBytes),
             Shorts(284, 1), Ascii(305, "Image Space synthetic DNG writer"),
             Ascii(306, info.DateTimeOriginal.ToString("yyyy:MM:dd HH:mm:ss")),
-            Shorts(33421, 2, 2), new(33422, T.Byte, 4, info.CfaPattern.Select(c => (byte)c).ToArray()),
+            Shorts(33421, (ushort)side, (ushort)side), new(33422, T.Byte, side * side, info.CfaPattern.Select(c => (byte)c).ToArray()),
             Longs(34665, 0),
             new(50706, T.Byte, 4, [1, 4, 0, 0]), new(50707, T.Byte, 4, [1, 1, 0, 0]),
             Ascii(50708, $"{info.Make} {info.Model}"),

@@ -10,9 +10,24 @@ public static class Mosaicker
     /// <summary>Electrons per DN at noise scale 1 (shot noise σ = √(DN / gain)).</summary>
     private const double ConversionGain = 4.0, ReadNoiseDn = 3.0;
     public static readonly int[] Rggb = [0, 1, 1, 2];
+    /// <summary>Fujifilm's X-Trans 6×6 layout (as LibRaw gives it for the X-Pro1; other bodies use shifts of it):
+    /// every row and column holds all three colours, greens are 20 of 36.</summary>
+    public static readonly int[] XTrans =
+    [
+        1, 1, 0, 1, 1, 2,
+        1, 1, 2, 1, 1, 0,
+        2, 0, 1, 0, 2, 1,
+        1, 1, 2, 1, 1, 0,
+        1, 1, 0, 1, 1, 2,
+        0, 2, 1, 2, 0, 1,
+    ];
 
-    public static ushort[] Mosaic(RgbImage cam, double noise, int seed)
+    public static ushort[] Mosaic(RgbImage cam, double noise, int seed) => Mosaic(cam, noise, seed, Rggb);
+
+    /// <param name="pattern">2×2 (4 entries) or 6×6 (36 entries) colour pattern, row-major.</param>
+    public static ushort[] Mosaic(RgbImage cam, double noise, int seed, int[] pattern)
     {
+        int side = pattern.Length == 36 ? 6 : 2;
         int w = cam.Width, h = cam.Height;
         var data = new ushort[w * h];
         double range = White - Black;
@@ -22,7 +37,7 @@ public static class Mosaicker
             for (int x = 0; x < w; x++)
             {
                 int i = y * w + x;
-                int c = Rggb[((y & 1) << 1) | (x & 1)];
+                int c = pattern[y % side * side + x % side];
                 double signal = range * cam.Plane(c)[i];
                 double v = Black + signal;
                 if (noise > 0)
