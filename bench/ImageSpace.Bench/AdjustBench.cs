@@ -1,8 +1,7 @@
-using ImageSpace.Core.Operators;
 using System.Diagnostics;
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Operators;
 using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 using OpenCvSharp;

@@ -1,6 +1,6 @@
-using ImageSpace.Core.Export;
 using System.Diagnostics;
 using ImageSpace.Core.Batch;
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 

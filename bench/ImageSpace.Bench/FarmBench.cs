@@ -1,10 +1,9 @@
-using ImageSpace.Core.Export;
-using ImageSpace.Core.Batch;
 using System.Diagnostics;
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Farm;
-
 using ImageSpace.Tests;
 
 namespace ImageSpace.Bench;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Web;
 

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ImageSpace.Core.Batch;
-using ImageSpace.Core.Pipeline;
 using ImageSpace.Hosting;
 
 namespace ImageSpace.Farm;

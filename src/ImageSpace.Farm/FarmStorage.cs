@@ -1,7 +1,6 @@
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
-using Hangfire.Storage;
 using Npgsql;
 
 namespace ImageSpace.Farm;

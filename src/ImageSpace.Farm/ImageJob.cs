@@ -57,8 +57,10 @@ public sealed class ImageJob
                 Interlocked.Increment(ref worker.Done);
                 Report(state with
                 {
-                    Status = result.Status == ItemStatus.Skipped ? "skipped" : "done", Seconds = Math.Round(sw.Elapsed.TotalSeconds, 3),
-                    FinishedUtc = DateTime.UtcNow, Error = result.Warnings.Count > 0 ? string.Join("; ", result.Warnings) : null,
+                    Status = result.Status == ItemStatus.Skipped ? "skipped" : "done",
+                    Seconds = Math.Round(sw.Elapsed.TotalSeconds, 3),
+                    FinishedUtc = DateTime.UtcNow,
+                    Error = result.Warnings.Count > 0 ? string.Join("; ", result.Warnings) : null,
                 });
                 return;
             }

@@ -1,7 +1,5 @@
-using ImageSpace.Hosting;
 using ImageSpace.Core.Batch;
-using ImageSpace.Core.Calibration;
-using ImageSpace.Core.Pipeline;
+using ImageSpace.Hosting;
 
 namespace ImageSpace.Web;
 
@@ -39,7 +37,8 @@ public sealed class BatchJob
                 job.Add("end", null, null, "failed", e.Message);
             }
             finally { job.Finished = true; }
-        }) { IsBackground = true, Name = "imagespace-ui-batch" };
+        })
+        { IsBackground = true, Name = "imagespace-ui-batch" };
         thread.Start();
         return job;
     }
@@ -78,7 +77,8 @@ public sealed class BatchJob
             }
             catch (Exception e) { job.Add("end", null, null, "failed", e.Message); }
             finally { job.Finished = true; farm.Dispose(); }
-        }) { IsBackground = true, Name = "imagespace-ui-farm" };
+        })
+        { IsBackground = true, Name = "imagespace-ui-farm" };
         thread.Start();
         return job;
     }

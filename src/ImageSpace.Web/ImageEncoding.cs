@@ -1,5 +1,4 @@
 using ImageSpace.Core.Color;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Imaging;
 
 namespace ImageSpace.Web;

@@ -1,19 +1,16 @@
-using ImageSpace.Core.Export;
-using System.Net;
 using System.Text.Json;
-using ImageSpace.Hosting;
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Charts;
-using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
+using ImageSpace.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ImageSpace.Web;

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using ImageSpace.Hosting;
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Raw;
+using ImageSpace.Hosting;
 
 namespace ImageSpace.Web;
 
@@ -260,7 +260,8 @@ public sealed class UiSession : IDisposable
         {
             foreach (var path in _thumbQueue.GetConsumingEnumerable())
                 try { Thumbnail(path); } catch (Exception) { /* shown as missing in the list; the preview gives the error */ }
-        }) { IsBackground = true, Name = "imagespace-thumbnails", Priority = ThreadPriority.BelowNormal };
+        })
+        { IsBackground = true, Name = "imagespace-thumbnails", Priority = ThreadPriority.BelowNormal };
         _thumbWorker.Start();
     }
 

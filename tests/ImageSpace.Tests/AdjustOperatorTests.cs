@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 using OpenCvSharp;
 using Xunit.Abstractions;

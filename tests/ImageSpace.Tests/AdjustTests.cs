@@ -2,9 +2,7 @@ using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
-using OpenCvSharp;
 using Xunit.Abstractions;
 
 namespace ImageSpace.Tests;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ImageSpace.Core.Batch;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 

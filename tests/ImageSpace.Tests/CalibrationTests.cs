@@ -1,8 +1,8 @@
-using ImageSpace.Core.Pipeline;
 using System.Text.Json;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Charts;
 using ImageSpace.Core.Color;
+using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using Xunit.Abstractions;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Synthetic;
 
 namespace ImageSpace.Tests;

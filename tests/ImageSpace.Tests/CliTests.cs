@@ -1,6 +1,5 @@
 using System.Text.Json;
 using BitMiracle.LibTiff.Classic;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 
 namespace ImageSpace.Tests;

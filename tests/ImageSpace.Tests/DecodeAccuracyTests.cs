@@ -1,5 +1,4 @@
 using ImageSpace.Core.Color;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 using Xunit.Abstractions;
 

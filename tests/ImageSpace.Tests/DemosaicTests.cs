@@ -1,5 +1,4 @@
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 using Xunit.Abstractions;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ImageSpace.Core.Charts;
-using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Synthetic;
 using Xunit.Abstractions;
 

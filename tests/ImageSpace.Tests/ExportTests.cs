@@ -1,7 +1,5 @@
 using ImageSpace.Core.Color;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Pipeline;
 
 namespace ImageSpace.Tests;
 

@@ -95,7 +95,7 @@ public class FarmTests(ITestOutputHelper log)
         var first = File.ReadAllBytes(dir["out/A/objA_0002.jpg"]);
         new ImageJob().Process(spec, null, CancellationToken.None); // the same job again (at-least-once delivery)
         Assert.Equal(first, File.ReadAllBytes(dir["out/A/objA_0002.jpg"]));
-        Assert.Equal(["objA_0002.jpg"], Directory.GetFiles(dir["out/A"]).Select(Path.GetFileName).ToArray());
+        Assert.Equal(["objA_0002.jpg"], Directory.GetFiles(dir["out/A"]).Select(f => Path.GetFileName(f)).ToArray());
         Assert.Equal(600, SixLabors.ImageSharp.Image.Identify(dir["out/A/objA_0002.jpg"]).Width);
         Assert.Equal("skipped", FarmRecords.GetItem(farm.Storage, "b1", 0)!.Status);
 

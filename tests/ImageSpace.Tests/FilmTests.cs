@@ -2,7 +2,6 @@ using ImageSpace.Core.Charts;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Film;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 using Xunit.Abstractions;
 

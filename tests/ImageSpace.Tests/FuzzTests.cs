@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using ImageSpace.Core.Batch;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
 using Xunit.Abstractions;
 
 namespace ImageSpace.Tests;

@@ -53,8 +53,9 @@ public static class ImageAlignment
             double Corr(Func<Mat[], int, int, double> f)
             {
                 double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0; long n = 0;
-                for (int y = 0; y < valid.Rows; y++)
-                    for (int x = 0; x < valid.Cols; x++)
+                int rows = valid.Rows, cols = valid.Cols;
+                for (int y = 0; y < rows; y++)
+                    for (int x = 0; x < cols; x++)
                     {
                         if (valid.At<byte>(y, x) == 0) continue;
                         double p = f(a, y, x), q = f(warped, y, x);

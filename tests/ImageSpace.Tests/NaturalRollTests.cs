@@ -1,6 +1,5 @@
 using ImageSpace.Core.Film;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 using Xunit.Abstractions;
 

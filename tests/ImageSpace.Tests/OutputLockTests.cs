@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Synthetic;
 
 namespace ImageSpace.Tests;

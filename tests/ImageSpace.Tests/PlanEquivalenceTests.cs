@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
-using ImageSpace.Farm;
 using ImageSpace.Web;
 using Xunit.Abstractions;
 
@@ -72,7 +71,7 @@ public class PlanEquivalenceTests(ITestOutputHelper log)
         Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
         var sw = Stopwatch.StartNew();
         while (server.Session.Job is not { Finished: true } && sw.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(100);
-        Assert.Equal(0, server.Session.Job!.Result!.Failures.Count);
+        Assert.Empty(server.Session.Job!.Result!.Failures);
     }
 
     /// <summary>The recipe the CLI builds from these flags (recipe init + flags), as the page would set it.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Pipeline;
@@ -51,8 +50,11 @@ public static class CalibrateCommand
 
     private static ModelKind? ParseModel(string? s) => s?.ToLowerInvariant() switch
     {
-        null or "auto" => null, "matrix" => ModelKind.Matrix, "neutral" => ModelKind.NeutralMatrix,
-        "rp2" => ModelKind.RootPolynomial2, "rp3" => ModelKind.RootPolynomial3,
+        null or "auto" => null,
+        "matrix" => ModelKind.Matrix,
+        "neutral" => ModelKind.NeutralMatrix,
+        "rp2" => ModelKind.RootPolynomial2,
+        "rp3" => ModelKind.RootPolynomial3,
         _ => throw new UsageException($"--model: '{s}' is not auto, matrix, neutral, rp2 or rp3"),
     };
 

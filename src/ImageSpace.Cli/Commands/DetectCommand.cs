@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using ImageSpace.Core.Charts;
-using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Cli.Commands;

@@ -29,7 +29,10 @@ public static class FilmCommand
             var f0 = recipe.Film;
             var o = f0 with
             {
-                Enabled = true, Roll = null, Stock = pr.GetValue(stock) ?? f0.Stock, Base = pr.GetValue(filmBase) ?? f0.Base,
+                Enabled = true,
+                Roll = null,
+                Stock = pr.GetValue(stock) ?? f0.Stock,
+                Base = pr.GetValue(filmBase) ?? f0.Base,
                 Unmix = pr.GetValue(unmix) is { } u ? RecipeFlags.ParseNumbers(u, 9, "--unmix") : f0.Unmix,
                 FlatField = pr.GetValue(flatField) ?? f0.FlatField,
             };

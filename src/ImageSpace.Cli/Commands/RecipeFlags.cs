@@ -154,7 +154,8 @@ public sealed class RecipeFlags
                 {
                     "full" => DemosaicMode.Full,
                     "half" => DemosaicMode.Half,
-                    "rcd" => DemosaicMode.Rcd, "ppg" => DemosaicMode.Ppg,
+                    "rcd" => DemosaicMode.Rcd,
+                    "ppg" => DemosaicMode.Ppg,
                     _ => throw new UsageException($"--demosaic: '{demosaic}' is not one of full, rcd, ppg, half"),
                 },
             };

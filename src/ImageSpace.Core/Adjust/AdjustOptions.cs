@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using System.Globalization;
 
 namespace ImageSpace.Core.Adjust;
 

@@ -83,8 +83,13 @@ public static class AdjustmentTable
     /// <summary>The value of <paramref name="p"/> in <paramref name="a"/>.</summary>
     public static double ValueOf(OperatorParameter p, AdjustOptions a) => p.Key switch
     {
-        "exposureEv" => a.ExposureEv, "shadows" => a.Shadows, "highlights" => a.Highlights, "denoise" => a.Denoise,
-        "sharpen" => a.Sharpen, "sharpenRadius" => a.SharpenRadius, "sharpenThreshold" => a.SharpenThreshold,
+        "exposureEv" => a.ExposureEv,
+        "shadows" => a.Shadows,
+        "highlights" => a.Highlights,
+        "denoise" => a.Denoise,
+        "sharpen" => a.Sharpen,
+        "sharpenRadius" => a.SharpenRadius,
+        "sharpenThreshold" => a.SharpenThreshold,
         _ => throw new ArgumentException($"no adjustment parameter '{p.Key}'"),
     };
 }

@@ -1,5 +1,3 @@
-using ImageSpace.Core.Imaging;
-
 namespace ImageSpace.Core.Adjust;
 
 /// <summary>Signal-dependent noise of one channel, variance = A·x + B (Poisson–Gaussian; Foi et al., "Practical

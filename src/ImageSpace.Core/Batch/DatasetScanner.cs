@@ -1,5 +1,5 @@
-using ImageSpace.Core.Export;
 using System.Text.RegularExpressions;
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
 
 namespace ImageSpace.Core.Batch;

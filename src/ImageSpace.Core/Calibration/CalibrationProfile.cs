@@ -63,16 +63,16 @@ public sealed record CalibrationProfile
 
     public static CalibrationProfile From(CalibrationResult r, IReadOnlyList<Charts.PatchSample> patches, IReadOnlyList<Vec3> referenceXyz,
         string source, string reference, string? group, double? cct, bool negative, NeutralLinearization? linearization = null) => new()
-    {
-        Linearization = linearization,
-        Source = source, Group = group, Reference = reference, Model = r.Model.Kind, Coefficients = r.Model.Coefficients, Fit = r.Model.Fit,
-        ExposureGain = r.Model.ExposureGain, IlluminantCct = cct, Negative = negative, Reason = r.Reason,
-        Patches = patches.Select((p, i) => new PatchError(p.Index, Round(r.Evaluation.DeltaE[i]), Round(r.Evaluation.LooDeltaE[i]), p.Clipped,
-            p.Rgb.ToArray(), Color.Lab.FromXyz(r.Model.ToXyzD50(linearization?.Apply(p.Rgb) ?? p.Rgb), WhitePoints.D50).ToArray().Select(Round).ToArray(),
-            Color.Lab.FromXyz(referenceXyz[i], WhitePoints.D50).ToArray().Select(Round).ToArray())).ToArray(),
-        DeltaE = new Summary(Round(r.Evaluation.Mean), Round(r.Evaluation.Max), Round(r.Evaluation.LooMean), Round(r.Evaluation.LooMax)),
-        Warnings = r.Warnings.ToArray(),
-    };
+        {
+            Linearization = linearization,
+            Source = source, Group = group, Reference = reference, Model = r.Model.Kind, Coefficients = r.Model.Coefficients, Fit = r.Model.Fit,
+            ExposureGain = r.Model.ExposureGain, IlluminantCct = cct, Negative = negative, Reason = r.Reason,
+            Patches = patches.Select((p, i) => new PatchError(p.Index, Round(r.Evaluation.DeltaE[i]), Round(r.Evaluation.LooDeltaE[i]), p.Clipped,
+                p.Rgb.ToArray(), Color.Lab.FromXyz(r.Model.ToXyzD50(linearization?.Apply(p.Rgb) ?? p.Rgb), WhitePoints.D50).ToArray().Select(Round).ToArray(),
+                Color.Lab.FromXyz(referenceXyz[i], WhitePoints.D50).ToArray().Select(Round).ToArray())).ToArray(),
+            DeltaE = new Summary(Round(r.Evaluation.Mean), Round(r.Evaluation.Max), Round(r.Evaluation.LooMean), Round(r.Evaluation.LooMax)),
+            Warnings = r.Warnings.ToArray(),
+        };
 
     private static double Round(double v) => double.IsNaN(v) ? double.NaN : Math.Round(v, 4);
 }

@@ -78,7 +78,8 @@ public static class ChartCalibration
         }).ToList();
         var result = Calibrator.Calibrate(averaged, first.ReferenceXyz, o.Model, o.Refine);
         var profile = CalibrationProfile.From(result, averaged, first.ReferenceXyz, string.Join("+", outcomes.Select(x => x.Profile.Source)),
-            first.Profile.Reference, o.Group, first.Profile.IlluminantCct, o.Negative) with { Reason = result.Reason + $" (average of {outcomes.Count} chart frames)" };
+            first.Profile.Reference, o.Group, first.Profile.IlluminantCct, o.Negative) with
+        { Reason = result.Reason + $" (average of {outcomes.Count} chart frames)" };
         return new Outcome(profile, first.Detection, result, first.ReferenceXyz);
     }
 }

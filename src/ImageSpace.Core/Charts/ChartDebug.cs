@@ -71,12 +71,11 @@ public static class ChartDebug
     {
         int w = img.Width / f, h = img.Height / f;
         var m = new Mat(h, w, MatType.CV_8UC3);
-        var idx = m.GetGenericIndexer<Vec3b>();
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
                 int i = y * f * img.Width + x * f;
-                idx[y, x] = Encode(img.R[i] * scale, img.G[i] * scale, img.B[i] * scale);
+                m.Set(y, x, Encode(img.R[i] * scale, img.G[i] * scale, img.B[i] * scale));
             }
         return m;
     }
@@ -85,14 +84,13 @@ public static class ChartDebug
     {
         const int px = 100; // pixels per pitch
         var m = new Mat(4 * px, 6 * px, MatType.CV_8UC3);
-        var idx = m.GetGenericIndexer<Vec3b>();
         for (int y = 0; y < 4 * px; y++)
             for (int x = 0; x < 6 * px; x++)
             {
                 var (ix, iy) = h.Map((x + 0.5) / px, (y + 0.5) / px);
                 int xi = Math.Clamp((int)(ix * coordinateScale), 0, img.Width - 1), yi = Math.Clamp((int)(iy * coordinateScale), 0, img.Height - 1);
                 int i = yi * img.Width + xi;
-                idx[y, x] = Encode(img.R[i] * scale, img.G[i] * scale, img.B[i] * scale);
+                m.Set(y, x, Encode(img.R[i] * scale, img.G[i] * scale, img.B[i] * scale));
             }
         return m;
     }

@@ -100,21 +100,21 @@ public static class ChartDetector
             {
                 if (covered < 6 || covered < most - 1) continue;
                 int oc = -w.a, or = -w.b;
-                    // Chart (u, v) → grid (i, j) → detection pixels → full-resolution pixels.
-                    var corners = ChartModel.Corners.Select(c =>
-                    {
-                        var (i, j) = Unrotate(c.u - 0.5 - oc, c.v - 0.5 - or, rot);
-                        var p = g.Map(i, j);
-                        return ((p.X + 0.5) * det.Scale, (p.Y + 0.5) * det.Scale);
-                    }).ToArray();
-                    Homography h;
-                    try { h = Homography.FromPoints(ChartModel.Corners.Select(c => (c.u, c.v)).ToArray(), corners); }
-                    catch (Exception e) when (e is InvalidOperationException or ArgumentException) { continue; }
-                    var small = new Homography(Color.Matrix3.Diagonal(1.0 / det.SmallFactor, 1.0 / det.SmallFactor, 1) * h.Matrix);
-                    var colours = PatchSampler.Sample(det.Small, small, float.PositiveInfinity, 0.15).Select(p => p.Rgb).ToArray();
-                    var score = OrientationScorer.Evaluate(colours, o.Negative, o.Reference);
-                    double cost = score.Cost + 0.3 * (most - covered);
-                    if (cost < bestCost) { best = (h, score); bestCost = cost; }
+                // Chart (u, v) → grid (i, j) → detection pixels → full-resolution pixels.
+                var corners = ChartModel.Corners.Select(c =>
+                {
+                    var (i, j) = Unrotate(c.u - 0.5 - oc, c.v - 0.5 - or, rot);
+                    var p = g.Map(i, j);
+                    return ((p.X + 0.5) * det.Scale, (p.Y + 0.5) * det.Scale);
+                }).ToArray();
+                Homography h;
+                try { h = Homography.FromPoints(ChartModel.Corners.Select(c => (c.u, c.v)).ToArray(), corners); }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException) { continue; }
+                var small = new Homography(Color.Matrix3.Diagonal(1.0 / det.SmallFactor, 1.0 / det.SmallFactor, 1) * h.Matrix);
+                var colours = PatchSampler.Sample(det.Small, small, float.PositiveInfinity, 0.15).Select(p => p.Rgb).ToArray();
+                var score = OrientationScorer.Evaluate(colours, o.Negative, o.Reference);
+                double cost = score.Cost + 0.3 * (most - covered);
+                if (cost < bestCost) { best = (h, score); bestCost = cost; }
             }
         }
         return best;

@@ -16,7 +16,15 @@ public readonly record struct Matrix3(
 
     public double this[int r, int c] => (r * 3 + c) switch
     {
-        0 => M00, 1 => M01, 2 => M02, 3 => M10, 4 => M11, 5 => M12, 6 => M20, 7 => M21, 8 => M22,
+        0 => M00,
+        1 => M01,
+        2 => M02,
+        3 => M10,
+        4 => M11,
+        5 => M12,
+        6 => M20,
+        7 => M21,
+        8 => M22,
         _ => throw new ArgumentOutOfRangeException(nameof(r)),
     };
 
@@ -56,13 +64,6 @@ public readonly record struct Matrix3(
     }
 
     public Matrix3 Transpose() => new(M00, M10, M20, M01, M11, M21, M02, M12, M22);
-
-    /// <summary>Scales each row so that the row sums to 1: the (1,1,1) input maps to (1,1,1).</summary>
-    public Matrix3 RowNormalized()
-    {
-        double r0 = M00 + M01 + M02, r1 = M10 + M11 + M12, r2 = M20 + M21 + M22;
-        return new(M00 / r0, M01 / r0, M02 / r0, M10 / r1, M11 / r1, M12 / r1, M20 / r2, M21 / r2, M22 / r2);
-    }
 
     public override string ToString() =>
         FormattableString.Invariant($"[{M00:G6} {M01:G6} {M02:G6}; {M10:G6} {M11:G6} {M12:G6}; {M20:G6} {M21:G6} {M22:G6}]");

@@ -45,5 +45,4 @@ public static class WorkingSpace
     public static RgbColorSpace Space => RgbColorSpace.Rec2020;
     public static Matrix3 ToXyzD50 { get; } = RgbColorSpace.Rec2020.ToXyzAt(WhitePoints.D50);
     public static Matrix3 FromXyzD50 { get; } = RgbColorSpace.Rec2020.FromXyzAt(WhitePoints.D50);
-    public static Matrix3 FromXyzD65 { get; } = RgbColorSpace.Rec2020.FromXyz;
 }

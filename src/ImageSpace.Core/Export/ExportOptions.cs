@@ -27,9 +27,13 @@ public sealed record ExportOptions
     /// <summary>Keep complete existing outputs and process only the rest (resume).</summary>
     public bool SkipExisting { get; init; }
 
-    [JsonIgnore] public string NormalizedFormat => Format.ToLowerInvariant() switch
+    [JsonIgnore]
+    public string NormalizedFormat => Format.ToLowerInvariant() switch
     {
-        "jpg" or "jpeg" => "jpg", "png" => "png", "tif" or "tiff" => "tiff", "exr" => "exr",
+        "jpg" or "jpeg" => "jpg",
+        "png" => "png",
+        "tif" or "tiff" => "tiff",
+        "exr" => "exr",
         var f => throw new ArgumentException($"unknown format '{f}' (jpg, png, tiff, exr)"),
     };
 

@@ -23,11 +23,11 @@ public static class JpegPngWriter
         {
             using var image = Image.WrapMemory<Rgb24>(buffer.AsMemory(0, img.PixelCount * 3), img.Width, img.Height);
             if (icc is not null) image.Metadata.IccProfile = new SixLabors.ImageSharp.Metadata.Profiles.Icc.IccProfile(icc);
-        var encoder = new JpegEncoder
-        {
-            Quality = quality,
-            ColorType = subsample420 ? JpegColorType.YCbCrRatio420 : JpegColorType.YCbCrRatio444,
-        };
+            var encoder = new JpegEncoder
+            {
+                Quality = quality,
+                ColorType = subsample420 ? JpegColorType.YCbCrRatio420 : JpegColorType.YCbCrRatio444,
+            };
             using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
             if (segments is null) { image.SaveAsJpeg(fs, encoder); return; }
             using var ms = new MemoryStream();

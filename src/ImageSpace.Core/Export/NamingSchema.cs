@@ -95,8 +95,14 @@ public sealed class NamingSchema
             var t = (Token)p;
             string v = t.Name switch
             {
-                "r" => c.Root, "s" => c.Group, "o" => c.Stem, "oc" => WithoutCounter(c.Stem), "c" => c.Custom,
-                "e" => c.Extension, "n" => c.Counter.ToString().PadLeft(t.Pad, '0'), _ => "",
+                "r" => c.Root,
+                "s" => c.Group,
+                "o" => c.Stem,
+                "oc" => WithoutCounter(c.Stem),
+                "c" => c.Custom,
+                "e" => c.Extension,
+                "n" => c.Counter.ToString().PadLeft(t.Pad, '0'),
+                _ => "",
             };
             if (t.SplitMode is { } mode)
             {

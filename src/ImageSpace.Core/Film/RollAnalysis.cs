@@ -101,9 +101,9 @@ public static class RollAnalysis
 
     private static RollProfile Profile(FilmStock stock, double[] baseN, double[]? unmix, BalanceCurve?[]? balance, double[] grey,
         IReadOnlyList<FrameSample> frames, IReadOnlyList<FrameSample> accepted) => new()
-    {
-        Stock = stock.Id, BaseNormalized = baseN, Gamma = stock.Gamma, Grey = grey, Unmix = unmix, BlackAndWhite = stock.BlackAndWhite,
-        Balance = balance, Source = $"{frames.Count} frames", Frames = accepted.Select(t => t.Name).ToArray(),
-        RejectedFrames = frames.Except(accepted).Select(t => t.Name).ToArray(),
-    };
+        {
+            Stock = stock.Id, BaseNormalized = baseN, Gamma = stock.Gamma, Grey = grey, Unmix = unmix, BlackAndWhite = stock.BlackAndWhite,
+            Balance = balance, Source = $"{frames.Count} frames", Frames = accepted.Select(t => t.Name).ToArray(),
+            RejectedFrames = frames.Except(accepted).Select(t => t.Name).ToArray(),
+        };
 }

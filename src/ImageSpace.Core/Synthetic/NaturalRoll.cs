@@ -1,4 +1,3 @@
-using ImageSpace.Core.Film;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
 

@@ -1,4 +1,3 @@
-using ImageSpace.Core.Film;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
 
@@ -71,7 +70,9 @@ public static class NegativeSimulator
         var neutral = C * new Vec3(film.Light[0], film.Light[1], film.Light[2]);
         DngWriter.Write(path, mosaic, img.Width, img.Height, (info ?? new DngInfo()) with
         {
-            Model = "Negative scan", ColorMatrix = C * RgbColorSpace.Srgb.FromXyz, CalibrationIlluminant = 21,
+            Model = "Negative scan",
+            ColorMatrix = C * RgbColorSpace.Srgb.FromXyz,
+            CalibrationIlluminant = 21,
             AsShotNeutral = (1 / neutral.Max) * neutral,
         });
     }

@@ -21,6 +21,11 @@ public static class SyntheticDng
 
     public static int IlluminantCode(string name) => name.ToUpperInvariant() switch
     {
-        "D50" => 23, "D65" => 21, "A" => 17, "FL2" => 14, "FL11" => 14, _ => 0,
+        "D50" => 23,
+        "D65" => 21,
+        "A" => 17,
+        "FL2" => 14,
+        "FL11" => 14,
+        _ => 0,
     };
 }
