@@ -36,7 +36,6 @@ public sealed class FarmWorker : IDisposable
     internal int Busy, Done;
     private readonly BackgroundJobServer _server;
     private readonly Timer _heartbeat;
-    private readonly int _previousDegree;
 
     public FarmWorker(WorkerOptions o, Hangfire.JobStorage? storage = null)
     {
@@ -49,9 +48,6 @@ public sealed class FarmWorker : IDisposable
         Name = o.Name ?? $"{Dns.GetHostName()}-{Environment.ProcessId}";
         Gate = new MemoryGate(o.MaxMemoryGb > 0 ? (long)(o.MaxMemoryGb * (1L << 30)) : MemoryGate.DefaultBudget());
         Queues = Gate.Budget >= 2 * FarmQueues.BigImageBytes ? [FarmQueues.Images, FarmQueues.Big] : [FarmQueues.Images];
-        // Each image's own parallel loops use this worker's threads only, so N workers of 1 thread share a machine.
-        _previousDegree = Core.Imaging.Parallelism.MaxDegree;
-        Core.Imaging.Parallelism.MaxDegree = Threads;
         Current = this;
         Beat(null);
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
@@ -85,7 +81,6 @@ public sealed class FarmWorker : IDisposable
         _heartbeat.Dispose();
         _server.SendStop();
         _server.Dispose();
-        Core.Imaging.Parallelism.MaxDegree = _previousDegree;
         Current = null;
     }
 }

@@ -46,6 +46,8 @@ public sealed class ImageJob
             ItemResult? result;
             try
             {
+                // Each image's own parallel loops use this worker's threads only, so N workers of 1 thread share a machine.
+                using var degree = Core.Imaging.Parallelism.Use(worker.Threads);
                 // The plan's image as the submitter resolved it: its recipe, its group's calibration, the roll, its multiplier.
                 result = BatchRunner.ProcessOne(new Pipeline(recipe) { Roll = roll }, new PlannedImage(input, output, spec.Group, spec.ExposureMultiplier),
                     calibration, worker.Gate, cancel, spec.Pixels);

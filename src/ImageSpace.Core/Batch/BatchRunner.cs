@@ -33,8 +33,8 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
         var sw = Stopwatch.StartNew();
         // One run per output folder (a second one is refused); then sweep what dead runs left there.
         using var folders = Export.OutputLock.Acquire(items.Select(i => Path.GetDirectoryName(i.Output)!));
-        int previousDegree = Imaging.Parallelism.MaxDegree;
-        Imaging.Parallelism.MaxDegree = Threads;
+        // The batch's threads (and the loops they run) use this batch's degree; other work in the process keeps its own.
+        using var degree = Imaging.Parallelism.Use(Threads);
         foreach (var dir in items.Select(i => Path.GetDirectoryName(i.Output)!).Distinct()) Export.AtomicFile.RemoveStaleTempFiles(dir);
         var gate = new MemoryGate(MemoryBudget);
         var failures = new List<BatchFailure>();
@@ -56,14 +56,10 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
                 onItem?.Invoke(result);
             }
         }
-        try
-        {
-            var workers = Enumerable.Range(0, Math.Min(Threads, Math.Max(1, items.Count)))
-                .Select(_ => new Thread(Worker) { IsBackground = true, Name = "imagespace-batch" }).ToList();
-            workers.ForEach(t => t.Start());
-            workers.ForEach(t => t.Join());
-        }
-        finally { Imaging.Parallelism.MaxDegree = previousDegree; }
+        var workers = Enumerable.Range(0, Math.Min(Threads, Math.Max(1, items.Count)))
+            .Select(_ => new Thread(Worker) { IsBackground = true, Name = "imagespace-batch" }).ToList();
+        workers.ForEach(t => t.Start());
+        workers.ForEach(t => t.Join());
         return new BatchResult(done, skipped, failures, sw.Elapsed, cancel.IsCancellationRequested, gate.PeakInUse);
     }
 
