@@ -4,6 +4,7 @@ using ImageSpace.Core.Batch;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Charts;
 using ImageSpace.Core.Export;
+using ImageSpace.Core.Operators;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Hosting;
 using Microsoft.AspNetCore.Builder;

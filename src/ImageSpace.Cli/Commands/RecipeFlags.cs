@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using ImageSpace.Core.Adjust;
+using ImageSpace.Core.Operators;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Raw;
 

@@ -34,8 +34,7 @@ public sealed record AdjustOptions
 
     public void Validate()
     {
-        // Ranges are the operators' own (AdjustmentTable), the same ones the CLI help and the UI's sliders show.
-        foreach (var p in AdjustmentTable.Parameters) p.Check(AdjustmentTable.ValueOf(p, this));
+        // (The numeric ranges are the operators' own: Recipe.Validate checks them against Operators/AdjustmentTable.)
         Limits.Validate();
         WhiteBalanceSetting.Parse(WhiteBalance);
         foreach (var (k, v) in ExposureMultipliers)

@@ -8,7 +8,7 @@ public enum WhiteBalanceKind { AsShot, Auto, Kelvin, Pick, None, Multipliers }
 /// <summary>The recipe's one white-balance setting: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] | none (raw
 /// channels) | m:R,G,B (camera multipliers). Where it can, it is applied at decode (as shot, none, multipliers, and
 /// Kelvin for RAWs through the camera's own matrices); automatic and picked balance need the image and run as an
-/// adjustment (<see cref="WhiteBalanceOperator"/>).</summary>
+/// adjustment (Operators/WhiteBalanceOperator).</summary>
 public sealed record WhiteBalanceSetting(WhiteBalanceKind Mode, double Kelvin = 0, double Tint = 0, double X = 0, double Y = 0, int Size = 11,
     float[]? Multipliers = null)
 {

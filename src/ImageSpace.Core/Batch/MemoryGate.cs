@@ -47,10 +47,10 @@ public sealed class MemoryGate(long budgetBytes)
 
     /// <summary>Estimated peak bytes to decode, process and encode one image of this many pixels: three float planes,
     /// the mosaic, an interleaved encode buffer, and headroom for the encoder; the adjustments' scratch planes on top,
-    /// as each operator declares them (<see cref="Adjust.AdjustmentTable.ScratchPlanes"/>).</summary>
+    /// as each operator declares them (<see cref="Operators.AdjustmentTable.ScratchPlanes"/>).</summary>
     public static long EstimateBytes(long pixels, Adjust.AdjustOptions? adjust = null)
     {
-        int scratchPlanes = adjust is null ? 0 : Adjust.AdjustmentTable.ScratchPlanes(adjust);
+        int scratchPlanes = adjust is null ? 0 : Operators.AdjustmentTable.ScratchPlanes(adjust);
         return pixels * (26 + 4 * scratchPlanes) + (64L << 20);
     }
 }

@@ -103,13 +103,13 @@ public sealed class Pipeline
         if (Recipe.Film.Enabled)
         {
             var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
-            ops.Add(new Film.NegativeInverter(p));
+            ops.Add(new NegativeInverter(p));
             calibration ??= Roll?.Calibration;
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
-        if (calibration is not null) ops.Add(new Calibration.CalibrationOperator(calibration));
+        if (calibration is not null) ops.Add(new CalibrationOperator(calibration));
         foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
-        if (ops.OfType<Film.NegativeInverter>().FirstOrDefault()?.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
+        if (ops.OfType<NegativeInverter>().FirstOrDefault()?.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
         return stage;
     }
 

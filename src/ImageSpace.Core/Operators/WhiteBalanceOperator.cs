@@ -1,8 +1,8 @@
+using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Operators;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>White balance on the working-space image: the estimated colour of the light is adapted to D65 with
 /// Bradford in XYZ (luminance kept). For RAW files a Kelvin setting is applied earlier, at decode, through the

@@ -1,8 +1,8 @@
+using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Operators;
 
-namespace ImageSpace.Core.Calibration;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>Applies a calibration profile to the working-space image: measured RGB → (linearisation) → model → XYZ D50
 /// → working space. A 3×3 profile is one matrix (SIMD); root-polynomials are evaluated per pixel. The result is

@@ -1,8 +1,8 @@
 using System.Numerics;
+using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Operators;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>Wavelet denoising on linear data.
 /// 1. The image's own noise model: per channel, variance = a·signal + b (photon plus read noise), fitted on the finest

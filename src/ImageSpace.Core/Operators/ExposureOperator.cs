@@ -1,7 +1,6 @@
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Operators;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>Exposure on linear data: every channel × <see cref="Factor"/> (2^EV times the image's normalisation
 /// multiplier). Nothing is clipped here; encoders clip.</summary>

@@ -1,9 +1,9 @@
 using System.Numerics;
+using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Operators;
 using OpenCvSharp;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>Unsharp mask on lightness only, so colours do not fringe and dark and bright edges get alike treatment.
 /// Lightness here is 100·√Y: at mid grey it has the slope of L* (118 against 120 per unit Y) and it is a single SIMD

@@ -1,7 +1,7 @@
 using System.Globalization;
-using ImageSpace.Core.Operators;
+using ImageSpace.Core.Adjust;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>One numeric parameter of an operator, as darktable's iop params describe theirs: the recipe key, the CLI
 /// flag, the range, the default and the unit. Validation, the CLI help and the UI's sliders are all made from it.</summary>

@@ -1,7 +1,7 @@
+using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Operators;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>Shadows and highlights as a local exposure change in log2 luminance (EV, a perceptual scale). The
 /// change is decided by an edge-preserving base layer (guided filter), not by each pixel, so textures keep their

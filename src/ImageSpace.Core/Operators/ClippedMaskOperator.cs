@@ -1,8 +1,8 @@
 using System.Numerics;
+using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Imaging;
-using ImageSpace.Core.Operators;
 
-namespace ImageSpace.Core.Adjust;
+namespace ImageSpace.Core.Operators;
 
 /// <summary>Masked export (the original's "Export Masked Images"): pixels whose brightest channel is above the
 /// highlight limit (blown) or whose luminance is below the shadow limit (only noise) are written black, and, when the
