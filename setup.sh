@@ -8,7 +8,8 @@ dotnet build src/ImageSpace.Cli -c Release -o out -v quiet -nologo
 ./out/imagespace sample sample-data
 ./out/imagespace info sample-data/turntable_A/objA_0001.dng
 ./out/imagespace calibrate sample-data/turntable_B/objB_0001.dng --report sample-output/report
-# The main job: every group calibrated by its own chart frame, JPEGs with the RAWs' EXIF, one folder per group.
-./out/imagespace process sample-data -o sample-output --format jpg --quality 95 --overwrite \
-  --chart sample-data/turntable_A/objA_0001.dng --chart sample-data/turntable_B/objB_0001.dng
+# The main job: every group calibrated by its own chart frame (found automatically: each frame is scanned), JPEGs
+# with the RAWs' EXIF, one folder per group. --plan shows which frame each group's calibration came from.
+./out/imagespace process sample-data -o sample-output --chart auto --plan
+./out/imagespace process sample-data -o sample-output --format jpg --quality 95 --overwrite --chart auto
 echo "Done: calibrated JPEGs in sample-output/<group>/, calibration report in sample-output/report/"

@@ -49,10 +49,16 @@ public sealed class OutputLock : IDisposable
         int replaced = 0;
         while (true)
         {
-            // Again each time: the run we waited for may have removed it, empty.
-            for (var d = folder; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+            // Again each time: the run we waited for may have removed them, empty, even while we look. Each missing
+            // level is created (and recorded) by us, top down; one removed under us makes the open below fail, and we
+            // come round again.
+            var missing = new Stack<string>();
+            for (var d = folder; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d)) missing.Push(d);
+            foreach (var d in missing)
+            {
+                Directory.CreateDirectory(d);
                 if (!created.Contains(d)) created.Add(d);
-            Directory.CreateDirectory(folder);
+            }
             if (new FileInfo(path).LinkTarget is not null)
                 throw new IOException($"{path}: the lock file is a symbolic link; remove it");
             FileStream? fs;
@@ -60,6 +66,7 @@ public sealed class OutputLock : IDisposable
             // the explicit flock below also holds when DOTNET_SYSTEM_IO_DISABLEFILELOCKING turns .NET's off.
             try { fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
             catch (IOException e) when (e.HResult == SharingViolation) { fs = null; }
+            catch (DirectoryNotFoundException) { continue; } // removed by the run we waited for: create it again
             if (fs is not null && Flock(fs.SafeFileHandle, LockEx | LockNb) != 0)
             {
                 fs.Dispose();
