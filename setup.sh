@@ -10,6 +10,6 @@ dotnet build src/ImageSpace.Cli -c Release -o out -v quiet -nologo
 ./out/imagespace calibrate sample-data/turntable_B/objB_0001.dng --report sample-output/report
 # The main job: every group calibrated by its own chart frame (found automatically: each frame is scanned), JPEGs
 # with the RAWs' EXIF, one folder per group. --plan shows which frame each group's calibration came from.
-./out/imagespace process sample-data -o sample-output --chart auto --plan
+./out/imagespace process sample-data -o sample-output --format jpg --chart auto --plan
 ./out/imagespace process sample-data -o sample-output --format jpg --quality 95 --overwrite --chart auto
 echo "Done: calibrated JPEGs in sample-output/<group>/, calibration report in sample-output/report/"
