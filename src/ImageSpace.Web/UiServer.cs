@@ -136,7 +136,9 @@ public static class UiServer
         {
             // The chart frame goes into the recipe (with its corners); the plan resolves it as `process --chart` would.
             // In film mode it is the roll's chart frame: base, slopes, grey and the correction on the inverted patches.
-            var profile = s.Assign(b.File, b.Corners is { Length: 8 } ? b.Corners : null, b.Global);
+            CalibrationProfile profile;
+            try { profile = s.Assign(b.File, b.Corners is { Length: 8 } ? b.Corners : null, b.Global, b.Confirm); }
+            catch (PoorFitException e) { return Results.Json(new { error = e.Message, needsConfirm = true }, statusCode: 409); }
             string group = s.Recipe.Film.Enabled || b.Global ? "" : s.File(b.File).Group;
             return Results.Json(new { group, calibration = Summary(profile) });
         });
@@ -230,7 +232,7 @@ public static class UiServer
     public sealed record PathBody(string Path);
     public sealed record ProcessBody(string Path, string? Farm, string? FarmToken);
     public sealed record ChartBody(string File, double[]? Corners);
-    public sealed record AssignBody(string File, double[]? Corners, bool Global);
+    public sealed record AssignBody(string File, double[]? Corners, bool Global, bool Confirm = false);
     public sealed record GroupBody(string Group);
     public sealed record PlanBody(string Schema, string? Custom, string? Output);
     public sealed record NormaliseBody(string? Reference);
@@ -291,6 +293,7 @@ public static class UiServer
     private static object Summary(CalibrationProfile p) => new
     {
         p.Source, p.Group, model = p.Model.ToString(), deltaE = p.DeltaE, p.Warnings,
+        quality = FitQuality.Of(p.DeltaE) is var q ? new { grade = q.Grade.ToString().ToLowerInvariant(), words = q.Words } : null,
         patches = p.Patches.Select(x => new { x.Index, x.DeltaE, x.LooDeltaE, x.Clipped, corrected = SrgbOfLab(x.Corrected), reference = SrgbOfLab(x.ReferenceLab) }),
     };
 

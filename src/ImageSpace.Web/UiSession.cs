@@ -127,7 +127,9 @@ public sealed class UiSession : IDisposable
     /// of every group (<paramref name="global"/>: groups without their own chart then take it), or, in film mode, of
     /// the roll. Returns the resolved calibration of that group (the roll's for film).</summary>
     /// <exception cref="ArgumentException">the chart cannot be measured; the recipe is left as it was</exception>
-    public CalibrationProfile Assign(string file, double[]? corners, bool global)
+    /// <exception cref="PoorFitException">the fit is poor (<see cref="FitQuality"/>) and <paramref name="confirm"/> is
+    /// false; the recipe is left as it was</exception>
+    public CalibrationProfile Assign(string file, double[]? corners, bool global, bool confirm = false)
     {
         var f = File(file);
         var before = Recipe;
@@ -146,7 +148,17 @@ public sealed class UiSession : IDisposable
             throw new ArgumentException(error);
         }
         var profile = before.Film.Enabled ? outcome.Plan.Roll?.Calibration : outcome.Plan.CalibrationOf(f.Group);
-        return profile ?? throw new ArgumentException($"{f.Path}: no calibration resulted ({string.Join("; ", outcome.Errors)})");
+        if (profile is null)
+        {
+            SetRecipe(before);
+            throw new ArgumentException($"{f.Path}: no calibration resulted ({string.Join("; ", outcome.Errors)})");
+        }
+        if (!confirm && FitQuality.Of(profile.DeltaE) is { Grade: FitGrade.Poor } poor)
+        {
+            SetRecipe(before);
+            throw new PoorFitException(poor.Words);
+        }
+        return profile;
     }
 
     /// <summary>Removes the chart frames of <paramref name="group"/> ("": those for all groups).</summary>
@@ -378,3 +390,6 @@ public sealed class UiSession : IDisposable
 
     public void Dispose() => _thumbQueue.CompleteAdding();
 }
+
+/// <summary>A chart fit too poor to assign without the user's confirmation (the page asks, then sends confirm).</summary>
+public sealed class PoorFitException(string message) : ArgumentException(message);

@@ -116,6 +116,37 @@ public class PlanTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_poor_chart_fit_is_refused_unless_confirmed_and_graded_in_the_state()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = TestToken.Client(server.Url);
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["data"] })).EnsureSuccessStatusCode();
+        string chart = dir["data/turntable_A/objA_0001.dng"];
+        // Four "corners" on plain background, away from the chart: a grid of 24 patches that are not a ColorChecker.
+        double[] background = [10, 10, 120, 10, 120, 80, 10, 80];
+        var refused = await http.PostAsJsonAsync("/api/chart/assign", new { file = chart, corners = background, global = false });
+        var body = Json(await refused.Content.ReadAsStringAsync());
+        log.WriteLine(body.ToString());
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.True(body.GetProperty("needsConfirm").GetBoolean());
+        Assert.Contains("poor fit", body.GetProperty("error").GetString());
+        Assert.Empty(Json(await http.GetStringAsync("/api/state")).GetProperty("calibrations").EnumerateObject()); // nothing assigned
+
+        // Confirmed, it is assigned, and the state says how poor it is.
+        var confirmed = await http.PostAsJsonAsync("/api/chart/assign", new { file = chart, corners = background, global = false, confirm = true });
+        Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        var cal = Json(await http.GetStringAsync("/api/state")).GetProperty("calibrations").GetProperty("turntable_A");
+        Assert.Equal("poor", cal.GetProperty("quality").GetProperty("grade").GetString());
+
+        // The real chart (detected) is good, and assigned without a question.
+        var good = await http.PostAsJsonAsync("/api/chart/assign", new { file = chart, corners = (double[]?)null, global = false });
+        Assert.True(good.IsSuccessStatusCode, await good.Content.ReadAsStringAsync());
+        Assert.Equal("good", Json(await good.Content.ReadAsStringAsync()).GetProperty("calibration").GetProperty("quality").GetProperty("grade").GetString());
+    }
+
+    [Fact]
     public void A_plan_round_trips_through_json_and_a_forged_one_is_refused()
     {
         using var dir = new TempDir();

@@ -49,9 +49,9 @@ async function api(method, url, body) {
     body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
   });
   if (!r.ok) {
-    let msg = `${r.status}`;
-    try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
-    throw new Error(msg);
+    let msg = `${r.status}`, body = null;
+    try { body = await r.json(); msg = body.error || msg; } catch { /* not JSON */ }
+    throw Object.assign(new Error(msg), { status: r.status, body });
   }
   const type = r.headers.get('Content-Type') || '';
   return type.includes('json') ? r.json() : r;
@@ -108,7 +108,8 @@ function showDataset(ds) {
   for (const g of ds.groups) {
     const head = el('h4', {}, g.display || g.name || '(root)');
     const cal = cals[g.name] || cals[''];
-    if (cal) head.append(el('span', { class: 'cal', title: `chart: ${cal.source}` }, `ΔE ${cal.deltaE.mean.toFixed(2)}${cals[g.name] ? '' : ' (global)'}`));
+    if (cal) head.append(el('span', { class: `cal ${cal.quality?.grade ?? ''}`, title: `chart: ${cal.source}; ${cal.quality?.words ?? ''}` },
+      `ΔE ${cal.deltaE.mean.toFixed(2)}${cals[g.name] ? '' : ' (global)'}${cal.quality?.grade === 'good' ? '' : ` · ${cal.quality?.grade === 'check' ? 'check' : 'poor'}`}`));
     const box = el('div', { class: 'group', 'data-group': g.name }, head);
     for (const f of g.files) {
       const item = { path: f.path, name: f.name, group: g.name };
@@ -408,8 +409,10 @@ function showChart(res, manual) {
   setChartButtons();
   const cal = res.calibration;
   $('chart-status').textContent = cal
-    ? `${res.patches.length} patches · ${cal.model} · ΔE2000 mean ${cal.deltaE.mean.toFixed(2)}, max ${cal.deltaE.max.toFixed(2)} (leave-one-out ${cal.deltaE.looMean.toFixed(2)} / ${cal.deltaE.looMax.toFixed(2)})`
+    ? `${res.patches.length} patches · ${cal.model} · ${cal.quality?.words ?? ''}`
     : 'chart found';
+  $('chart-status').classList.remove('quality', 'good', 'check', 'poor');
+  if (cal?.quality) $('chart-status').classList.add('quality', cal.quality.grade);
   showReport(cal);
 }
 
@@ -464,7 +467,14 @@ async function finishCorners() {
 
 async function assignChart(global) {
   const corners = app.chart?.manual ? app.chart.corners.flat() : null;
-  const res = await api('POST', '/api/chart/assign', { file: app.current, corners, global });
+  let res;
+  try { res = await api('POST', '/api/chart/assign', { file: app.current, corners, global }); }
+  catch (e) {
+    // A poor fit (a misplaced grid, not a ColorChecker) is not assigned unless the user says so, knowing why.
+    if (!(e.status === 409 && e.body?.needsConfirm)) throw e;
+    if (!window.confirm(`${e.message}.\n\nUse this chart anyway?`)) { toast('chart not assigned', true); return; }
+    res = await api('POST', '/api/chart/assign', { file: app.current, corners, global, confirm: true });
+  }
   app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe;
   showAssigned();
   syncControls(); // a chart frame of a negative roll locks the roll
