@@ -169,6 +169,8 @@ public static class UiServer
                 error = plan.Refused.Count > 0 ? $"{plan.Refused[0].Input}: {plan.Refused[0].Reason}" : null,
                 items = plan.Items.Take(200).Select(i => new { input = Path.GetFileName(i.Input), output = Path.GetRelativePath(outDir, i.Output) }),
                 total = plan.Items.Count,
+                // Outputs already there, for the page to offer overwrite / keep / another folder before starting.
+                existing = plan.Items.Where(i => File.Exists(i.Output)).Select(i => Path.GetRelativePath(outDir, i.Output)).Take(1000),
             });
         });
         app.MapPost("/api/process", (ProcessBody b) =>

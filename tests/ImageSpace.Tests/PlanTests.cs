@@ -147,6 +147,36 @@ public class PlanTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Re_exporting_lists_the_outputs_that_exist_and_follows_the_choice()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 300, 200);
+        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = TestToken.Client(server.Url);
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["data"] })).EnsureSuccessStatusCode();
+        var recipe = new Recipe { Export = new ExportOptions { Format = "png", CopyMetadata = false } };
+        (await http.PutAsJsonAsync("/api/recipe", recipe, Recipe.Json)).EnsureSuccessStatusCode();
+        async Task<JsonElement> Plan() => Json(await (await http.PostAsJsonAsync("/api/plan", new { schema = "[s]/[o][e]", custom = "", output = dir["out"] })).Content.ReadAsStringAsync());
+        Assert.Equal(0, (await Plan()).GetProperty("existing").GetArrayLength());
+        async Task Export()
+        {
+            (await http.PostAsJsonAsync("/api/process", new { path = dir["out"] })).EnsureSuccessStatusCode();
+            for (int i = 0; i < 600 && server.Session.Job is not { Finished: true }; i++) await Task.Delay(100);
+        }
+        await Export();
+        var existing = (await Plan()).GetProperty("existing");
+        Assert.Equal(5, existing.GetArrayLength()); // the page lists them and offers overwrite / keep / another folder
+        Assert.Contains("turntable_A/objA_0001.png", existing.EnumerateArray().Select(e => e.GetString()));
+        // "Keep them, do the rest": nothing fails, nothing is rewritten.
+        var stamp = File.GetLastWriteTimeUtc(dir["out/turntable_A/objA_0001.png"]);
+        (await http.PutAsJsonAsync("/api/recipe", recipe with { Export = recipe.Export with { SkipExisting = true } }, Recipe.Json)).EnsureSuccessStatusCode();
+        await Export();
+        Assert.Empty(server.Session.Job!.Result!.Failures);
+        Assert.Equal(5, server.Session.Job.Result.Skipped);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(dir["out/turntable_A/objA_0001.png"]));
+    }
+
+    [Fact]
     public void A_plan_round_trips_through_json_and_a_forged_one_is_refused()
     {
         using var dir = new TempDir();

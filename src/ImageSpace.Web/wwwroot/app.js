@@ -409,7 +409,8 @@ function showChart(res, manual) {
   setChartButtons();
   const cal = res.calibration;
   $('chart-status').textContent = cal
-    ? `${res.patches.length} patches · ${cal.model} · ${cal.quality?.words ?? ''}`
+    ? `${res.patches.length} patches · ${cal.model} · ΔE2000 mean ${cal.deltaE.mean.toFixed(2)}, max ${cal.deltaE.max.toFixed(2)} (leave-one-out ${cal.deltaE.looMean.toFixed(2)} / ${cal.deltaE.looMax.toFixed(2)})` +
+      ({ good: ' · good fit', check: ' · check it', poor: ' · poor fit: misplaced grid, or not a ColorChecker?' }[cal.quality?.grade] ?? '')
     : 'chart found';
   $('chart-status').classList.remove('quality', 'good', 'check', 'poor');
   if (cal?.quality) $('chart-status').classList.add('quality', cal.quality.grade);
@@ -532,6 +533,7 @@ function syncControls() {
   $('film-unmix').value = r.film.unmix ? r.film.unmix.join(', ') : '';
   $('film-flat').value = r.film.flatField || '';
   $('format').value = r.export.format;
+  $('existing').value = r.export.overwrite ? 'overwrite' : r.export.skipExisting ? 'skip' : 'stop';
   fillBitDepths();
   $('colorspace').value = r.export.colorSpace || '';
   $('naming').value = r.naming.schema;
@@ -635,6 +637,12 @@ function setupControls() {
   }));
   $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe; syncControls(); await renderPreview(); }));
 
+  $('existing').addEventListener('change', () => {
+    const v = $('existing').value;
+    app.recipe.export.overwrite = v === 'overwrite';
+    app.recipe.export.skipExisting = v === 'skip';
+    api('PUT', '/api/recipe', app.recipe).then(schedulePlan).catch(e => toast(e.message, true));
+  });
   $('format').addEventListener('change', () => { app.recipe.export.format = $('format').value; fillBitDepths(); pushExport(); });
   $('bit-depth').addEventListener('change', () => { app.recipe.export.bitDepth = Number($('bit-depth').value); pushExport(); });
   $('colorspace').addEventListener('change', () => { app.recipe.export.colorSpace = $('colorspace').value || null; pushExport(); });
@@ -669,6 +677,13 @@ async function plan() {
   $('process').disabled = !res.ok;
   $('name-preview').replaceChildren(...res.items.slice(0, 30).map(i => el('li', {}, `${i.input} → ${i.output}`)),
     ...(res.total > 30 ? [el('li', { class: 'muted' }, `… ${res.total - 30} more`)] : []));
+  // Outputs already there: say so before starting, with the choice the export will follow.
+  const ex = res.existing || [];
+  $('conflicts').textContent = ex.length
+    ? `${ex.length} output(s) already exist (${ex.slice(0, 3).join(', ')}${ex.length > 3 ? '…' : ''}): ` +
+      { stop: 'choose overwrite or keep above, or another folder', overwrite: 'they will be replaced', skip: 'they will be kept, the rest done' }[$('existing').value]
+    : '';
+  if (ex.length && $('existing').value === 'stop') $('process').disabled = true;
   if (res.ok && (app.recipe.naming.schema !== $('naming').value || app.recipe.naming.custom !== $('custom').value)) {
     app.recipe.naming.schema = $('naming').value;
     app.recipe.naming.custom = $('custom').value;
