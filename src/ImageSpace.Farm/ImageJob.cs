@@ -29,6 +29,7 @@ public sealed class ImageJob
         var state = new ItemState { Input = spec.Input, Output = spec.Output, Worker = worker.Name, Attempt = attempt };
         void Report(ItemState s) => FarmRecords.SetItem(worker.Storage, spec.BatchId, spec.Index, s);
         string reason;
+        bool permanent;
         try
         {
             string input = worker.Paths.Resolve(spec.InputRoot, spec.Input, "input");
@@ -67,12 +68,23 @@ public sealed class ImageJob
                 return;
             }
             reason = result.Error ?? "failed";
+            permanent = result.Permanent;
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException or JsonException or IOException)
+        catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException or JsonException)
         {
-            reason = e.Message;
+            (reason, permanent) = (e.Message, true); // a path refused, access denied, a damaged job: the same next time
         }
-        bool last = attempt >= Attempts;
+        catch (IOException e)
+        {
+            (reason, permanent) = (e.Message, false);
+        }
+        // A failure another attempt would repeat is reported at once (not retried 3 × ~7 s); the others are retried.
+        bool last = permanent || attempt >= Attempts;
+        if (permanent)
+        {
+            Report(state with { Status = "failed", Error = reason, Seconds = Math.Round(sw.Elapsed.TotalSeconds, 3), FinishedUtc = DateTime.UtcNow });
+            return;
+        }
         Report(state with { Status = last ? "failed" : "retrying", Error = reason, Seconds = Math.Round(sw.Elapsed.TotalSeconds, 3), FinishedUtc = last ? DateTime.UtcNow : null });
         throw new ImageFailedException($"{spec.Input}: {reason}");
     }

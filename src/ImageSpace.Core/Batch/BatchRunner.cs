@@ -7,6 +7,10 @@ public enum ItemStatus { Done, Skipped, Failed }
 
 public sealed record ItemResult(PlannedImage Item, ItemStatus Status, string? Error, TimeSpan Elapsed)
 {
+    /// <summary>A failure that another attempt would repeat (the file cannot be decoded, access is denied, a path is
+    /// refused): not worth retrying. Input/output errors (a full disk, a network share away) may pass.</summary>
+    public bool Permanent { get; init; }
+
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
@@ -98,9 +102,13 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
             finally { gate.Release(bytes); }
             return new(item, ItemStatus.Done, null, sw.Elapsed) { Warnings = warnings };
         }
-        catch (RawDecodeException e) { return new(item, ItemStatus.Failed, e.Reason, sw.Elapsed); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
-                                      or OutOfMemoryException or NotSupportedException or SixLabors.ImageSharp.ImageFormatException)
+        catch (RawDecodeException e) { return new(item, ItemStatus.Failed, e.Reason, sw.Elapsed) { Permanent = true }; }
+        catch (Exception e) when (e is UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException
+                                      or SixLabors.ImageSharp.ImageFormatException)
+        {
+            return new(item, ItemStatus.Failed, e.Message, sw.Elapsed) { Permanent = true };
+        }
+        catch (Exception e) when (e is IOException or OutOfMemoryException)
         {
             return new(item, ItemStatus.Failed, e.Message, sw.Elapsed);
         }
