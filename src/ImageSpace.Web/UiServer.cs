@@ -258,7 +258,7 @@ public static class UiServer
         var f = s.File(b.File);
         var recipe = s.Recipe;
         var corners = b.Corners is { Length: 8 } c ? Enumerable.Range(0, 4).Select(i => (c[2 * i], c[2 * i + 1])).ToList() : null;
-        var pipeline = new Pipeline(recipe with { Film = recipe.Film with { Roll = null } });
+        var pipeline = new Pipeline(recipe);
         ChartDetection detection;
         CalibrationProfile profile;
         if (recipe.Film.Enabled)

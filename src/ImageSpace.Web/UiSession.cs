@@ -52,7 +52,7 @@ public sealed class UiSession : IDisposable
     }
 
     /// <summary>The pipeline previews and measurements run: the recipe with the resolved roll.</summary>
-    public Pipeline NewPipeline(Recipe? r = null) => new((r ?? Recipe) with { Film = (r ?? Recipe).Film with { Roll = null } }) { Roll = Roll };
+    public Pipeline NewPipeline(Recipe? r = null) => new(r ?? Recipe) { Roll = Roll };
 
     // ---- dataset ---------------------------------------------------------------------------------------------
 
@@ -212,7 +212,7 @@ public sealed class UiSession : IDisposable
         var recipe = Recipe;
         var plan = ColourPlan().Plan;
         var calibration = plan.CalibrationOf(f.Group);
-        var pipeline = new Pipeline(recipe with { Film = recipe.Film with { Roll = null } }) { Roll = plan.Roll };
+        var pipeline = new Pipeline(recipe) { Roll = plan.Roll };
         bool calibrated = calibration is not null || (recipe.Film.Enabled && plan.Roll?.Calibration is not null);
         string decodeKey = DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide);
         string key = DevelopKey(decodeKey, recipe, calibration, plan.Roll);

@@ -13,9 +13,8 @@ public static class ExposureAnalysis
     /// <param name="roll">a roll locked elsewhere (the UI's); the recipe's own roll file is loaded by the pipeline</param>
     public static Pipeline.Pipeline MeasuringPipeline(Pipeline.Recipe r, Film.RollProfile? roll = null)
     {
-        var p = new Pipeline.Pipeline(r with { Adjust = new AdjustOptions { Limits = r.Adjust.Limits }, Calibration = new Pipeline.CalibrationOptions() });
-        if (roll is not null) p.Roll = roll;
-        return p;
+        roll ??= r.Film.Enabled && r.Film.Roll is { } file ? Film.RollProfile.Load(file) : null;
+        return new Pipeline.Pipeline(r with { Adjust = new AdjustOptions { Limits = r.Adjust.Limits }, Calibration = new Pipeline.CalibrationOptions() }) { Roll = roll };
     }
 
     /// <summary>Measures every file of <paramref name="group"/> and solves its multipliers. A file that cannot be read

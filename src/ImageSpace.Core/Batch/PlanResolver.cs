@@ -49,7 +49,7 @@ public sealed class PlanResolver(PlanCache? cache = null)
             refused.AddRange(batch.Refused);
             images.AddRange(batch.Items.Select(i => new PlannedImage(i.Input, i.Output, i.Group, recipe.Adjust.MultiplierFor(i.Input))));
         }
-        var pipeline = new Pipeline.Pipeline(recipe with { Film = recipe.Film with { Roll = null } });
+        var pipeline = new Pipeline.Pipeline(recipe);
         RollProfile? roll = null;
         (string file, double? confidence)? rollChart = null;
         if (recipe.Film.Enabled) roll = ResolveRoll(dataset, recipe, pipeline, errors, notes, out rollChart);

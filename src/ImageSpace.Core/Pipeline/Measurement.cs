@@ -61,7 +61,7 @@ public static class Measurement
         FilmRoll(FilmPipeline(film, "after2014"), frames, progress);
 
     private static Pipeline FilmPipeline(FilmOptions film, string reference) =>
-        new(new Recipe { Film = film with { Enabled = true, Roll = null }, Calibration = new CalibrationOptions { Reference = reference } });
+        new(new Recipe { Film = film with { Enabled = true }, Calibration = new CalibrationOptions { Reference = reference } });
 
     private static RawMetadata? Metadata(Pipeline.Prepared stage) => Raw.ImageLoader.IsPhoto(stage.Input) ? null : stage.Decoded.Metadata;
 }

@@ -18,14 +18,14 @@ public sealed class Pipeline
 {
     public Recipe Recipe { get; }
 
-    /// <summary>The roll profile of negative processing (from the recipe's film.roll file, or set by the plan).</summary>
+    /// <summary>The roll profile of negative processing, as a plan resolved it (a roll file, a chart frame, a locked
+    /// roll); null inverts each frame on its own. The pipeline reads no files of the recipe's itself.</summary>
     public Film.RollProfile? Roll { get; set; }
 
     public Pipeline(Recipe recipe)
     {
         recipe.Validate();
         Recipe = recipe;
-        if (recipe.Film.Enabled && recipe.Film.Roll is { } roll) Roll = Film.RollProfile.Load(roll);
     }
 
     /// <summary>An image at a stage of the pipeline with what the later stages need to know about it. The UI keeps
