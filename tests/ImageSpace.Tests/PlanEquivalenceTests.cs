@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
-using ImageSpace.Web;
 using Xunit.Abstractions;
 
 namespace ImageSpace.Tests;
@@ -60,7 +59,7 @@ public class PlanEquivalenceTests(ITestOutputHelper log)
     private async Task ThroughUi(TempDir dir, string name, string data, string[] flags, string[] charts, bool film)
     {
         // The temp folder is the root the UI may read and write in; the dataset is a folder below it.
-        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        await using var server = await TestUi.StartAsync(dir);
         using var http = TestToken.Client(server.Url);
         (await http.PostAsJsonAsync("/api/open", new { path = data })).EnsureSuccessStatusCode();
         var recipe = RecipeOf(flags) with { Film = new Core.Film.FilmOptions { Enabled = film } };
@@ -69,8 +68,7 @@ public class PlanEquivalenceTests(ITestOutputHelper log)
         if (film) (await http.PostAsJsonAsync("/api/film/lock", new { })).EnsureSuccessStatusCode();
         var started = await http.PostAsJsonAsync("/api/process", new { path = dir[$"ui/{name}"] });
         Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
-        var sw = Stopwatch.StartNew();
-        while (server.Session.Job is not { Finished: true } && sw.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(100);
+        await TestUi.BatchFinished(server);
         Assert.Empty(server.Session.Job!.Result!.Failures);
     }
 

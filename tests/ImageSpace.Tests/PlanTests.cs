@@ -3,7 +3,6 @@ using System.Text.Json;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
-using ImageSpace.Web;
 using Xunit.Abstractions;
 
 namespace ImageSpace.Tests;
@@ -80,7 +79,7 @@ public class PlanTests(ITestOutputHelper log)
         using var dir = new TempDir();
         SampleDataset.WriteNegatives(dir["neg"], null, 900, 600);
         SampleDataset.Write(dir["pos"], null, 600, 400);
-        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        await using var server = await TestUi.StartAsync(dir);
         using var http = TestToken.Client(server.Url);
         async Task<JsonElement> State() => Json(await http.GetStringAsync("/api/state"));
 
@@ -120,7 +119,7 @@ public class PlanTests(ITestOutputHelper log)
     {
         using var dir = new TempDir();
         SampleDataset.Write(dir["data"], null, 600, 400);
-        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        await using var server = await TestUi.StartAsync(dir);
         using var http = TestToken.Client(server.Url);
         (await http.PostAsJsonAsync("/api/open", new { path = dir["data"] })).EnsureSuccessStatusCode();
         string chart = dir["data/turntable_A/objA_0001.dng"];
@@ -151,7 +150,7 @@ public class PlanTests(ITestOutputHelper log)
     {
         using var dir = new TempDir();
         SampleDataset.Write(dir["data"], null, 300, 200);
-        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        await using var server = await TestUi.StartAsync(dir);
         using var http = TestToken.Client(server.Url);
         (await http.PostAsJsonAsync("/api/open", new { path = dir["data"] })).EnsureSuccessStatusCode();
         var recipe = new Recipe { Export = new ExportOptions { Format = "png", CopyMetadata = false } };
@@ -161,7 +160,7 @@ public class PlanTests(ITestOutputHelper log)
         async Task Export()
         {
             (await http.PostAsJsonAsync("/api/process", new { path = dir["out"] })).EnsureSuccessStatusCode();
-            for (int i = 0; i < 600 && server.Session.Job is not { Finished: true }; i++) await Task.Delay(100);
+            await TestUi.BatchFinished(server);
         }
         await Export();
         var existing = (await Plan()).GetProperty("existing");

@@ -115,3 +115,18 @@ public static class TestToken
         return http;
     }
 }
+
+/// <summary>A UI server for HTTP tests: rooted at the test's temporary folder (datasets and outputs below it), its
+/// settings and thumbnails kept there too.</summary>
+public static class TestUi
+{
+    public static Task<ImageSpace.Web.UiServer.Running> StartAsync(TempDir dir) =>
+        ImageSpace.Web.UiServer.StartAsync(new ImageSpace.Web.UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+
+    /// <summary>Waits (at most 3 minutes) for the batch the page started to finish.</summary>
+    public static async Task BatchFinished(ImageSpace.Web.UiServer.Running server)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (server.Session.Job is not { Finished: true } && sw.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(100);
+    }
+}
