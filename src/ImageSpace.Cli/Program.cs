@@ -86,7 +86,11 @@ public static class Lifetime
         var stop = new ManualResetEventSlim();
         hostStopping.Register(stop.Set);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Set();
+        // SIGTERM (systemd, docker stop, kill): the runtime would exit as soon as its handlers return, cutting the
+        // orderly stop short (a worker must finish or hand back its images first); cancelled here, the caller's
+        // clean-up runs and the program ends on its own.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            ctx => { ctx.Cancel = true; stop.Set(); });
         stop.Wait();
     }
 }

@@ -1,9 +1,12 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.Dashboard;
 using Hangfire.States;
 using ImageSpace.Core.Batch;
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +27,18 @@ public sealed record CoordinatorOptions
     public int LocalThreads { get; init; } = Environment.ProcessorCount;
     public TimeSpan Invisibility { get; init; } = TimeSpan.FromSeconds(30);
     public bool AllowPlaintextDb { get; init; }
+    /// <summary>The folders batches may read from and write to (links resolved on both sides); empty = anywhere the
+    /// workers can reach (the CLI's `farm serve` requires both lists).</summary>
+    public IReadOnlyList<string> InputRoots { get; init; } = [];
+    public IReadOnlyList<string> OutputRoots { get; init; } = [];
+    /// <summary>Serve HTTPS with this certificate (PKCS#12: .pfx/.p12). Its password comes from
+    /// <see cref="CertificatePasswordVariable"/> or a file (the CLI), never from the command line.</summary>
+    public string? CertificatePath { get; init; }
+    public string? CertificatePassword { get; init; }
+    /// <summary>Listen beyond loopback over plain HTTP (the token and every path would cross the network readable).</summary>
+    public bool AllowPlaintextHttp { get; init; }
+
+    public const string CertificatePasswordVariable = "IMAGESPACE_CERT_PASSWORD";
 
     public (string host, int port) ParseListen()
     {
@@ -35,7 +50,14 @@ public sealed record CoordinatorOptions
 
     public void Validate()
     {
-        ParseListen();
+        var (host, _) = ParseListen();
+        if (CertificatePath is null && !AllowPlaintextHttp && !AccessGuard.IsLoopback(host))
+            throw new ArgumentException($"--listen {Listen} is reachable from other machines: serve HTTPS (--https-cert FILE.pfx, its password in " +
+                                        $"{CertificatePasswordVariable} or --https-cert-password-file) or pass --allow-plaintext-http on a network you trust");
+        if (CertificatePath is not null && !File.Exists(CertificatePath)) throw new ArgumentException($"--https-cert '{CertificatePath}': no such file");
+        foreach (var (list, what) in new[] { (InputRoots, "--input-root"), (OutputRoots, "--output-root") })
+            foreach (var r in list)
+                if (!Directory.Exists(r)) throw new ArgumentException($"{what} '{r}': no such folder");
     }
 }
 
@@ -51,10 +73,14 @@ public sealed class FarmCoordinator : IAsyncDisposable
     private readonly FarmWorker? _localWorker;
     private readonly BackgroundJobClient _client;
 
-    private FarmCoordinator(JobStorage storage, WebApplication app, FarmWorker? local)
+    private readonly string[] _inputRoots, _outputRoots;
+
+    private FarmCoordinator(JobStorage storage, WebApplication app, FarmWorker? local, CoordinatorOptions o)
     {
         Storage = storage; _app = app; _localWorker = local;
         _client = new BackgroundJobClient(storage);
+        _inputRoots = o.InputRoots.Select(r => RealPath.OfFuture(r)).ToArray();
+        _outputRoots = o.OutputRoots.Select(r => RealPath.OfFuture(r)).ToArray();
     }
 
     public static async Task<FarmCoordinator> StartAsync(CoordinatorOptions o)
@@ -64,7 +90,15 @@ public sealed class FarmCoordinator : IAsyncDisposable
         var storage = FarmStorage.Open(o.Db, o.Invisibility, o.AllowPlaintextDb);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+        builder.WebHost.UseUrls($"{(o.CertificatePath is null ? "http" : "https")}://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+        if (o.CertificatePath is not null)
+        {
+            X509Certificate2 certificate;
+            try { certificate = X509CertificateLoader.LoadPkcs12FromFile(o.CertificatePath, o.CertificatePassword); }
+            catch (CryptographicException e) { throw new ArgumentException($"--https-cert '{o.CertificatePath}': {e.Message.TrimEnd('.')} (wrong password, or not a PKCS#12 file?)"); }
+            builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves HTTPS out unless asked
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+        }
         builder.Services.AddHangfire(c => c.UseStorage(storage));
         builder.Services.AddAntiforgery(); // Hangfire's dashboard then guards its own buttons (retry, delete) against forged posts
         var app = builder.Build();
@@ -73,7 +107,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
         FarmWorker? local = o.Db == FarmStorage.MemoryDb
             ? new FarmWorker(new WorkerOptions { Db = o.Db, Threads = o.LocalThreads, Name = "local", Invisibility = o.Invisibility }, storage)
             : null;
-        var coordinator = new FarmCoordinator(storage, app, local);
+        var coordinator = new FarmCoordinator(storage, app, local, o);
         AccessGuard.Use(app, AccessGuard.IsLoopback(host), o.Token ?? TokenStore.ForServer());
         AccessGuard.UseJsonErrors(app);
         // Our own guard has already admitted the request (loopback, or the token).
@@ -95,7 +129,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
         {
             var plan = await JsonSerializer.DeserializeAsync<RenderPlan>(ctx.Request.Body, Recipe.Json, ctx.RequestAborted)
                        ?? throw new ArgumentException("empty submission");
-            var (info, refused) = Submit(plan);
+            var (info, refused) = Submit(plan, ctx.Request.Query["id"].FirstOrDefault(), ctx.RequestAborted);
             return refused.Count > 0
                 ? Results.Json(new { error = $"{refused.Count} file(s) refused; nothing was queued", refused = refused.Select(r => new { r.Input, r.Reason }) }, statusCode: 400)
                 : Results.Json(new { id = info!.Id, total = info.Total, monitor = $"{Url}batches/{info.Id}" });
@@ -123,21 +157,52 @@ public sealed class FarmCoordinator : IAsyncDisposable
     /// calibrations, the roll, the multipliers and the names with the same code as a local run; the coordinator
     /// decides nothing of its own). Nothing is queued when the plan is not whole (<see cref="RenderPlan.Verify"/>: a
     /// group whose calibration is missing, an output outside the output folder or named twice…), when it has no
-    /// images, or when an output exists without overwrite/skip-existing in the recipe.</summary>
-    public (BatchInfo? info, IReadOnlyList<BatchFailure> refused) Submit(RenderPlan plan)
+    /// images, when a path lies outside the coordinator's roots, when an output exists without overwrite/skip-existing
+    /// in the recipe, or when another run is writing into one of its output folders.
+    ///
+    /// All or nothing: the jobs are first created invisible (expired, in no queue: a coordinator that dies here leaves
+    /// only those, which Hangfire deletes after a day), then the batch's records and every job's queue entry are
+    /// written in one storage transaction (one PostgreSQL transaction), so a batch either exists whole or not at all.
+    /// <paramref name="id"/> is the submitter's own id for the batch: a submission sent again after a lost answer finds
+    /// its batch instead of making a second one.</summary>
+    public (BatchInfo? info, IReadOnlyList<BatchFailure> refused) Submit(RenderPlan plan, string? id = null, CancellationToken cancel = default)
+    {
+        if (id is not null && (id.Length is < 6 or > 32 || !id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9'))))
+            throw new ArgumentException($"batch id '{id}' is not 6 to 32 lower-case letters and digits");
+        lock (_submitting)
+        {
+            if (id is not null && FarmRecords.Summary(Storage, id) is { } existing) return (existing.Info, []);
+            return SubmitNew(plan, id ?? Guid.NewGuid().ToString("N")[..10], cancel);
+        }
+    }
+
+    /// <summary>One submission at a time: a resent one waits for its first attempt, then finds its batch.</summary>
+    private readonly object _submitting = new();
+
+    private (BatchInfo? info, IReadOnlyList<BatchFailure> refused) SubmitNew(RenderPlan plan, string id, CancellationToken cancel)
     {
         plan.Verify();
         var recipe = plan.Recipe;
         if (plan.Images.Length == 0) return (null, [new BatchFailure(string.Join(", ", plan.Inputs), "the plan has no images")]);
         var refused = new List<BatchFailure>();
         foreach (var item in plan.Images)
+        {
+            // Links resolved: a link inside a root that leads out of it is outside.
+            if (Outside(item.Input, _inputRoots) is { } realIn)
+                refused.Add(new BatchFailure(item.Input, $"input {realIn} is outside the coordinator's input roots ({string.Join(", ", _inputRoots)})"));
+            if (Outside(item.Output, _outputRoots) is { } realOut)
+                refused.Add(new BatchFailure(item.Input, $"output {realOut} is outside the coordinator's output roots ({string.Join(", ", _outputRoots)})"));
+        }
+        if (refused.Count > 0) return (null, refused);
+        foreach (var item in plan.Images)
             if (!recipe.Export.Overwrite && !recipe.Export.SkipExisting && File.Exists(item.Output))
                 refused.Add(new BatchFailure(item.Input, $"output {item.Output} exists (overwrite or skip-existing in the recipe)"));
         if (refused.Count > 0) return (null, refused);
+        if (BusyFolder(plan) is { } busy) return (null, [busy]);
 
         string outRoot = Path.GetFullPath(plan.Output);
         string inRoot = CommonFolder(plan.Images.Select(i => Path.GetDirectoryName(Path.GetFullPath(i.Input))!));
-        var info = new BatchInfo { Id = Guid.NewGuid().ToString("N")[..10], CreatedUtc = DateTime.UtcNow, InputRoot = inRoot, OutputRoot = outRoot, Total = plan.Images.Length };
+        var info = new BatchInfo { Id = id, CreatedUtc = DateTime.UtcNow, InputRoot = inRoot, OutputRoot = outRoot, Total = plan.Images.Length };
         // Serialised once: every job of a group carries the same text.
         string recipeJson = recipe.ToJson();
         string? rollJson = plan.Roll is null ? null : plan.Roll.ToJson();
@@ -145,10 +210,11 @@ public sealed class FarmCoordinator : IAsyncDisposable
         var specs = plan.Images.Select((item, i) => new FarmJobSpec(info.Id, i, recipeJson, inRoot, outRoot,
             Path.GetRelativePath(inRoot, item.Input).Replace('\\', '/'), Path.GetRelativePath(outRoot, item.Output).Replace('\\', '/'),
             item.Group, calibrationJson[item.Group], Roll: rollJson, ExposureMultiplier: item.ExposureMultiplier)).ToList();
-        FarmRecords.CreateBatch(Storage, info, specs.Select(j => (j.Index, new ItemState { Input = j.Input, Output = j.Output })));
-        var jobIds = new List<(int, string)>();
+        using var connection = Storage.GetConnection();
+        var jobs = new List<(int index, string jobId, string queue)>();
         foreach (var (spec0, item) in specs.Zip(plan.Images))
         {
+            cancel.ThrowIfCancellationRequested(); // the submitter went away: nothing is queued
             // Very large images go to their own queue, taken only by workers with the memory for them.
             long? pixels;
             try { pixels = BatchRunner.PixelCount(item.Input); }
@@ -156,10 +222,39 @@ public sealed class FarmCoordinator : IAsyncDisposable
             var spec = spec0 with { Pixels = pixels };
             string queue = pixels is { } px && MemoryGate.EstimateBytes(px, recipe.Adjust) > FarmQueues.BigImageBytes ? FarmQueues.Big : FarmQueues.Images;
             // The queue goes into the job itself, so that its retries come back to the same queue (not "default").
-            jobIds.Add((spec.Index, _client.Create(Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None), queue), new EnqueuedState(queue))));
+            var job = Job.FromExpression<ImageJob>(j => j.Process(spec, null, CancellationToken.None), queue);
+            jobs.Add((spec.Index, connection.CreateExpiredJob(job, new Dictionary<string, string?>(), DateTime.UtcNow, TimeSpan.FromDays(1)), queue));
         }
-        FarmRecords.SetJobIds(Storage, info.Id, jobIds);
+        cancel.ThrowIfCancellationRequested();
+        using (var t = connection.CreateWriteTransaction())
+        {
+            FarmRecords.CreateBatch(t, info, specs.Select(j => (j.Index, new ItemState { Input = j.Input, Output = j.Output })), jobs.Select(j => (j.index, j.jobId)));
+            foreach (var (_, jobId, queue) in jobs)
+            {
+                t.PersistJob(jobId);
+                t.SetJobState(jobId, new EnqueuedState(queue) { Reason = $"batch {info.Id}" });
+                t.AddToQueue(queue, jobId);
+            }
+            t.Commit();
+        }
         return (info, []);
+    }
+
+    /// <summary>One run per output folder, the farm's batches included (issue 15: two runs into one folder swept each
+    /// other's temporary files and rendered the same images twice). Refused when an unfinished batch writes into one of
+    /// this plan's output folders, or when a local run holds one (<see cref="OutputLock"/>; tried, not kept).</summary>
+    private BatchFailure? BusyFolder(RenderPlan plan)
+    {
+        var folders = plan.Images.Select(i => RealPath.OfFuture(Path.GetDirectoryName(Path.GetFullPath(i.Output))!)).ToHashSet(StringComparer.Ordinal);
+        foreach (var b in FarmRecords.AllBatches(Storage).Where(b => !b.Finished))
+        {
+            var theirs = b.Items.Select(t => RealPath.OfFuture(Path.GetDirectoryName(Path.Combine(b.Info.OutputRoot, t.item.Output))!));
+            if (theirs.FirstOrDefault(folders.Contains) is { } shared)
+                return new BatchFailure(shared, $"farm batch {b.Info.Id} is writing into this folder ({b.Done + b.Failed + b.Cancelled}/{b.Info.Total} finished); wait for it or cancel it");
+        }
+        try { OutputLock.Acquire(folders, TimeSpan.Zero).Dispose(); }
+        catch (OutputFolderBusyException e) { return new BatchFailure(e.Folder, e.Message); }
+        return null;
     }
 
     /// <summary>Deletes the batch's jobs that have not started (queued, or waiting for a retry); images being processed
@@ -178,6 +273,14 @@ public sealed class FarmCoordinator : IAsyncDisposable
             n++;
         }
         return n;
+    }
+
+    /// <summary>The real path of <paramref name="path"/> when it lies in none of <paramref name="roots"/> (none = anywhere).</summary>
+    private static string? Outside(string path, string[] roots)
+    {
+        if (roots.Length == 0) return null;
+        string real = RealPath.OfFuture(path);
+        return roots.Any(r => RealPath.IsInside(real, r)) ? null : real;
     }
 
     private static string CommonFolder(IEnumerable<string> folders)

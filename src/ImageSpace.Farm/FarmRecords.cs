@@ -64,17 +64,17 @@ public static class FarmRecords
     private static string JobsKey(string id) => $"imagespace:batch:{id}:jobs";
 
     /// <summary>The Hangfire job of each item (kept apart from the items, which workers write).</summary>
-    public static void SetJobIds(JobStorage s, string batch, IEnumerable<(int index, string jobId)> jobs) =>
-        s.SetHash(JobsKey(batch), jobs.Select(j => new KeyValuePair<string, string>(j.index.ToString(), j.jobId)));
-
     public static Dictionary<int, string> JobIds(JobStorage s, string batch) =>
         s.GetHash(JobsKey(batch)).ToDictionary(kv => int.Parse(kv.Key), kv => kv.Value);
 
-    public static void CreateBatch(JobStorage s, BatchInfo info, IEnumerable<(int index, ItemState item)> items)
+    /// <summary>Writes a batch's records into <paramref name="t"/> (committed with its jobs' queue entries, as one).</summary>
+    public static void CreateBatch(Hangfire.Storage.IWriteOnlyTransaction t, BatchInfo info, IEnumerable<(int index, ItemState item)> items,
+        IEnumerable<(int index, string jobId)> jobs)
     {
-        s.SetHash(BatchKey(info.Id), [new("info", JsonSerializer.Serialize(info, Json))]);
-        s.SetHash(ItemsKey(info.Id), items.Select(i => new KeyValuePair<string, string>(i.index.ToString(), JsonSerializer.Serialize(i.item, Json))));
-        s.AddToSet(Batches, info.Id);
+        t.SetRangeInHash(BatchKey(info.Id), [new("info", JsonSerializer.Serialize(info, Json))]);
+        t.SetRangeInHash(ItemsKey(info.Id), items.Select(i => new KeyValuePair<string, string>(i.index.ToString(), JsonSerializer.Serialize(i.item, Json))));
+        t.SetRangeInHash(JobsKey(info.Id), jobs.Select(j => new KeyValuePair<string, string>(j.index.ToString(), j.jobId)));
+        t.AddToSet(Batches, info.Id);
     }
 
     public static void SetItem(JobStorage s, string batch, int index, ItemState item) =>
@@ -92,9 +92,9 @@ public static class FarmRecords
             .OrderBy(t => t.index).ToList();
         int Count(string status) => items.Count(t => t.item.Status == status);
         var finished = items.Where(t => t.item.FinishedUtc is not null && t.item.Status is "done" or "skipped").Select(t => t.item.FinishedUtc!.Value).ToList();
-        double perMinute = finished.Count < 2 ? 0 : (finished.Count - 1) / Math.Max(1e-9, (finished.Max() - finished.Min()).TotalMinutes);
-        return new BatchSummary(info, Count("queued"), Count("running"), Count("retrying"), Count("done") + Count("skipped"), Count("failed"),
-            Count("cancelled"), perMinute, items);
+        int done = Count("done") + Count("skipped"), failed = Count("failed"), cancelled = Count("cancelled");
+        double perMinute = Throughput.ImagesPerMinute(finished, info.CreatedUtc, DateTime.UtcNow, done + failed + cancelled >= info.Total);
+        return new BatchSummary(info, Count("queued"), Count("running"), Count("retrying"), done, failed, cancelled, perMinute, items);
     }
 
     public static IReadOnlyList<BatchSummary> AllBatches(JobStorage s) =>
@@ -106,7 +106,24 @@ public static class FarmRecords
         s.AddToSet(Workers, w.Name);
     }
 
-    public static IReadOnlyList<WorkerInfo> AllWorkers(JobStorage s) =>
-        s.GetSet(Workers).Select(n => s.GetHash(WorkerKey(n)).TryGetValue("info", out var v) ? JsonSerializer.Deserialize<WorkerInfo>(v, Json) : null)
-            .OfType<WorkerInfo>().OrderBy(w => w.Name).ToList();
+    /// <summary>A worker silent this long has left the farm (stopped, killed, its machine gone): it leaves the list.
+    /// Between <see cref="LostAfter"/> and this it is shown as lost.</summary>
+    public static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(30), ForgetAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>The workers heard from within <see cref="ForgetAfter"/>; the records of older ones are deleted.</summary>
+    public static IReadOnlyList<WorkerInfo> AllWorkers(JobStorage s)
+    {
+        var list = new List<WorkerInfo>();
+        foreach (var n in s.GetSet(Workers))
+        {
+            var w = s.GetHash(WorkerKey(n)).TryGetValue("info", out var v) ? JsonSerializer.Deserialize<WorkerInfo>(v, Json) : null;
+            if (w is not null && DateTime.UtcNow - w.HeartbeatUtc < ForgetAfter) { list.Add(w); continue; }
+            using var c = s.GetConnection();
+            using var t = c.CreateWriteTransaction();
+            t.RemoveFromSet(Workers, n);
+            t.RemoveHash(WorkerKey(n));
+            t.Commit();
+        }
+        return list.OrderBy(w => w.Name).ToList();
+    }
 }

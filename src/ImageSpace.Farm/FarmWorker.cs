@@ -15,6 +15,9 @@ public sealed record WorkerOptions
     public TimeSpan Invisibility { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
     public bool AllowPlaintextDb { get; init; }
+    /// <summary>On stop (SIGTERM): how long images in progress may take to finish; the rest are cancelled and handed
+    /// back to the queue. No new image is taken once stopping.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>A headless worker: a Hangfire server taking image jobs from the queues while it has threads free (one job
@@ -34,6 +37,8 @@ public sealed class FarmWorker : IDisposable
     public int Threads { get; }
     public string[] Queues { get; }
     internal int Busy, Done;
+    /// <summary>Images being processed now.</summary>
+    public int InProgress => Volatile.Read(ref Busy);
     private readonly BackgroundJobServer _server;
     private readonly Timer _heartbeat;
 
@@ -55,6 +60,9 @@ public sealed class FarmWorker : IDisposable
             ServerName = Name, WorkerCount = Threads, Queues = Queues,
             HeartbeatInterval = TimeSpan.FromSeconds(5), ServerTimeout = TimeSpan.FromSeconds(30), ServerCheckInterval = TimeSpan.FromSeconds(10),
             SchedulePollingInterval = TimeSpan.FromSeconds(1),
+            // SendStop stops fetching at once; the jobs' cancellation tokens fire StopTimeout later (an image then
+            // being processed finishes, or is handed back), and Dispose waits that long plus a margin.
+            StopTimeout = o.StopGrace, ShutdownTimeout = o.StopGrace + TimeSpan.FromSeconds(15),
         }, Storage);
         _heartbeat = new Timer(Beat, null, o.HeartbeatInterval, o.HeartbeatInterval);
     }
@@ -76,6 +84,8 @@ public sealed class FarmWorker : IDisposable
         }
     }
 
+    /// <summary>Stops taking images, lets those in progress finish within <see cref="WorkerOptions.StopGrace"/> (the
+    /// others go back to the queue).</summary>
     public void Dispose()
     {
         _heartbeat.Dispose();

@@ -20,6 +20,24 @@ public sealed class ImageJob
     /// the same way each time, so more retries would only delay the report.</summary>
     public const int Attempts = 3;
 
+    /// <summary>Deletes what an earlier, dead attempt of this job left of its output (temporary files, exiftool's
+    /// too): only one attempt of a job runs at a time, and no other run writes into the folder (the coordinator refuses
+    /// overlapping batches and folders a local run holds). A file whose writer is a live process on this machine is
+    /// still left alone: it is not ours.</summary>
+    private static void RemoveDeadAttemptsOf(string output)
+    {
+        string dir = Path.GetDirectoryName(output)!;
+        if (!Directory.Exists(dir)) return;
+        foreach (var f in Directory.EnumerateFiles(dir, $".{Path.GetFileNameWithoutExtension(output)}{Core.Export.AtomicFile.TempMarker}*"))
+        {
+            string writer = Core.Export.AtomicFile.WriterOf(f);
+            bool liveHere = writer.StartsWith(Core.Export.RunId.Make(Environment.MachineName, 0, 0).Split('_')[0] + "_", StringComparison.Ordinal)
+                            && writer != Core.Export.RunId.Current && !Core.Export.RunId.IsDead(writer);
+            if (liveHere) continue;
+            try { File.Delete(f); } catch (IOException) { }
+        }
+    }
+
     [AutomaticRetry(Attempts = Attempts - 1, DelaysInSeconds = [2, 5], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     public void Process(FarmJobSpec spec, PerformContext? context, CancellationToken cancel)
     {
@@ -35,7 +53,7 @@ public sealed class ImageJob
             string input = worker.Paths.Resolve(spec.InputRoot, spec.Input, "input");
             string output = worker.Paths.Resolve(spec.OutputRoot, spec.Output, "output");
             Report(state with { Status = "running" });
-            Core.Export.AtomicFile.RemoveStaleTempFilesOf(output);
+            RemoveDeadAttemptsOf(output);
             var recipe = Recipe.FromJson(spec.Recipe);
             recipe.Validate();
             // A complete output from an earlier run of this job is kept (not an error): that is what makes a second run
@@ -54,7 +72,12 @@ public sealed class ImageJob
                     calibration, worker.Gate, cancel, spec.Pixels);
             }
             finally { Interlocked.Decrement(ref worker.Busy); }
-            if (result is null) throw new OperationCanceledException("the worker is stopping"); // Hangfire hands it to another
+            if (result is null)
+            {
+                // The worker is stopping: Hangfire puts the job back at the head of its queue for another worker.
+                Report(state with { Status = "queued", Error = $"handed back by {worker.Name} (stopping)" });
+                throw new OperationCanceledException("the worker is stopping");
+            }
             if (result.Status != ItemStatus.Failed)
             {
                 Interlocked.Increment(ref worker.Done);

@@ -28,7 +28,7 @@ table{border-collapse:collapse;margin:6px 0 18px}td,th{padding:3px 10px;border-b
         foreach (var w in workers)
         {
             double age = (DateTime.UtcNow - w.HeartbeatUtc).TotalSeconds;
-            string state = age < 30 ? $"<span class=\"ok\">{age:0} s ago</span>" : $"<span class=\"lost\">lost ({age:0} s)</span>";
+            string state = age < FarmRecords.LostAfter.TotalSeconds ? $"<span class=\"ok\">{age:0} s ago</span>" : $"<span class=\"lost\">lost ({age:0} s)</span>";
             sb.Append($"<tr><td>{E(w.Name)}</td><td>{E(w.Host)} (pid {w.Pid})</td><td>{w.Threads}</td><td>{w.Busy}</td><td>{w.BudgetMb} MB</td><td>{w.FreeMemoryMb} MB</td><td>{w.Done}</td><td>{E(string.Join(", ", w.Queues))}</td><td>{state}</td></tr>");
         }
         sb.Append("</table><h3>Batches</h3><table id=\"batches\"><tr><th>batch</th><th>created</th><th>output</th><th>progress</th><th>done</th><th>running</th><th>queued</th><th>retrying</th><th>failed</th><th>cancelled</th><th>images/min</th><th></th></tr>");

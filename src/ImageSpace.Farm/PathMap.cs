@@ -1,3 +1,5 @@
+using ImageSpace.Core.Export;
+
 namespace ImageSpace.Farm;
 
 /// <summary>Maps the batch's roots (as the coordinator saw them) to this worker's mount points, and checks that every
@@ -41,14 +43,11 @@ public sealed class PathMap
         string prefix = mappedRoot.EndsWith(Path.DirectorySeparatorChar) ? mappedRoot : mappedRoot + Path.DirectorySeparatorChar;
         if (!full.StartsWith(prefix, StringComparison.Ordinal))
             throw new UnauthorizedAccessException($"{what} '{relative}' leaves the batch's root {mappedRoot}");
-        // A link inside the root must not lead out of it either (its target's folder is checked once it exists).
-        var dir = Path.GetDirectoryName(full);
-        if (dir is not null && Directory.Exists(dir))
-        {
-            var real = new DirectoryInfo(dir).ResolveLinkTarget(true)?.FullName;
-            if (real is not null && !(real + Path.DirectorySeparatorChar).StartsWith(prefix, StringComparison.Ordinal))
-                throw new UnauthorizedAccessException($"{what} '{relative}' leads out of the batch's root through a link");
-        }
+        // A link anywhere inside the root (the file itself, or any folder above it) must not lead out of it either: the
+        // real paths are compared, every link resolved, on the part that exists (what does not exist yet holds no link).
+        string realRoot = RealPath.OfFuture(mappedRoot), real = RealPath.OfFuture(full);
+        if (!RealPath.IsInside(real, realRoot))
+            throw new UnauthorizedAccessException($"{what} '{relative}' leads out of the batch's root through a link (to {real})");
         return full;
     }
 }

@@ -122,7 +122,7 @@ public class FarmTests(ITestOutputHelper log)
     [Fact]
     public async Task The_coordinator_needs_its_token_on_every_interface()
     {
-        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "0.0.0.0:0", Token = "farm-secret", LocalThreads = 1 });
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "0.0.0.0:0", Token = "farm-secret", LocalThreads = 1, AllowPlaintextHttp = true });
         int port = new Uri(farm.Url).Port;
         using var http = TestToken.Client();
         foreach (var path in new[] { "/", "/api/batches", "/hangfire" })
@@ -299,7 +299,8 @@ public class FarmClusterTests(ITestOutputHelper log)
         string url = $"http://127.0.0.1:{port}";
         try
         {
-            procs.Add(Start("coordinator", output, "farm", "serve", "--db", pg.ConnectionString, "--listen", $"127.0.0.1:{port}", "--invisibility-timeout", "5"));
+            procs.Add(Start("coordinator", output, "farm", "serve", "--db", pg.ConnectionString, "--listen", $"127.0.0.1:{port}", "--invisibility-timeout", "5",
+                "--input-root", dir["data"], "--output-root", dir.Path));
             var w1 = Start("w1", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w1", "--invisibility-timeout", "5");
             var w2 = Start("w2", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w2", "--invisibility-timeout", "5");
             procs.AddRange([w1, w2]);

@@ -37,8 +37,22 @@ public static class FarmCommand
         var threads = new Option<int>("--threads") { Description = "with --db memory: threads of the built-in worker (default: cores)" };
         var invisibility = Invisibility();
         var plaintext = Plaintext();
+        var inputRoots = new Option<string[]>("--input-root")
+        {
+            Description = "a folder batches may read from (repeatable; links resolved); batches naming other inputs are refused", Required = true,
+        };
+        var outputRoots = new Option<string[]>("--output-root")
+        {
+            Description = "a folder batches may write into (repeatable; links resolved); batches naming other outputs are refused", Required = true,
+        };
+        var cert = new Option<string?>("--https-cert")
+        {
+            Description = $"serve HTTPS with this PKCS#12 certificate (.pfx); its password from {CoordinatorOptions.CertificatePasswordVariable} or --https-cert-password-file",
+        };
+        var certPasswordFile = new Option<string?>("--https-cert-password-file") { Description = "a file (mode 600) holding the certificate's password" };
+        var plainHttp = new Option<bool>("--allow-plaintext-http") { Description = "listen beyond loopback without HTTPS (only on a network you trust)" };
         var cmd = new Command("serve", "The coordinator: accepts batches (process --farm, the UI), queues one job per image, serves the monitor page.")
-        { db, listen, threads, invisibility, plaintext };
+        { db, listen, threads, invisibility, plaintext, inputRoots, outputRoots, cert, certPasswordFile, plainHttp };
         cmd.SetAction(pr =>
         {
             var o = new CoordinatorOptions
@@ -46,8 +60,10 @@ public static class FarmCommand
                 Db = pr.GetValue(db)!, Listen = pr.GetValue(listen)!,
                 LocalThreads = pr.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
                 Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)), AllowPlaintextDb = pr.GetValue(plaintext),
+                InputRoots = pr.GetValue(inputRoots) ?? [], OutputRoots = pr.GetValue(outputRoots) ?? [],
+                CertificatePath = pr.GetValue(cert), AllowPlaintextHttp = pr.GetValue(plainHttp),
             };
-            try { o.Validate(); }
+            try { o = o with { CertificatePassword = CertificatePassword(pr.GetValue(certPasswordFile)) }; o.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             FarmCoordinator coordinator;
             try { coordinator = FarmCoordinator.StartAsync(o).GetAwaiter().GetResult(); }
@@ -65,6 +81,17 @@ public static class FarmCommand
         return cmd;
     }
 
+    /// <summary>From a file only its owner can read, else the environment; never from the command line, where every
+    /// local user can read it in /proc/PID/cmdline.</summary>
+    private static string? CertificatePassword(string? file)
+    {
+        if (file is null) return Environment.GetEnvironmentVariable(CoordinatorOptions.CertificatePasswordVariable);
+        if (!File.Exists(file)) throw new ArgumentException($"--https-cert-password-file '{file}': no such file");
+        if ((File.GetUnixFileMode(file) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+            throw new ArgumentException($"--https-cert-password-file '{file}': readable by others (chmod 600 {file})");
+        return File.ReadAllText(file).TrimEnd('\r', '\n');
+    }
+
     private static Command Worker()
     {
         var db = Db();
@@ -74,8 +101,13 @@ public static class FarmCommand
         var name = new Option<string?>("--name") { Description = "name on the monitor page (default host-pid)" };
         var invisibility = Invisibility();
         var plaintext = Plaintext();
+        var grace = new Option<double>("--stop-grace")
+        {
+            Description = "on SIGTERM / Ctrl-C: seconds images in progress may take to finish before they are handed back (default 30); no new image is taken",
+            DefaultValueFactory = _ => 30,
+        };
         var cmd = new Command("worker", "A headless worker: takes image jobs while it has threads and memory for them.")
-        { db, threads, memory, maps, name, invisibility, plaintext };
+        { db, threads, memory, maps, name, invisibility, plaintext, grace };
         cmd.SetAction(pr =>
         {
             FarmWorker worker;
@@ -85,13 +117,14 @@ public static class FarmCommand
                 {
                     Db = pr.GetValue(db)!, Threads = pr.GetValue(threads), MaxMemoryGb = pr.GetValue(memory), PathMaps = pr.GetValue(maps) ?? [],
                     Name = pr.GetValue(name), Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)), AllowPlaintextDb = pr.GetValue(plaintext),
+                    StopGrace = TimeSpan.FromSeconds(Math.Max(0, pr.GetValue(grace))),
                 });
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             catch (Npgsql.NpgsqlException e) { Console.Error.WriteLine($"error: database: {e.Message}"); return Program.SomeFailed; }
             Console.WriteLine($"worker {worker.Name}: {worker.Threads} thread(s), memory budget {worker.Gate.Budget >> 20} MB, queues {string.Join(", ", worker.Queues)}");
             Lifetime.WaitForStop();
-            Console.WriteLine($"worker {worker.Name}: stopping (jobs in flight go back to the queue)");
+            Console.WriteLine($"worker {worker.Name}: stopping: no new image; {worker.InProgress} in progress finish within {pr.GetValue(grace):0} s or go back to the queue");
             worker.Dispose();
             return Program.Ok;
         });

@@ -13,9 +13,17 @@ public static class FarmSubmit
     {
         using var client = new FarmClient(url, token);
         FarmClient.Submitted batch;
-        try { batch = client.SubmitAsync(plan).GetAwaiter().GetResult(); }
+        // The id first: should this program die during the submission, the batch (whole, or not at all) is found under it.
+        string id = FarmClient.NewBatchId();
+        Console.Error.WriteLine($"batch {id}: submitting {plan.Images.Length} image(s) to {url}");
+        void Warn(string m) => Console.Error.WriteLine($"warning: {m}");
+        try { batch = client.SubmitAsync(plan, id, Warn).GetAwaiter().GetResult(); }
         catch (ArgumentException e) { Console.Error.WriteLine($"error: {e.Message}"); return Program.SomeFailed; }
-        catch (HttpRequestException e) { Console.Error.WriteLine($"error: {url}: {e.Message}"); return Program.SomeFailed; }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            Console.Error.WriteLine($"error: {url}: {e.Message}; batch {id} was not queued (a coordinator that got it before it went away queued it whole: see its monitor page)");
+            return Program.SomeFailed;
+        }
         Console.Error.WriteLine($"batch {batch.Id}: {batch.Total} image(s) queued; monitor: {batch.Monitor}");
         // Ctrl-C cancels the images that have not started on the farm (those in progress finish); a second one quits.
         bool cancelling = false;
@@ -28,8 +36,17 @@ public static class FarmSubmit
             catch (HttpRequestException ex) { Console.Error.WriteLine($"error: could not cancel: {ex.Message}"); }
         };
         Console.CancelKeyPress += onCancel;
-        FarmClient.Progress p = Follow(client, batch, json);
-        Console.CancelKeyPress -= onCancel;
+        FarmClient.Progress p;
+        try { p = Follow(client, batch, json); }
+        catch (LostCoordinator lost)
+        {
+            // The truth: what was last known, and that the farm carries on without us.
+            var l = lost.LastSeen;
+            Console.Error.WriteLine($"error: {url}: {lost.Message}; batch {batch.Id} was last seen with {l?.Done ?? 0} done, {l?.Failed ?? 0} failed, " +
+                                    $"{l?.Running ?? 0} running of {batch.Total}; it carries on on the farm without this program: {batch.Monitor}");
+            return Program.SomeFailed;
+        }
+        finally { Console.CancelKeyPress -= onCancel; }
         foreach (var i in p.Items ?? [])
             if (i.Status == "failed") Console.Error.WriteLine($"error: {i.Input}: {i.Error} (after {i.Attempt} attempt(s), last on {i.Worker})");
         Console.WriteLine($"{p.Done} done, {p.Failed} failed{(p.Cancelled > 0 ? $", {p.Cancelled} cancelled" : "")} on the farm ({p.ImagesPerMinute:0.#} images/min)");
@@ -38,13 +55,21 @@ public static class FarmSubmit
 
     private static FarmClient.Progress Follow(FarmClient client, FarmClient.Submitted batch, bool json)
     {
+        FarmClient.Progress? seen = null;
         FarmClient.Progress Poll()
         {
-            // The coordinator may restart or the network drop for a while: the batch lives in the database, so keep asking.
-            for (int attempt = 0; ; attempt++)
+            // The coordinator may restart or the network drop for a while: the batch lives in the database, so keep
+            // asking, backing off, for the client's patience (IMAGESPACE_FARM_PATIENCE seconds, default 30 min).
+            try
             {
-                try { return client.ProgressAsync(batch.Id).GetAwaiter().GetResult(); }
-                catch (HttpRequestException) when (attempt < 120) { Thread.Sleep(1000); }
+                return seen = client.Persist(() => client.ProgressAsync(batch.Id), m => Console.Error.WriteLine($"warning: {m}")).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                string why = e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.NotFound }
+                    ? "the coordinator no longer knows this batch (restarted with in-memory storage?)"
+                    : $"{e.Message} (unreachable for more than {client.Patience.TotalSeconds:0} s)";
+                throw new LostCoordinator(why, seen);
             }
         }
         FarmClient.Progress p = Poll();
@@ -79,4 +104,10 @@ public static class FarmSubmit
             });
         return p;
     }
+}
+
+/// <summary>The coordinator stayed away longer than the client's patience, or forgot the batch.</summary>
+internal sealed class LostCoordinator(string message, FarmClient.Progress? lastSeen) : Exception(message)
+{
+    public FarmClient.Progress? LastSeen { get; } = lastSeen;
 }

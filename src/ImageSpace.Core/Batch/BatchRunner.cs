@@ -106,13 +106,18 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
         catch (Exception e) when (e is UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException
                                       or SixLabors.ImageSharp.ImageFormatException)
         {
-            return new(item, ItemStatus.Failed, e.Message, sw.Elapsed) { Permanent = true };
+            return new(item, ItemStatus.Failed, e is UnauthorizedAccessException ? $"permission denied ({e.Message})" : e.Message, sw.Elapsed) { Permanent = true };
         }
         catch (Exception e) when (e is IOException or OutOfMemoryException)
         {
-            return new(item, ItemStatus.Failed, e.Message, sw.Elapsed);
+            // A full disk by its name and the output it was writing (not the temporary file's name); retried on a farm.
+            string reason = e is IOException { HResult: ENOSPC or EDQUOT } ? $"no space left on device writing {item.Output}" : e.Message;
+            return new(item, ItemStatus.Failed, reason, sw.Elapsed);
         }
     }
+
+    /// <summary>errno values (Linux) .NET puts in an IOException's HResult: no space left, disk quota exceeded.</summary>
+    private const int ENOSPC = 28, EDQUOT = 122;
 
     /// <summary>Pixels of a RAW (from its metadata, without unpacking) or a photo (from its header).</summary>
     public static long PixelCount(string input)

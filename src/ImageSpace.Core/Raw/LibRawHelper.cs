@@ -34,6 +34,9 @@ public static class LibRawHelper
         if (Directory.Exists(file)) throw new RawDecodeException(file, "is a directory, not a RAW file");
         if (!File.Exists(file)) throw new RawDecodeException(file, "file not found");
         if (new FileInfo(file).Length == 0) throw new RawDecodeException(file, "empty file (0 bytes)");
+        // LibRaw reports every failed open as "Input/output error" (issue 15): try it here, where the cause is known.
+        try { File.OpenHandle(file, FileMode.Open, FileAccess.Read).Dispose(); }
+        catch (UnauthorizedAccessException) { throw new RawDecodeException(file, "permission denied (this user may not read it)"); }
 
         var psi = new ProcessStartInfo(Locate())
         {
