@@ -83,11 +83,13 @@ public sealed class FarmCoordinator : IAsyncDisposable
         _outputRoots = o.OutputRoots.Select(r => RealPath.OfFuture(r)).ToArray();
     }
 
-    public static async Task<FarmCoordinator> StartAsync(CoordinatorOptions o)
+    /// <param name="storage">an open storage to use instead of <see cref="CoordinatorOptions.Db"/>'s (a coordinator
+    /// restarted over the same in-memory queue, as after an outage)</param>
+    public static async Task<FarmCoordinator> StartAsync(CoordinatorOptions o, JobStorage? storage = null)
     {
         o.Validate();
         var (host, port) = o.ParseListen();
-        var storage = FarmStorage.Open(o.Db, o.Invisibility, o.AllowPlaintextDb);
+        storage ??= FarmStorage.Open(o.Db, o.Invisibility, o.AllowPlaintextDb);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"{(o.CertificatePath is null ? "http" : "https")}://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
@@ -298,8 +300,12 @@ public sealed class FarmCoordinator : IAsyncDisposable
         return joined.Length == 0 ? Path.DirectorySeparatorChar.ToString() : joined;
     }
 
+    private int _disposed;
+
+    /// <summary>Stops the server (and the built-in worker); a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _localWorker?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using ImageSpace.Core.Synthetic;
+
+namespace ImageSpace.Tests;
+
+/// <summary>Failures named by their real cause (issue 15: a file the user may not read was reported as "Input/output
+/// error", a full disk by the temporary file's name).</summary>
+public class ErrorCauseTests
+{
+    private const string User = "imagespace-other";
+
+    [SkippableFact]
+    public void A_raw_another_user_may_not_read_is_reported_as_permission_denied()
+    {
+        Skip.IfNot(Environment.UserName == "root" && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/sbin/runuser"),
+            "needs root, useradd and runuser to act as a second local user (CI has them)");
+        if (Process.Start("id", ["-u", User]) is { } id) { id.WaitForExit(); if (id.ExitCode != 0) Process.Start("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", User])!.WaitForExit(); }
+        using var dir = new TempDir();
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
+        Directory.CreateDirectory(dir["in"]);
+        Directory.CreateDirectory(dir["out"]);
+        Directory.CreateDirectory(dir["home"]);
+        File.SetUnixFileMode(dir["out"], (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(dir["home"], (UnixFileMode)0b111_111_111);
+        SyntheticDng.Write(dir["in/private.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false });
+        File.SetUnixFileMode(dir["in/private.dng"], UnixFileMode.UserRead | UnixFileMode.UserWrite); // root's own, 0600
+
+        var psi = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-u", User, "--", "env", $"HOME={dir["home"]}", $"DOTNET_CLI_HOME={dir["home"]}", "dotnet",
+                     Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in/private.dng"], "-o", dir["out"], "--format", "jpg" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(1, p.ExitCode);
+        Assert.Contains($"error: {dir["in/private.dng"]}: permission denied", stderr.Result);
+        Assert.DoesNotContain("Input/output error", stderr.Result);
+        Assert.Empty(Directory.GetFileSystemEntries(dir["out"]));
+    }
+
+    [SkippableFact]
+    public void A_full_disk_is_reported_as_no_space_left_naming_the_output()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["full"]);
+        // A 16 KiB file system: a 600×400 JPEG (about 50 KB) does not fit.
+        using (var mount = Process.Start(new ProcessStartInfo("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir["full"]]) { RedirectStandardError = true })!)
+        {
+            mount.WaitForExit();
+            Skip.If(mount.ExitCode != 0, $"cannot mount a small tmpfs here (needs root or CAP_SYS_ADMIN): {mount.StandardError.ReadToEnd().Trim()}");
+        }
+        try
+        {
+            Directory.CreateDirectory(dir["in"]);
+            SyntheticDng.Write(dir["in/x.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false });
+            var r = Cli.Run("process", dir["in"], "-o", dir["full"], "--format", "jpg");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains($"error: {dir["in/x.dng"]}: no space left on device writing {dir["full/x.jpg"]}", r.Stderr);
+            Assert.Empty(Directory.GetFileSystemEntries(dir["full"])); // no partial file, no temporary file
+        }
+        finally
+        {
+            using var umount = Process.Start("umount", [dir["full"]])!;
+            umount.WaitForExit();
+        }
+    }
+}
