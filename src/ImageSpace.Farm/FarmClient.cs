@@ -77,11 +77,12 @@ public sealed class FarmClient(string url, string? token = null, X509Certificate
         }
     }
 
-    /// <summary>No answer at all (refused connection, reset, time-out, a proxy's 502-504): the coordinator is away.</summary>
-    public static bool Unreachable(Exception e, CancellationToken cancel) => e switch
+    /// <summary>No answer at all (refused connection, reset, time-out, a proxy's 502-504), or a 500 (the coordinator's
+    /// database is away: the coordinator keeps running and answers again once it is back): the coordinator is away.</summary>
+    public static bool Unreachable(Exception e, CancellationToken cancel = default) => e switch
     {
-        HttpRequestException h => h.StatusCode is null or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable
-            or System.Net.HttpStatusCode.GatewayTimeout,
+        HttpRequestException h => h.StatusCode is null or System.Net.HttpStatusCode.InternalServerError or System.Net.HttpStatusCode.BadGateway
+            or System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout,
         TaskCanceledException => !cancel.IsCancellationRequested,
         _ => false,
     };
@@ -101,7 +102,7 @@ public sealed class FarmClient(string url, string? token = null, X509Certificate
     {
         var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var r = await _http.PostAsync($"api/batches?id={Uri.EscapeDataString(id)}", content, cancel);
-        if ((int)r.StatusCode is 502 or 503 or 504) throw new HttpRequestException($"{(int)r.StatusCode} {r.ReasonPhrase}", null, r.StatusCode);
+        if ((int)r.StatusCode is 500 or 502 or 503 or 504) throw new HttpRequestException($"{(int)r.StatusCode} {r.ReasonPhrase}", null, r.StatusCode);
         var body = await r.Content.ReadAsStringAsync(cancel);
         if (!r.IsSuccessStatusCode)
         {

@@ -95,7 +95,8 @@ public class PlanEquivalenceTests(ITestOutputHelper log)
         string url = $"http://127.0.0.1:{port}";
         try
         {
-            procs.Add(FarmClusterTests.Start("coordinator", output, "farm", "serve", "--db", pg.ConnectionString, "--listen", $"127.0.0.1:{port}"));
+            procs.Add(FarmClusterTests.Start("coordinator", output, "farm", "serve", "--db", pg.ConnectionString, "--listen", $"127.0.0.1:{port}",
+                "--input-root", dir.Path, "--output-root", dir.Path));
             procs.Add(FarmClusterTests.Start("w1", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w1"));
             procs.Add(FarmClusterTests.Start("w2", output, "farm", "worker", "--db", pg.ConnectionString, "--threads", "1", "--name", "w2"));
             using var http = TestToken.Client();

@@ -39,11 +39,11 @@ public static class FarmCommand
         var plaintext = Plaintext();
         var inputRoots = new Option<string[]>("--input-root")
         {
-            Description = "a folder batches may read from (repeatable; links resolved); batches naming other inputs are refused", Required = true,
+            Description = "a folder batches may read from (repeatable; links resolved; default: the current folder); batches naming other inputs are refused",
         };
         var outputRoots = new Option<string[]>("--output-root")
         {
-            Description = "a folder batches may write into (repeatable; links resolved); batches naming other outputs are refused", Required = true,
+            Description = "a folder batches may write into (repeatable; links resolved; default: the current folder); batches naming other outputs are refused",
         };
         var cert = new Option<string?>("--https-cert")
         {
@@ -60,7 +60,10 @@ public static class FarmCommand
                 Db = pr.GetValue(db)!, Listen = pr.GetValue(listen)!,
                 LocalThreads = pr.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
                 Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)), AllowPlaintextDb = pr.GetValue(plaintext),
-                InputRoots = pr.GetValue(inputRoots) ?? [], OutputRoots = pr.GetValue(outputRoots) ?? [],
+                // Nothing outside the folder it was started in unless told: a token holder cannot make the workers read
+                // or write anywhere they can reach.
+                InputRoots = pr.GetValue(inputRoots) is { Length: > 0 } ir ? ir : [Environment.CurrentDirectory],
+                OutputRoots = pr.GetValue(outputRoots) is { Length: > 0 } or ? or : [Environment.CurrentDirectory],
                 CertificatePath = pr.GetValue(cert), AllowPlaintextHttp = pr.GetValue(plainHttp),
             };
             try { o = o with { CertificatePassword = CertificatePassword(pr.GetValue(certPasswordFile)) }; o.Validate(); }
@@ -73,6 +76,7 @@ public static class FarmCommand
             // token from IMAGESPACE_TOKEN or the token file, never from the command line.
             string link = $"?token={Uri.EscapeDataString(Hosting.TokenStore.ForServer())}";
             Console.WriteLine($"Image Space farm coordinator: {coordinator.Url}{link} (monitor), {coordinator.Url}hangfire{link} (dashboard)");
+            Console.WriteLine($"Batches may read from {string.Join(", ", o.InputRoots)} and write into {string.Join(", ", o.OutputRoots)} (--input-root, --output-root).");
             if (o.Db == FarmStorage.MemoryDb) Console.WriteLine($"In-memory queue: a built-in worker runs {o.LocalThreads} thread(s); nothing survives a restart.");
             Lifetime.WaitForStop(coordinator.Stopping);
             coordinator.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -68,7 +68,7 @@ public static class FarmSubmit
             {
                 string why = e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.NotFound }
                     ? "the coordinator no longer knows this batch (restarted with in-memory storage?)"
-                    : $"{e.Message} (unreachable for more than {client.Patience.TotalSeconds:0} s)";
+                    : FarmClient.Unreachable(e) ? $"{e.Message} (unreachable for more than {client.Patience.TotalSeconds:0} s)" : e.Message;
                 throw new LostCoordinator(why, seen);
             }
         }
