@@ -11,6 +11,8 @@ public sealed record WorkerOptions
     /// <summary>Memory for images in flight, GB; 0 = half of what is available at start.</summary>
     public double MaxMemoryGb { get; init; }
     public IReadOnlyList<string> PathMaps { get; init; } = [];
+    /// <summary>The folders this worker may read and write below, whatever a job says (links resolved); none = any.</summary>
+    public IReadOnlyList<string> Roots { get; init; } = [];
     public string? Name { get; init; }
     public TimeSpan Invisibility { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -47,7 +49,7 @@ public sealed class FarmWorker : IDisposable
         if (o.Threads < 1 || o.Threads > 256) throw new ArgumentException($"--threads {o.Threads} is not within 1..256");
         if (o.MaxMemoryGb < 0) throw new ArgumentException("--max-memory must not be negative");
         if (Current is not null) throw new InvalidOperationException("one farm worker per process");
-        Paths = new PathMap(o.PathMaps);
+        Paths = new PathMap(o.PathMaps, o.Roots);
         Storage = storage ?? FarmStorage.Open(o.Db, o.Invisibility, o.AllowPlaintextDb);
         Threads = o.Threads;
         Name = o.Name ?? $"{Dns.GetHostName()}-{Environment.ProcessId}";

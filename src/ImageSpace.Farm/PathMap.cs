@@ -8,10 +8,14 @@ namespace ImageSpace.Farm;
 public sealed class PathMap
 {
     private readonly List<(string from, string to)> _maps = [];
+    private readonly string[] _roots;
 
     /// <param name="maps">"FROM=TO" pairs, e.g. "/mnt/studio=/Volumes/studio" or "/mnt/studio=\\\\nas\\studio".</param>
-    public PathMap(IEnumerable<string> maps)
+    /// <param name="roots">the folders this worker may read and write below (its own allow-list, links resolved: a job
+    /// is data from the database, and whoever can write there must not steer the worker elsewhere); none = any</param>
+    public PathMap(IEnumerable<string> maps, IEnumerable<string>? roots = null)
     {
+        _roots = (roots ?? []).Select(r => RealPath.OfFuture(r)).ToArray();
         foreach (var m in maps)
         {
             int eq = m.IndexOf('=');
@@ -46,6 +50,8 @@ public sealed class PathMap
         // A link anywhere inside the root (the file itself, or any folder above it) must not lead out of it either: the
         // real paths are compared, every link resolved, on the part that exists (what does not exist yet holds no link).
         string realRoot = RealPath.OfFuture(mappedRoot), real = RealPath.OfFuture(full);
+        if (_roots.Length > 0 && !_roots.Any(r => RealPath.IsInside(real, r)))
+            throw new UnauthorizedAccessException($"{what} {real} is outside this worker's --root folders ({string.Join(", ", _roots)})");
         if (!RealPath.IsInside(real, realRoot))
             throw new UnauthorizedAccessException($"{what} '{relative}' leads out of the batch's root through a link (to {real})");
         return full;

@@ -83,6 +83,12 @@ public class FarmHardeningTests(ITestOutputHelper log)
         Assert.Throws<UnauthorizedAccessException>(() => map.Resolve(dir["root"], "real/file.dng", "input"));
         Assert.Throws<UnauthorizedAccessException>(() => map.Resolve(dir["root"], "up/new/out.jpg", "output")); // to be created through the link
         Assert.Equal(dir["root/inside/deep/new.jpg"], map.Resolve(dir["root"], "inside/deep/new.jpg", "output"));
+
+        // A worker's own roots hold whatever root a job names (a job forged in the database naming "/").
+        var fenced = new PathMap([], [dir["root/real"]]);
+        Assert.Equal(dir["root/real/deep/a.jpg"], fenced.Resolve(dir["root/real"], "deep/a.jpg", "output"));
+        var forged = Assert.Throws<UnauthorizedAccessException>(() => fenced.Resolve("/", dir["outside/secret.dng"][1..], "input"));
+        Assert.Contains($"input {dir["outside/secret.dng"]} is outside this worker's --root folders ({dir["root/real"]})", forged.Message);
     }
 
     private static (string pfx, string der) SelfSignedCertificate(TempDir dir, string password)

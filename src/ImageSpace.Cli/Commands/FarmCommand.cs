@@ -110,8 +110,12 @@ public static class FarmCommand
             Description = "on SIGTERM / Ctrl-C: seconds images in progress may take to finish before they are handed back (default 30); no new image is taken",
             DefaultValueFactory = _ => 30,
         };
+        var roots = new Option<string[]>("--root")
+        {
+            Description = "a folder (on this machine, after --path-map) jobs may read and write below (repeatable; links resolved); default: any",
+        };
         var cmd = new Command("worker", "A headless worker: takes image jobs while it has threads and memory for them.")
-        { db, threads, memory, maps, name, invisibility, plaintext, grace };
+        { db, threads, memory, maps, name, invisibility, plaintext, grace, roots };
         cmd.SetAction(pr =>
         {
             FarmWorker worker;
@@ -119,7 +123,7 @@ public static class FarmCommand
             {
                 worker = new FarmWorker(new WorkerOptions
                 {
-                    Db = pr.GetValue(db)!, Threads = pr.GetValue(threads), MaxMemoryGb = pr.GetValue(memory), PathMaps = pr.GetValue(maps) ?? [],
+                    Db = pr.GetValue(db)!, Threads = pr.GetValue(threads), MaxMemoryGb = pr.GetValue(memory), PathMaps = pr.GetValue(maps) ?? [], Roots = pr.GetValue(roots) ?? [],
                     Name = pr.GetValue(name), Invisibility = TimeSpan.FromSeconds(pr.GetValue(invisibility)), AllowPlaintextDb = pr.GetValue(plaintext),
                     StopGrace = TimeSpan.FromSeconds(Math.Max(0, pr.GetValue(grace))),
                 });
