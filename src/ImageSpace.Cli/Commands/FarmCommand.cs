@@ -92,7 +92,7 @@ public static class FarmCommand
         if (file is null) return Environment.GetEnvironmentVariable(CoordinatorOptions.CertificatePasswordVariable);
         if (!File.Exists(file)) throw new ArgumentException($"--https-cert-password-file '{file}': no such file");
         if ((File.GetUnixFileMode(file) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
-            throw new ArgumentException($"--https-cert-password-file '{file}': readable by others (chmod 600 {file})");
+            throw new ArgumentException($"--https-cert-password-file {file}: readable by others (chmod 600 {file})");
         return File.ReadAllText(file).TrimEnd('\r', '\n');
     }
 
