@@ -115,6 +115,12 @@ public sealed class FarmCoordinator : IAsyncDisposable
         // Our own guard has already admitted the request (loopback, or the token).
         app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new Admitted()], DisplayStorageConnectionString = false, AppPath = "/" }, storage);
         coordinator.Map(app);
+        coordinator.ReleaseFinished();
+        coordinator._lockSweep = new Timer(_ =>
+        {
+            try { coordinator.ReleaseFinished(); }
+            catch (Exception e) when (e is not OutOfMemoryException) { } // the database is away: next time
+        }, null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
         await app.StartAsync();
         coordinator.Url = AccessGuard.DisplayUrl(app.Urls.First()) + "/";
         return coordinator;
@@ -137,7 +143,12 @@ public sealed class FarmCoordinator : IAsyncDisposable
                 : Results.Json(new { id = info!.Id, total = info.Total, monitor = $"{Url}batches/{info.Id}" });
         });
         app.MapGet("/api/batches", () => FarmRecords.AllBatches(Storage).Select(Json));
-        app.MapGet("/api/batches/{id}", (string id) => FarmRecords.Summary(Storage, id) is { } b ? Results.Json(Json(b, items: true)) : Results.NotFound());
+        app.MapGet("/api/batches/{id}", (string id) =>
+        {
+            if (FarmRecords.Summary(Storage, id) is not { } b) return Results.NotFound();
+            if (b.Finished) _folderLocks.Release(id); // before the submitter hears of it: its folder is free when it exits
+            return Results.Json(Json(b, items: true));
+        });
         app.MapPost("/api/batches/{id}/cancel", (string id) => Results.Json(new { cancelled = Cancel(id) }));
         app.MapGet("/api/workers", () => FarmRecords.AllWorkers(Storage));
         app.MapGet("/", () => Results.Content(MonitorPage.Render(FarmRecords.AllWorkers(Storage), FarmRecords.AllBatches(Storage), null), "text/html; charset=utf-8"));
@@ -239,6 +250,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
             }
             t.Commit();
         }
+        _folderLocks.Hold(info.Id, OutputFolders(info.OutputRoot, specs.Select(j => j.Output)));
         return (info, []);
     }
 
@@ -247,6 +259,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
     /// this plan's output folders, or when a local run holds one (<see cref="OutputLock"/>; tried, not kept).</summary>
     private BatchFailure? BusyFolder(RenderPlan plan)
     {
+        ReleaseFinished();
         var folders = plan.Images.Select(i => RealPath.OfFuture(Path.GetDirectoryName(Path.GetFullPath(i.Output))!)).ToHashSet(StringComparer.Ordinal);
         foreach (var b in FarmRecords.AllBatches(Storage).Where(b => !b.Finished))
         {
@@ -277,6 +290,22 @@ public sealed class FarmCoordinator : IAsyncDisposable
         return n;
     }
 
+    private readonly FarmFolderLocks _folderLocks = new();
+
+    private static IEnumerable<string> OutputFolders(string outputRoot, IEnumerable<string> relativeOutputs) =>
+        relativeOutputs.Select(o => Path.GetDirectoryName(Path.GetFullPath(Path.Combine(outputRoot, o)))!).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Holds the output folders of the unfinished batches (again after a restart), lets go of the finished.</summary>
+    private void ReleaseFinished()
+    {
+        foreach (var b in FarmRecords.AllBatches(Storage))
+        {
+            if (b.Finished) _folderLocks.Release(b.Info.Id);
+            else if (!_folderLocks.Holds(b.Info.Id)) _folderLocks.Hold(b.Info.Id, OutputFolders(b.Info.OutputRoot, b.Items.Select(t => t.item.Output)));
+        }
+        _folderLocks.Refresh();
+    }
+
     /// <summary>The real path of <paramref name="path"/> when it lies in none of <paramref name="roots"/> (none = anywhere).</summary>
     private static string? Outside(string path, string[] roots)
     {
@@ -301,13 +330,16 @@ public sealed class FarmCoordinator : IAsyncDisposable
     }
 
     private int _disposed;
+    private Timer? _lockSweep;
 
     /// <summary>Stops the server (and the built-in worker); a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (_lockSweep is not null) await _lockSweep.DisposeAsync();
         _localWorker?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _folderLocks.Dispose();
     }
 }

@@ -423,7 +423,24 @@ public class FarmHardeningTests(ITestOutputHelper log)
             var local = await Assert.ThrowsAsync<ArgumentException>(() => client.SubmitAsync(FarmPlans.Of(dir["data/s0"], dir["local"], recipe)));
             Assert.Contains("another imagespace run", local.Message);
         }
+
+        // And the other way round: a local run into folders the unfinished batch writes into is refused (the coordinator
+        // holds them; a folder the workers just made is held within 2 s).
+        var sw = Stopwatch.StartNew();
+        while ((await client.ProgressAsync(first.Id)).Done < 1 && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
+        await Task.Delay(2500);
+        var run = Cli.Run("process", dir["data"], "-o", dir["out"], "--format", "jpg");
+        log.WriteLine(run.Stderr);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("another imagespace run is writing into this folder", run.Stderr);
+        Assert.DoesNotContain("done,", run.Stdout);
+
         await client.CancelAsync(first.Id);
+        sw.Restart();
+        while (!(await client.ProgressAsync(first.Id)).Finished && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(200);
+        // Once it is finished the folders are free again, and hold outputs only (no lock file left).
+        Assert.Empty(Directory.GetFiles(dir["out"], Core.Export.OutputLock.FileName, SearchOption.AllDirectories));
+        Assert.Equal(0, Cli.Run("process", dir["data/s0"], "-o", dir["out/s0"], "--format", "jpg", "--skip-existing").ExitCode);
     }
 
     [Fact]
