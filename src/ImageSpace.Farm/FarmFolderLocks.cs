@@ -43,6 +43,7 @@ public sealed class FarmFolderLocks : IDisposable
 
     private static void TakeExisting(Batch b)
     {
+        if (!OperatingSystem.IsLinux()) return; // flock(2) through libc, as OutputLock
         foreach (var folder in b.Folders)
         {
             if (b.Held.ContainsKey(folder) || !Directory.Exists(folder)) continue;
