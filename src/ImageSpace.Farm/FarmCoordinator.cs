@@ -28,7 +28,7 @@ public sealed record CoordinatorOptions
     public TimeSpan Invisibility { get; init; } = TimeSpan.FromSeconds(30);
     public bool AllowPlaintextDb { get; init; }
     /// <summary>The folders batches may read from and write to (links resolved on both sides); empty = anywhere the
-    /// workers can reach (the CLI's `farm serve` requires both lists).</summary>
+    /// workers can reach (the CLI's `farm serve` defaults both to the folder it was started in).</summary>
     public IReadOnlyList<string> InputRoots { get; init; } = [];
     public IReadOnlyList<string> OutputRoots { get; init; } = [];
     /// <summary>Serve HTTPS with this certificate (PKCS#12: .pfx/.p12). Its password comes from
@@ -115,7 +115,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
         // Our own guard has already admitted the request (loopback, or the token).
         app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new Admitted()], DisplayStorageConnectionString = false, AppPath = "/" }, storage);
         coordinator.Map(app);
-        coordinator.ReleaseFinished();
+        coordinator.HoldUnfinished();
         coordinator._lockSweep = new Timer(_ =>
         {
             try { coordinator.ReleaseFinished(); }
@@ -295,14 +295,18 @@ public sealed class FarmCoordinator : IAsyncDisposable
     private static IEnumerable<string> OutputFolders(string outputRoot, IEnumerable<string> relativeOutputs) =>
         relativeOutputs.Select(o => Path.GetDirectoryName(Path.GetFullPath(Path.Combine(outputRoot, o)))!).Distinct(StringComparer.Ordinal);
 
-    /// <summary>Holds the output folders of the unfinished batches (again after a restart), lets go of the finished.</summary>
+    /// <summary>Holds the output folders of the unfinished batches (at start: again after a restart).</summary>
+    private void HoldUnfinished()
+    {
+        foreach (var b in FarmRecords.AllBatches(Storage).Where(b => !b.Finished))
+            _folderLocks.Hold(b.Info.Id, OutputFolders(b.Info.OutputRoot, b.Items.Select(t => t.item.Output)));
+    }
+
+    /// <summary>Lets go of the held batches that finished; takes the folders the workers made since.</summary>
     private void ReleaseFinished()
     {
-        foreach (var b in FarmRecords.AllBatches(Storage))
-        {
-            if (b.Finished) _folderLocks.Release(b.Info.Id);
-            else if (!_folderLocks.Holds(b.Info.Id)) _folderLocks.Hold(b.Info.Id, OutputFolders(b.Info.OutputRoot, b.Items.Select(t => t.item.Output)));
-        }
+        foreach (var id in _folderLocks.Batches)
+            if (FarmRecords.Summary(Storage, id) is not { Finished: false }) _folderLocks.Release(id);
         _folderLocks.Refresh();
     }
 

@@ -19,7 +19,8 @@ public sealed class FarmFolderLocks : IDisposable
 
     private readonly Dictionary<string, Batch> _batches = [];
 
-    public bool Holds(string batch) { lock (_batches) return _batches.ContainsKey(batch); }
+    /// <summary>The batches held now.</summary>
+    public string[] Batches { get { lock (_batches) return [.. _batches.Keys]; } }
 
     /// <summary>Takes the shared locks of <paramref name="batch"/>'s output folders that exist; those that do not
     /// (made by the workers as they write: the coordinator makes none, it may run as another user) are taken by
