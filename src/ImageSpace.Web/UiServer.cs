@@ -110,7 +110,9 @@ public static class UiServer
             {
                 path = full, parent,
                 folders = dir.EnumerateDirectories().Where(d => !d.Name.StartsWith('.')).OrderBy(d => d.Name, NaturalComparer.Instance).Select(d => new { name = d.Name, path = d.FullName }),
-                files = dir.EnumerateFiles().Where(f => InputScanner.RawExtensions.Contains(f.Extension)).Select(f => f.Name).Order(NaturalComparer.Instance),
+                // What opening this folder would take: its RAW files, or its scans when it has none (as the scanner does).
+                files = dir.EnumerateFiles().Where(f => !f.Name.StartsWith('.') && (InputScanner.RawExtensions.Contains(f.Extension) || InputScanner.PhotoExtensions.Contains(f.Extension)))
+                    .Select(f => f.Name).Order(NaturalComparer.Instance),
             });
         });
         app.MapPost("/api/open", (PathBody b) => DatasetJson(s, s.Open(b.Path)));

@@ -728,7 +728,7 @@ async function browse(path) {
   $('browse-up').disabled = !res.parent && !res.path;
   $('browse-up').onclick = guard(() => browse(res.parent || ''));
   $('browse-list').replaceChildren(...res.folders.map(f => el('li', { onclick: guard(() => browse(f.path)) }, '📁 ' + f.name)));
-  $('browse-files').textContent = res.files.length ? `${res.files.length} RAW file(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
+  $('browse-files').textContent = res.files.length ? `${res.files.length} image(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
   $('browse-open').disabled = !res.path;
   if (!dlg.open) dlg.showModal();
 }

@@ -1,0 +1,157 @@
+using System.Net.Http.Json;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
+using ImageSpace.Web;
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit.Abstractions;
+
+namespace ImageSpace.Tests;
+
+/// <summary>Only Chromium: each test of <see cref="UiWorkflowTests"/> starts its own UI server on its own folder.</summary>
+public sealed class ChromiumFixture : IAsyncLifetime
+{
+    public IPlaywright? Playwright { get; private set; }
+    public IBrowser? Browser { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(UiFixture.Chromium)) return;
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = UiFixture.Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+    }
+
+    /// <summary>A page on <paramref name="server"/>, waited until its first preview is shown (when it has files).</summary>
+    public async Task<IPage> OpenAsync(UiServer.Running server, int width = 1400, int height = 900, bool waitForPreview = true)
+    {
+        Skip.If(Browser is null, $"{UiFixture.Chromium} is not installed (apt chromium)");
+        var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        page.SetDefaultTimeout(60_000);
+        await page.GotoAsync(server.Url);
+        if (waitForPreview) await page.WaitForFunctionAsync("() => window.imagespace.renders > 0 && !window.imagespace.syncing");
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        Playwright?.Dispose();
+    }
+}
+
+/// <summary>The UI's work on other inputs and its state from one image to the next, in Chromium.</summary>
+public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : IClassFixture<ChromiumFixture>
+{
+    private static Task<UiServer.Running> Start(TempDir dir, string folder) =>
+        UiServer.StartAsync(new UiOptions { Folders = [folder], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+
+    private static async Task RenderAfter(IPage page, Func<Task> action)
+    {
+        int before = await page.EvaluateAsync<int>("() => window.imagespace.renders");
+        await action();
+        await page.WaitForFunctionAsync($"() => window.imagespace.renders > {before} && !window.imagespace.syncing");
+    }
+
+    /// <summary>A smooth, colourful 8-bit scan (gradients and blocks) written by ImageSharp, as a scanner would.</summary>
+    private static void WriteScan(string path, int w, int h, int seed)
+    {
+        using var img = new Image<Rgb24>(w, h);
+        var rng = new Random(seed);
+        var blocks = Enumerable.Range(0, 12).Select(_ => (x: rng.Next(w - 200), y: rng.Next(h - 150), c: new Rgb24((byte)rng.Next(30, 230), (byte)rng.Next(30, 230), (byte)rng.Next(30, 230)))).ToArray();
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                var p = new Rgb24((byte)(20 + 200 * x / w), (byte)(30 + 180 * y / h), (byte)(200 - 150 * (x + y) / (w + h)));
+                foreach (var b in blocks) if (x >= b.x && x < b.x + 200 && y >= b.y && y < b.y + 150) p = b.c;
+                img[x, y] = p;
+            }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (path.EndsWith(".jpg")) img.SaveAsJpeg(path, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 95 });
+        else img.SaveAsTiff(path);
+    }
+
+    private static Rgb24[] Pixels(string path)
+    {
+        using var img = Image.Load<Rgb24>(path);
+        var px = new Rgb24[img.Width * img.Height];
+        img.CopyPixelDataTo(px);
+        return px;
+    }
+
+    [SkippableFact]
+    public async Task A_folder_of_JPEG_and_TIFF_scans_opens_previews_inverts_negatives_and_exports()
+    {
+        using var dir = new TempDir();
+        // Positives: a JPEG and a TIFF scan. Negatives: synthetic colour negatives rendered (as shot, not inverted) to
+        // 16-bit TIFFs, as a camera scan of film exported by another tool would be.
+        WriteScan(dir["scans/positives/pos_01.jpg"], 1200, 800, 1);
+        WriteScan(dir["scans/positives/pos_02.tif"], 1200, 800, 2);
+        SampleDataset.WriteNegatives(dir["neg-src"], null, 900, 600);
+        var asShot = new Pipeline(new Recipe { Export = new ExportOptions { Format = "tiff", BitDepth = 16, CopyMetadata = false } });
+        Directory.CreateDirectory(dir["scans/negatives"]);
+        foreach (var n in new[] { "neg_0001", "neg_0002" })
+            asShot.Encode(asShot.Render(dir[$"neg-src/roll/{n}.dng"], DemosaicMode.Half), dir[$"scans/negatives/{n}.tif"]);
+
+        await using var server = await Start(dir, dir["scans"]);
+        var page = await chromium.OpenAsync(server);
+        await Assertions.Expect(page.Locator(".file")).ToHaveCountAsync(4);
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.file img').length === 4", null, new PageWaitForFunctionOptions { Timeout = 90_000 });
+
+        // The folder dialog lists the scans as images; opening the positives shows them.
+        await page.ClickAsync("#open-folder");
+        await page.ClickAsync("#browse-list li:has-text('positives')");
+        await Assertions.Expect(page.Locator("#browse-files")).ToContainTextAsync("2 image(s)");
+        await RenderAfter(page, () => page.ClickAsync("#browse-open"));
+        await Assertions.Expect(page.Locator(".file")).ToHaveCountAsync(2);
+        await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.endsWith('pos_01.jpg')");
+        Assert.Equal("1200×800 of 1200×800", (await page.Locator("#render-info").InnerTextAsync()).Split(" · ")[0]);
+        // The preview shows the scan's own pixels (sRGB in, sRGB out, no adjustments): compared with ImageSharp's decode.
+        var shown = await UiBrowserTests.PreviewGreens(page);
+        var source = Pixels(dir["scans/positives/pos_01.jpg"]);
+        double previewDiff = shown.Select((g, i) => Math.Abs(g - source[i * 5].G)).Average();
+        log.WriteLine($"preview vs scan: mean |Δgreen| {previewDiff:0.00} codes over {shown.Length} samples");
+        Assert.True(previewDiff < 2.5, $"preview differs from the scan by {previewDiff:0.00} codes");
+
+        // Export: the outputs are the scans again (within JPEG tolerance).
+        string output = dir["scans/positives/out"];
+        await page.SelectOptionAsync("#format", "jpg");
+        await page.FillAsync("#output", output);
+        await Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(2);
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        foreach (var name in new[] { "pos_01", "pos_02" })
+        {
+            var exported = Pixels(Path.Combine(output, name + ".jpg"));
+            var original = Pixels(dir[$"scans/positives/{name}{(name == "pos_01" ? ".jpg" : ".tif")}"]);
+            Assert.Equal(original.Length, exported.Length);
+            double d = exported.Zip(original, (a, b) => (Math.Abs(a.R - b.R) + Math.Abs(a.G - b.G) + Math.Abs(a.B - b.B)) / 3.0).Average();
+            log.WriteLine($"{name}: exported vs scan mean |Δ| {d:0.00} codes");
+            Assert.True(d < 2.5, $"{name}: the export differs from the scan by {d:0.00} codes");
+        }
+        await UiFixture.ScreenshotAsync(page, "ui-scans-positives");
+
+        // The negatives: negative mode inverts the TIFF scans.
+        (await TestToken.Client(server.Url).PostAsJsonAsync("/api/open", new { path = dir["scans/negatives"] })).EnsureSuccessStatusCode();
+        var neg = await chromium.OpenAsync(server);
+        await Assertions.Expect(neg.Locator(".file")).ToHaveCountAsync(2);
+        var negative = await UiBrowserTests.PreviewGreens(neg);
+        await neg.ClickAsync("summary:has-text('Film negative')");
+        await RenderAfter(neg, () => neg.CheckAsync("#film-enabled"));
+        var positive = await UiBrowserTests.PreviewGreens(neg);
+        double r = Correlation(negative, positive);
+        log.WriteLine($"negative TIFF scan: correlation of green before/after inversion {r:0.000}");
+        Assert.True(r < -0.5, $"the inverted scan should follow the negative inversely (r = {r:0.000})");
+        await UiFixture.ScreenshotAsync(neg, "ui-scans-negatives");
+    }
+
+    internal static double Correlation(int[] a, int[] b)
+    {
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) * (a[i] - ma); sbb += (b[i] - mb) * (b[i] - mb); }
+        return sab / Math.Sqrt(saa * sbb);
+    }
+}
