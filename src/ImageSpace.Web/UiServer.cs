@@ -124,14 +124,24 @@ public static class UiServer
             var cached = s.CachedThumbnail(file);
             return cached is null ? Results.StatusCode(202) : Results.Bytes(cached, "image/jpeg");
         });
-        app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before) =>
+        app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before, string? look) =>
         {
-            var (jpeg, ms, prepared) = await s.PreviewAsync(file, before == true, ctx.RequestAborted);
+            var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted);
             ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
             ctx.Response.Headers["X-Full-Size"] = $"{Math.Round(prepared.Decoded.Image.Width / prepared.Context.Scale)}x{Math.Round(prepared.Decoded.Image.Height / prepared.Context.Scale)}";
             ctx.Response.Headers["Cache-Control"] = "no-store";
             foreach (var w in prepared.Decoded.Warnings) ctx.Response.Headers.Append("X-Warning", Uri.EscapeDataString(w));
             return Results.Bytes(jpeg, "image/jpeg");
+        });
+        // 1:1 and beyond: a tile of the full-resolution image an export writes (level L: 2^L pixels per tile pixel).
+        app.MapGet("/api/tile", async (HttpContext ctx, string file, int level, int x, int y, string? look) =>
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var (png, w, h) = await s.TileAsync(file, level, x, y, LookOf(look, null), ctx.RequestAborted);
+            ctx.Response.Headers["X-Full-Size"] = $"{w}x{h}";
+            ctx.Response.Headers["X-Render-Ms"] = sw.Elapsed.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.Headers["Cache-Control"] = "no-store";
+            return Results.Bytes(png, "image/png");
         });
         app.MapPost("/api/chart/detect", (ChartBody b) => ChartJson(s, b));
         app.MapPost("/api/chart/assign", (AssignBody b) =>
@@ -240,6 +250,15 @@ public static class UiServer
     public sealed record GroupBody(string Group);
     public sealed record PlanBody(string Schema, string? Custom, string? Output);
     public sealed record NormaliseBody(string? Reference);
+
+    /// <summary>look=edit|calibration|asshot; the older before=true is as shot.</summary>
+    private static Look LookOf(string? look, bool? before) => look switch
+    {
+        "calibration" => Look.CalibrationOnly,
+        "asshot" => Look.AsShot,
+        null or "" or "edit" => before == true ? Look.AsShot : Look.Edit,
+        _ => throw new ArgumentException($"look '{look}' is not edit, calibration or asshot"),
+    };
 
     private static bool TryCheck(UiSession s, string path)
     {

@@ -148,6 +148,83 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await UiFixture.ScreenshotAsync(neg, "ui-scans-negatives");
     }
 
+    /// <summary>RGB (0–255) of the region [x, y, w, h] of the full-resolution image as the page shows it: from the
+    /// loaded 1:1 tiles, or from the preview magnified to full resolution.</summary>
+    private static async Task<int[]> ShownRegion(IPage page, string source, int x, int y, int w, int h) =>
+        await page.EvaluateAsync<int[]>(@"([source, x, y, w, h]) => {
+            const [fw, fh] = window.imagespace.fullSize;
+            const c = document.createElement('canvas'); c.width = fw; c.height = fh;
+            const ctx = c.getContext('2d');
+            if (source === 'tiles')
+                for (const t of document.querySelectorAll('#tiles img')) ctx.drawImage(t, parseFloat(t.style.left), parseFloat(t.style.top));
+            else ctx.drawImage(document.getElementById('preview'), 0, 0, fw, fh);
+            const d = ctx.getImageData(x, y, w, h).data, out = [];
+            for (let i = 0; i < d.length; i += 4) out.push(d[i], d[i + 1], d[i + 2]);
+            return out; }", new object[] { source, x, y, w, h });
+
+    [SkippableFact]
+    public async Task One_to_one_shows_the_exported_pixels_from_full_resolution_tiles_with_readout_bounded_pan_and_navigator()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/frame.dng"], new SceneParameters { Width = 1600, Height = 1064, PatchPitch = 70, RotationDeg = 8, Seed = 3 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        // Adjustments that look at neighbours (sharpen) and at the whole frame (shadows: a radius of the long side):
+        // tiles rendered on their own would differ from the export.
+        foreach (var (id, v) in new[] { ("#exposure", "0.5"), ("#sharpen", "120"), ("#shadows", "40") })
+            await RenderAfter(page, () => page.Locator(id).FillAsync(v));
+        await Assertions.Expect(page.Locator("#render-info")).ToContainTextAsync("800×532 of 1600×1064");
+
+        await page.ClickAsync("#zoom-100");
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("100 %");
+        await page.WaitForFunctionAsync("() => window.imagespace.tilesLoaded > 0 && window.imagespace.tilesPending === 0", null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("#navigator")).ToBeVisibleAsync();
+        // The centre of the image is on screen at 1:1.
+        const int X = 800 - 128, Y = 532 - 128, N = 256;
+        var tiles = await ShownRegion(page, "tiles", X, Y, N, N);
+        var magnified = await ShownRegion(page, "preview", X, Y, N, N);
+        await UiFixture.ScreenshotAsync(page, "ui-one-to-one");
+
+        string output = dir["data/out"];
+        await page.SelectOptionAsync("#format", "png");
+        await page.FillAsync("#output", output);
+        await Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(1);
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        var exported = Pixels(Path.Combine(output, "frame.png"));
+        var region = new List<int>();
+        for (int y = Y; y < Y + N; y++)
+            for (int x = X; x < X + N; x++) { var p = exported[y * 1600 + x]; region.AddRange([p.R, p.G, p.B]); }
+        double tileDiff = tiles.Zip(region, (a, b) => (double)Math.Abs(a - b)).Average();
+        int tileMax = tiles.Zip(region, (a, b) => Math.Abs(a - b)).Max();
+        double previewDiff = magnified.Zip(region, (a, b) => (double)Math.Abs(a - b)).Average();
+        log.WriteLine($"1:1 tiles vs exported PNG: mean |Δ| {tileDiff:0.000}, max {tileMax} codes; half-size preview magnified: mean |Δ| {previewDiff:0.00}");
+        Assert.True(tileDiff < 0.5 && tileMax <= 2, $"1:1 differs from the export: mean {tileDiff:0.000}, max {tileMax}");
+        Assert.True(previewDiff > 4 * tileDiff + 0.5, "the magnified preview should differ from the export more than the tiles do");
+
+        // Pan is bounded: dragging far right and down stops with the image's corner at the view's corner.
+        var wrap = (await page.Locator("#stage-wrap").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(wrap.X + wrap.Width / 2, wrap.Y + wrap.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(wrap.X + wrap.Width / 2 + 3000, wrap.Y + wrap.Height / 2 + 3000, new MouseMoveOptions { Steps = 4 });
+        await page.Mouse.UpAsync();
+        var view = await page.EvaluateAsync<double[]>("() => [window.imagespace.view.x, window.imagespace.view.y]");
+        Assert.Equal(0, view[0], 1);
+        Assert.Equal(0, view[1], 1);
+        Assert.Equal("0px", await page.Locator("#nav-rect").EvaluateAsync<string>("e => e.style.left"));
+        // The navigator moves the view: a click at its bottom-right shows the image's bottom-right corner.
+        var nav = (await page.Locator("#navigator").BoundingBoxAsync())!;
+        await page.Mouse.ClickAsync(nav.X + nav.Width - 1, nav.Y + nav.Height - 1);
+        view = await page.EvaluateAsync<double[]>("() => [window.imagespace.view.x, window.imagespace.view.y]");
+        Assert.Equal(wrap.Width - 1600, view[0], 1);
+        Assert.Equal(wrap.Height - 1064, view[1], 1);
+        // Back to Fit: no tiles, no navigator.
+        await page.ClickAsync("#fit");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#tiles img').length === 0");
+        await Assertions.Expect(page.Locator("#navigator")).ToBeHiddenAsync();
+    }
+
     internal static double Correlation(int[] a, int[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;

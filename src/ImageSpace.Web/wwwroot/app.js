@@ -183,10 +183,9 @@ async function renderPreview(fit = false) {
   const seq = ++previewSeq;
   const spinner = setTimeout(() => { $('spinner').hidden = false; }, 120);
   try {
-    const before = $('before').checked;
     const url = $('mask-view').checked
       ? `/api/exposure/mask?file=${enc(app.current)}`
-      : `/api/preview?file=${enc(app.current)}&before=${before}`;
+      : `/api/preview?file=${enc(app.current)}&look=${lookParam()}`;
     const r = await fetch(url);
     if (!r.ok) { let m = `${r.status}`; try { m = (await r.json()).error; } catch { } throw new Error(m); }
     const blob = await r.blob();
@@ -199,9 +198,11 @@ async function renderPreview(fit = false) {
     const img = $('preview');
     const old = img.src;
     await new Promise((res, rej) => { img.onload = res; img.onerror = rej; img.src = URL.createObjectURL(blob); });
+    $('nav-img').src = img.src;
     if (old.startsWith('blob:')) URL.revokeObjectURL(old);
     layoutStage();
     if (fit) fitView();
+    invalidateTiles();
     analysePixels(img);
     $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'}` + (ms ? ` · ${ms} ms` : '');
     $('status-line').textContent = warnings.join(' · ') || app.current;
@@ -218,23 +219,144 @@ async function renderPreview(fit = false) {
 // The stage is sized in full-resolution pixels so overlay coordinates are the file's own; the view transform fits it.
 function layoutStage() {
   const [w, h] = app.fullSize || [$('preview').naturalWidth, $('preview').naturalHeight];
-  for (const e of [$('preview'), $('clip-canvas'), $('overlay')]) { e.style.width = w + 'px'; e.style.height = h + 'px'; }
+  for (const e of [$('preview'), $('clip-canvas'), $('overlay'), $('tiles')]) { e.style.width = w + 'px'; e.style.height = h + 'px'; }
   $('overlay').setAttribute('viewBox', `0 0 ${w} ${h}`);
   $('overlay').setAttribute('width', w); $('overlay').setAttribute('height', h);
   applyView();
 }
 
+/** What the picture shows: the edit; or Before: the file as shot (nothing on), or with its chart calibration only. */
+function lookParam() {
+  if (!$('before').checked) return 'edit';
+  return $('before-calibrated').checked ? 'calibration' : 'asshot';
+}
+
 function fitView() {
   const wrap = $('stage-wrap').getBoundingClientRect();
   const [w, h] = app.fullSize || [1, 1];
-  const s = Math.min(wrap.width / w, wrap.height / h) * 0.96;
+  const s = fitScale();
   app.view = { scale: s, x: (wrap.width - w * s) / 2, y: (wrap.height - h * s) / 2 };
   applyView();
 }
 
+const MAX_SCALE = 8; // 800 %: single pixels are squares of 8 screen pixels
+
+/** The view kept on the image: an axis the image overflows cannot be panned past its edges; one it fits is centred. */
+function clampView() {
+  const v = app.view, wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize || [1, 1];
+  const fit = (pos, size, room) => size * v.scale <= room ? (room - size * v.scale) / 2 : Math.min(0, Math.max(room - size * v.scale, pos));
+  v.x = fit(v.x, w, wrap.width);
+  v.y = fit(v.y, h, wrap.height);
+}
+
 function applyView() {
+  if (app.fullSize) clampView();
   const v = app.view;
   $('stage').style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
+  $('zoom-readout').textContent = app.fullSize ? `${Math.round(v.scale * 100)} %` : '';
+  // Magnified past one pixel per screen pixel: show pixels as squares, not blurred.
+  $('stage').classList.toggle('pixels', v.scale >= 2);
+  drawNavigator();
+  scheduleTiles();
+}
+
+/** Zooms to <scale> keeping the image point under the screen point (mx, my) (default: the view's centre) in place. */
+function zoomTo(scale, mx, my) {
+  const wrap = $('stage-wrap').getBoundingClientRect();
+  mx ??= wrap.width / 2; my ??= wrap.height / 2;
+  const v = app.view;
+  const s = Math.max(fitScale() * 0.5, Math.min(MAX_SCALE, scale));
+  app.view = { scale: s, x: mx - (mx - v.x) * s / v.scale, y: my - (my - v.y) * s / v.scale };
+  applyView();
+}
+
+function fitScale() {
+  const wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize || [1, 1];
+  return Math.min(wrap.width / w, wrap.height / h) * 0.96;
+}
+
+// ---- full-resolution tiles: what an export writes, for 1:1 and beyond ------------------------------------------
+
+const TILE = 512;           // tile pixels across (the server's FullResolution.TileSize)
+let tileGen = 0;            // bumped when the picture changes: tiles of an older one are dropped
+let tileTimer;
+app.tilesLoaded = 0;        // tiles shown (tests wait on it)
+app.tilesPending = 0;
+
+/** The preview's pixels per full-resolution pixel: beyond this zoom the preview would be magnified. */
+function previewScale() { return app.fullSize ? $('preview').naturalWidth / app.fullSize[0] : 1; }
+
+function invalidateTiles() { tileGen++; $('tiles').replaceChildren(); app.tilesPending = 0; scheduleTiles(); }
+
+function scheduleTiles() { clearTimeout(tileTimer); tileTimer = setTimeout(updateTiles, 150); }
+
+function tileLook() { return $('mask-view').checked ? null : lookParam(); }
+
+function updateTiles() {
+  const box = $('tiles');
+  const v = app.view, look = tileLook();
+  if (!app.current || !app.fullSize || look === null || v.scale <= previewScale() * 1.05) { box.replaceChildren(); return; }
+  // Level L: 2^L full-resolution pixels per tile pixel, the coarsest that still has a pixel per screen pixel.
+  const level = Math.max(0, Math.min(6, Math.floor(Math.log2(1 / v.scale))));
+  const span = TILE << level;
+  const wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize;
+  const x0 = Math.max(0, -v.x / v.scale), y0 = Math.max(0, -v.y / v.scale);
+  const x1 = Math.min(w, (wrap.width - v.x) / v.scale), y1 = Math.min(h, (wrap.height - v.y) / v.scale);
+  const wanted = new Set();
+  for (let ty = Math.floor(y0 / span); ty * span < y1; ty++)
+    for (let tx = Math.floor(x0 / span); tx * span < x1; tx++) wanted.add(`${level}/${tx}/${ty}`);
+  for (const t of [...box.children]) if (!wanted.has(t.dataset.key)) t.remove();
+  const have = new Set([...box.children].map(t => t.dataset.key));
+  const gen = tileGen, file = app.current;
+  for (const key of wanted) {
+    if (have.has(key)) continue;
+    const [, tx, ty] = key.split('/').map(Number);
+    const img = el('img', { alt: '', draggable: 'false', 'data-key': key });
+    Object.assign(img.style, { left: tx * span + 'px', top: ty * span + 'px', width: Math.min(span, w - tx * span) + 'px', height: Math.min(span, h - ty * span) + 'px', visibility: 'hidden' });
+    app.tilesPending++;
+    img.onload = () => { if (gen !== tileGen) return; app.tilesPending--; img.style.visibility = ''; app.tilesLoaded++; };
+    img.onerror = () => { if (gen !== tileGen) return; app.tilesPending--; img.remove(); };
+    img.src = `/api/tile?file=${enc(file)}&level=${level}&x=${tx}&y=${ty}&look=${look}&gen=${gen}`;
+    box.append(img);
+  }
+}
+
+// ---- navigator: where the view is on the whole picture ---------------------------------------------------------
+
+function drawNavigator() {
+  const nav = $('navigator');
+  const v = app.view, wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize || [1, 1];
+  const overflowing = app.fullSize && (w * v.scale > wrap.width + 1 || h * v.scale > wrap.height + 1);
+  nav.hidden = !overflowing;
+  if (!overflowing) return;
+  const nw = nav.clientWidth, nh = nw * h / w;
+  nav.style.height = nh + 'px';
+  const k = nw / w;
+  Object.assign($('nav-rect').style, {
+    left: Math.max(0, -v.x / v.scale * k) + 'px', top: Math.max(0, -v.y / v.scale * k) + 'px',
+    width: Math.min(nw, wrap.width / v.scale * k) + 'px', height: Math.min(nh, wrap.height / v.scale * k) + 'px',
+  });
+}
+
+function setupNavigator() {
+  const nav = $('navigator');
+  const centreOn = (ev) => {
+    const r = nav.getBoundingClientRect(), wrap = $('stage-wrap').getBoundingClientRect();
+    const [w] = app.fullSize;
+    const k = r.width / w;
+    const ix = (ev.clientX - r.left) / k, iy = (ev.clientY - r.top) / k;
+    app.view.x = wrap.width / 2 - ix * app.view.scale;
+    app.view.y = wrap.height / 2 - iy * app.view.scale;
+    applyView();
+  };
+  let dragging = false;
+  nav.addEventListener('pointerdown', (ev) => { ev.stopPropagation(); dragging = true; nav.setPointerCapture(ev.pointerId); centreOn(ev); });
+  nav.addEventListener('pointermove', (ev) => { if (dragging) centreOn(ev); });
+  nav.addEventListener('pointerup', () => { dragging = false; });
 }
 
 /** Screen point → full-resolution image pixel. */
@@ -301,9 +423,7 @@ function setupStage() {
     const mx = ev.clientX - r.left, my = ev.clientY - r.top;
     const k = Math.exp(-ev.deltaY * 0.0015);
     const v = app.view;
-    const s = Math.max(0.01, Math.min(8, v.scale * k));
-    app.view = { scale: s, x: mx - (mx - v.x) * s / v.scale, y: my - (my - v.y) * s / v.scale };
-    applyView();
+    zoomTo(v.scale * k, mx, my);
   }, { passive: false });
   let drag = null;
   wrap.addEventListener('pointerdown', (ev) => {
@@ -588,16 +708,11 @@ function setupControls() {
       await renderPreview();
     } finally { $('normalise').disabled = false; }
   }));
-  for (const id of ['before', 'mask-view']) $(id).addEventListener('change', () => renderPreview());
+  for (const id of ['before', 'before-calibrated', 'mask-view']) $(id).addEventListener('change', () => renderPreview());
   $('clipping').addEventListener('change', () => analysePixels($('preview')));
   $('fit').addEventListener('click', fitView);
-  $('zoom-100').addEventListener('click', () => {
-    const img = $('preview');
-    const wrap = $('stage-wrap').getBoundingClientRect();
-    const s = img.naturalWidth / (app.fullSize?.[0] || img.naturalWidth);
-    app.view = { scale: s, x: (wrap.width - app.fullSize[0] * s) / 2, y: (wrap.height - app.fullSize[1] * s) / 2 };
-    applyView();
-  });
+  // 1:1: one full-resolution pixel per screen pixel, from the export's own pixels (tiles), about the view's centre.
+  $('zoom-100').addEventListener('click', () => { if (app.fullSize) zoomTo(1); });
 
   $('chart-detect').addEventListener('click', guard(async () => {
     if (!app.current) return;
@@ -794,6 +909,7 @@ async function loadState() {
 }
 
 setupStage();
+setupNavigator();
 setupControls();
 setupBrowser();
 setupMisc();
