@@ -122,7 +122,9 @@ public static class UiServer
         app.MapGet("/api/thumb", (string file) =>
         {
             var cached = s.CachedThumbnail(file);
-            return cached is null ? Results.StatusCode(202) : Results.Bytes(cached, "image/jpeg");
+            if (cached is not null) return Results.Bytes(cached, "image/jpeg");
+            // A file that cannot be decoded: said once, so the page marks it and stops asking.
+            return s.ThumbnailError(file) is { } error ? Results.Json(new { error }, statusCode: 422) : Results.StatusCode(202);
         });
         app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before, string? look) =>
         {

@@ -87,7 +87,7 @@ public sealed class UiSession : IDisposable
         _full.Clear();
         Settings = Settings with { LastFolder = full };
         TrySaveSettings();
-        foreach (var f in ds.Files) _thumbQueue.Add(f.Path);
+        foreach (var f in ds.Files) { _thumbErrors.TryRemove(f.Path, out _); _thumbQueue.Add(f.Path); }
         return ds;
     }
 
@@ -296,13 +296,19 @@ public sealed class UiSession : IDisposable
         _thumbWorker = new Thread(() =>
         {
             foreach (var path in _thumbQueue.GetConsumingEnumerable())
-                try { Thumbnail(path); } catch (Exception) { /* shown as missing in the list; the preview gives the error */ }
+                try { Thumbnail(path); }
+                catch (Exception e) { _thumbErrors[path] = e is RawDecodeException ? e.Message : $"{path}: {e.Message}"; }
         })
         { IsBackground = true, Name = "imagespace-thumbnails", Priority = ThreadPriority.BelowNormal };
         _thumbWorker.Start();
     }
 
     public byte[]? CachedThumbnail(string path) => _thumbs.GetValueOrDefault(Guard.Check(path));
+
+    /// <summary>Why the thumbnail of <paramref name="path"/> could not be made (null: made, or not yet).</summary>
+    public string? ThumbnailError(string path) => _thumbErrors.GetValueOrDefault(Guard.Check(path));
+
+    private readonly ConcurrentDictionary<string, string> _thumbErrors = new();
 
     /// <summary>A ~240 px JPEG of the file as the current recipe renders it (no chart correction), cached in memory
     /// and on disk by path, size and modification time.</summary>

@@ -225,6 +225,58 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await Assertions.Expect(page.Locator("#navigator")).ToBeHiddenAsync();
     }
 
+    [SkippableFact]
+    public async Task Switching_images_leaves_nothing_of_the_previous_one_and_a_broken_file_shows_its_error_where_it_happened()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/b_plain.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 5 });
+        File.WriteAllText(dir["data/c_broken.dng"], "not a raw file");
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        int thumbRequests = 0;
+        page.Request += (_, r) => { if (r.Url.Contains("/api/thumb")) Interlocked.Increment(ref thumbRequests); };
+
+        // The broken file's thumbnail turns red with the reason, and the page stops asking for it.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.file img').length === 2 && document.querySelectorAll('.file .ph.failed').length === 1",
+            null, new PageWaitForFunctionOptions { Timeout = 90_000 });
+        Assert.Contains("c_broken.dng", await page.Locator(".file .ph.failed").GetAttributeAsync("title"));
+        Assert.Equal("rgb(248, 81, 73)", await page.Locator(".file .ph.failed").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
+        int asked = thumbRequests;
+        await page.WaitForTimeoutAsync(2000);
+        Assert.Equal(asked, thumbRequests);
+
+        // A chart result does not follow to the next image; neither does a chart error.
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='b_plain.dng']"));
+        await Assertions.Expect(page.Locator("#chart-status")).ToBeEmptyAsync();
+        Assert.Equal(0, await page.Locator("#overlay text[data-patch]").CountAsync());
+        Assert.Equal(0, await page.Locator(".swatch").CountAsync());
+        Assert.True(await page.Locator("#chart-assign-group").IsDisabledAsync());
+        await page.ClickAsync("#chart-detect");
+        await page.WaitForFunctionAsync("() => { const t = document.getElementById('chart-status').textContent; return t.length > 0 && t !== 'detecting…'; }");
+        string error = await page.Locator("#chart-status").InnerTextAsync();
+        log.WriteLine($"detect on a frame without a chart: {error}");
+        Assert.DoesNotContain("ΔE2000", error);
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_chart.dng']"));
+        await Assertions.Expect(page.Locator("#chart-status")).ToBeEmptyAsync();
+
+        // A file that cannot be decoded: the previous picture goes and the reason is on the viewer.
+        await page.ClickAsync(".file[data-path$='c_broken.dng']");
+        await Assertions.Expect(page.Locator("#view-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#view-error")).ToContainTextAsync("c_broken.dng");
+        Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('preview').hasAttribute('src')"));
+        Assert.Equal("", await page.Locator("#render-info").InnerTextAsync());
+        await Assertions.Expect(page.Locator(".file.broken[data-path$='c_broken.dng']")).ToHaveCountAsync(1);
+        await UiFixture.ScreenshotAsync(page, "ui-broken-file");
+        // And back: the picture returns, the error goes.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_chart.dng']"));
+        await Assertions.Expect(page.Locator("#view-error")).ToBeHiddenAsync();
+        Assert.Equal(450, await page.EvaluateAsync<int>("() => document.getElementById('preview').naturalWidth"));
+    }
+
     internal static double Correlation(int[] a, int[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;

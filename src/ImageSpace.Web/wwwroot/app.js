@@ -153,7 +153,16 @@ async function loadThumbnails() {
         const url = URL.createObjectURL(await r.blob());
         row.querySelector('.ph').replaceWith(el('img', { src: url, alt: '' }));
         pending.splice(i, 1);
-      } else if (r.status >= 400) pending.splice(i, 1);
+      } else if (r.status >= 400) {
+        // Not decodable: a red placeholder with the reason, and no more asking.
+        let reason = `${r.status}`;
+        try { reason = (await r.json()).error || reason; } catch { /* not JSON */ }
+        const ph = row.querySelector('.ph');
+        ph.classList.add('failed');
+        ph.title = reason;
+        row.classList.add('broken');
+        pending.splice(i, 1);
+      }
     }
     if (pending.length) await new Promise(res => setTimeout(res, 700));
   }
@@ -165,7 +174,8 @@ async function select(path) {
   app.current = path;
   refreshFileClasses();
   document.querySelector(`.file[data-path="${CSS.escape(path)}"]`)?.scrollIntoView({ block: 'nearest' });
-  if (changed) { app.chart = null; drawOverlay(); $('report').replaceChildren(); $('flattened').hidden = true; setChartButtons(); }
+  // Nothing of the previous image stays: its chart, the chart's result or error, its report.
+  if (changed) { clearChart(); setMode(null); }
   await renderPreview(changed);
 }
 
@@ -190,6 +200,8 @@ async function renderPreview(fit = false) {
     if (!r.ok) { let m = `${r.status}`; try { m = (await r.json()).error; } catch { } throw new Error(m); }
     const blob = await r.blob();
     if (seq !== previewSeq) return; // a newer request owns the picture
+    $('view-error').hidden = true;
+    document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.remove('broken');
     const size = r.headers.get('X-Full-Size');
     if (size) app.fullSize = size.split('x').map(Number);
     const ms = r.headers.get('X-Render-Ms');
@@ -209,11 +221,31 @@ async function renderPreview(fit = false) {
     app.renders++;
     img.dataset.renders = String(app.renders);
   } catch (e) {
-    if (seq === previewSeq) { $('status-line').textContent = e.message; toast(e.message, true); }
+    if (seq === previewSeq) showPreviewError(e.message);
   } finally {
     clearTimeout(spinner);
     if (seq === previewSeq) $('spinner').hidden = true;
   }
+}
+
+/** The picture could not be made: the previous one goes, the reason is shown on the viewer and the file is marked. */
+function showPreviewError(message) {
+  const img = $('preview');
+  if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  img.removeAttribute('src');
+  $('nav-img').removeAttribute('src');
+  app.fullSize = null;
+  invalidateTiles();
+  $('navigator').hidden = true;
+  $('clip-canvas').hidden = true;
+  $('overlay').replaceChildren();
+  drawHistogram([0, 1, 2, 3].map(() => new Uint32Array(256)));
+  $('render-info').textContent = '';
+  $('zoom-readout').textContent = '';
+  $('view-error').textContent = message;
+  $('view-error').hidden = false;
+  $('status-line').textContent = message;
+  document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.add('broken');
 }
 
 // The stage is sized in full-resolution pixels so overlay coordinates are the file's own; the view transform fits it.
@@ -517,6 +549,17 @@ function drawOverlay() {
 
 // ---- chart --------------------------------------------------------------------------------------------------
 
+/** No chart on screen: overlay, result or error, report and flattened view gone. */
+function clearChart() {
+  app.chart = null;
+  drawOverlay();
+  setChartButtons();
+  $('chart-status').textContent = '';
+  $('chart-status').classList.remove('quality', 'good', 'check', 'poor');
+  $('report').replaceChildren();
+  $('flattened').hidden = true;
+}
+
 function setChartButtons() {
   const ready = !!(app.chart && app.chart.calibration);
   $('chart-assign-group').disabled = !ready;
@@ -718,8 +761,14 @@ function setupControls() {
     if (!app.current) return;
     setMode(null);
     $('chart-status').textContent = 'detecting…';
-    try { showChart(await api('POST', '/api/chart/detect', { file: app.current }), false); }
-    catch (e) { app.chart = null; drawOverlay(); setChartButtons(); $('chart-status').textContent = e.message; throw e; }
+    const file = app.current;
+    try {
+      const res = await api('POST', '/api/chart/detect', { file });
+      if (file === app.current) showChart(res, false); // another image was chosen meanwhile: not its chart
+    } catch (e) {
+      if (file !== app.current) return;
+      clearChart(); $('chart-status').textContent = e.message; throw e;
+    }
   }));
   $('chart-manual').addEventListener('click', () => {
     if (app.mode === 'corners') { setMode(null); return; }
@@ -727,7 +776,7 @@ function setupControls() {
     $('flattened').hidden = true; $('report').replaceChildren();
     setChartButtons(); drawOverlay(); setMode('corners');
   });
-  $('chart-clear').addEventListener('click', () => { app.chart = null; setMode(null); drawOverlay(); setChartButtons(); $('chart-status').textContent = ''; $('report').replaceChildren(); $('flattened').hidden = true; });
+  $('chart-clear').addEventListener('click', () => { clearChart(); setMode(null); });
   $('chart-assign-group').addEventListener('click', guard(() => assignChart(false)));
   $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
 
