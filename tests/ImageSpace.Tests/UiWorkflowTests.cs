@@ -277,6 +277,40 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         Assert.Equal(450, await page.EvaluateAsync<int>("() => document.getElementById('preview').naturalWidth"));
     }
 
+    private static double MeanDiff(int[] a, int[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Average();
+
+    [SkippableFact]
+    public async Task Before_shows_the_file_as_shot_and_optionally_with_its_calibration_only()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Illuminant = "A", Seed = 4 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        var asShot = await UiBrowserTests.PreviewGreens(page); // nothing assigned, nothing adjusted yet
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync("#chart-assign-group"));
+        var calibrated = await UiBrowserTests.PreviewGreens(page);
+        await RenderAfter(page, () => page.Locator("#exposure").FillAsync("1"));
+        var edited = await UiBrowserTests.PreviewGreens(page);
+        log.WriteLine($"calibration changed green by {MeanDiff(asShot, calibrated):0.00}, +1 EV by {MeanDiff(calibrated, edited):0.00} codes");
+        Assert.True(MeanDiff(asShot, calibrated) > 2 && MeanDiff(calibrated, edited) > 2);
+
+        Assert.True(await page.Locator("#before-calibrated").IsDisabledAsync());
+        await RenderAfter(page, () => page.CheckAsync("#before"));
+        var before = await UiBrowserTests.PreviewGreens(page);
+        log.WriteLine($"Before vs as shot {MeanDiff(before, asShot):0.00}, vs calibrated {MeanDiff(before, calibrated):0.00}");
+        Assert.True(MeanDiff(before, asShot) < 0.5, "Before is the file as shot: no calibration, no adjustments");
+        await RenderAfter(page, () => page.CheckAsync("#before-calibrated"));
+        var calibrationOnly = await UiBrowserTests.PreviewGreens(page);
+        Assert.True(MeanDiff(calibrationOnly, calibrated) < 0.5, "calibration only: the chart's correction without the adjustments");
+        await UiFixture.ScreenshotAsync(page, "ui-before-calibrated");
+        await RenderAfter(page, () => page.UncheckAsync("#before"));
+        Assert.True(MeanDiff(await UiBrowserTests.PreviewGreens(page), edited) < 0.5);
+        Assert.True(await page.Locator("#before-calibrated").IsDisabledAsync());
+    }
+
     internal static double Correlation(int[] a, int[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;

@@ -751,7 +751,7 @@ function setupControls() {
       await renderPreview();
     } finally { $('normalise').disabled = false; }
   }));
-  for (const id of ['before', 'before-calibrated', 'mask-view']) $(id).addEventListener('change', () => renderPreview());
+  for (const id of ['before', 'before-calibrated', 'mask-view']) $(id).addEventListener('change', () => { $('before-calibrated').disabled = !$('before').checked; renderPreview(); });
   $('clipping').addEventListener('change', () => analysePixels($('preview')));
   $('fit').addEventListener('click', fitView);
   // 1:1: one full-resolution pixel per screen pixel, from the export's own pixels (tiles), about the view's centre.
@@ -939,7 +939,7 @@ function setupMisc() {
     if (ev.key === 'ArrowDown' || ev.key === 'j') { ev.preventDefault(); moveSelection(1); }
     else if (ev.key === 'ArrowUp' || ev.key === 'k') { ev.preventDefault(); moveSelection(-1); }
     else if (ev.key === 'f') fitView();
-    else if (ev.key === 'b') { $('before').checked = !$('before').checked; renderPreview(); }
+    else if (ev.key === 'b') { $('before').checked = !$('before').checked; $('before-calibrated').disabled = !$('before').checked; renderPreview(); }
     else if (ev.key === 'Escape') setMode(null);
   });
   window.addEventListener('resize', () => { if (app.fullSize) fitView(); });
