@@ -76,7 +76,7 @@ public sealed class UiSession : IDisposable
                 {
                     Film = new Core.Film.FilmOptions(),
                     Calibration = new CalibrationOptions { Reference = r.Calibration.Reference },
-                    Adjust = r.Adjust with { ExposureMultipliers = [], WhiteBalance = wb },
+                    Adjust = r.Adjust with { ExposureMultipliers = [], Images = [], WhiteBalance = wb },
                 };
                 _projectRoll = null;
                 _colour = null;
@@ -182,7 +182,7 @@ public sealed class UiSession : IDisposable
 
     /// <summary>The decode stage's settings: what a change of must decode the file again.</summary>
     private static string DecodeKey(string file, Recipe r, bool calibrated, int side) =>
-        JsonSerializer.Serialize(new { file, r.Decode, wb = r.Adjust.WhiteBalance, film = r.Film.Enabled, flat = r.Film.FlatField, calibrated, side });
+        JsonSerializer.Serialize(new { file, r.Decode, wb = r.Adjust.For(file).WhiteBalance, film = r.Film.Enabled, flat = r.Film.FlatField, calibrated, side });
 
     /// <summary>The develop stage's settings on top (inversion, roll, calibration by content): a change of only these
     /// re-runs from the cached decoded image (film exposure, trims, stock, base, a new chart), not from the file.</summary>
@@ -279,7 +279,7 @@ public sealed class UiSession : IDisposable
         var f = File(file);
         var (recipe, pipeline, calibration, calibrated) = Setup(f, look);
         string baseKey = DevelopKey(DecodeKey(f.Path, recipe, calibrated, side: 0), recipe, calibration, pipeline.Roll);
-        string adjustKey = look == Look.Edit ? JsonSerializer.Serialize(new { recipe.Adjust, alpha = recipe.Export.NormalizedFormat != "jpg" }, Recipe.Json) : "";
+        string adjustKey = look == Look.Edit ? JsonSerializer.Serialize(new { adjust = recipe.Adjust.For(f.Path), alpha = recipe.Export.NormalizedFormat != "jpg" }, Recipe.Json) : "";
         return _full.TileAsync(baseKey, adjustKey, () => pipeline.Prepare(f.Path, calibration: calibration),
             look == Look.Edit ? (img, p) => pipeline.ApplyAdjustments(img, p) : null, level, tx, ty, cancel);
     }

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using ImageSpace.Core.Color;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Web;
@@ -309,6 +310,97 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await RenderAfter(page, () => page.UncheckAsync("#before"));
         Assert.True(MeanDiff(await UiBrowserTests.PreviewGreens(page), edited) < 0.5);
         Assert.True(await page.Locator("#before-calibrated").IsDisabledAsync());
+    }
+
+    /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
+    private static double LinearRatio(int[] from, int[] to)
+    {
+        var r = from.Zip(to).Select(p => (a: TransferFunction.Srgb.Decode(p.First / 255.0), b: TransferFunction.Srgb.Decode(p.Second / 255.0)))
+            .Where(p => p.a is > 0.05 and < 0.35).Select(p => p.b / p.a).Order().ToArray();
+        return r[r.Length / 2];
+    }
+
+    [SkippableFact]
+    public async Task One_image_gets_its_own_adjustments_copied_pasted_undone_reset_and_typed_and_the_project_keeps_them()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a_1.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 7 });
+        SyntheticDng.Write(dir["data/a_2.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 8 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        var first0 = await UiBrowserTests.PreviewGreens(page);
+
+        // Image 1 on its own, +1 EV typed into the value box.
+        await page.CheckAsync("#adjust-own");
+        await Assertions.Expect(page.Locator("#adjust-scope")).ToHaveTextAsync("for a_1.dng only");
+        await RenderAfter(page, async () => { await page.FillAsync("#exposure-value", "1"); await page.PressAsync("#exposure-value", "Enter"); });
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("1 EV");
+        double typed = LinearRatio(first0, await UiBrowserTests.PreviewGreens(page));
+        log.WriteLine($"typed +1 EV on image 1: linear ratio {typed:0.000}");
+        Assert.InRange(typed, 1.92, 2.08);
+        await Assertions.Expect(page.Locator(".file.own")).ToHaveCountAsync(1);
+
+        // Image 2 follows the adjustments of all images: nothing.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_2.dng']"));
+        Assert.Equal("0", await page.Locator("#exposure").InputValueAsync());
+        Assert.False(await page.Locator("#adjust-own").IsCheckedAsync());
+        var second0 = await UiBrowserTests.PreviewGreens(page);
+
+        // Copy from image 1, paste on image 2: it gets +1 EV of its own.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_1.dng']"));
+        Assert.Equal("1", await page.Locator("#exposure").InputValueAsync());
+        await page.ClickAsync("#adjust-copy");
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_2.dng']"));
+        await RenderAfter(page, () => page.ClickAsync("#adjust-paste"));
+        Assert.True(await page.Locator("#adjust-own").IsCheckedAsync());
+        double pasted = LinearRatio(second0, await UiBrowserTests.PreviewGreens(page));
+        log.WriteLine($"pasted on image 2: linear ratio {pasted:0.000}");
+        Assert.InRange(pasted, 1.92, 2.08);
+
+        // Ctrl+Z takes the paste back.
+        await RenderAfter(page, () => page.Keyboard.PressAsync("Control+z"));
+        Assert.False(await page.Locator("#adjust-own").IsCheckedAsync());
+        Assert.True(MeanDiff(second0, await UiBrowserTests.PreviewGreens(page)) < 0.5);
+        await Assertions.Expect(page.Locator(".file.own")).ToHaveCountAsync(1);
+
+        // Double-click resets a slider; a typed value beyond the slider's range is kept exactly.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_1.dng']"));
+        await RenderAfter(page, () => page.DblClickAsync("#exposure"));
+        Assert.Equal("0", await page.Locator("#exposure").InputValueAsync());
+        Assert.True(MeanDiff(first0, await UiBrowserTests.PreviewGreens(page)) < 0.5);
+        await RenderAfter(page, async () => { await page.FillAsync("#shadows-value", "25"); await page.PressAsync("#shadows-value", "Enter"); });
+        await UiFixture.ScreenshotAsync(page, "ui-own-adjustments");
+
+        // The project keeps image 1's own adjustments; the export renders them.
+        await page.FillAsync("#project-path", dir["data/project.json"]);
+        await page.ClickAsync("#project-save");
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("project saved");
+        var saved = Recipe.FromJson(System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir["data/project.json"])).RootElement.GetProperty("recipe").GetRawText());
+        var own = Assert.Single(saved.Adjust.Images);
+        Assert.Equal("a_1.dng", own.Key);
+        Assert.Equal(25, own.Value.Shadows);
+        Assert.Equal(0, saved.Adjust.Shadows);
+    }
+
+    [Fact]
+    public void An_image_with_its_own_adjustments_renders_as_a_recipe_with_them_for_all_and_the_others_do_not()
+    {
+        using var dir = new TempDir();
+        SyntheticDng.Write(dir["a.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = 1 });
+        SyntheticDng.Write(dir["b.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = 2 });
+        var mine = new Core.Adjust.AdjustOptions { ExposureEv = 0.7, Shadows = 30, WhiteBalance = "4000,5" };
+        var recipe = new Recipe { Adjust = new Core.Adjust.AdjustOptions { Images = new() { ["a.dng"] = mine } } };
+        using var a = new Pipeline(recipe).Render(dir["a.dng"], DemosaicMode.Half);
+        using var aAlone = new Pipeline(new Recipe { Adjust = mine }).Render(dir["a.dng"], DemosaicMode.Half);
+        using var b = new Pipeline(recipe).Render(dir["b.dng"], DemosaicMode.Half);
+        using var bPlain = new Pipeline(new Recipe()).Render(dir["b.dng"], DemosaicMode.Half);
+        Assert.Equal(aAlone.Image.G.AsSpan(0, aAlone.Image.PixelCount).ToArray(), a.Image.G.AsSpan(0, a.Image.PixelCount).ToArray());
+        Assert.Equal(bPlain.Image.G.AsSpan(0, bPlain.Image.PixelCount).ToArray(), b.Image.G.AsSpan(0, b.Image.PixelCount).ToArray());
+        Assert.NotEqual(bPlain.Image.G[5000], a.Image.G[5000]);
+        // An image's own adjustments are checked like the recipe's.
+        var bad = recipe with { Adjust = new Core.Adjust.AdjustOptions { Images = new() { ["a.dng"] = new() { Shadows = 500 } } } };
+        Assert.Contains("shadows", Assert.Throws<ArgumentException>(bad.Validate).Message);
     }
 
     internal static double Correlation(int[] a, int[] b)

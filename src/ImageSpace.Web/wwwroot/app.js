@@ -78,6 +78,7 @@ const enc = encodeURIComponent;
 
 let syncBusy = false, syncAgain = false;
 async function pushRecipe() {
+  noteChange();
   if (syncBusy) { syncAgain = true; return; }
   syncBusy = app.syncing = true;
   try {
@@ -89,10 +90,76 @@ async function pushRecipe() {
   } catch (e) {
     toast(e.message, true);
     // The server kept its recipe: show that one again rather than a refused edit.
-    try { app.recipe = (await api('GET', '/api/state')).recipe; syncControls(); drawOverlay(); } catch { /* the toast says enough */ }
+    try { adopt((await api('GET', '/api/state')).recipe); syncControls(); drawOverlay(); } catch { /* the toast says enough */ }
   }
   finally { syncBusy = app.syncing = false; }
   schedulePlan();
+}
+
+// ---- undo: the recipe before each change (a slider drag is one change) ------------------------------------------
+
+const undo = { stack: [], committed: null, last: 0 };
+
+/** A recipe from the server (opened folder, assigned chart, loaded project): the state later undos go back to. */
+function adopt(recipe) {
+  app.recipe = recipe;
+  undo.committed = JSON.stringify(recipe);
+}
+
+/** Records the state before this change; changes less than 0.8 s apart (one drag, typing) are one step. */
+function noteChange() {
+  const now = performance.now(), cur = JSON.stringify(app.recipe);
+  if (cur === undo.committed) return;
+  if (undo.committed !== null && (now - undo.last > 800 || !undo.stack.length)) {
+    undo.stack.push(undo.committed);
+    if (undo.stack.length > 100) undo.stack.shift();
+  }
+  undo.committed = cur;
+  undo.last = now;
+}
+
+function undoLast() {
+  if (!undo.stack.length) { toast('nothing to undo'); return; }
+  adopt(JSON.parse(undo.stack.pop()));
+  undo.last = 0;
+  syncControls(); drawOverlay(); refreshFileClasses();
+  pushRecipe();
+  toast('undone');
+}
+
+// ---- per-image adjustments: adjust.images[relative path] replaces the adjustments of all images for that image ----
+
+/** The current image's key in adjust.images: its path relative to the opened folder (as exposure multipliers). */
+function imageKey(path = app.current) { return app.files.find(f => f.path === path)?.name ?? null; }
+
+/** The adjustments the controls edit: the current image's own, or those of all images. */
+function editedAdjust() { return app.recipe.adjust.images?.[imageKey()] || app.recipe.adjust; }
+
+/** Adjustments without the all-images parts (multipliers, per-image entries): what an image of its own holds. */
+function ownCopy(a) { const c = structuredClone(a); delete c.images; delete c.exposureMultipliers; return c; }
+
+function setOwn(on) {
+  const key = imageKey();
+  if (!key) return;
+  app.recipe.adjust.images ??= {};
+  if (on) app.recipe.adjust.images[key] = ownCopy(app.recipe.adjust);
+  else delete app.recipe.adjust.images[key];
+  syncControls(); drawOverlay(); refreshFileClasses(); pushRecipe();
+}
+
+function copySettings() {
+  app.clipboard = ownCopy(editedAdjust());
+  $('adjust-paste').disabled = false;
+  toast(`settings of ${imageKey()} copied`);
+}
+
+function pasteSettings() {
+  const key = imageKey();
+  if (!app.clipboard || !key) return;
+  app.recipe.adjust.images ??= {};
+  app.recipe.adjust.images[key] = structuredClone(app.clipboard);
+  syncControls(); drawOverlay(); refreshFileClasses(); pushRecipe();
+  toast(`settings pasted on ${key}`);
 }
 
 // ---- dataset ------------------------------------------------------------------------------------------------
@@ -115,7 +182,7 @@ function showDataset(ds) {
       const item = { path: f.path, name: f.name, group: g.name };
       app.files.push(item);
       const row = el('div', { class: 'file', 'data-path': f.path, title: f.path },
-        el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name));
+        el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name), el('span', { class: 'own-badge', title: 'adjustments of its own' }, '✎'));
       row.addEventListener('click', () => select(f.path));
       box.append(row);
     }
@@ -139,6 +206,7 @@ function refreshFileClasses() {
     row.classList.toggle('done', app.statuses[p] === 'done');
     row.classList.toggle('failed', app.statuses[p] === 'failed');
     row.classList.toggle('chart', chartSources.has(p.split('/').pop()));
+    row.classList.toggle('own', !!app.recipe?.adjust.images?.[imageKey(p)]);
   }
 }
 
@@ -175,7 +243,7 @@ async function select(path) {
   refreshFileClasses();
   document.querySelector(`.file[data-path="${CSS.escape(path)}"]`)?.scrollIntoView({ block: 'nearest' });
   // Nothing of the previous image stays: its chart, the chart's result or error, its report.
-  if (changed) { clearChart(); setMode(null); }
+  if (changed) { clearChart(); setMode(null); syncControls(); drawOverlay(); }
   await renderPreview(changed);
 }
 
@@ -470,7 +538,7 @@ function setupStage() {
       return;
     } else if (app.mode === 'wb-pick') {
       setMode(null);
-      app.recipe.adjust.whiteBalance = `pick:${Math.round(p[0])},${Math.round(p[1])},${Math.max(11, Math.round(app.fullSize[0] / 200) | 1)}`;
+      editedAdjust().whiteBalance = `pick:${Math.round(p[0])},${Math.round(p[1])},${Math.max(11, Math.round(app.fullSize[0] / 200) | 1)}`;
       app.pickSpot = p;
       syncControls();
       drawOverlay();
@@ -539,7 +607,7 @@ function drawOverlay() {
     const [a, b] = app.baseRect;
     o.append(svg('rect', { class: 'rect', x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(a[0] - b[0]), height: Math.abs(a[1] - b[1]) }));
   }
-  const wb = app.recipe?.adjust.whiteBalance || '';
+  const wb = (app.recipe && app.current ? editedAdjust() : app.recipe?.adjust)?.whiteBalance || '';
   if (wb.startsWith('pick:')) {
     const [x, y, s] = wb.slice(5).split(',').map(Number);
     const size = s || 11;
@@ -639,7 +707,7 @@ async function assignChart(global) {
     if (!window.confirm(`${e.message}.\n\nUse this chart anyway?`)) { toast('chart not assigned', true); return; }
     res = await api('POST', '/api/chart/assign', { file: app.current, corners, global, confirm: true });
   }
-  app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe;
+  app.state = await api('GET', '/api/state'); adopt(app.state.recipe);
   showAssigned();
   syncControls(); // a chart frame of a negative roll locks the roll
   showDataset(app.dataset);
@@ -652,7 +720,7 @@ function showAssigned() {
   box.replaceChildren();
   for (const [group, cal] of Object.entries(app.state.calibrations || {})) {
     box.append(el('div', { class: 'row' }, `${group || 'all groups'}: ${cal.source} (ΔE ${cal.deltaE.mean.toFixed(2)})`,
-      el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe; showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
+      el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); adopt(app.state.recipe); showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
   }
 }
 
@@ -670,26 +738,71 @@ function applyParameters() {
     const p = sec === 'adjust' && (app.state.parameters || []).find(q => q.key === key);
     if (!p) continue;
     Object.assign($(id), { min: p.softMin, max: p.softMax, step: p.step });
-    $(id).dataset.unit = p.unit || '';
+    Object.assign($(id).dataset, { unit: p.unit || '', default: p.default, hardMin: p.min, hardMax: p.max });
   }
 }
 
+/** The value box beside a slider: shows the value with its unit; a typed value (unit optional) is applied on Enter. */
 function showValue(id, v) {
-  const unit = $(id).dataset.unit;
-  $(id).nextElementSibling.textContent = unit ? `${v} ${unit}` : `${v}`;
+  const unit = $(id).dataset.unit, box = $(id).nextElementSibling;
+  const text = unit ? `${v} ${unit}` : `${v}`;
+  if (box.tagName === 'INPUT') { if (document.activeElement !== box) box.value = text; } else box.textContent = text;
+}
+
+const valueSliders = () => [...Object.keys(sliders), 'kelvin', 'tint'];
+
+/** Each slider's <output> becomes a box the value can be typed into; double-clicking a slider resets it. */
+function setupValueBoxes() {
+  for (const id of valueSliders()) {
+    const slider = $(id), label = document.querySelector(`label[for="${id}"]`)?.textContent || id;
+    const box = el('input', { class: 'value', id: `${id}-value`, 'aria-label': `${label} value`, spellcheck: 'false', inputmode: 'decimal' });
+    slider.nextElementSibling.replaceWith(box);
+    box.addEventListener('focus', () => box.select());
+    box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') box.blur(); else if (ev.key === 'Escape') { box.value = ''; box.blur(); } });
+    box.addEventListener('change', () => {
+      const v = parseFloat(box.value.replace(',', '.'));
+      if (!Number.isFinite(v)) { showValue(id, slider.value); return; }
+      const lo = Number(slider.dataset.hardMin ?? slider.min), hi = Number(slider.dataset.hardMax ?? slider.max);
+      setSlider(id, Math.min(hi, Math.max(lo, v)));
+    });
+    box.addEventListener('blur', () => showValue(id, slider.dataset.typed ?? slider.value));
+    slider.addEventListener('dblclick', () => setSlider(id, Number(slider.dataset.default ?? slider.defaultValue)));
+  }
+}
+
+/** Sets a slider as if it had been moved there (a typed value may lie beyond the slider's range: it is kept exact). */
+function setSlider(id, v) {
+  const slider = $(id);
+  slider.value = v;
+  slider.dataset.typed = String(v);
+  slider.dispatchEvent(new Event('input'));
+}
+
+/** The slider's value: a typed one once, else its position. */
+function sliderValue(id) {
+  const slider = $(id), typed = slider.dataset.typed;
+  delete slider.dataset.typed;
+  return typed !== undefined ? Number(typed) : Number(slider.value);
 }
 
 function syncControls() {
-  const r = app.recipe;
+  const r = app.recipe, a = editedAdjust();
   applyParameters();
-  for (const [id, [sec, key]] of Object.entries(sliders)) { $(id).value = r[sec][key]; showValue(id, r[sec][key]); }
-  const wb = r.adjust.whiteBalance;
+  for (const [id, [sec, key]] of Object.entries(sliders)) {
+    const v = (sec === 'adjust' ? a : r[sec])[key];
+    $(id).value = v; showValue(id, v);
+  }
+  const own = !!r.adjust.images?.[imageKey()];
+  $('adjust-own').checked = own;
+  $('adjust-own').disabled = !app.current;
+  $('adjust-scope').textContent = own ? `for ${imageKey()} only` : 'for all images';
+  const wb = a.whiteBalance;
   const mode = /^\d/.test(wb) ? 'kelvin' : wb.startsWith('pick:') ? 'pick' : wb === 'auto' ? 'auto' : 'asshot';
   $('wb-mode').value = mode;
   if (mode === 'kelvin') { const [k, t] = wb.split(','); $('kelvin').value = k; $('tint').value = t || 0; }
-  for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = `${$(id).value}${id === 'kelvin' ? ' K' : ''}`;
+  for (const id of ['kelvin', 'tint']) showValue(id, $(id).value);
   document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
-  $('mask-clipped').checked = r.adjust.maskClipped;
+  $('mask-clipped').checked = a.maskClipped;
   $('film-enabled').checked = r.film.enabled;
   $('film-stock').value = r.film.stock;
   $('film-base').textContent = r.film.base;
@@ -717,17 +830,19 @@ function fillBitDepths() {
 function setupControls() {
   for (const [id, [sec, key]] of Object.entries(sliders)) {
     $(id).addEventListener('input', () => {
-      app.recipe[sec][key] = Number($(id).value);
-      showValue(id, $(id).value);
-      if (sec !== 'export') pushRecipe(); else api('PUT', '/api/recipe', app.recipe).catch(e => toast(e.message, true));
+      const v = sliderValue(id);
+      (sec === 'adjust' ? editedAdjust() : app.recipe[sec])[key] = v;
+      showValue(id, v);
+      if (sec !== 'export') pushRecipe(); else pushExport();
     });
   }
   const wbChanged = () => {
     const mode = $('wb-mode').value;
     document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
-    for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = `${$(id).value}${id === 'kelvin' ? ' K' : ''}`;
-    if (mode === 'pick') { if (!app.recipe.adjust.whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
-    app.recipe.adjust.whiteBalance = mode === 'kelvin' ? `${$('kelvin').value},${$('tint').value}` : mode;
+    const k = sliderValue('kelvin'), t = sliderValue('tint');
+    showValue('kelvin', k); showValue('tint', t);
+    if (mode === 'pick') { if (!editedAdjust().whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
+    editedAdjust().whiteBalance = mode === 'kelvin' ? `${k},${t}` : mode;
     drawOverlay();
     pushRecipe();
   };
@@ -735,16 +850,21 @@ function setupControls() {
   $('kelvin').addEventListener('input', wbChanged);
   $('tint').addEventListener('input', wbChanged);
   $('wb-pick').addEventListener('click', () => { $('wb-mode').value = 'pick'; setMode(app.mode === 'wb-pick' ? null : 'wb-pick'); });
-  $('mask-clipped').addEventListener('change', () => { app.recipe.adjust.maskClipped = $('mask-clipped').checked; pushRecipe(); });
+  $('mask-clipped').addEventListener('change', () => { editedAdjust().maskClipped = $('mask-clipped').checked; pushRecipe(); });
+  $('adjust-own').addEventListener('change', () => setOwn($('adjust-own').checked));
+  $('adjust-copy').addEventListener('click', copySettings);
+  $('adjust-paste').addEventListener('click', pasteSettings);
   $('reset-adjust').addEventListener('click', () => {
-    Object.assign(app.recipe.adjust, { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false, exposureMultipliers: {} });
+    const a = editedAdjust();
+    Object.assign(a, { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false });
+    if (a === app.recipe.adjust) a.exposureMultipliers = {};
     syncControls(); drawOverlay(); pushRecipe();
   });
   $('normalise').addEventListener('click', guard(async () => {
     $('normalise').disabled = true;
     try {
       const res = await api('POST', '/api/exposure/normalise', {});
-      app.recipe = res.recipe;
+      adopt(res.recipe);
       $('normalise-result').replaceChildren(el('table', { class: 'small' }, ...res.rows.map(r =>
         el('tr', {}, el('td', {}, r.file.split('/').pop()), el('td', {}, `${r.ev >= 0 ? '+' : ''}${r.ev.toFixed(2)} EV`)))),
         ...res.errors.map(e => el('div', { class: 'errors' }, e)));
@@ -795,11 +915,11 @@ function setupControls() {
   $('roll-lock').addEventListener('click', guard(async () => {
     $('roll-status').textContent = 'analysing the roll…';
     const r = await api('POST', '/api/film/lock');
-    app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe;
+    app.state = await api('GET', '/api/state'); adopt(app.state.recipe);
     $('roll-status').textContent = (r.calibrated ? `locked by its chart frame; ${r.source}` : `locked (${r.stock}), ${r.source}`) + (r.rejected?.length ? `, ${r.rejected.length} frame(s) rejected` : '');
     await renderPreview();
   }));
-  $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe; syncControls(); await renderPreview(); }));
+  $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); adopt(app.state.recipe); syncControls(); await renderPreview(); }));
 
   $('existing').addEventListener('change', () => {
     const v = $('existing').value;
@@ -820,6 +940,7 @@ function setupControls() {
 }
 
 async function pushExport() {
+  noteChange();
   try { await api('PUT', '/api/recipe', app.recipe); $('naming-error').textContent = ''; }
   catch (e) { $('naming-error').textContent = e.message; }
   schedulePlan();
@@ -907,7 +1028,7 @@ function setupBrowser() {
     const ds = await api('POST', '/api/open', { path });
     // The server forgets the previous folder's film mode, roll, charts and multipliers: show its state, not ours.
     app.state = await api('GET', '/api/state');
-    app.recipe = app.state.recipe;
+    adopt(app.state.recipe);
     app.current = null; app.chart = null; app.statuses = {};
     $('report').replaceChildren(); $('flattened').hidden = true; $('chart-status').textContent = '';
     syncControls(); showAssigned(); drawOverlay(); setChartButtons();
@@ -936,8 +1057,16 @@ function setupMisc() {
   }));
   document.addEventListener('keydown', (ev) => {
     if (ev.target.closest('input:not([type=range]):not([type=checkbox]), select, textarea, dialog')) return;
-    if (ev.key === 'ArrowDown' || ev.key === 'j') { ev.preventDefault(); moveSelection(1); }
-    else if (ev.key === 'ArrowUp' || ev.key === 'k') { ev.preventDefault(); moveSelection(-1); }
+    const ctrl = ev.ctrlKey || ev.metaKey;
+    if (ctrl && !ev.shiftKey && ev.key.toLowerCase() === 'z') { ev.preventDefault(); undoLast(); return; }
+    if (ctrl && ev.shiftKey && ev.key.toLowerCase() === 'c') { ev.preventDefault(); copySettings(); return; }
+    if (ctrl && ev.shiftKey && ev.key.toLowerCase() === 'v') { ev.preventDefault(); pasteSettings(); return; }
+    if (ctrl || ev.altKey) return;
+    // Arrows belong to the control that has focus (a slider moves); they switch images only from the list.
+    const inList = ev.target === document.body || !!ev.target.closest('#files');
+    if (inList && (ev.key === 'ArrowDown' || ev.key === 'j')) { ev.preventDefault(); moveSelection(1); }
+    else if (inList && (ev.key === 'ArrowUp' || ev.key === 'k')) { ev.preventDefault(); moveSelection(-1); }
+    else if (ev.target.closest('input[type=range]')) return;
     else if (ev.key === 'f') fitView();
     else if (ev.key === 'b') { $('before').checked = !$('before').checked; $('before-calibrated').disabled = !$('before').checked; renderPreview(); }
     else if (ev.key === 'Escape') setMode(null);
@@ -947,7 +1076,7 @@ function setupMisc() {
 
 async function loadState() {
   app.state = await api('GET', '/api/state');
-  app.recipe = app.state.recipe;
+  adopt(app.state.recipe);
   applyTheme();
   $('film-stock').replaceChildren(...app.state.stocks.map(s => el('option', { value: s.id }, s.name)));
   syncControls();
@@ -958,6 +1087,7 @@ async function loadState() {
 }
 
 setupStage();
+setupValueBoxes();
 setupNavigator();
 setupControls();
 setupBrowser();
