@@ -73,6 +73,17 @@ public static class UiServer
         string token = o.Token ?? TokenStore.ForServer();
         AccessGuard.Use(app, o.IsLoopback, token);
         AccessGuard.UseJsonErrors(app);
+        // Errors whose words are the CLI's are answered in the page's (else AccessGuard's answer above stands).
+        app.Use(async (ctx, next) =>
+        {
+            try { await next(); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or Core.Raw.RawDecodeException
+                                      && UiWords.Of(e.Message) is var words && words != e.Message)
+            {
+                ctx.Response.StatusCode = 400;
+                await ctx.Response.WriteAsJsonAsync(new { error = words });
+            }
+        });
         var web = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = web });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = web });
@@ -94,7 +105,7 @@ public static class UiServer
                 roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings,
                 calibrations = Calibrations(plan),
                 roll = plan.Roll is null ? null : new { plan.Roll.Stock, gamma = plan.Roll.Gamma, source = plan.Roll.Source, calibrated = plan.Roll.Calibration is not null },
-                notes = plan.Notes, errors = colour.Errors,
+                notes = plan.Notes.Select(UiWords.Of), errors = colour.Errors.Select(UiWords.Of),
                 stocks = Core.Film.FilmStocks.All.Select(f => new { id = f.Id, name = f.Name }),
                 // The sliders' ranges, steps, defaults and units: the operators' own parameter table.
                 parameters = AdjustmentTable.Parameters.Select(p => new { p.Key, p.Label, p.Min, p.Max, p.SoftMin, p.SoftMax, p.Step, p.Default, p.Unit }),
@@ -174,13 +185,13 @@ public static class UiServer
         {
             var recipe = s.Recipe with { Naming = s.Recipe.Naming with { Schema = b.Schema, Custom = b.Custom ?? "" } };
             try { NamingSchema.Parse(b.Schema); }
-            catch (ArgumentException e) { return Results.Json(new { ok = false, error = e.Message, items = Array.Empty<object>() }); }
+            catch (ArgumentException e) { return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() }); }
             string outDir = string.IsNullOrEmpty(b.Output) ? Path.Combine(s.DatasetRoot ?? "/", "processed") : b.Output;
             var plan = BatchPlanner.Plan(s.Dataset, outDir, recipe);
             return Results.Json(new
             {
                 ok = plan.Refused.Count == 0,
-                error = plan.Refused.Count > 0 ? $"{plan.Refused[0].Input}: {plan.Refused[0].Reason}" : null,
+                error = plan.Refused.Count > 0 ? UiWords.Of($"{plan.Refused[0].Input}: {plan.Refused[0].Reason}") : null,
                 items = plan.Items.Take(200).Select(i => new { input = Path.GetFileName(i.Input), output = Path.GetRelativePath(outDir, i.Output) }),
                 total = plan.Items.Count,
                 // Outputs already there, for the page to offer overwrite / keep / another folder before starting.
@@ -271,7 +282,7 @@ public static class UiServer
     {
         root = s.DatasetRoot,
         groups = ds.Groups.Select(g => new { name = g.Name, display = g.DisplayName, files = g.Files.Select(f => new { path = f.Path, name = f.RelativePath }) }),
-        errors = ds.Errors,
+        errors = ds.Errors.Select(UiWords.Of),
     };
 
     /// <summary>The chart on a frame, measured through the pipeline's decode stage as a plan would: on the negative

@@ -403,6 +403,94 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         Assert.Contains("shadows", Assert.Throws<ArgumentException>(bad.Validate).Message);
     }
 
+    [SkippableFact]
+    public async Task Layout_keyboard_and_words_process_in_view_list_and_dialog_by_keyboard_readable_report()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/set"]);
+        SyntheticDng.Write(dir["data/set/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/set/b_plain.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 5 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server, 1600, 1000);
+
+        // Process is on screen at 1600×1000 without scrolling; the toolbar is one line, a mode hint included.
+        var process = (await page.Locator("#process").BoundingBoxAsync())!;
+        log.WriteLine($"Process at y {process.Y:0}–{process.Y + process.Height:0} of 1000");
+        Assert.True(process.Y >= 0 && process.Y + process.Height <= 1000, $"Process at y {process.Y}");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => document.getElementById('panel').scrollTop + document.scrollingElement.scrollTop"));
+        double toolbar = (await page.Locator("#toolbar").BoundingBoxAsync())!.Height;
+        await page.ClickAsync("#chart-manual");
+        await Assertions.Expect(page.Locator("#mode-hint")).ToBeVisibleAsync();
+        Assert.Equal(toolbar, (await page.Locator("#toolbar").BoundingBoxAsync())!.Height);
+        Assert.True(toolbar < 40, $"toolbar {toolbar} px high");
+        await page.Keyboard.PressAsync("Escape");
+
+        // The report: axis labels of at least 9 px, and swatch numbers with a WCAG contrast of at least 4.5 on every patch.
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#delta-e-chart")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 60_000 });
+        double smallest = await page.EvaluateAsync<double>("() => Math.min(...[...document.querySelectorAll('#delta-e-chart text.axis')].map(t => t.getBoundingClientRect().height))");
+        log.WriteLine($"smallest report label: {smallest:0.0} px");
+        Assert.True(smallest >= 9, $"report labels {smallest:0.0} px high");
+        double contrast = await page.EvaluateAsync<double>(@"() => {
+            const lum = (c) => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+            const rgba = (s) => s.match(/[\d.]+/g).map(Number);
+            let worst = 99;
+            for (const sw of document.querySelectorAll('.swatch')) {
+              const b = sw.querySelector('b'), st = getComputedStyle(b);
+              const [pr, pg, pb, pa = 1] = rgba(st.backgroundColor), text = rgba(st.color).slice(0, 3);
+              for (const half of [sw.children[0], sw.children[1]]) {
+                const under = rgba(getComputedStyle(half).backgroundColor);
+                const bg = [0, 1, 2].map(i => [pr, pg, pb][i] * pa + under[i] * (1 - pa));
+                const [l1, l2] = [lum(text), lum(bg)].sort((x, y) => y - x);
+                worst = Math.min(worst, (l1 + 0.05) / (l2 + 0.05));
+              }
+            }
+            return worst; }");
+        log.WriteLine($"lowest swatch-number contrast: {contrast:0.0}:1");
+        Assert.True(contrast >= 4.5, $"swatch numbers at {contrast:0.0}:1");
+        await UiFixture.ScreenshotAsync(page, "ui-layout-1600");
+
+        // The list is one tab stop; ↓ moves from it, ↓ on a slider moves the slider only.
+        await page.ClickAsync(".file[data-path$='a_chart.dng']");
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowDown"));
+        Assert.EndsWith("b_plain.dng", await page.EvaluateAsync<string>("() => document.activeElement.dataset.path"));
+        Assert.Equal("true", await page.Locator(".file[data-path$='b_plain.dng']").GetAttributeAsync("aria-selected"));
+        await page.FocusAsync("#exposure");
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowUp"));
+        Assert.EndsWith("b_plain.dng", await page.Locator(".file.selected").GetAttributeAsync("data-path") ?? "");
+        Assert.True(double.Parse(await page.Locator("#exposure").InputValueAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        // The folder dialog by keyboard: Tab reaches a folder, Enter opens it.
+        await page.ClickAsync("#open-folder");
+        await Assertions.Expect(page.Locator("#browse-path")).ToHaveTextAsync(dir["data"]);
+        for (int i = 0; i < 8 && !await page.EvaluateAsync<bool>("() => document.activeElement.classList.contains('folder')"); i++) await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#browse-path")).ToHaveTextAsync(dir["data/set"]);
+        await page.Keyboard.PressAsync("Escape");
+
+        // At 1000 px the viewer keeps most of the width.
+        var narrow = await chromium.OpenAsync(server, 1000, 800);
+        double viewer = (await narrow.Locator("#stage-wrap").BoundingBoxAsync())!.Width;
+        log.WriteLine($"viewer at 1000 px: {viewer:0} px");
+        Assert.True(viewer >= 500, $"viewer {viewer} px wide at 1000 px");
+        var process2 = (await narrow.Locator("#process").BoundingBoxAsync())!;
+        Assert.True(process2.Y + process2.Height <= 800);
+        await UiFixture.ScreenshotAsync(narrow, "ui-layout-1000");
+
+        // A batch's errors are in the page's words: an existing output names the choice to make, not a CLI flag.
+        string output = dir["data/out"];
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "a_chart.tif"), "already here");
+        (await TestToken.Client(server.Url).PutAsJsonAsync("/api/recipe", new Recipe { Naming = new NamingOptions { Schema = "[o][e]" } }, Recipe.Json)).EnsureSuccessStatusCode();
+        var job = server.Session.StartBatch(output);
+        await TestUi.BatchFinished(server);
+        var failed = job.Since(0, TimeSpan.Zero).Where(e => e.Error is not null).ToList();
+        var line = Assert.Single(failed).Error!;
+        log.WriteLine(line);
+        Assert.DoesNotContain("--", line);
+        Assert.Contains("If outputs exist", line);
+    }
+
     internal static double Correlation(int[] a, int[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;

@@ -181,9 +181,9 @@ function showDataset(ds) {
     for (const f of g.files) {
       const item = { path: f.path, name: f.name, group: g.name };
       app.files.push(item);
-      const row = el('div', { class: 'file', 'data-path': f.path, title: f.path },
+      const row = el('div', { class: 'file', 'data-path': f.path, title: f.path, role: 'option', tabindex: '-1', 'aria-selected': 'false' },
         el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name), el('span', { class: 'own-badge', title: 'adjustments of its own' }, '✎'));
-      row.addEventListener('click', () => select(f.path));
+      row.addEventListener('click', () => { select(f.path); row.focus({ preventScroll: true }); });
       box.append(row);
     }
     list.append(box);
@@ -203,6 +203,9 @@ function refreshFileClasses() {
   for (const row of document.querySelectorAll('.file')) {
     const p = row.dataset.path;
     row.classList.toggle('selected', p === app.current);
+    // One tab stop for the list: the selected row (↑/↓ move from it).
+    row.tabIndex = p === app.current ? 0 : -1;
+    row.setAttribute('aria-selected', String(p === app.current));
     row.classList.toggle('done', app.statuses[p] === 'done');
     row.classList.toggle('failed', app.statuses[p] === 'failed');
     row.classList.toggle('chart', chartSources.has(p.split('/').pop()));
@@ -245,6 +248,11 @@ async function select(path) {
   // Nothing of the previous image stays: its chart, the chart's result or error, its report.
   if (changed) { clearChart(); setMode(null); syncControls(); drawOverlay(); }
   await renderPreview(changed);
+}
+
+/** Keeps keyboard focus on the selected row when moving from the list. */
+function focusSelectedRow(ev) {
+  if (ev.target.closest('#files')) document.querySelector('.file.selected')?.focus({ preventScroll: true });
 }
 
 function moveSelection(delta) {
@@ -653,20 +661,21 @@ function showReport(cal) {
   const box = $('report');
   box.replaceChildren();
   if (!cal) return;
+  // Drawn at about 1:1 in the panel: labels of 9–10 px stay readable.
   const w = 300, h = 110, bw = w / 24;
   const max = Math.max(3, ...cal.patches.map(p => Math.max(p.deltaE, p.looDeltaE || 0)));
-  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 14}`, id: 'delta-e-chart' });
+  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 15}`, id: 'delta-e-chart' });
   for (const t of [1, 2, 3, 5, 10].filter(t => t <= max)) {
     const y = h - t / max * h;
     chart.append(svg('line', { x1: 0, x2: w, y1: y, y2: y, stroke: '#888', 'stroke-dasharray': '2 3', 'stroke-width': 0.5 }));
-    chart.append(svg('text', { x: 1, y: y - 1, 'font-size': 7, fill: '#888' }, String(t)));
+    chart.append(svg('text', { x: 1, y: y - 2, 'font-size': 10, fill: 'var(--muted)', class: 'axis' }, String(t)));
   }
   cal.patches.forEach((p, i) => {
     const colour = p.deltaE < 1 ? '#3fb950' : p.deltaE < 2.5 ? '#d29922' : '#f85149';
     const hh = p.deltaE / max * h, lh = (p.looDeltaE || 0) / max * h;
     chart.append(svg('rect', { x: i * bw + 1, y: h - lh, width: bw - 2, height: lh, fill: 'none', stroke: '#aaa', 'stroke-width': 0.6 }));
     chart.append(svg('rect', { x: i * bw + 2, y: h - hh, width: bw - 4, height: hh, fill: colour, 'data-patch': p.index }));
-    chart.append(svg('text', { x: i * bw + bw / 2, y: h + 9, 'font-size': 6.5, fill: '#999', 'text-anchor': 'middle' }, String(p.index)));
+    chart.append(svg('text', { x: i * bw + bw / 2, y: h + 11, 'font-size': 9, fill: 'var(--muted)', 'text-anchor': 'middle', class: 'axis' }, String(p.index)));
   });
   const swatches = el('div', { class: 'swatches' });
   for (const p of cal.patches) {
@@ -1012,7 +1021,8 @@ async function browse(path) {
   $('browse-path').textContent = res.path || 'Opened roots';
   $('browse-up').disabled = !res.parent && !res.path;
   $('browse-up').onclick = guard(() => browse(res.parent || ''));
-  $('browse-list').replaceChildren(...res.folders.map(f => el('li', { onclick: guard(() => browse(f.path)) }, '📁 ' + f.name)));
+  // Buttons: reachable by Tab, opened with Enter or Space.
+  $('browse-list').replaceChildren(...res.folders.map(f => el('li', {}, el('button', { class: 'folder', onclick: guard(() => browse(f.path)) }, '📁 ' + f.name))));
   $('browse-files').textContent = res.files.length ? `${res.files.length} image(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
   $('browse-open').disabled = !res.path;
   if (!dlg.open) dlg.showModal();
@@ -1064,8 +1074,8 @@ function setupMisc() {
     if (ctrl || ev.altKey) return;
     // Arrows belong to the control that has focus (a slider moves); they switch images only from the list.
     const inList = ev.target === document.body || !!ev.target.closest('#files');
-    if (inList && (ev.key === 'ArrowDown' || ev.key === 'j')) { ev.preventDefault(); moveSelection(1); }
-    else if (inList && (ev.key === 'ArrowUp' || ev.key === 'k')) { ev.preventDefault(); moveSelection(-1); }
+    if (inList && (ev.key === 'ArrowDown' || ev.key === 'j')) { ev.preventDefault(); moveSelection(1); focusSelectedRow(ev); }
+    else if (inList && (ev.key === 'ArrowUp' || ev.key === 'k')) { ev.preventDefault(); moveSelection(-1); focusSelectedRow(ev); }
     else if (ev.target.closest('input[type=range]')) return;
     else if (ev.key === 'f') fitView();
     else if (ev.key === 'b') { $('before').checked = !$('before').checked; $('before-calibrated').disabled = !$('before').checked; renderPreview(); }
