@@ -203,6 +203,7 @@ public static class UiServer
             var job = s.StartBatch(b.Path, b.Farm, b.FarmToken);
             return Results.Json(new { total = job.Total });
         });
+        app.MapPost("/api/farm/status", async (FarmBody b, CancellationToken cancel) => Results.Json(await FarmPanel.StatusAsync(b.Url, b.Token, cancel)));
         app.MapPost("/api/cancel", () => { s.Job?.Cancel(); return Results.Json(new { ok = true }); });
         app.MapGet("/api/events", async (HttpContext ctx) =>
         {
@@ -261,6 +262,7 @@ public static class UiServer
     public sealed record ChartBody(string File, double[]? Corners);
     public sealed record AssignBody(string File, double[]? Corners, bool Global, bool Confirm = false);
     public sealed record GroupBody(string Group);
+    public sealed record FarmBody(string Url, string? Token);
     public sealed record PlanBody(string Schema, string? Custom, string? Output);
     public sealed record NormaliseBody(string? Reference);
 

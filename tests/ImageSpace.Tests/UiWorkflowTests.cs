@@ -3,6 +3,9 @@ using ImageSpace.Core.Color;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Web;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -489,6 +492,69 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         log.WriteLine(line);
         Assert.DoesNotContain("--", line);
         Assert.Contains("If outputs exist", line);
+    }
+
+    /// <summary>A stand-in coordinator answering GET /api/workers and /api/batches in the farm's shapes (FarmRecords'
+    /// WorkerInfo; the coordinator's batch summary), with the token checked; worker w1 finishes an image per look.</summary>
+    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication app, string url, Func<int> looks)> StubCoordinator(string token)
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        Microsoft.Extensions.Logging.LoggingBuilderExtensions.ClearProviders(builder.Logging);
+        var app = builder.Build();
+        int looks = 0;
+        app.Use(async (ctx, next) =>
+        {
+            if (ctx.Request.Headers["X-ImageSpace-Token"] != token) { ctx.Response.StatusCode = 401; return; }
+            await next();
+        });
+        app.MapGet("/api/workers", () =>
+        {
+            int n = Interlocked.Increment(ref looks);
+            return Results.Json(new object[]
+            {
+                new { name = "w1", host = "render-1", pid = 11, threads = 4, busy = 2, budgetMb = 8000, freeMemoryMb = 12000, done = 40 + n, heartbeatUtc = DateTime.UtcNow.AddSeconds(-2), queues = new[] { "default" } },
+                new { name = "w2", host = "render-2", pid = 12, threads = 2, busy = 0, budgetMb = 4000, freeMemoryMb = 6000, done = 9, heartbeatUtc = DateTime.UtcNow.AddMinutes(-2), queues = new[] { "default" } },
+            });
+        });
+        app.MapGet("/api/batches", () => Results.Json(new object[]
+        {
+            new { id = "b-old", created = DateTime.UtcNow.AddHours(-1), inputRoot = "/in", outputRoot = "/out", total = 5, queued = 0, running = 0, retrying = 0, done = 5, failed = 0, cancelled = 0, finished = true, imagesPerMinute = 3.0 },
+            new { id = "b-now", created = DateTime.UtcNow.AddMinutes(-3), inputRoot = "/in", outputRoot = "/out", total = 10, queued = 1, running = 2, retrying = 0, done = 6, failed = 1, cancelled = 0, finished = false, imagesPerMinute = 12.5 },
+        }));
+        await app.StartAsync();
+        return (app, app.Urls.First(), () => looks);
+    }
+
+    [SkippableFact]
+    public async Task The_farm_panel_shows_the_coordinators_workers_their_state_and_throughput_and_the_batch_progress()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = 1 });
+        var (farm, url, looks) = await StubCoordinator("farm-secret");
+        await using var _ = farm;
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        await Assertions.Expect(page.Locator("#farm-panel")).ToBeHiddenAsync();
+        await page.FillAsync("#farm-url", url);
+        await page.FillAsync("#farm-token", "wrong");
+        await page.Locator("#farm-token").DispatchEventAsync("change");
+        await Assertions.Expect(page.Locator("#farm-error")).ToContainTextAsync("refused the token", new LocatorAssertionsToContainTextOptions { Timeout = 20_000 });
+        await page.FillAsync("#farm-token", "farm-secret");
+        await page.Locator("#farm-token").DispatchEventAsync("change");
+        await Assertions.Expect(page.Locator("#farm-panel")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#farm-workers tr[data-worker='w1'] .state")).ToHaveTextAsync("busy 2/4", new LocatorAssertionsToHaveTextOptions { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("#farm-workers tr[data-worker='w2'] .state")).ToContainTextAsync("silent");
+        await Assertions.Expect(page.Locator("#farm-batch")).ToContainTextAsync("batch b-now: 7 / 10 (1 failed), 2 running, 1 queued · 12.5 images/min");
+        Assert.Equal(7, await page.EvaluateAsync<int>("() => document.getElementById('farm-progress').value"));
+        // A second look gives w1's throughput (one image per look, looks 2 s apart: ~30 a minute).
+        await Assertions.Expect(page.Locator("#farm-workers tr[data-worker='w1'] .rate")).ToContainTextAsync("/min", new LocatorAssertionsToContainTextOptions { Timeout = 20_000 });
+        string rate = await page.Locator("#farm-workers tr[data-worker='w1'] .rate").InnerTextAsync();
+        log.WriteLine($"w1: {rate}; summary: {await page.Locator("#farm-summary").InnerTextAsync()}; looks {looks()}");
+        Assert.InRange(double.Parse(rate.Split('/')[0], System.Globalization.CultureInfo.InvariantCulture), 10, 40);
+        await Assertions.Expect(page.Locator("#farm-summary")).ToContainTextAsync("1 worker(s)");
+        await UiFixture.ScreenshotAsync(page, "ui-farm-panel");
     }
 
     internal static double Correlation(int[] a, int[] b)

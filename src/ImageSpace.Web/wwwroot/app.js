@@ -943,7 +943,9 @@ function setupControls() {
   $('farm-url').addEventListener('input', () => {
     document.querySelector('.farm-token').hidden = !$('farm-url').value.trim();
     $('process').textContent = $('farm-url').value.trim() ? 'Process on the farm' : 'Process';
+    scheduleFarm();
   });
+  $('farm-token').addEventListener('change', scheduleFarm);
   $('process').addEventListener('click', guard(startBatch));
   $('cancel').addEventListener('click', guard(() => api('POST', '/api/cancel')));
 }
@@ -1010,6 +1012,64 @@ async function startBatch() {
       $('progress-text').textContent += e.kind === 'cancelled' ? ' — cancelled' : e.error ? ` — ${e.error}` : ' — done';
     }
   };
+}
+
+// ---- farm panel: the coordinator's workers and batches, polled while a farm is set ------------------------------
+
+let farmTimer = null, farmPrev = null;
+const farmUrl = () => $('farm-url').value.trim();
+const isFarmUrl = (u) => /^https?:\/\/[^/]/.test(u);
+
+function scheduleFarm() {
+  clearTimeout(farmTimer);
+  const on = isFarmUrl(farmUrl());
+  $('farm-panel').hidden = !on;
+  farmPrev = null;
+  if (on) farmTimer = setTimeout(pollFarm, 500);
+}
+
+async function pollFarm() {
+  const url = farmUrl();
+  if (!isFarmUrl(url)) return;
+  try {
+    const res = await api('POST', '/api/farm/status', { url, token: $('farm-token').value || null });
+    if (url === farmUrl()) { showFarm(res); $('farm-error').textContent = ''; }
+  } catch (e) { $('farm-error').textContent = e.message; }
+  if (url === farmUrl()) farmTimer = setTimeout(pollFarm, document.hidden || !$('farm-panel').open ? 10000 : 2000);
+}
+
+/** Times from the coordinator are UTC; one without a zone is read as UTC, not as local time. */
+const utc = (t) => Date.parse(/Z|[+-]\d\d:\d\d$/.test(t) ? t : t + 'Z');
+
+function showFarm(res) {
+  const now = utc(res.at);
+  const prev = farmPrev;
+  farmPrev = { at: now, done: Object.fromEntries(res.workers.map(w => [w.name, w.done])) };
+  let live = 0, total = 0;
+  const rows = res.workers.map(w => {
+    const age = (now - utc(w.heartbeatUtc)) / 1000;
+    // A worker beats every 5 s; one silent for 30 s is gone or stuck.
+    const state = age > 30 ? `silent ${Math.round(age)} s` : w.busy > 0 ? `busy ${w.busy}/${w.threads}` : 'idle';
+    if (age <= 30) live++;
+    // Throughput: images it finished between two looks at the farm.
+    const before = prev?.done[w.name];
+    const rate = before === undefined || now <= prev.at ? null : (w.done - before) / ((now - prev.at) / 60000);
+    if (rate !== null && age <= 30) total += rate;
+    return el('tr', { class: age > 30 ? 'silent' : w.busy > 0 ? 'busy' : 'idle', 'data-worker': w.name },
+      el('td', {}, w.name), el('td', {}, w.host), el('td', { class: 'state' }, state), el('td', {}, `${w.done} done`),
+      el('td', { class: 'rate' }, rate === null ? '' : `${rate.toFixed(1)}/min`));
+  });
+  $('farm-workers').replaceChildren(el('tr', {}, ...['worker', 'host', 'state', 'images', 'rate'].map(h => el('th', {}, h))), ...rows);
+  const batches = [...res.batches].sort((a, b) => utc(b.created) - utc(a.created));
+  const b = batches.find(x => !x.finished) || batches[0];
+  if (b) {
+    const finished = b.done + b.failed + b.cancelled;
+    $('farm-batch').textContent = `batch ${b.id}: ${finished} / ${b.total}` + (b.failed ? ` (${b.failed} failed)` : '') +
+      (b.running ? `, ${b.running} running` : '') + (b.queued ? `, ${b.queued} queued` : '') + ` · ${b.imagesPerMinute} images/min` + (b.finished ? ' · finished' : '');
+    $('farm-progress').max = b.total || 1; $('farm-progress').value = finished;
+  } else { $('farm-batch').textContent = 'no batch yet'; $('farm-progress').value = 0; }
+  $('farm-progress').hidden = !b;
+  $('farm-summary').textContent = `${live} worker(s) · ${total.toFixed(1)} images/min`;
 }
 
 // ---- folder picker ------------------------------------------------------------------------------------------
