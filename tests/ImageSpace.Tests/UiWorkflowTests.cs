@@ -6,6 +6,7 @@ using ImageSpace.Web;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -500,7 +501,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
     {
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        Microsoft.Extensions.Logging.LoggingBuilderExtensions.ClearProviders(builder.Logging);
+        builder.Logging.ClearProviders();
         var app = builder.Build();
         int looks = 0;
         app.Use(async (ctx, next) =>
