@@ -79,6 +79,7 @@ const enc = encodeURIComponent;
 let syncBusy = false, syncAgain = false;
 async function pushRecipe() {
   noteChange();
+  app.changeAt ??= performance.now();
   if (syncBusy) { syncAgain = true; return; }
   syncBusy = app.syncing = true;
   try {
@@ -267,6 +268,7 @@ let previewSeq = 0;
 async function renderPreview(fit = false) {
   if (!app.current) return;
   const seq = ++previewSeq;
+  const started = app.changeAt ?? performance.now();
   const spinner = setTimeout(() => { $('spinner').hidden = false; }, 120);
   try {
     const url = $('mask-view').checked
@@ -292,7 +294,11 @@ async function renderPreview(fit = false) {
     if (fit) fitView();
     invalidateTiles();
     analysePixels(img);
-    $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'}` + (ms ? ` · ${ms} ms` : '');
+    // The time the user waited (from the change to this picture), and the server's adjustments within it.
+    app.changeAt = null;
+    const waited = Math.round(performance.now() - started);
+    $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'} · ${waited} ms` + (ms ? ` (adjustments ${ms} ms)` : '');
+    $('render-info').title = 'from the change to the new picture on screen; in brackets, the server\'s adjustments';
     $('status-line').textContent = warnings.join(' · ') || app.current;
     app.renders++;
     img.dataset.renders = String(app.renders);
@@ -306,6 +312,7 @@ async function renderPreview(fit = false) {
 
 /** The picture could not be made: the previous one goes, the reason is shown on the viewer and the file is marked. */
 function showPreviewError(message) {
+  app.changeAt = null;
   const img = $('preview');
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
   img.removeAttribute('src');
