@@ -139,7 +139,9 @@ public static class UiServer
         });
         app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before, string? look) =>
         {
+            bool cached = s.HasBase(file, LookOf(look, before));
             var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted);
+            ctx.Response.Headers["X-Base-Cached"] = cached ? "1" : "0";
             ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
             ctx.Response.Headers["X-Full-Size"] = $"{Math.Round(prepared.Decoded.Image.Width / prepared.Context.Scale)}x{Math.Round(prepared.Decoded.Image.Height / prepared.Context.Scale)}";
             ctx.Response.Headers["Cache-Control"] = "no-store";
@@ -156,6 +158,7 @@ public static class UiServer
             ctx.Response.Headers["Cache-Control"] = "no-store";
             return Results.Bytes(png, "image/png");
         });
+        app.MapPost("/api/prefetch", (PathBody b) => { s.Prefetch(b.Path); return Results.Json(new { ok = true }); });
         app.MapPost("/api/chart/detect", (ChartBody b) => ChartJson(s, b));
         app.MapPost("/api/chart/assign", (AssignBody b) =>
         {

@@ -261,6 +261,31 @@ public sealed class UiSession : IDisposable
 
     /// <summary>The preview as JPEG: the cached base, a copy, the recipe's adjustments (unless <paramref name="before"/>).
     /// Also returns the base it was made from (its size and warnings go into the response).</summary>
+    /// <summary>Whether the preview base of <paramref name="file"/> at the current recipe is made already.</summary>
+    public bool HasBase(string file, Look look = Look.Edit)
+    {
+        var f = File(file);
+        var (recipe, pipeline, calibration, calibrated) = Setup(f, look);
+        string key = DevelopKey(DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide), recipe, calibration, pipeline.Roll);
+        lock (_bases) return _bases.Any(e => e.Key == key);
+    }
+
+    private int _prefetching;
+
+    /// <summary>Makes the preview base of <paramref name="file"/> in the background (the image the user will most
+    /// likely open next), one at a time and only while a decode slot is free, so it never delays what is asked for.</summary>
+    public void Prefetch(string file)
+    {
+        File(file); // inside the dataset, or the caller hears why
+        if (Interlocked.Exchange(ref _prefetching, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            try { if (_decodeSlots.CurrentCount == 2) await BaseAsync(file); }
+            catch (Exception) { /* a file that cannot be decoded says so when it is opened */ }
+            finally { Volatile.Write(ref _prefetching, 0); }
+        });
+    }
+
     public async Task<(byte[] jpeg, double renderMs, Pipeline.Prepared prepared)> PreviewAsync(string file, Look look, CancellationToken cancel = default)
     {
         var prepared = await BaseAsync(file, cancel, look);

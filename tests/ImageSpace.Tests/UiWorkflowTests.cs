@@ -285,6 +285,26 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
     private static double MeanDiff(int[] a, int[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Average();
 
     [SkippableFact]
+    public async Task The_next_image_is_prepared_while_the_user_looks_at_one_so_moving_down_finds_it_decoded()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        for (int i = 1; i <= 3; i++) SyntheticDng.Write(dir[$"data/f_{i}.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 20 + i });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        Assert.False(await page.EvaluateAsync<bool>("() => window.imagespace.lastFromCache"));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!server.Session.HasBase(dir["data/f_2.dng"]) && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
+        log.WriteLine($"f_2 prepared {sw.ElapsedMilliseconds} ms after f_1 was shown");
+        Assert.True(server.Session.HasBase(dir["data/f_2.dng"]), "the next image was not prepared");
+        Assert.False(server.Session.HasBase(dir["data/f_3.dng"]));
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowDown"));
+        Assert.True(await page.EvaluateAsync<bool>("() => window.imagespace.lastFromCache"));
+        await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.endsWith('f_2.dng')");
+    }
+
+    [SkippableFact]
     public async Task Before_shows_the_file_as_shot_and_optionally_with_its_calibration_only()
     {
         using var dir = new TempDir();

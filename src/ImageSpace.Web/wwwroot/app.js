@@ -257,6 +257,7 @@ function focusSelectedRow(ev) {
 }
 
 function moveSelection(delta) {
+  app.direction = delta;
   const i = app.files.findIndex(f => f.path === app.current);
   const next = app.files[Math.max(0, Math.min(app.files.length - 1, i + delta))];
   if (next) select(next.path);
@@ -291,8 +292,9 @@ async function renderPreview(fit = false) {
     $('nav-img').src = img.src;
     if (old.startsWith('blob:')) URL.revokeObjectURL(old);
     layoutStage();
-    if (fit) fitView();
+    if (fit) { fitView(); schedulePrefetch(); }
     invalidateTiles();
+    app.lastFromCache = r.headers.get('X-Base-Cached') === '1';
     analysePixels(img);
     // The time the user waited (from the change to this picture), and the server's adjustments within it.
     app.changeAt = null;
@@ -308,6 +310,20 @@ async function renderPreview(fit = false) {
     clearTimeout(spinner);
     if (seq === previewSeq) $('spinner').hidden = true;
   }
+}
+
+/** Once an image is on screen and the user stays on it, the server prepares the next one in the list (the previous
+ *  one after moving up), so going on with ↓/↑ finds it decoded. */
+let prefetchTimer;
+function schedulePrefetch() {
+  clearTimeout(prefetchTimer);
+  const from = app.current;
+  prefetchTimer = setTimeout(() => {
+    if (app.current !== from || app.syncing) return;
+    const i = app.files.findIndex(f => f.path === from);
+    const next = app.files[i + ((app.direction ?? 1) < 0 ? -1 : 1)] ?? app.files[i - 1];
+    if (next) api('POST', '/api/prefetch', { path: next.path }).catch(() => { /* only a head start */ });
+  }, 400);
 }
 
 /** The picture could not be made: the previous one goes, the reason is shown on the viewer and the file is marked. */
