@@ -92,9 +92,9 @@ public static class UiBrowserBench
         Console.WriteLine();
         Console.WriteLine($"browser: input → new picture on the page, 24 MP RAW, preview {1200} px; medians of {Measured} after {Warm} warm-up moves");
         Console.WriteLine($"{Environment.ProcessorCount} cores shared with other engineers' builds (load average {load} now): absolute times, compare runs with care");
-        Console.WriteLine($"{"case",-40} {"median",8} {"p90",8} {"goal",7}  ratio to goal");
+        Console.WriteLine($"{"case",-50} {"median",8} {"p90",8} {"goal",7}  ratio to goal");
         foreach (var (name, median, p90, goal) in rows)
-            Console.WriteLine($"{name,-40} {median,5:0} ms {p90,5:0} ms {goal,4:0} ms  {median / goal:0.00}");
+            Console.WriteLine($"{name,-50} {median,5:0} ms {p90,5:0} ms {goal,4:0} ms  {median / goal:0.00}");
         return 0;
     }
 }
