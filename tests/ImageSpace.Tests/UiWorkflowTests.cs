@@ -228,6 +228,12 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await page.ClickAsync("#fit");
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#tiles img').length === 0");
         await Assertions.Expect(page.Locator("#navigator")).ToBeHiddenAsync();
+        // Keys: 1 is 1:1, + zooms on (to 125 %).
+        await page.Locator("#stage-wrap").HoverAsync();
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("100 %");
+        await page.Keyboard.PressAsync("+");
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("125 %");
     }
 
     [SkippableFact]

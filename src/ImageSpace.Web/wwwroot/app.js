@@ -1161,6 +1161,9 @@ function setupMisc() {
     else if (inList && (ev.key === 'ArrowUp' || ev.key === 'k')) { ev.preventDefault(); moveSelection(-1); focusSelectedRow(ev); }
     else if (ev.target.closest('input[type=range]')) return;
     else if (ev.key === 'f') fitView();
+    else if (ev.key === '1' && app.fullSize) zoomTo(1);
+    else if ((ev.key === '+' || ev.key === '=') && app.fullSize) zoomTo(app.view.scale * 1.25);
+    else if (ev.key === '-' && app.fullSize) zoomTo(app.view.scale / 1.25);
     else if (ev.key === 'b') { $('before').checked = !$('before').checked; $('before-calibrated').disabled = !$('before').checked; renderPreview(); }
     else if (ev.key === 'Escape') setMode(null);
   });
