@@ -581,6 +581,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         log.WriteLine($"w1: {rate}; summary: {await page.Locator("#farm-summary").InnerTextAsync()}; looks {looks()}");
         Assert.InRange(double.Parse(rate.Split('/')[0], System.Globalization.CultureInfo.InvariantCulture), 10, 40);
         await Assertions.Expect(page.Locator("#farm-summary")).ToContainTextAsync("1 worker(s)");
+        await page.Locator("#farm-panel").ScrollIntoViewIfNeededAsync();
         await UiFixture.ScreenshotAsync(page, "ui-farm-panel");
     }
 

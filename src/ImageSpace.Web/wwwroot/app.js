@@ -299,8 +299,8 @@ async function renderPreview(fit = false) {
     // The time the user waited (from the change to this picture), and the server's adjustments within it.
     app.changeAt = null;
     const waited = Math.round(performance.now() - started);
-    $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'} · ${waited} ms` + (ms ? ` (adjustments ${ms} ms)` : '');
-    $('render-info').title = 'from the change to the new picture on screen; in brackets, the server\'s adjustments';
+    $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'} · ${waited} ms`;
+    $('render-info').title = `preview size of the full size; ${waited} ms from the change to this picture on screen` + (ms ? `, of which the server's adjustments ${ms} ms` : '');
     $('status-line').textContent = warnings.join(' · ') || app.current;
     app.renders++;
     img.dataset.renders = String(app.renders);
