@@ -38,7 +38,7 @@ public static class UiBench
             for (int i = 0; i < 10; i++)
             {
                 session.SetRecipe(session.Recipe with { Adjust = adjust(i) });
-                session.PreviewAsync(file, before: false).GetAwaiter().GetResult();
+                session.PreviewAsync(file, Look.Edit).GetAwaiter().GetResult();
             }
         Console.WriteLine($"warm-up: {cases.Length * 10} moves in {warm.ElapsedMilliseconds} ms");
         Console.WriteLine($"{"slider move",-52} {"adjust",8} {"+ JPEG",8}   goal ≤ 50 ms");
@@ -50,7 +50,7 @@ public static class UiBench
             {
                 session.SetRecipe(session.Recipe with { Adjust = adjust(i) });
                 var t = Stopwatch.StartNew();
-                var (_, ms, _) = session.PreviewAsync(file, before: false).GetAwaiter().GetResult();
+                var (_, ms, _) = session.PreviewAsync(file, Look.Edit).GetAwaiter().GetResult();
                 if (i == 0) continue; // warm-up
                 totalMs.Add(t.Elapsed.TotalMilliseconds);
                 adjustMs.Add(ms);

@@ -87,7 +87,7 @@ public sealed class BatchJob
 
     private void Add(string kind, string? file, string? output, string? status, string? error)
     {
-        lock (_events) { _events.Add(new Event(_events.Count, kind, file, output, status, error, _done, _failed, Total)); Monitor.PulseAll(_events); }
+        lock (_events) { _events.Add(new Event(_events.Count, kind, file, output, status, UiWords.OfNullable(error), _done, _failed, Total)); Monitor.PulseAll(_events); }
     }
 
     /// <summary>Events from <paramref name="from"/> on, waiting up to <paramref name="wait"/> for new ones.</summary>

@@ -73,6 +73,17 @@ public static class UiServer
         string token = o.Token ?? TokenStore.ForServer();
         AccessGuard.Use(app, o.IsLoopback, token);
         AccessGuard.UseJsonErrors(app);
+        // Errors whose words are the CLI's are answered in the page's (else AccessGuard's answer above stands).
+        app.Use(async (ctx, next) =>
+        {
+            try { await next(); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or Core.Raw.RawDecodeException
+                                      && UiWords.Of(e.Message) is var words && words != e.Message)
+            {
+                ctx.Response.StatusCode = 400;
+                await ctx.Response.WriteAsJsonAsync(new { error = words });
+            }
+        });
         var web = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = web });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = web });
@@ -94,7 +105,7 @@ public static class UiServer
                 roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings,
                 calibrations = Calibrations(plan),
                 roll = plan.Roll is null ? null : new { plan.Roll.Stock, gamma = plan.Roll.Gamma, source = plan.Roll.Source, calibrated = plan.Roll.Calibration is not null },
-                notes = plan.Notes, errors = colour.Errors,
+                notes = plan.Notes.Select(UiWords.Of), errors = colour.Errors.Select(UiWords.Of),
                 stocks = Core.Film.FilmStocks.All.Select(f => new { id = f.Id, name = f.Name }),
                 // The sliders' ranges, steps, defaults and units: the operators' own parameter table.
                 parameters = AdjustmentTable.Parameters.Select(p => new { p.Key, p.Label, p.Min, p.Max, p.SoftMin, p.SoftMax, p.Step, p.Default, p.Unit }),
@@ -110,7 +121,9 @@ public static class UiServer
             {
                 path = full, parent,
                 folders = dir.EnumerateDirectories().Where(d => !d.Name.StartsWith('.')).OrderBy(d => d.Name, NaturalComparer.Instance).Select(d => new { name = d.Name, path = d.FullName }),
-                files = dir.EnumerateFiles().Where(f => InputScanner.RawExtensions.Contains(f.Extension)).Select(f => f.Name).Order(NaturalComparer.Instance),
+                // What opening this folder would take: its RAW files, or its scans when it has none (as the scanner does).
+                files = dir.EnumerateFiles().Where(f => !f.Name.StartsWith('.') && (InputScanner.RawExtensions.Contains(f.Extension) || InputScanner.PhotoExtensions.Contains(f.Extension)))
+                    .Select(f => f.Name).Order(NaturalComparer.Instance),
             });
         });
         app.MapPost("/api/open", (PathBody b) => DatasetJson(s, s.Open(b.Path)));
@@ -120,17 +133,32 @@ public static class UiServer
         app.MapGet("/api/thumb", (string file) =>
         {
             var cached = s.CachedThumbnail(file);
-            return cached is null ? Results.StatusCode(202) : Results.Bytes(cached, "image/jpeg");
+            if (cached is not null) return Results.Bytes(cached, "image/jpeg");
+            // A file that cannot be decoded: said once, so the page marks it and stops asking.
+            return s.ThumbnailError(file) is { } error ? Results.Json(new { error }, statusCode: 422) : Results.StatusCode(202);
         });
-        app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before) =>
+        app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before, string? look) =>
         {
-            var (jpeg, ms, prepared) = await s.PreviewAsync(file, before == true, ctx.RequestAborted);
+            bool cached = s.HasBase(file, LookOf(look, before));
+            var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted);
+            ctx.Response.Headers["X-Base-Cached"] = cached ? "1" : "0";
             ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
             ctx.Response.Headers["X-Full-Size"] = $"{Math.Round(prepared.Decoded.Image.Width / prepared.Context.Scale)}x{Math.Round(prepared.Decoded.Image.Height / prepared.Context.Scale)}";
             ctx.Response.Headers["Cache-Control"] = "no-store";
             foreach (var w in prepared.Decoded.Warnings) ctx.Response.Headers.Append("X-Warning", Uri.EscapeDataString(w));
             return Results.Bytes(jpeg, "image/jpeg");
         });
+        // 1:1 and beyond: a tile of the full-resolution image an export writes (level L: 2^L pixels per tile pixel).
+        app.MapGet("/api/tile", async (HttpContext ctx, string file, int level, int x, int y, string? look) =>
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var (png, w, h) = await s.TileAsync(file, level, x, y, LookOf(look, null), ctx.RequestAborted);
+            ctx.Response.Headers["X-Full-Size"] = $"{w}x{h}";
+            ctx.Response.Headers["X-Render-Ms"] = sw.Elapsed.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.Headers["Cache-Control"] = "no-store";
+            return Results.Bytes(png, "image/png");
+        });
+        app.MapPost("/api/prefetch", (PathBody b) => { s.Prefetch(b.Path); return Results.Json(new { ok = true }); });
         app.MapPost("/api/chart/detect", (ChartBody b) => ChartJson(s, b));
         app.MapPost("/api/chart/assign", (AssignBody b) =>
         {
@@ -160,13 +188,13 @@ public static class UiServer
         {
             var recipe = s.Recipe with { Naming = s.Recipe.Naming with { Schema = b.Schema, Custom = b.Custom ?? "" } };
             try { NamingSchema.Parse(b.Schema); }
-            catch (ArgumentException e) { return Results.Json(new { ok = false, error = e.Message, items = Array.Empty<object>() }); }
+            catch (ArgumentException e) { return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() }); }
             string outDir = string.IsNullOrEmpty(b.Output) ? Path.Combine(s.DatasetRoot ?? "/", "processed") : b.Output;
             var plan = BatchPlanner.Plan(s.Dataset, outDir, recipe);
             return Results.Json(new
             {
                 ok = plan.Refused.Count == 0,
-                error = plan.Refused.Count > 0 ? $"{plan.Refused[0].Input}: {plan.Refused[0].Reason}" : null,
+                error = plan.Refused.Count > 0 ? UiWords.Of($"{plan.Refused[0].Input}: {plan.Refused[0].Reason}") : null,
                 items = plan.Items.Take(200).Select(i => new { input = Path.GetFileName(i.Input), output = Path.GetRelativePath(outDir, i.Output) }),
                 total = plan.Items.Count,
                 // Outputs already there, for the page to offer overwrite / keep / another folder before starting.
@@ -178,6 +206,7 @@ public static class UiServer
             var job = s.StartBatch(b.Path, b.Farm, b.FarmToken);
             return Results.Json(new { total = job.Total });
         });
+        app.MapPost("/api/farm/status", async (FarmBody b, CancellationToken cancel) => Results.Json(await FarmPanel.StatusAsync(b.Url, b.Token, cancel)));
         app.MapPost("/api/cancel", () => { s.Job?.Cancel(); return Results.Json(new { ok = true }); });
         app.MapGet("/api/events", async (HttpContext ctx) =>
         {
@@ -236,8 +265,18 @@ public static class UiServer
     public sealed record ChartBody(string File, double[]? Corners);
     public sealed record AssignBody(string File, double[]? Corners, bool Global, bool Confirm = false);
     public sealed record GroupBody(string Group);
+    public sealed record FarmBody(string Url, string? Token);
     public sealed record PlanBody(string Schema, string? Custom, string? Output);
     public sealed record NormaliseBody(string? Reference);
+
+    /// <summary>look=edit|calibration|asshot; the older before=true is as shot.</summary>
+    private static Look LookOf(string? look, bool? before) => look switch
+    {
+        "calibration" => Look.CalibrationOnly,
+        "asshot" => Look.AsShot,
+        null or "" or "edit" => before == true ? Look.AsShot : Look.Edit,
+        _ => throw new ArgumentException($"look '{look}' is not edit, calibration or asshot"),
+    };
 
     private static bool TryCheck(UiSession s, string path)
     {
@@ -248,7 +287,7 @@ public static class UiServer
     {
         root = s.DatasetRoot,
         groups = ds.Groups.Select(g => new { name = g.Name, display = g.DisplayName, files = g.Files.Select(f => new { path = f.Path, name = f.RelativePath }) }),
-        errors = ds.Errors,
+        errors = ds.Errors.Select(UiWords.Of),
     };
 
     /// <summary>The chart on a frame, measured through the pipeline's decode stage as a plan would: on the negative

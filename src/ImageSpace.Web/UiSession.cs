@@ -76,7 +76,7 @@ public sealed class UiSession : IDisposable
                 {
                     Film = new Core.Film.FilmOptions(),
                     Calibration = new CalibrationOptions { Reference = r.Calibration.Reference },
-                    Adjust = r.Adjust with { ExposureMultipliers = [], WhiteBalance = wb },
+                    Adjust = r.Adjust with { ExposureMultipliers = [], Images = [], WhiteBalance = wb },
                 };
                 _projectRoll = null;
                 _colour = null;
@@ -84,9 +84,10 @@ public sealed class UiSession : IDisposable
             }
         }
         lock (_bases) { _bases.Clear(); _decoded.Clear(); }
+        _full.Clear();
         Settings = Settings with { LastFolder = full };
         TrySaveSettings();
-        foreach (var f in ds.Files) _thumbQueue.Add(f.Path);
+        foreach (var f in ds.Files) { _thumbErrors.TryRemove(f.Path, out _); _thumbQueue.Add(f.Path); }
         return ds;
     }
 
@@ -181,7 +182,7 @@ public sealed class UiSession : IDisposable
 
     /// <summary>The decode stage's settings: what a change of must decode the file again.</summary>
     private static string DecodeKey(string file, Recipe r, bool calibrated, int side) =>
-        JsonSerializer.Serialize(new { file, r.Decode, wb = r.Adjust.WhiteBalance, film = r.Film.Enabled, flat = r.Film.FlatField, calibrated, side });
+        JsonSerializer.Serialize(new { file, r.Decode, wb = r.Adjust.For(file).WhiteBalance, film = r.Film.Enabled, flat = r.Film.FlatField, calibrated, side });
 
     /// <summary>The develop stage's settings on top (inversion, roll, calibration by content): a change of only these
     /// re-runs from the cached decoded image (film exposure, trims, stock, base, a new chart), not from the file.</summary>
@@ -203,19 +204,30 @@ public sealed class UiSession : IDisposable
         return hit.Prepared;
     }
 
-    /// <summary>The cached preview base for a file at the current recipe (decoded at half size, reduced to the
-    /// preview size, developed), made from the cached decoded stage when only develop settings changed. Callers must
-    /// not dispose it.</summary>
-    public async Task<Pipeline.Prepared> BaseAsync(string file, CancellationToken cancel = default)
+    /// <summary>The recipe, pipeline and calibration a file is shown with in <paramref name="look"/>: the edit; its
+    /// chart calibration alone (no adjustments); or as shot (no calibration, no roll, no adjustments: a negative is
+    /// still inverted, on its own).</summary>
+    private (Recipe recipe, Pipeline pipeline, CalibrationProfile? calibration, bool calibrated) Setup(DatasetFile f, Look look)
     {
-        var f = File(file);
         var recipe = Recipe;
         var plan = ColourPlan().Plan;
         var calibration = plan.CalibrationOf(f.Group);
-        var pipeline = new Pipeline(recipe) { Roll = plan.Roll };
-        bool calibrated = calibration is not null || (recipe.Film.Enabled && plan.Roll?.Calibration is not null);
+        var roll = plan.Roll;
+        if (look != Look.Edit) recipe = recipe with { Adjust = new AdjustOptions() };
+        if (look == Look.AsShot) (calibration, roll) = (null, null);
+        bool calibrated = calibration is not null || (recipe.Film.Enabled && roll?.Calibration is not null);
+        return (recipe, new Pipeline(recipe) { Roll = roll }, calibration, calibrated);
+    }
+
+    /// <summary>The cached preview base for a file at the current recipe (decoded at half size, reduced to the
+    /// preview size, developed), made from the cached decoded stage when only develop settings changed. Callers must
+    /// not dispose it.</summary>
+    public async Task<Pipeline.Prepared> BaseAsync(string file, CancellationToken cancel = default, Look look = Look.Edit)
+    {
+        var f = File(file);
+        var (recipe, pipeline, calibration, calibrated) = Setup(f, look);
         string decodeKey = DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide);
-        string key = DevelopKey(decodeKey, recipe, calibration, plan.Roll);
+        string key = DevelopKey(decodeKey, recipe, calibration, pipeline.Roll);
         lock (_bases) if (Find(_bases, key) is { } hit) return hit;
         await _decodeSlots.WaitAsync(cancel);
         try
@@ -249,14 +261,52 @@ public sealed class UiSession : IDisposable
 
     /// <summary>The preview as JPEG: the cached base, a copy, the recipe's adjustments (unless <paramref name="before"/>).
     /// Also returns the base it was made from (its size and warnings go into the response).</summary>
-    public async Task<(byte[] jpeg, double renderMs, Pipeline.Prepared prepared)> PreviewAsync(string file, bool before, CancellationToken cancel = default)
+    /// <summary>Whether the preview base of <paramref name="file"/> at the current recipe is made already.</summary>
+    public bool HasBase(string file, Look look = Look.Edit)
     {
-        var prepared = await BaseAsync(file, cancel);
+        var f = File(file);
+        var (recipe, pipeline, calibration, calibrated) = Setup(f, look);
+        string key = DevelopKey(DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide), recipe, calibration, pipeline.Roll);
+        lock (_bases) return _bases.Any(e => e.Key == key);
+    }
+
+    private int _prefetching;
+
+    /// <summary>Makes the preview base of <paramref name="file"/> in the background (the image the user will most
+    /// likely open next), one at a time and only while a decode slot is free, so it never delays what is asked for.</summary>
+    public void Prefetch(string file)
+    {
+        File(file); // inside the dataset, or the caller hears why
+        if (Interlocked.Exchange(ref _prefetching, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            try { if (_decodeSlots.CurrentCount == 2) await BaseAsync(file); }
+            catch (Exception) { /* a file that cannot be decoded says so when it is opened */ }
+            finally { Volatile.Write(ref _prefetching, 0); }
+        });
+    }
+
+    public async Task<(byte[] jpeg, double renderMs, Pipeline.Prepared prepared)> PreviewAsync(string file, Look look, CancellationToken cancel = default)
+    {
+        var prepared = await BaseAsync(file, cancel, look);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         using var img = prepared.Decoded.Image.Clone();
-        if (!before) NewPipeline().ApplyAdjustments(img, prepared);
+        if (look == Look.Edit) NewPipeline().ApplyAdjustments(img, prepared);
         double ms = sw.Elapsed.TotalMilliseconds;
         return (ImageEncoding.JpegInPlace(img), ms, prepared);
+    }
+
+    private readonly FullResolution _full = new();
+
+    /// <summary>A tile of the full-resolution image as an export renders it (<see cref="FullResolution"/>), PNG.</summary>
+    public Task<(byte[] png, int width, int height)> TileAsync(string file, int level, int tx, int ty, Look look, CancellationToken cancel = default)
+    {
+        var f = File(file);
+        var (recipe, pipeline, calibration, calibrated) = Setup(f, look);
+        string baseKey = DevelopKey(DecodeKey(f.Path, recipe, calibrated, side: 0), recipe, calibration, pipeline.Roll);
+        string adjustKey = look == Look.Edit ? JsonSerializer.Serialize(new { adjust = recipe.Adjust.For(f.Path), alpha = recipe.Export.NormalizedFormat != "jpg" }, Recipe.Json) : "";
+        return _full.TileAsync(baseKey, adjustKey, () => pipeline.Prepare(f.Path, calibration: calibration),
+            look == Look.Edit ? (img, p) => pipeline.ApplyAdjustments(img, p) : null, level, tx, ty, cancel);
     }
 
     // ---- thumbnails (made in the background, cached on disk) ----------------------------------------------------
@@ -271,13 +321,19 @@ public sealed class UiSession : IDisposable
         _thumbWorker = new Thread(() =>
         {
             foreach (var path in _thumbQueue.GetConsumingEnumerable())
-                try { Thumbnail(path); } catch (Exception) { /* shown as missing in the list; the preview gives the error */ }
+                try { Thumbnail(path); }
+                catch (Exception e) { _thumbErrors[path] = e is RawDecodeException ? e.Message : $"{path}: {e.Message}"; }
         })
         { IsBackground = true, Name = "imagespace-thumbnails", Priority = ThreadPriority.BelowNormal };
         _thumbWorker.Start();
     }
 
     public byte[]? CachedThumbnail(string path) => _thumbs.GetValueOrDefault(Guard.Check(path));
+
+    /// <summary>Why the thumbnail of <paramref name="path"/> could not be made (null: made, or not yet).</summary>
+    public string? ThumbnailError(string path) => _thumbErrors.GetValueOrDefault(Guard.Check(path));
+
+    private readonly ConcurrentDictionary<string, string> _thumbErrors = new();
 
     /// <summary>A ~240 px JPEG of the file as the current recipe renders it (no chart correction), cached in memory
     /// and on disk by path, size and modification time.</summary>
@@ -388,8 +444,11 @@ public sealed class UiSession : IDisposable
         lock (_gate) { _projectRoll = reproducible ? null : plan.Roll; _colour = null; }
     }
 
-    public void Dispose() => _thumbQueue.CompleteAdding();
+    public void Dispose() { _thumbQueue.CompleteAdding(); _full.Dispose(); }
 }
+
+/// <summary>What the viewer shows of an image: the edit, its chart calibration alone, or the file as shot (Before).</summary>
+public enum Look { Edit, CalibrationOnly, AsShot }
 
 /// <summary>A chart fit too poor to assign without the user's confirmation (the page asks, then sends confirm).</summary>
 public sealed class PoorFitException(string message) : ArgumentException(message);

@@ -479,7 +479,8 @@ public class UiFilmTests(NegativeUiFixture ui, ITestOutputHelper log) : IClassFi
 
         // The chart frame on the negative: detected on the inverted image, and it locks the roll.
         await page.ClickAsync("#chart-detect");
-        await Assertions.Expect(page.Locator("#overlay text[data-patch]")).ToHaveCountAsync(24);
+        // Detection on the negative decodes the frame in full: seconds when the machine is busy.
+        await Assertions.Expect(page.Locator("#overlay text[data-patch]")).ToHaveCountAsync(24, new LocatorAssertionsToHaveCountOptions { Timeout = 60_000 });
         string status = await page.Locator("#chart-status").InnerTextAsync();
         log.WriteLine("film chart: " + status);
         await RenderAfter(page, () => page.ClickAsync("#chart-assign-global"));

@@ -31,6 +31,9 @@ public sealed record AdjustOptions
     public ExposureLimits Limits { get; init; } = new();
     /// <summary>Per-image exposure multipliers from `imagespace exposure analyze` (relative path → linear factor).</summary>
     public Dictionary<string, double> ExposureMultipliers { get; init; } = [];
+    /// <summary>Images with their own adjustments (relative path → adjustments used instead of these for that image;
+    /// the normalisation multipliers stay these). Set in the UI ("this image only", paste settings).</summary>
+    public Dictionary<string, AdjustOptions> Images { get; init; } = [];
 
     public void Validate()
     {
@@ -39,6 +42,30 @@ public sealed record AdjustOptions
         WhiteBalanceSetting.Parse(WhiteBalance);
         foreach (var (k, v) in ExposureMultipliers)
             if (!(v > 0) || double.IsInfinity(v)) throw new ArgumentException($"exposure multiplier of '{k}' is not a positive number");
+        foreach (var (k, own) in Images)
+        {
+            if (own.Images.Count > 0 || own.ExposureMultipliers.Count > 0)
+                throw new ArgumentException($"the adjustments of image '{k}' cannot have images or exposure multipliers of their own");
+            try { own.Validate(); }
+            catch (ArgumentException e) { throw new ArgumentException($"image '{k}': {e.Message}", e); }
+        }
+    }
+
+    /// <summary>The adjustments <paramref name="input"/> gets: its own (<see cref="Images"/>) with these multipliers,
+    /// or these.</summary>
+    public AdjustOptions For(string input)
+    {
+        if (Images.Count == 0) return this;
+        foreach (var (k, own) in Images)
+            if (PathMatches(input, k)) return own with { ExposureMultipliers = ExposureMultipliers, Images = [] };
+        return this;
+    }
+
+    /// <summary>A key relative to the analysed folder names <paramref name="input"/> when it is its path or its tail.</summary>
+    private static bool PathMatches(string input, string key)
+    {
+        string p = input.Replace('\\', '/'), k = key.Replace('\\', '/');
+        return p == k || p.EndsWith("/" + k, StringComparison.Ordinal);
     }
 
     /// <summary>The normalisation multiplier for <paramref name="input"/>: the entry whose key is the input's path or
@@ -46,12 +73,8 @@ public sealed record AdjustOptions
     public double MultiplierFor(string input)
     {
         if (ExposureMultipliers.Count == 0) return 1;
-        string p = input.Replace('\\', '/');
         foreach (var (k, v) in ExposureMultipliers)
-        {
-            string key = k.Replace('\\', '/');
-            if (p == key || p.EndsWith("/" + key, StringComparison.Ordinal)) return v;
-        }
+            if (PathMatches(input, k)) return v;
         return 1;
     }
 }

@@ -88,7 +88,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
                     return new(item, ItemStatus.Failed, $"output {item.Output} exists (use --overwrite to replace it, or --skip-existing to resume)", sw.Elapsed);
                 // --skip-existing and the existing file is incomplete: redo it.
             }
-            long bytes = MemoryGate.EstimateBytes(pixels ?? PixelCount(item.Input), pipeline.Recipe.Adjust);
+            long bytes = MemoryGate.EstimateBytes(pixels ?? PixelCount(item.Input), pipeline.Recipe.Adjust.For(item.Input));
             if (!gate.Acquire(bytes, cancel)) return null;
             List<string> warnings;
             try

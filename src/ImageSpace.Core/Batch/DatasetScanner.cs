@@ -16,7 +16,7 @@ public sealed record Dataset(IReadOnlyList<DatasetGroup> Groups, IReadOnlyList<s
     public IEnumerable<DatasetFile> Files => Groups.SelectMany(g => g.Files);
 }
 
-/// <summary>Finds RAW files under the inputs (folders recursively; files given by name are always taken) and groups
+/// <summary>Finds RAW files (or, in a folder without any, JPEG/TIFF/PNG scans) under the inputs (folders recursively; files given by name are always taken) and groups
 /// them: by subfolder (each folder below an input is a group; files directly in it form the "" group), by filename
 /// prefix (text before the first separator; files without it form the "" group), or not at all. Order is stable:
 /// groups and files in natural order ("IMG_2" before "IMG_10").</summary>
@@ -35,16 +35,19 @@ public static class DatasetScanner
             {
                 string root = Path.GetFullPath(input);
                 int before = files.Count, refusedBefore = errors.Count;
-                foreach (var f in FilesUnder(root, errors))
+                var all = FilesUnder(root, errors).Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
+                // RAW files; a folder without any is a folder of scans (JPEG/TIFF/PNG).
+                var raws = all.Where(f => InputScanner.RawExtensions.Contains(Path.GetExtension(f))).ToList();
+                var taken = raws.Count > 0 ? raws : all.Where(f => InputScanner.PhotoExtensions.Contains(Path.GetExtension(f))).ToList();
+                foreach (var f in taken)
                 {
                     string name = Path.GetFileName(f);
-                    if (name.StartsWith('.') || !InputScanner.RawExtensions.Contains(Path.GetExtension(f))) continue;
                     string rel = Path.GetRelativePath(root, f).Replace('\\', '/');
                     if (ignore.Any(rx => rx.IsMatch(name) || rx.IsMatch(rel))) { ignored++; continue; }
                     if (LinkOutside(f, root) is { } refusal) { errors.Add(refusal); continue; }
                     if (seen.Add(f)) files.Add(new DatasetFile(f, root, rel, GroupOf(rel, grouping)));
                 }
-                if (files.Count == before && errors.Count == refusedBefore) errors.Add($"{input}: no RAW files in this folder");
+                if (files.Count == before && errors.Count == refusedBefore) errors.Add($"{input}: no RAW files (nor JPEG/TIFF scans) in this folder");
             }
             else if (File.Exists(input))
             {

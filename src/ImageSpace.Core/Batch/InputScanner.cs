@@ -10,4 +10,8 @@ public static class InputScanner
         ".pef", ".ptx", ".srw", ".x3f", ".3fr", ".fff", ".iiq", ".mos", ".mef", ".mrw", ".erf", ".kdc", ".dcr",
         ".dcs", ".raw", ".gpr", ".cap", ".ari", ".bay", ".k25", ".mdc",
     };
+
+    /// <summary>Scans as photos (film scans, camera JPEGs): a folder is searched for these only when it holds no RAW
+    /// file, so the JPEG/TIFF outputs of a RAW batch written below its input folder are not taken as inputs.</summary>
+    public static readonly HashSet<string> PhotoExtensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".tif", ".tiff", ".png" };
 }

@@ -70,11 +70,12 @@ public sealed class Pipeline
     {
         var options = demosaic is { } d ? Recipe.Decode with { Demosaic = d } : Recipe.Decode;
         var film = Recipe.Film;
-        var wb = WhiteBalanceSetting.Parse(Recipe.Adjust.WhiteBalance);
+        var adjust = Recipe.Adjust.For(input); // an image's own adjustments (its white balance too)
+        var wb = WhiteBalanceSetting.Parse(adjust.WhiteBalance);
         var warnings = new List<string>();
         if (calibrated && wb.Mode != WhiteBalanceKind.AsShot)
         {
-            warnings.Add($"white balance '{Recipe.Adjust.WhiteBalance}' not applied: the chart calibration sets the white balance");
+            warnings.Add($"white balance '{adjust.WhiteBalance}' not applied: the chart calibration sets the white balance");
             wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
         }
         bool photo = ImageLoader.IsPhoto(input);
@@ -119,7 +120,7 @@ public sealed class Pipeline
     /// the recipe</param>
     public void ApplyAdjustments(RgbImage image, Prepared prepared, double? exposureMultiplier = null)
     {
-        var inputs = new AdjustmentInputs(Recipe.Adjust, exposureMultiplier ?? Recipe.Adjust.MultiplierFor(prepared.Input), prepared.WhiteBalance,
+        var inputs = new AdjustmentInputs(Recipe.Adjust.For(prepared.Input), exposureMultiplier ?? Recipe.Adjust.MultiplierFor(prepared.Input), prepared.WhiteBalance,
             Alpha: Recipe.Export.NormalizedFormat != "jpg");
         foreach (var op in AdjustmentTable.For(inputs).Where(o => !o.IsIdentity)) op.Apply(image, prepared.Context);
     }

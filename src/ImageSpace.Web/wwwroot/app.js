@@ -78,6 +78,8 @@ const enc = encodeURIComponent;
 
 let syncBusy = false, syncAgain = false;
 async function pushRecipe() {
+  noteChange();
+  app.changeAt ??= performance.now();
   if (syncBusy) { syncAgain = true; return; }
   syncBusy = app.syncing = true;
   try {
@@ -89,10 +91,76 @@ async function pushRecipe() {
   } catch (e) {
     toast(e.message, true);
     // The server kept its recipe: show that one again rather than a refused edit.
-    try { app.recipe = (await api('GET', '/api/state')).recipe; syncControls(); drawOverlay(); } catch { /* the toast says enough */ }
+    try { adopt((await api('GET', '/api/state')).recipe); syncControls(); drawOverlay(); } catch { /* the toast says enough */ }
   }
   finally { syncBusy = app.syncing = false; }
   schedulePlan();
+}
+
+// ---- undo: the recipe before each change (a slider drag is one change) ------------------------------------------
+
+const undo = { stack: [], committed: null, last: 0 };
+
+/** A recipe from the server (opened folder, assigned chart, loaded project): the state later undos go back to. */
+function adopt(recipe) {
+  app.recipe = recipe;
+  undo.committed = JSON.stringify(recipe);
+}
+
+/** Records the state before this change; changes less than 0.8 s apart (one drag, typing) are one step. */
+function noteChange() {
+  const now = performance.now(), cur = JSON.stringify(app.recipe);
+  if (cur === undo.committed) return;
+  if (undo.committed !== null && (now - undo.last > 800 || !undo.stack.length)) {
+    undo.stack.push(undo.committed);
+    if (undo.stack.length > 100) undo.stack.shift();
+  }
+  undo.committed = cur;
+  undo.last = now;
+}
+
+function undoLast() {
+  if (!undo.stack.length) { toast('nothing to undo'); return; }
+  adopt(JSON.parse(undo.stack.pop()));
+  undo.last = 0;
+  syncControls(); drawOverlay(); refreshFileClasses();
+  pushRecipe();
+  toast('undone');
+}
+
+// ---- per-image adjustments: adjust.images[relative path] replaces the adjustments of all images for that image ----
+
+/** The current image's key in adjust.images: its path relative to the opened folder (as exposure multipliers). */
+function imageKey(path = app.current) { return app.files.find(f => f.path === path)?.name ?? null; }
+
+/** The adjustments the controls edit: the current image's own, or those of all images. */
+function editedAdjust() { return app.recipe.adjust.images?.[imageKey()] || app.recipe.adjust; }
+
+/** Adjustments without the all-images parts (multipliers, per-image entries): what an image of its own holds. */
+function ownCopy(a) { const c = structuredClone(a); delete c.images; delete c.exposureMultipliers; return c; }
+
+function setOwn(on) {
+  const key = imageKey();
+  if (!key) return;
+  app.recipe.adjust.images ??= {};
+  if (on) app.recipe.adjust.images[key] = ownCopy(app.recipe.adjust);
+  else delete app.recipe.adjust.images[key];
+  syncControls(); drawOverlay(); refreshFileClasses(); pushRecipe();
+}
+
+function copySettings() {
+  app.clipboard = ownCopy(editedAdjust());
+  $('adjust-paste').disabled = false;
+  toast(`settings of ${imageKey()} copied`);
+}
+
+function pasteSettings() {
+  const key = imageKey();
+  if (!app.clipboard || !key) return;
+  app.recipe.adjust.images ??= {};
+  app.recipe.adjust.images[key] = structuredClone(app.clipboard);
+  syncControls(); drawOverlay(); refreshFileClasses(); pushRecipe();
+  toast(`settings pasted on ${key}`);
 }
 
 // ---- dataset ------------------------------------------------------------------------------------------------
@@ -114,9 +182,9 @@ function showDataset(ds) {
     for (const f of g.files) {
       const item = { path: f.path, name: f.name, group: g.name };
       app.files.push(item);
-      const row = el('div', { class: 'file', 'data-path': f.path, title: f.path },
-        el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name));
-      row.addEventListener('click', () => select(f.path));
+      const row = el('div', { class: 'file', 'data-path': f.path, title: f.path, role: 'option', tabindex: '-1', 'aria-selected': 'false' },
+        el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name), el('span', { class: 'own-badge', title: 'adjustments of its own' }, '✎'));
+      row.addEventListener('click', () => { select(f.path); row.focus({ preventScroll: true }); });
       box.append(row);
     }
     list.append(box);
@@ -136,9 +204,13 @@ function refreshFileClasses() {
   for (const row of document.querySelectorAll('.file')) {
     const p = row.dataset.path;
     row.classList.toggle('selected', p === app.current);
+    // One tab stop for the list: the selected row (↑/↓ move from it).
+    row.tabIndex = p === app.current ? 0 : -1;
+    row.setAttribute('aria-selected', String(p === app.current));
     row.classList.toggle('done', app.statuses[p] === 'done');
     row.classList.toggle('failed', app.statuses[p] === 'failed');
     row.classList.toggle('chart', chartSources.has(p.split('/').pop()));
+    row.classList.toggle('own', !!app.recipe?.adjust.images?.[imageKey(p)]);
   }
 }
 
@@ -153,7 +225,16 @@ async function loadThumbnails() {
         const url = URL.createObjectURL(await r.blob());
         row.querySelector('.ph').replaceWith(el('img', { src: url, alt: '' }));
         pending.splice(i, 1);
-      } else if (r.status >= 400) pending.splice(i, 1);
+      } else if (r.status >= 400) {
+        // Not decodable: a red placeholder with the reason, and no more asking.
+        let reason = `${r.status}`;
+        try { reason = (await r.json()).error || reason; } catch { /* not JSON */ }
+        const ph = row.querySelector('.ph');
+        ph.classList.add('failed');
+        ph.title = reason;
+        row.classList.add('broken');
+        pending.splice(i, 1);
+      }
     }
     if (pending.length) await new Promise(res => setTimeout(res, 700));
   }
@@ -165,11 +246,18 @@ async function select(path) {
   app.current = path;
   refreshFileClasses();
   document.querySelector(`.file[data-path="${CSS.escape(path)}"]`)?.scrollIntoView({ block: 'nearest' });
-  if (changed) { app.chart = null; drawOverlay(); $('report').replaceChildren(); $('flattened').hidden = true; setChartButtons(); }
+  // Nothing of the previous image stays: its chart, the chart's result or error, its report.
+  if (changed) { clearChart(); setMode(null); syncControls(); drawOverlay(); }
   await renderPreview(changed);
 }
 
+/** Keeps keyboard focus on the selected row when moving from the list. */
+function focusSelectedRow(ev) {
+  if (ev.target.closest('#files')) document.querySelector('.file.selected')?.focus({ preventScroll: true });
+}
+
 function moveSelection(delta) {
+  app.direction = delta;
   const i = app.files.findIndex(f => f.path === app.current);
   const next = app.files[Math.max(0, Math.min(app.files.length - 1, i + delta))];
   if (next) select(next.path);
@@ -181,16 +269,18 @@ let previewSeq = 0;
 async function renderPreview(fit = false) {
   if (!app.current) return;
   const seq = ++previewSeq;
+  const started = app.changeAt ?? performance.now();
   const spinner = setTimeout(() => { $('spinner').hidden = false; }, 120);
   try {
-    const before = $('before').checked;
     const url = $('mask-view').checked
       ? `/api/exposure/mask?file=${enc(app.current)}`
-      : `/api/preview?file=${enc(app.current)}&before=${before}`;
+      : `/api/preview?file=${enc(app.current)}&look=${lookParam()}`;
     const r = await fetch(url);
     if (!r.ok) { let m = `${r.status}`; try { m = (await r.json()).error; } catch { } throw new Error(m); }
     const blob = await r.blob();
     if (seq !== previewSeq) return; // a newer request owns the picture
+    $('view-error').hidden = true;
+    document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.remove('broken');
     const size = r.headers.get('X-Full-Size');
     if (size) app.fullSize = size.split('x').map(Number);
     const ms = r.headers.get('X-Render-Ms');
@@ -199,42 +289,205 @@ async function renderPreview(fit = false) {
     const img = $('preview');
     const old = img.src;
     await new Promise((res, rej) => { img.onload = res; img.onerror = rej; img.src = URL.createObjectURL(blob); });
+    $('nav-img').src = img.src;
     if (old.startsWith('blob:')) URL.revokeObjectURL(old);
     layoutStage();
-    if (fit) fitView();
+    if (fit) { fitView(); schedulePrefetch(); }
+    invalidateTiles();
+    app.lastFromCache = r.headers.get('X-Base-Cached') === '1';
     analysePixels(img);
-    $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'}` + (ms ? ` · ${ms} ms` : '');
+    // The time the user waited (from the change to this picture), and the server's adjustments within it.
+    app.changeAt = null;
+    const waited = Math.round(performance.now() - started);
+    $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'} · ${waited} ms`;
+    $('render-info').title = `preview size of the full size; ${waited} ms from the change to this picture on screen` + (ms ? `, of which the server's adjustments ${ms} ms` : '');
     $('status-line').textContent = warnings.join(' · ') || app.current;
     app.renders++;
     img.dataset.renders = String(app.renders);
   } catch (e) {
-    if (seq === previewSeq) { $('status-line').textContent = e.message; toast(e.message, true); }
+    if (seq === previewSeq) showPreviewError(e.message);
   } finally {
     clearTimeout(spinner);
     if (seq === previewSeq) $('spinner').hidden = true;
   }
 }
 
+/** Once an image is on screen and the user stays on it, the server prepares the next one in the list (the previous
+ *  one after moving up), so going on with ↓/↑ finds it decoded. */
+let prefetchTimer;
+function schedulePrefetch() {
+  clearTimeout(prefetchTimer);
+  const from = app.current;
+  prefetchTimer = setTimeout(() => {
+    if (app.current !== from || app.syncing) return;
+    const i = app.files.findIndex(f => f.path === from);
+    const next = app.files[i + ((app.direction ?? 1) < 0 ? -1 : 1)] ?? app.files[i - 1];
+    if (next) api('POST', '/api/prefetch', { path: next.path }).catch(() => { /* only a head start */ });
+  }, 400);
+}
+
+/** The picture could not be made: the previous one goes, the reason is shown on the viewer and the file is marked. */
+function showPreviewError(message) {
+  app.changeAt = null;
+  const img = $('preview');
+  if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  img.removeAttribute('src');
+  $('nav-img').removeAttribute('src');
+  app.fullSize = null;
+  invalidateTiles();
+  $('navigator').hidden = true;
+  $('clip-canvas').hidden = true;
+  $('overlay').replaceChildren();
+  drawHistogram([0, 1, 2, 3].map(() => new Uint32Array(256)));
+  $('render-info').textContent = '';
+  $('zoom-readout').textContent = '';
+  $('view-error').textContent = message;
+  $('view-error').hidden = false;
+  $('status-line').textContent = message;
+  document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.add('broken');
+}
+
 // The stage is sized in full-resolution pixels so overlay coordinates are the file's own; the view transform fits it.
 function layoutStage() {
   const [w, h] = app.fullSize || [$('preview').naturalWidth, $('preview').naturalHeight];
-  for (const e of [$('preview'), $('clip-canvas'), $('overlay')]) { e.style.width = w + 'px'; e.style.height = h + 'px'; }
+  for (const e of [$('preview'), $('clip-canvas'), $('overlay'), $('tiles')]) { e.style.width = w + 'px'; e.style.height = h + 'px'; }
   $('overlay').setAttribute('viewBox', `0 0 ${w} ${h}`);
   $('overlay').setAttribute('width', w); $('overlay').setAttribute('height', h);
   applyView();
 }
 
+/** What the picture shows: the edit; or Before: the file as shot (nothing on), or with its chart calibration only. */
+function lookParam() {
+  if (!$('before').checked) return 'edit';
+  return $('before-calibrated').checked ? 'calibration' : 'asshot';
+}
+
 function fitView() {
   const wrap = $('stage-wrap').getBoundingClientRect();
   const [w, h] = app.fullSize || [1, 1];
-  const s = Math.min(wrap.width / w, wrap.height / h) * 0.96;
+  const s = fitScale();
   app.view = { scale: s, x: (wrap.width - w * s) / 2, y: (wrap.height - h * s) / 2 };
   applyView();
 }
 
+const MAX_SCALE = 8; // 800 %: single pixels are squares of 8 screen pixels
+
+/** The view kept on the image: an axis the image overflows cannot be panned past its edges; one it fits is centred. */
+function clampView() {
+  const v = app.view, wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize || [1, 1];
+  const fit = (pos, size, room) => size * v.scale <= room ? (room - size * v.scale) / 2 : Math.min(0, Math.max(room - size * v.scale, pos));
+  v.x = fit(v.x, w, wrap.width);
+  v.y = fit(v.y, h, wrap.height);
+}
+
 function applyView() {
+  if (app.fullSize) clampView();
   const v = app.view;
   $('stage').style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
+  $('zoom-readout').textContent = app.fullSize ? `${Math.round(v.scale * 100)} %` : '';
+  // Magnified past one pixel per screen pixel: show pixels as squares, not blurred.
+  $('stage').classList.toggle('pixels', v.scale >= 2);
+  drawNavigator();
+  scheduleTiles();
+}
+
+/** Zooms to <scale> keeping the image point under the screen point (mx, my) (default: the view's centre) in place. */
+function zoomTo(scale, mx, my) {
+  const wrap = $('stage-wrap').getBoundingClientRect();
+  mx ??= wrap.width / 2; my ??= wrap.height / 2;
+  const v = app.view;
+  const s = Math.max(fitScale() * 0.5, Math.min(MAX_SCALE, scale));
+  app.view = { scale: s, x: mx - (mx - v.x) * s / v.scale, y: my - (my - v.y) * s / v.scale };
+  applyView();
+}
+
+function fitScale() {
+  const wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize || [1, 1];
+  return Math.min(wrap.width / w, wrap.height / h) * 0.96;
+}
+
+// ---- full-resolution tiles: what an export writes, for 1:1 and beyond ------------------------------------------
+
+const TILE = 512;           // tile pixels across (the server's FullResolution.TileSize)
+let tileGen = 0;            // bumped when the picture changes: tiles of an older one are dropped
+let tileTimer;
+app.tilesLoaded = 0;        // tiles shown (tests wait on it)
+app.tilesPending = 0;
+
+/** The preview's pixels per full-resolution pixel: beyond this zoom the preview would be magnified. */
+function previewScale() { return app.fullSize ? $('preview').naturalWidth / app.fullSize[0] : 1; }
+
+function invalidateTiles() { tileGen++; $('tiles').replaceChildren(); app.tilesPending = 0; scheduleTiles(); }
+
+function scheduleTiles() { clearTimeout(tileTimer); tileTimer = setTimeout(updateTiles, 150); }
+
+function tileLook() { return $('mask-view').checked ? null : lookParam(); }
+
+function updateTiles() {
+  const box = $('tiles');
+  const v = app.view, look = tileLook();
+  if (!app.current || !app.fullSize || look === null || v.scale <= previewScale() * 1.05) { box.replaceChildren(); return; }
+  // Level L: 2^L full-resolution pixels per tile pixel, the coarsest that still has a pixel per screen pixel.
+  const level = Math.max(0, Math.min(6, Math.floor(Math.log2(1 / v.scale))));
+  const span = TILE << level;
+  const wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize;
+  const x0 = Math.max(0, -v.x / v.scale), y0 = Math.max(0, -v.y / v.scale);
+  const x1 = Math.min(w, (wrap.width - v.x) / v.scale), y1 = Math.min(h, (wrap.height - v.y) / v.scale);
+  const wanted = new Set();
+  for (let ty = Math.floor(y0 / span); ty * span < y1; ty++)
+    for (let tx = Math.floor(x0 / span); tx * span < x1; tx++) wanted.add(`${level}/${tx}/${ty}`);
+  for (const t of [...box.children]) if (!wanted.has(t.dataset.key)) t.remove();
+  const have = new Set([...box.children].map(t => t.dataset.key));
+  const gen = tileGen, file = app.current;
+  for (const key of wanted) {
+    if (have.has(key)) continue;
+    const [, tx, ty] = key.split('/').map(Number);
+    const img = el('img', { alt: '', draggable: 'false', 'data-key': key });
+    Object.assign(img.style, { left: tx * span + 'px', top: ty * span + 'px', width: Math.min(span, w - tx * span) + 'px', height: Math.min(span, h - ty * span) + 'px', visibility: 'hidden' });
+    app.tilesPending++;
+    img.onload = () => { if (gen !== tileGen) return; app.tilesPending--; img.style.visibility = ''; app.tilesLoaded++; };
+    img.onerror = () => { if (gen !== tileGen) return; app.tilesPending--; img.remove(); };
+    img.src = `/api/tile?file=${enc(file)}&level=${level}&x=${tx}&y=${ty}&look=${look}&gen=${gen}`;
+    box.append(img);
+  }
+}
+
+// ---- navigator: where the view is on the whole picture ---------------------------------------------------------
+
+function drawNavigator() {
+  const nav = $('navigator');
+  const v = app.view, wrap = $('stage-wrap').getBoundingClientRect();
+  const [w, h] = app.fullSize || [1, 1];
+  const overflowing = app.fullSize && (w * v.scale > wrap.width + 1 || h * v.scale > wrap.height + 1);
+  nav.hidden = !overflowing;
+  if (!overflowing) return;
+  const nw = nav.clientWidth, nh = nw * h / w;
+  nav.style.height = nh + 'px';
+  const k = nw / w;
+  Object.assign($('nav-rect').style, {
+    left: Math.max(0, -v.x / v.scale * k) + 'px', top: Math.max(0, -v.y / v.scale * k) + 'px',
+    width: Math.min(nw, wrap.width / v.scale * k) + 'px', height: Math.min(nh, wrap.height / v.scale * k) + 'px',
+  });
+}
+
+function setupNavigator() {
+  const nav = $('navigator');
+  const centreOn = (ev) => {
+    const r = nav.getBoundingClientRect(), wrap = $('stage-wrap').getBoundingClientRect();
+    const [w] = app.fullSize;
+    const k = r.width / w;
+    const ix = (ev.clientX - r.left) / k, iy = (ev.clientY - r.top) / k;
+    app.view.x = wrap.width / 2 - ix * app.view.scale;
+    app.view.y = wrap.height / 2 - iy * app.view.scale;
+    applyView();
+  };
+  let dragging = false;
+  nav.addEventListener('pointerdown', (ev) => { ev.stopPropagation(); dragging = true; nav.setPointerCapture(ev.pointerId); centreOn(ev); });
+  nav.addEventListener('pointermove', (ev) => { if (dragging) centreOn(ev); });
+  nav.addEventListener('pointerup', () => { dragging = false; });
 }
 
 /** Screen point → full-resolution image pixel. */
@@ -301,9 +554,7 @@ function setupStage() {
     const mx = ev.clientX - r.left, my = ev.clientY - r.top;
     const k = Math.exp(-ev.deltaY * 0.0015);
     const v = app.view;
-    const s = Math.max(0.01, Math.min(8, v.scale * k));
-    app.view = { scale: s, x: mx - (mx - v.x) * s / v.scale, y: my - (my - v.y) * s / v.scale };
-    applyView();
+    zoomTo(v.scale * k, mx, my);
   }, { passive: false });
   let drag = null;
   wrap.addEventListener('pointerdown', (ev) => {
@@ -318,7 +569,7 @@ function setupStage() {
       return;
     } else if (app.mode === 'wb-pick') {
       setMode(null);
-      app.recipe.adjust.whiteBalance = `pick:${Math.round(p[0])},${Math.round(p[1])},${Math.max(11, Math.round(app.fullSize[0] / 200) | 1)}`;
+      editedAdjust().whiteBalance = `pick:${Math.round(p[0])},${Math.round(p[1])},${Math.max(11, Math.round(app.fullSize[0] / 200) | 1)}`;
       app.pickSpot = p;
       syncControls();
       drawOverlay();
@@ -387,7 +638,7 @@ function drawOverlay() {
     const [a, b] = app.baseRect;
     o.append(svg('rect', { class: 'rect', x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(a[0] - b[0]), height: Math.abs(a[1] - b[1]) }));
   }
-  const wb = app.recipe?.adjust.whiteBalance || '';
+  const wb = (app.recipe && app.current ? editedAdjust() : app.recipe?.adjust)?.whiteBalance || '';
   if (wb.startsWith('pick:')) {
     const [x, y, s] = wb.slice(5).split(',').map(Number);
     const size = s || 11;
@@ -396,6 +647,17 @@ function drawOverlay() {
 }
 
 // ---- chart --------------------------------------------------------------------------------------------------
+
+/** No chart on screen: overlay, result or error, report and flattened view gone. */
+function clearChart() {
+  app.chart = null;
+  drawOverlay();
+  setChartButtons();
+  $('chart-status').textContent = '';
+  $('chart-status').classList.remove('quality', 'good', 'check', 'poor');
+  $('report').replaceChildren();
+  $('flattened').hidden = true;
+}
 
 function setChartButtons() {
   const ready = !!(app.chart && app.chart.calibration);
@@ -422,20 +684,21 @@ function showReport(cal) {
   const box = $('report');
   box.replaceChildren();
   if (!cal) return;
+  // Drawn at about 1:1 in the panel: labels of 9–10 px stay readable.
   const w = 300, h = 110, bw = w / 24;
   const max = Math.max(3, ...cal.patches.map(p => Math.max(p.deltaE, p.looDeltaE || 0)));
-  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 14}`, id: 'delta-e-chart' });
+  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 15}`, id: 'delta-e-chart' });
   for (const t of [1, 2, 3, 5, 10].filter(t => t <= max)) {
     const y = h - t / max * h;
     chart.append(svg('line', { x1: 0, x2: w, y1: y, y2: y, stroke: '#888', 'stroke-dasharray': '2 3', 'stroke-width': 0.5 }));
-    chart.append(svg('text', { x: 1, y: y - 1, 'font-size': 7, fill: '#888' }, String(t)));
+    chart.append(svg('text', { x: 1, y: y - 2, 'font-size': 10, fill: 'var(--muted)', class: 'axis' }, String(t)));
   }
   cal.patches.forEach((p, i) => {
     const colour = p.deltaE < 1 ? '#3fb950' : p.deltaE < 2.5 ? '#d29922' : '#f85149';
     const hh = p.deltaE / max * h, lh = (p.looDeltaE || 0) / max * h;
     chart.append(svg('rect', { x: i * bw + 1, y: h - lh, width: bw - 2, height: lh, fill: 'none', stroke: '#aaa', 'stroke-width': 0.6 }));
     chart.append(svg('rect', { x: i * bw + 2, y: h - hh, width: bw - 4, height: hh, fill: colour, 'data-patch': p.index }));
-    chart.append(svg('text', { x: i * bw + bw / 2, y: h + 9, 'font-size': 6.5, fill: '#999', 'text-anchor': 'middle' }, String(p.index)));
+    chart.append(svg('text', { x: i * bw + bw / 2, y: h + 11, 'font-size': 9, fill: 'var(--muted)', 'text-anchor': 'middle', class: 'axis' }, String(p.index)));
   });
   const swatches = el('div', { class: 'swatches' });
   for (const p of cal.patches) {
@@ -476,7 +739,7 @@ async function assignChart(global) {
     if (!window.confirm(`${e.message}.\n\nUse this chart anyway?`)) { toast('chart not assigned', true); return; }
     res = await api('POST', '/api/chart/assign', { file: app.current, corners, global, confirm: true });
   }
-  app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe;
+  app.state = await api('GET', '/api/state'); adopt(app.state.recipe);
   showAssigned();
   syncControls(); // a chart frame of a negative roll locks the roll
   showDataset(app.dataset);
@@ -489,7 +752,7 @@ function showAssigned() {
   box.replaceChildren();
   for (const [group, cal] of Object.entries(app.state.calibrations || {})) {
     box.append(el('div', { class: 'row' }, `${group || 'all groups'}: ${cal.source} (ΔE ${cal.deltaE.mean.toFixed(2)})`,
-      el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe; showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
+      el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); adopt(app.state.recipe); showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
   }
 }
 
@@ -507,26 +770,71 @@ function applyParameters() {
     const p = sec === 'adjust' && (app.state.parameters || []).find(q => q.key === key);
     if (!p) continue;
     Object.assign($(id), { min: p.softMin, max: p.softMax, step: p.step });
-    $(id).dataset.unit = p.unit || '';
+    Object.assign($(id).dataset, { unit: p.unit || '', default: p.default, hardMin: p.min, hardMax: p.max });
   }
 }
 
+/** The value box beside a slider: shows the value with its unit; a typed value (unit optional) is applied on Enter. */
 function showValue(id, v) {
-  const unit = $(id).dataset.unit;
-  $(id).nextElementSibling.textContent = unit ? `${v} ${unit}` : `${v}`;
+  const unit = $(id).dataset.unit, box = $(id).nextElementSibling;
+  const text = unit ? `${v} ${unit}` : `${v}`;
+  if (box.tagName === 'INPUT') { if (document.activeElement !== box) box.value = text; } else box.textContent = text;
+}
+
+const valueSliders = () => [...Object.keys(sliders), 'kelvin', 'tint'];
+
+/** Each slider's <output> becomes a box the value can be typed into; double-clicking a slider resets it. */
+function setupValueBoxes() {
+  for (const id of valueSliders()) {
+    const slider = $(id), label = document.querySelector(`label[for="${id}"]`)?.textContent || id;
+    const box = el('input', { class: 'value', id: `${id}-value`, 'aria-label': `${label} value`, spellcheck: 'false', inputmode: 'decimal' });
+    slider.nextElementSibling.replaceWith(box);
+    box.addEventListener('focus', () => box.select());
+    box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') box.blur(); else if (ev.key === 'Escape') { box.value = ''; box.blur(); } });
+    box.addEventListener('change', () => {
+      const v = parseFloat(box.value.replace(',', '.'));
+      if (!Number.isFinite(v)) { showValue(id, slider.value); return; }
+      const lo = Number(slider.dataset.hardMin ?? slider.min), hi = Number(slider.dataset.hardMax ?? slider.max);
+      setSlider(id, Math.min(hi, Math.max(lo, v)));
+    });
+    box.addEventListener('blur', () => showValue(id, slider.dataset.typed ?? slider.value));
+    slider.addEventListener('dblclick', () => setSlider(id, Number(slider.dataset.default ?? slider.defaultValue)));
+  }
+}
+
+/** Sets a slider as if it had been moved there (a typed value may lie beyond the slider's range: it is kept exact). */
+function setSlider(id, v) {
+  const slider = $(id);
+  slider.value = v;
+  slider.dataset.typed = String(v);
+  slider.dispatchEvent(new Event('input'));
+}
+
+/** The slider's value: a typed one once, else its position. */
+function sliderValue(id) {
+  const slider = $(id), typed = slider.dataset.typed;
+  delete slider.dataset.typed;
+  return typed !== undefined ? Number(typed) : Number(slider.value);
 }
 
 function syncControls() {
-  const r = app.recipe;
+  const r = app.recipe, a = editedAdjust();
   applyParameters();
-  for (const [id, [sec, key]] of Object.entries(sliders)) { $(id).value = r[sec][key]; showValue(id, r[sec][key]); }
-  const wb = r.adjust.whiteBalance;
+  for (const [id, [sec, key]] of Object.entries(sliders)) {
+    const v = (sec === 'adjust' ? a : r[sec])[key];
+    $(id).value = v; showValue(id, v);
+  }
+  const own = !!r.adjust.images?.[imageKey()];
+  $('adjust-own').checked = own;
+  $('adjust-own').disabled = !app.current;
+  $('adjust-scope').textContent = own ? `for ${imageKey()} only` : 'for all images';
+  const wb = a.whiteBalance;
   const mode = /^\d/.test(wb) ? 'kelvin' : wb.startsWith('pick:') ? 'pick' : wb === 'auto' ? 'auto' : 'asshot';
   $('wb-mode').value = mode;
   if (mode === 'kelvin') { const [k, t] = wb.split(','); $('kelvin').value = k; $('tint').value = t || 0; }
-  for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = `${$(id).value}${id === 'kelvin' ? ' K' : ''}`;
+  for (const id of ['kelvin', 'tint']) showValue(id, $(id).value);
   document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
-  $('mask-clipped').checked = r.adjust.maskClipped;
+  $('mask-clipped').checked = a.maskClipped;
   $('film-enabled').checked = r.film.enabled;
   $('film-stock').value = r.film.stock;
   $('film-base').textContent = r.film.base;
@@ -554,17 +862,19 @@ function fillBitDepths() {
 function setupControls() {
   for (const [id, [sec, key]] of Object.entries(sliders)) {
     $(id).addEventListener('input', () => {
-      app.recipe[sec][key] = Number($(id).value);
-      showValue(id, $(id).value);
-      if (sec !== 'export') pushRecipe(); else api('PUT', '/api/recipe', app.recipe).catch(e => toast(e.message, true));
+      const v = sliderValue(id);
+      (sec === 'adjust' ? editedAdjust() : app.recipe[sec])[key] = v;
+      showValue(id, v);
+      if (sec !== 'export') pushRecipe(); else pushExport();
     });
   }
   const wbChanged = () => {
     const mode = $('wb-mode').value;
     document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
-    for (const id of ['kelvin', 'tint']) $(id).nextElementSibling.textContent = `${$(id).value}${id === 'kelvin' ? ' K' : ''}`;
-    if (mode === 'pick') { if (!app.recipe.adjust.whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
-    app.recipe.adjust.whiteBalance = mode === 'kelvin' ? `${$('kelvin').value},${$('tint').value}` : mode;
+    const k = sliderValue('kelvin'), t = sliderValue('tint');
+    showValue('kelvin', k); showValue('tint', t);
+    if (mode === 'pick') { if (!editedAdjust().whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
+    editedAdjust().whiteBalance = mode === 'kelvin' ? `${k},${t}` : mode;
     drawOverlay();
     pushRecipe();
   };
@@ -572,39 +882,45 @@ function setupControls() {
   $('kelvin').addEventListener('input', wbChanged);
   $('tint').addEventListener('input', wbChanged);
   $('wb-pick').addEventListener('click', () => { $('wb-mode').value = 'pick'; setMode(app.mode === 'wb-pick' ? null : 'wb-pick'); });
-  $('mask-clipped').addEventListener('change', () => { app.recipe.adjust.maskClipped = $('mask-clipped').checked; pushRecipe(); });
+  $('mask-clipped').addEventListener('change', () => { editedAdjust().maskClipped = $('mask-clipped').checked; pushRecipe(); });
+  $('adjust-own').addEventListener('change', () => setOwn($('adjust-own').checked));
+  $('adjust-copy').addEventListener('click', copySettings);
+  $('adjust-paste').addEventListener('click', pasteSettings);
   $('reset-adjust').addEventListener('click', () => {
-    Object.assign(app.recipe.adjust, { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false, exposureMultipliers: {} });
+    const a = editedAdjust();
+    Object.assign(a, { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false });
+    if (a === app.recipe.adjust) a.exposureMultipliers = {};
     syncControls(); drawOverlay(); pushRecipe();
   });
   $('normalise').addEventListener('click', guard(async () => {
     $('normalise').disabled = true;
     try {
       const res = await api('POST', '/api/exposure/normalise', {});
-      app.recipe = res.recipe;
+      adopt(res.recipe);
       $('normalise-result').replaceChildren(el('table', { class: 'small' }, ...res.rows.map(r =>
         el('tr', {}, el('td', {}, r.file.split('/').pop()), el('td', {}, `${r.ev >= 0 ? '+' : ''}${r.ev.toFixed(2)} EV`)))),
         ...res.errors.map(e => el('div', { class: 'errors' }, e)));
       await renderPreview();
     } finally { $('normalise').disabled = false; }
   }));
-  for (const id of ['before', 'mask-view']) $(id).addEventListener('change', () => renderPreview());
+  for (const id of ['before', 'before-calibrated', 'mask-view']) $(id).addEventListener('change', () => { $('before-calibrated').disabled = !$('before').checked; renderPreview(); });
   $('clipping').addEventListener('change', () => analysePixels($('preview')));
   $('fit').addEventListener('click', fitView);
-  $('zoom-100').addEventListener('click', () => {
-    const img = $('preview');
-    const wrap = $('stage-wrap').getBoundingClientRect();
-    const s = img.naturalWidth / (app.fullSize?.[0] || img.naturalWidth);
-    app.view = { scale: s, x: (wrap.width - app.fullSize[0] * s) / 2, y: (wrap.height - app.fullSize[1] * s) / 2 };
-    applyView();
-  });
+  // 1:1: one full-resolution pixel per screen pixel, from the export's own pixels (tiles), about the view's centre.
+  $('zoom-100').addEventListener('click', () => { if (app.fullSize) zoomTo(1); });
 
   $('chart-detect').addEventListener('click', guard(async () => {
     if (!app.current) return;
     setMode(null);
     $('chart-status').textContent = 'detecting…';
-    try { showChart(await api('POST', '/api/chart/detect', { file: app.current }), false); }
-    catch (e) { app.chart = null; drawOverlay(); setChartButtons(); $('chart-status').textContent = e.message; throw e; }
+    const file = app.current;
+    try {
+      const res = await api('POST', '/api/chart/detect', { file });
+      if (file === app.current) showChart(res, false); // another image was chosen meanwhile: not its chart
+    } catch (e) {
+      if (file !== app.current) return;
+      clearChart(); $('chart-status').textContent = e.message; throw e;
+    }
   }));
   $('chart-manual').addEventListener('click', () => {
     if (app.mode === 'corners') { setMode(null); return; }
@@ -612,7 +928,7 @@ function setupControls() {
     $('flattened').hidden = true; $('report').replaceChildren();
     setChartButtons(); drawOverlay(); setMode('corners');
   });
-  $('chart-clear').addEventListener('click', () => { app.chart = null; setMode(null); drawOverlay(); setChartButtons(); $('chart-status').textContent = ''; $('report').replaceChildren(); $('flattened').hidden = true; });
+  $('chart-clear').addEventListener('click', () => { clearChart(); setMode(null); });
   $('chart-assign-group').addEventListener('click', guard(() => assignChart(false)));
   $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
 
@@ -631,11 +947,11 @@ function setupControls() {
   $('roll-lock').addEventListener('click', guard(async () => {
     $('roll-status').textContent = 'analysing the roll…';
     const r = await api('POST', '/api/film/lock');
-    app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe;
+    app.state = await api('GET', '/api/state'); adopt(app.state.recipe);
     $('roll-status').textContent = (r.calibrated ? `locked by its chart frame; ${r.source}` : `locked (${r.stock}), ${r.source}`) + (r.rejected?.length ? `, ${r.rejected.length} frame(s) rejected` : '');
     await renderPreview();
   }));
-  $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); app.recipe = app.state.recipe; syncControls(); await renderPreview(); }));
+  $('roll-unlock').addEventListener('click', guard(async () => { await api('POST', '/api/film/unlock'); app.state = await api('GET', '/api/state'); adopt(app.state.recipe); syncControls(); await renderPreview(); }));
 
   $('existing').addEventListener('change', () => {
     const v = $('existing').value;
@@ -650,12 +966,15 @@ function setupControls() {
   $('farm-url').addEventListener('input', () => {
     document.querySelector('.farm-token').hidden = !$('farm-url').value.trim();
     $('process').textContent = $('farm-url').value.trim() ? 'Process on the farm' : 'Process';
+    scheduleFarm();
   });
+  $('farm-token').addEventListener('change', scheduleFarm);
   $('process').addEventListener('click', guard(startBatch));
   $('cancel').addEventListener('click', guard(() => api('POST', '/api/cancel')));
 }
 
 async function pushExport() {
+  noteChange();
   try { await api('PUT', '/api/recipe', app.recipe); $('naming-error').textContent = ''; }
   catch (e) { $('naming-error').textContent = e.message; }
   schedulePlan();
@@ -718,6 +1037,64 @@ async function startBatch() {
   };
 }
 
+// ---- farm panel: the coordinator's workers and batches, polled while a farm is set ------------------------------
+
+let farmTimer = null, farmPrev = null;
+const farmUrl = () => $('farm-url').value.trim();
+const isFarmUrl = (u) => /^https?:\/\/[^/]/.test(u);
+
+function scheduleFarm() {
+  clearTimeout(farmTimer);
+  const on = isFarmUrl(farmUrl());
+  $('farm-panel').hidden = !on;
+  farmPrev = null;
+  if (on) farmTimer = setTimeout(pollFarm, 500);
+}
+
+async function pollFarm() {
+  const url = farmUrl();
+  if (!isFarmUrl(url)) return;
+  try {
+    const res = await api('POST', '/api/farm/status', { url, token: $('farm-token').value || null });
+    if (url === farmUrl()) { showFarm(res); $('farm-error').textContent = ''; }
+  } catch (e) { $('farm-error').textContent = e.message; }
+  if (url === farmUrl()) farmTimer = setTimeout(pollFarm, document.hidden || !$('farm-panel').open ? 10000 : 2000);
+}
+
+/** Times from the coordinator are UTC; one without a zone is read as UTC, not as local time. */
+const utc = (t) => Date.parse(/Z|[+-]\d\d:\d\d$/.test(t) ? t : t + 'Z');
+
+function showFarm(res) {
+  const now = utc(res.at);
+  const prev = farmPrev;
+  farmPrev = { at: now, done: Object.fromEntries(res.workers.map(w => [w.name, w.done])) };
+  let live = 0, total = 0;
+  const rows = res.workers.map(w => {
+    const age = (now - utc(w.heartbeatUtc)) / 1000;
+    // A worker beats every 5 s; one silent for 30 s is gone or stuck.
+    const state = age > 30 ? `silent ${Math.round(age)} s` : w.busy > 0 ? `busy ${w.busy}/${w.threads}` : 'idle';
+    if (age <= 30) live++;
+    // Throughput: images it finished between two looks at the farm.
+    const before = prev?.done[w.name];
+    const rate = before === undefined || now <= prev.at ? null : (w.done - before) / ((now - prev.at) / 60000);
+    if (rate !== null && age <= 30) total += rate;
+    return el('tr', { class: age > 30 ? 'silent' : w.busy > 0 ? 'busy' : 'idle', 'data-worker': w.name },
+      el('td', {}, w.name), el('td', {}, w.host), el('td', { class: 'state' }, state), el('td', {}, `${w.done} done`),
+      el('td', { class: 'rate' }, rate === null ? '' : `${rate.toFixed(1)}/min`));
+  });
+  $('farm-workers').replaceChildren(el('tr', {}, ...['worker', 'host', 'state', 'images', 'rate'].map(h => el('th', {}, h))), ...rows);
+  const batches = [...res.batches].sort((a, b) => utc(b.created) - utc(a.created));
+  const b = batches.find(x => !x.finished) || batches[0];
+  if (b) {
+    const finished = b.done + b.failed + b.cancelled;
+    $('farm-batch').textContent = `batch ${b.id}: ${finished} / ${b.total}` + (b.failed ? ` (${b.failed} failed)` : '') +
+      (b.running ? `, ${b.running} running` : '') + (b.queued ? `, ${b.queued} queued` : '') + ` · ${b.imagesPerMinute} images/min` + (b.finished ? ' · finished' : '');
+    $('farm-progress').max = b.total || 1; $('farm-progress').value = finished;
+  } else { $('farm-batch').textContent = 'no batch yet'; $('farm-progress').value = 0; }
+  $('farm-progress').hidden = !b;
+  $('farm-summary').textContent = `${live} worker(s) · ${total.toFixed(1)} images/min`;
+}
+
 // ---- folder picker ------------------------------------------------------------------------------------------
 
 async function browse(path) {
@@ -727,8 +1104,9 @@ async function browse(path) {
   $('browse-path').textContent = res.path || 'Opened roots';
   $('browse-up').disabled = !res.parent && !res.path;
   $('browse-up').onclick = guard(() => browse(res.parent || ''));
-  $('browse-list').replaceChildren(...res.folders.map(f => el('li', { onclick: guard(() => browse(f.path)) }, '📁 ' + f.name)));
-  $('browse-files').textContent = res.files.length ? `${res.files.length} RAW file(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
+  // Buttons: reachable by Tab, opened with Enter or Space.
+  $('browse-list').replaceChildren(...res.folders.map(f => el('li', {}, el('button', { class: 'folder', onclick: guard(() => browse(f.path)) }, '📁 ' + f.name))));
+  $('browse-files').textContent = res.files.length ? `${res.files.length} image(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
   $('browse-open').disabled = !res.path;
   if (!dlg.open) dlg.showModal();
 }
@@ -743,7 +1121,7 @@ function setupBrowser() {
     const ds = await api('POST', '/api/open', { path });
     // The server forgets the previous folder's film mode, roll, charts and multipliers: show its state, not ours.
     app.state = await api('GET', '/api/state');
-    app.recipe = app.state.recipe;
+    adopt(app.state.recipe);
     app.current = null; app.chart = null; app.statuses = {};
     $('report').replaceChildren(); $('flattened').hidden = true; $('chart-status').textContent = '';
     syncControls(); showAssigned(); drawOverlay(); setChartButtons();
@@ -772,10 +1150,21 @@ function setupMisc() {
   }));
   document.addEventListener('keydown', (ev) => {
     if (ev.target.closest('input:not([type=range]):not([type=checkbox]), select, textarea, dialog')) return;
-    if (ev.key === 'ArrowDown' || ev.key === 'j') { ev.preventDefault(); moveSelection(1); }
-    else if (ev.key === 'ArrowUp' || ev.key === 'k') { ev.preventDefault(); moveSelection(-1); }
+    const ctrl = ev.ctrlKey || ev.metaKey;
+    if (ctrl && !ev.shiftKey && ev.key.toLowerCase() === 'z') { ev.preventDefault(); undoLast(); return; }
+    if (ctrl && ev.shiftKey && ev.key.toLowerCase() === 'c') { ev.preventDefault(); copySettings(); return; }
+    if (ctrl && ev.shiftKey && ev.key.toLowerCase() === 'v') { ev.preventDefault(); pasteSettings(); return; }
+    if (ctrl || ev.altKey) return;
+    // Arrows belong to the control that has focus (a slider moves); they switch images only from the list.
+    const inList = ev.target === document.body || !!ev.target.closest('#files');
+    if (inList && (ev.key === 'ArrowDown' || ev.key === 'j')) { ev.preventDefault(); moveSelection(1); focusSelectedRow(ev); }
+    else if (inList && (ev.key === 'ArrowUp' || ev.key === 'k')) { ev.preventDefault(); moveSelection(-1); focusSelectedRow(ev); }
+    else if (ev.target.closest('input[type=range]')) return;
     else if (ev.key === 'f') fitView();
-    else if (ev.key === 'b') { $('before').checked = !$('before').checked; renderPreview(); }
+    else if (ev.key === '1' && app.fullSize) zoomTo(1);
+    else if ((ev.key === '+' || ev.key === '=') && app.fullSize) zoomTo(app.view.scale * 1.25);
+    else if (ev.key === '-' && app.fullSize) zoomTo(app.view.scale / 1.25);
+    else if (ev.key === 'b') { $('before').checked = !$('before').checked; $('before-calibrated').disabled = !$('before').checked; renderPreview(); }
     else if (ev.key === 'Escape') setMode(null);
   });
   window.addEventListener('resize', () => { if (app.fullSize) fitView(); });
@@ -783,7 +1172,7 @@ function setupMisc() {
 
 async function loadState() {
   app.state = await api('GET', '/api/state');
-  app.recipe = app.state.recipe;
+  adopt(app.state.recipe);
   applyTheme();
   $('film-stock').replaceChildren(...app.state.stocks.map(s => el('option', { value: s.id }, s.name)));
   syncControls();
@@ -794,6 +1183,8 @@ async function loadState() {
 }
 
 setupStage();
+setupValueBoxes();
+setupNavigator();
 setupControls();
 setupBrowser();
 setupMisc();

@@ -1,0 +1,594 @@
+using System.Net.Http.Json;
+using ImageSpace.Core.Color;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
+using ImageSpace.Web;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit.Abstractions;
+
+namespace ImageSpace.Tests;
+
+/// <summary>Only Chromium: each test of <see cref="UiWorkflowTests"/> starts its own UI server on its own folder.</summary>
+public sealed class ChromiumFixture : IAsyncLifetime
+{
+    public IPlaywright? Playwright { get; private set; }
+    public IBrowser? Browser { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(UiFixture.Chromium)) return;
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = UiFixture.Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+    }
+
+    /// <summary>A page on <paramref name="server"/>, waited until its first preview is shown (when it has files).</summary>
+    public async Task<IPage> OpenAsync(UiServer.Running server, int width = 1400, int height = 900, bool waitForPreview = true)
+    {
+        Skip.If(Browser is null, $"{UiFixture.Chromium} is not installed (apt chromium)");
+        var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        page.SetDefaultTimeout(60_000);
+        await page.GotoAsync(server.Url);
+        if (waitForPreview) await page.WaitForFunctionAsync("() => window.imagespace.renders > 0 && !window.imagespace.syncing");
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        Playwright?.Dispose();
+    }
+}
+
+/// <summary>The UI's work on other inputs and its state from one image to the next, in Chromium.</summary>
+public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : IClassFixture<ChromiumFixture>
+{
+    private static Task<UiServer.Running> Start(TempDir dir, string folder) =>
+        UiServer.StartAsync(new UiOptions { Folders = [folder], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+
+    private static async Task RenderAfter(IPage page, Func<Task> action)
+    {
+        int before = await page.EvaluateAsync<int>("() => window.imagespace.renders");
+        await action();
+        await page.WaitForFunctionAsync($"() => window.imagespace.renders > {before} && !window.imagespace.syncing");
+    }
+
+    /// <summary>A smooth, colourful 8-bit scan (gradients and blocks) written by ImageSharp, as a scanner would.</summary>
+    private static void WriteScan(string path, int w, int h, int seed)
+    {
+        using var img = new Image<Rgb24>(w, h);
+        var rng = new Random(seed);
+        var blocks = Enumerable.Range(0, 12).Select(_ => (x: rng.Next(w - 200), y: rng.Next(h - 150), c: new Rgb24((byte)rng.Next(30, 230), (byte)rng.Next(30, 230), (byte)rng.Next(30, 230)))).ToArray();
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                var p = new Rgb24((byte)(20 + 200 * x / w), (byte)(30 + 180 * y / h), (byte)(200 - 150 * (x + y) / (w + h)));
+                foreach (var b in blocks) if (x >= b.x && x < b.x + 200 && y >= b.y && y < b.y + 150) p = b.c;
+                img[x, y] = p;
+            }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (path.EndsWith(".jpg")) img.SaveAsJpeg(path, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 95 });
+        else img.SaveAsTiff(path);
+    }
+
+    private static Rgb24[] Pixels(string path)
+    {
+        using var img = Image.Load<Rgb24>(path);
+        var px = new Rgb24[img.Width * img.Height];
+        img.CopyPixelDataTo(px);
+        return px;
+    }
+
+    [SkippableFact]
+    public async Task A_folder_of_JPEG_and_TIFF_scans_opens_previews_inverts_negatives_and_exports()
+    {
+        using var dir = new TempDir();
+        // Positives: a JPEG and a TIFF scan. Negatives: synthetic colour negatives rendered (as shot, not inverted) to
+        // 16-bit TIFFs, as a camera scan of film exported by another tool would be.
+        WriteScan(dir["scans/positives/pos_01.jpg"], 1200, 800, 1);
+        WriteScan(dir["scans/positives/pos_02.tif"], 1200, 800, 2);
+        SampleDataset.WriteNegatives(dir["neg-src"], null, 900, 600);
+        var asShot = new Pipeline(new Recipe { Export = new ExportOptions { Format = "tiff", BitDepth = 16, CopyMetadata = false } });
+        Directory.CreateDirectory(dir["scans/negatives"]);
+        foreach (var n in new[] { "neg_0001", "neg_0002" })
+            asShot.Encode(asShot.Render(dir[$"neg-src/roll/{n}.dng"], DemosaicMode.Half), dir[$"scans/negatives/{n}.tif"]);
+
+        await using var server = await Start(dir, dir["scans"]);
+        var page = await chromium.OpenAsync(server);
+        await Assertions.Expect(page.Locator(".file")).ToHaveCountAsync(4);
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.file img').length === 4", null, new PageWaitForFunctionOptions { Timeout = 90_000 });
+
+        // The folder dialog lists the scans as images; opening the positives shows them.
+        await page.ClickAsync("#open-folder");
+        await page.ClickAsync("#browse-list li:has-text('positives')");
+        await Assertions.Expect(page.Locator("#browse-files")).ToContainTextAsync("2 image(s)");
+        await RenderAfter(page, () => page.ClickAsync("#browse-open"));
+        await Assertions.Expect(page.Locator(".file")).ToHaveCountAsync(2);
+        await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.endsWith('pos_01.jpg')");
+        Assert.Equal("1200×800 of 1200×800", (await page.Locator("#render-info").InnerTextAsync()).Split(" · ")[0]);
+        // The preview shows the scan's own pixels (sRGB in, sRGB out, no adjustments): compared with ImageSharp's decode.
+        var shown = await UiBrowserTests.PreviewGreens(page);
+        var source = Pixels(dir["scans/positives/pos_01.jpg"]);
+        double previewDiff = shown.Select((g, i) => Math.Abs(g - source[i * 5].G)).Average();
+        log.WriteLine($"preview vs scan: mean |Δgreen| {previewDiff:0.00} codes over {shown.Length} samples");
+        Assert.True(previewDiff < 2.5, $"preview differs from the scan by {previewDiff:0.00} codes");
+
+        // Export: the outputs are the scans again (within JPEG tolerance).
+        string output = dir["scans/positives/out"];
+        await page.SelectOptionAsync("#format", "jpg");
+        await page.FillAsync("#output", output);
+        await Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(2);
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        foreach (var name in new[] { "pos_01", "pos_02" })
+        {
+            var exported = Pixels(Path.Combine(output, name + ".jpg"));
+            var original = Pixels(dir[$"scans/positives/{name}{(name == "pos_01" ? ".jpg" : ".tif")}"]);
+            Assert.Equal(original.Length, exported.Length);
+            double d = exported.Zip(original, (a, b) => (Math.Abs(a.R - b.R) + Math.Abs(a.G - b.G) + Math.Abs(a.B - b.B)) / 3.0).Average();
+            log.WriteLine($"{name}: exported vs scan mean |Δ| {d:0.00} codes");
+            Assert.True(d < 2.5, $"{name}: the export differs from the scan by {d:0.00} codes");
+        }
+        await UiFixture.ScreenshotAsync(page, "ui-scans-positives");
+
+        // The negatives: negative mode inverts the TIFF scans.
+        (await TestToken.Client(server.Url).PostAsJsonAsync("/api/open", new { path = dir["scans/negatives"] })).EnsureSuccessStatusCode();
+        var neg = await chromium.OpenAsync(server);
+        await Assertions.Expect(neg.Locator(".file")).ToHaveCountAsync(2);
+        var negative = await UiBrowserTests.PreviewGreens(neg);
+        await neg.ClickAsync("summary:has-text('Film negative')");
+        await RenderAfter(neg, () => neg.CheckAsync("#film-enabled"));
+        var positive = await UiBrowserTests.PreviewGreens(neg);
+        double r = Correlation(negative, positive);
+        log.WriteLine($"negative TIFF scan: correlation of green before/after inversion {r:0.000}");
+        Assert.True(r < -0.5, $"the inverted scan should follow the negative inversely (r = {r:0.000})");
+        await UiFixture.ScreenshotAsync(neg, "ui-scans-negatives");
+    }
+
+    /// <summary>RGB (0–255) of the region [x, y, w, h] of the full-resolution image as the page shows it: from the
+    /// loaded 1:1 tiles, or from the preview magnified to full resolution.</summary>
+    private static async Task<int[]> ShownRegion(IPage page, string source, int x, int y, int w, int h) =>
+        await page.EvaluateAsync<int[]>(@"([source, x, y, w, h]) => {
+            const [fw, fh] = window.imagespace.fullSize;
+            const c = document.createElement('canvas'); c.width = fw; c.height = fh;
+            const ctx = c.getContext('2d');
+            if (source === 'tiles')
+                for (const t of document.querySelectorAll('#tiles img')) ctx.drawImage(t, parseFloat(t.style.left), parseFloat(t.style.top));
+            else ctx.drawImage(document.getElementById('preview'), 0, 0, fw, fh);
+            const d = ctx.getImageData(x, y, w, h).data, out = [];
+            for (let i = 0; i < d.length; i += 4) out.push(d[i], d[i + 1], d[i + 2]);
+            return out; }", new object[] { source, x, y, w, h });
+
+    [SkippableFact]
+    public async Task One_to_one_shows_the_exported_pixels_from_full_resolution_tiles_with_readout_bounded_pan_and_navigator()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/frame.dng"], new SceneParameters { Width = 1600, Height = 1064, PatchPitch = 70, RotationDeg = 8, Seed = 3 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        // Adjustments that look at neighbours (sharpen) and at the whole frame (shadows: a radius of the long side):
+        // tiles rendered on their own would differ from the export.
+        foreach (var (id, v) in new[] { ("#exposure", "0.5"), ("#sharpen", "120"), ("#shadows", "40") })
+            await RenderAfter(page, () => page.Locator(id).FillAsync(v));
+        await Assertions.Expect(page.Locator("#render-info")).ToContainTextAsync("800×532 of 1600×1064");
+
+        await page.ClickAsync("#zoom-100");
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("100 %");
+        await page.WaitForFunctionAsync("() => window.imagespace.tilesLoaded > 0 && window.imagespace.tilesPending === 0", null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("#navigator")).ToBeVisibleAsync();
+        // The centre of the image is on screen at 1:1.
+        const int X = 800 - 128, Y = 532 - 128, N = 256;
+        var tiles = await ShownRegion(page, "tiles", X, Y, N, N);
+        var magnified = await ShownRegion(page, "preview", X, Y, N, N);
+        await UiFixture.ScreenshotAsync(page, "ui-one-to-one");
+
+        string output = dir["data/out"];
+        await page.SelectOptionAsync("#format", "png");
+        await page.FillAsync("#output", output);
+        await Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(1);
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        var exported = Pixels(Path.Combine(output, "frame.png"));
+        var region = new List<int>();
+        for (int y = Y; y < Y + N; y++)
+            for (int x = X; x < X + N; x++) { var p = exported[y * 1600 + x]; region.AddRange([p.R, p.G, p.B]); }
+        double tileDiff = tiles.Zip(region, (a, b) => (double)Math.Abs(a - b)).Average();
+        int tileMax = tiles.Zip(region, (a, b) => Math.Abs(a - b)).Max();
+        double previewDiff = magnified.Zip(region, (a, b) => (double)Math.Abs(a - b)).Average();
+        log.WriteLine($"1:1 tiles vs exported PNG: mean |Δ| {tileDiff:0.000}, max {tileMax} codes; half-size preview magnified: mean |Δ| {previewDiff:0.00}");
+        Assert.True(tileDiff < 0.5 && tileMax <= 2, $"1:1 differs from the export: mean {tileDiff:0.000}, max {tileMax}");
+        Assert.True(previewDiff > 4 * tileDiff + 0.5, "the magnified preview should differ from the export more than the tiles do");
+
+        // Pan is bounded: dragging far right and down stops with the image's corner at the view's corner.
+        var wrap = (await page.Locator("#stage-wrap").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(wrap.X + wrap.Width / 2, wrap.Y + wrap.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(wrap.X + wrap.Width / 2 + 3000, wrap.Y + wrap.Height / 2 + 3000, new MouseMoveOptions { Steps = 4 });
+        await page.Mouse.UpAsync();
+        var view = await page.EvaluateAsync<double[]>("() => [window.imagespace.view.x, window.imagespace.view.y]");
+        Assert.Equal(0, view[0], 1);
+        Assert.Equal(0, view[1], 1);
+        Assert.Equal("0px", await page.Locator("#nav-rect").EvaluateAsync<string>("e => e.style.left"));
+        // The navigator moves the view: a click at its bottom-right shows the image's bottom-right corner.
+        var nav = (await page.Locator("#navigator").BoundingBoxAsync())!;
+        await page.Mouse.ClickAsync(nav.X + nav.Width - 1, nav.Y + nav.Height - 1);
+        view = await page.EvaluateAsync<double[]>("() => [window.imagespace.view.x, window.imagespace.view.y]");
+        Assert.Equal(wrap.Width - 1600, view[0], 1);
+        Assert.Equal(wrap.Height - 1064, view[1], 1);
+        // Back to Fit: no tiles, no navigator.
+        await page.ClickAsync("#fit");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#tiles img').length === 0");
+        await Assertions.Expect(page.Locator("#navigator")).ToBeHiddenAsync();
+        // Keys: 1 is 1:1, + zooms on (to 125 %).
+        await page.Locator("#stage-wrap").HoverAsync();
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("100 %");
+        await page.Keyboard.PressAsync("+");
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("125 %");
+    }
+
+    [SkippableFact]
+    public async Task Switching_images_leaves_nothing_of_the_previous_one_and_a_broken_file_shows_its_error_where_it_happened()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/b_plain.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 5 });
+        File.WriteAllText(dir["data/c_broken.dng"], "not a raw file");
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        int thumbRequests = 0;
+        page.Request += (_, r) => { if (r.Url.Contains("/api/thumb")) Interlocked.Increment(ref thumbRequests); };
+
+        // The broken file's thumbnail turns red with the reason, and the page stops asking for it.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.file img').length === 2 && document.querySelectorAll('.file .ph.failed').length === 1",
+            null, new PageWaitForFunctionOptions { Timeout = 90_000 });
+        Assert.Contains("c_broken.dng", await page.Locator(".file .ph.failed").GetAttributeAsync("title"));
+        Assert.Equal("rgb(248, 81, 73)", await page.Locator(".file .ph.failed").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
+        int asked = thumbRequests;
+        await page.WaitForTimeoutAsync(2000);
+        Assert.Equal(asked, thumbRequests);
+
+        // A chart result does not follow to the next image; neither does a chart error.
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='b_plain.dng']"));
+        await Assertions.Expect(page.Locator("#chart-status")).ToBeEmptyAsync();
+        Assert.Equal(0, await page.Locator("#overlay text[data-patch]").CountAsync());
+        Assert.Equal(0, await page.Locator(".swatch").CountAsync());
+        Assert.True(await page.Locator("#chart-assign-group").IsDisabledAsync());
+        await page.ClickAsync("#chart-detect");
+        await page.WaitForFunctionAsync("() => { const t = document.getElementById('chart-status').textContent; return t.length > 0 && t !== 'detecting…'; }");
+        string error = await page.Locator("#chart-status").InnerTextAsync();
+        log.WriteLine($"detect on a frame without a chart: {error}");
+        Assert.DoesNotContain("ΔE2000", error);
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_chart.dng']"));
+        await Assertions.Expect(page.Locator("#chart-status")).ToBeEmptyAsync();
+
+        // A file that cannot be decoded: the previous picture goes and the reason is on the viewer.
+        await page.ClickAsync(".file[data-path$='c_broken.dng']");
+        await Assertions.Expect(page.Locator("#view-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#view-error")).ToContainTextAsync("c_broken.dng");
+        Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('preview').hasAttribute('src')"));
+        Assert.Equal("", await page.Locator("#render-info").InnerTextAsync());
+        await Assertions.Expect(page.Locator(".file.broken[data-path$='c_broken.dng']")).ToHaveCountAsync(1);
+        await UiFixture.ScreenshotAsync(page, "ui-broken-file");
+        // And back: the picture returns, the error goes.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_chart.dng']"));
+        await Assertions.Expect(page.Locator("#view-error")).ToBeHiddenAsync();
+        Assert.Equal(450, await page.EvaluateAsync<int>("() => document.getElementById('preview').naturalWidth"));
+    }
+
+    private static double MeanDiff(int[] a, int[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Average();
+
+    [SkippableFact]
+    public async Task The_next_image_is_prepared_while_the_user_looks_at_one_so_moving_down_finds_it_decoded()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        for (int i = 1; i <= 3; i++) SyntheticDng.Write(dir[$"data/f_{i}.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 20 + i });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        Assert.False(await page.EvaluateAsync<bool>("() => window.imagespace.lastFromCache"));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!server.Session.HasBase(dir["data/f_2.dng"]) && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
+        log.WriteLine($"f_2 prepared {sw.ElapsedMilliseconds} ms after f_1 was shown");
+        Assert.True(server.Session.HasBase(dir["data/f_2.dng"]), "the next image was not prepared");
+        Assert.False(server.Session.HasBase(dir["data/f_3.dng"]));
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowDown"));
+        Assert.True(await page.EvaluateAsync<bool>("() => window.imagespace.lastFromCache"));
+        await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.endsWith('f_2.dng')");
+    }
+
+    [SkippableFact]
+    public async Task Before_shows_the_file_as_shot_and_optionally_with_its_calibration_only()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Illuminant = "A", Seed = 4 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        var asShot = await UiBrowserTests.PreviewGreens(page); // nothing assigned, nothing adjusted yet
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync("#chart-assign-group"));
+        var calibrated = await UiBrowserTests.PreviewGreens(page);
+        await RenderAfter(page, () => page.Locator("#exposure").FillAsync("1"));
+        var edited = await UiBrowserTests.PreviewGreens(page);
+        log.WriteLine($"calibration changed green by {MeanDiff(asShot, calibrated):0.00}, +1 EV by {MeanDiff(calibrated, edited):0.00} codes");
+        Assert.True(MeanDiff(asShot, calibrated) > 2 && MeanDiff(calibrated, edited) > 2);
+
+        Assert.True(await page.Locator("#before-calibrated").IsDisabledAsync());
+        await RenderAfter(page, () => page.CheckAsync("#before"));
+        var before = await UiBrowserTests.PreviewGreens(page);
+        log.WriteLine($"Before vs as shot {MeanDiff(before, asShot):0.00}, vs calibrated {MeanDiff(before, calibrated):0.00}");
+        Assert.True(MeanDiff(before, asShot) < 0.5, "Before is the file as shot: no calibration, no adjustments");
+        await RenderAfter(page, () => page.CheckAsync("#before-calibrated"));
+        var calibrationOnly = await UiBrowserTests.PreviewGreens(page);
+        Assert.True(MeanDiff(calibrationOnly, calibrated) < 0.5, "calibration only: the chart's correction without the adjustments");
+        await UiFixture.ScreenshotAsync(page, "ui-before-calibrated");
+        await RenderAfter(page, () => page.UncheckAsync("#before"));
+        Assert.True(MeanDiff(await UiBrowserTests.PreviewGreens(page), edited) < 0.5);
+        Assert.True(await page.Locator("#before-calibrated").IsDisabledAsync());
+    }
+
+    /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
+    private static double LinearRatio(int[] from, int[] to)
+    {
+        var r = from.Zip(to).Select(p => (a: TransferFunction.Srgb.Decode(p.First / 255.0), b: TransferFunction.Srgb.Decode(p.Second / 255.0)))
+            .Where(p => p.a is > 0.05 and < 0.35).Select(p => p.b / p.a).Order().ToArray();
+        return r[r.Length / 2];
+    }
+
+    [SkippableFact]
+    public async Task One_image_gets_its_own_adjustments_copied_pasted_undone_reset_and_typed_and_the_project_keeps_them()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a_1.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 7 });
+        SyntheticDng.Write(dir["data/a_2.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 8 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        var first0 = await UiBrowserTests.PreviewGreens(page);
+
+        // Image 1 on its own, +1 EV typed into the value box.
+        await page.CheckAsync("#adjust-own");
+        await Assertions.Expect(page.Locator("#adjust-scope")).ToHaveTextAsync("for a_1.dng only");
+        await RenderAfter(page, async () => { await page.FillAsync("#exposure-value", "1"); await page.PressAsync("#exposure-value", "Enter"); });
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("1 EV");
+        double typed = LinearRatio(first0, await UiBrowserTests.PreviewGreens(page));
+        log.WriteLine($"typed +1 EV on image 1: linear ratio {typed:0.000}");
+        Assert.InRange(typed, 1.92, 2.08);
+        await Assertions.Expect(page.Locator(".file.own")).ToHaveCountAsync(1);
+
+        // Image 2 follows the adjustments of all images: nothing.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_2.dng']"));
+        Assert.Equal("0", await page.Locator("#exposure").InputValueAsync());
+        Assert.False(await page.Locator("#adjust-own").IsCheckedAsync());
+        var second0 = await UiBrowserTests.PreviewGreens(page);
+
+        // Copy from image 1, paste on image 2: it gets +1 EV of its own.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_1.dng']"));
+        Assert.Equal("1", await page.Locator("#exposure").InputValueAsync());
+        await page.ClickAsync("#adjust-copy");
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_2.dng']"));
+        await RenderAfter(page, () => page.ClickAsync("#adjust-paste"));
+        Assert.True(await page.Locator("#adjust-own").IsCheckedAsync());
+        double pasted = LinearRatio(second0, await UiBrowserTests.PreviewGreens(page));
+        log.WriteLine($"pasted on image 2: linear ratio {pasted:0.000}");
+        Assert.InRange(pasted, 1.92, 2.08);
+
+        // Ctrl+Z takes the paste back.
+        await RenderAfter(page, () => page.Keyboard.PressAsync("Control+z"));
+        Assert.False(await page.Locator("#adjust-own").IsCheckedAsync());
+        Assert.True(MeanDiff(second0, await UiBrowserTests.PreviewGreens(page)) < 0.5);
+        await Assertions.Expect(page.Locator(".file.own")).ToHaveCountAsync(1);
+
+        // Double-click resets a slider; a typed value beyond the slider's range is kept exactly.
+        await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_1.dng']"));
+        await RenderAfter(page, () => page.DblClickAsync("#exposure"));
+        Assert.Equal("0", await page.Locator("#exposure").InputValueAsync());
+        Assert.True(MeanDiff(first0, await UiBrowserTests.PreviewGreens(page)) < 0.5);
+        await RenderAfter(page, async () => { await page.FillAsync("#shadows-value", "25"); await page.PressAsync("#shadows-value", "Enter"); });
+        await UiFixture.ScreenshotAsync(page, "ui-own-adjustments");
+
+        // The project keeps image 1's own adjustments; the export renders them.
+        await page.FillAsync("#project-path", dir["data/project.json"]);
+        await page.ClickAsync("#project-save");
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("project saved");
+        var saved = Recipe.FromJson(System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir["data/project.json"])).RootElement.GetProperty("recipe").GetRawText());
+        var own = Assert.Single(saved.Adjust.Images);
+        Assert.Equal("a_1.dng", own.Key);
+        Assert.Equal(25, own.Value.Shadows);
+        Assert.Equal(0, saved.Adjust.Shadows);
+    }
+
+    [Fact]
+    public void An_image_with_its_own_adjustments_renders_as_a_recipe_with_them_for_all_and_the_others_do_not()
+    {
+        using var dir = new TempDir();
+        SyntheticDng.Write(dir["a.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = 1 });
+        SyntheticDng.Write(dir["b.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = 2 });
+        var mine = new Core.Adjust.AdjustOptions { ExposureEv = 0.7, Shadows = 30, WhiteBalance = "4000,5" };
+        var recipe = new Recipe { Adjust = new Core.Adjust.AdjustOptions { Images = new() { ["a.dng"] = mine } } };
+        using var a = new Pipeline(recipe).Render(dir["a.dng"], DemosaicMode.Half);
+        using var aAlone = new Pipeline(new Recipe { Adjust = mine }).Render(dir["a.dng"], DemosaicMode.Half);
+        using var b = new Pipeline(recipe).Render(dir["b.dng"], DemosaicMode.Half);
+        using var bPlain = new Pipeline(new Recipe()).Render(dir["b.dng"], DemosaicMode.Half);
+        Assert.Equal(aAlone.Image.G.AsSpan(0, aAlone.Image.PixelCount).ToArray(), a.Image.G.AsSpan(0, a.Image.PixelCount).ToArray());
+        Assert.Equal(bPlain.Image.G.AsSpan(0, bPlain.Image.PixelCount).ToArray(), b.Image.G.AsSpan(0, b.Image.PixelCount).ToArray());
+        Assert.NotEqual(bPlain.Image.G[5000], a.Image.G[5000]);
+        // An image's own adjustments are checked like the recipe's.
+        var bad = recipe with { Adjust = new Core.Adjust.AdjustOptions { Images = new() { ["a.dng"] = new() { Shadows = 500 } } } };
+        Assert.Contains("shadows", Assert.Throws<ArgumentException>(bad.Validate).Message);
+    }
+
+    [SkippableFact]
+    public async Task Layout_keyboard_and_words_process_in_view_list_and_dialog_by_keyboard_readable_report()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/set"]);
+        SyntheticDng.Write(dir["data/set/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/set/b_plain.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 5 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server, 1600, 1000);
+
+        // Process is on screen at 1600×1000 without scrolling; the toolbar is one line, a mode hint included.
+        var process = (await page.Locator("#process").BoundingBoxAsync())!;
+        log.WriteLine($"Process at y {process.Y:0}–{process.Y + process.Height:0} of 1000");
+        Assert.True(process.Y >= 0 && process.Y + process.Height <= 1000, $"Process at y {process.Y}");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => document.getElementById('panel').scrollTop + document.scrollingElement.scrollTop"));
+        double toolbar = (await page.Locator("#toolbar").BoundingBoxAsync())!.Height;
+        await page.ClickAsync("#chart-manual");
+        await Assertions.Expect(page.Locator("#mode-hint")).ToBeVisibleAsync();
+        Assert.Equal(toolbar, (await page.Locator("#toolbar").BoundingBoxAsync())!.Height);
+        Assert.True(toolbar < 40, $"toolbar {toolbar} px high");
+        await page.Keyboard.PressAsync("Escape");
+
+        // The report: axis labels of at least 9 px, and swatch numbers with a WCAG contrast of at least 4.5 on every patch.
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#delta-e-chart")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 60_000 });
+        double smallest = await page.EvaluateAsync<double>("() => Math.min(...[...document.querySelectorAll('#delta-e-chart text.axis')].map(t => t.getBoundingClientRect().height))");
+        log.WriteLine($"smallest report label: {smallest:0.0} px");
+        Assert.True(smallest >= 9, $"report labels {smallest:0.0} px high");
+        double contrast = await page.EvaluateAsync<double>(@"() => {
+            const lum = (c) => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+            const rgba = (s) => s.match(/[\d.]+/g).map(Number);
+            let worst = 99;
+            for (const sw of document.querySelectorAll('.swatch')) {
+              const b = sw.querySelector('b'), st = getComputedStyle(b);
+              const [pr, pg, pb, pa = 1] = rgba(st.backgroundColor), text = rgba(st.color).slice(0, 3);
+              for (const half of [sw.children[0], sw.children[1]]) {
+                const under = rgba(getComputedStyle(half).backgroundColor);
+                const bg = [0, 1, 2].map(i => [pr, pg, pb][i] * pa + under[i] * (1 - pa));
+                const [l1, l2] = [lum(text), lum(bg)].sort((x, y) => y - x);
+                worst = Math.min(worst, (l1 + 0.05) / (l2 + 0.05));
+              }
+            }
+            return worst; }");
+        log.WriteLine($"lowest swatch-number contrast: {contrast:0.0}:1");
+        Assert.True(contrast >= 4.5, $"swatch numbers at {contrast:0.0}:1");
+        await UiFixture.ScreenshotAsync(page, "ui-layout-1600");
+
+        // The list is one tab stop; ↓ moves from it, ↓ on a slider moves the slider only.
+        await page.ClickAsync(".file[data-path$='a_chart.dng']");
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowDown"));
+        Assert.EndsWith("b_plain.dng", await page.EvaluateAsync<string>("() => document.activeElement.dataset.path"));
+        Assert.Equal("true", await page.Locator(".file[data-path$='b_plain.dng']").GetAttributeAsync("aria-selected"));
+        await page.FocusAsync("#exposure");
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowUp"));
+        Assert.EndsWith("b_plain.dng", await page.Locator(".file.selected").GetAttributeAsync("data-path") ?? "");
+        Assert.True(double.Parse(await page.Locator("#exposure").InputValueAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        // The folder dialog by keyboard: Tab reaches a folder, Enter opens it.
+        await page.ClickAsync("#open-folder");
+        await Assertions.Expect(page.Locator("#browse-path")).ToHaveTextAsync(dir["data"]);
+        for (int i = 0; i < 8 && !await page.EvaluateAsync<bool>("() => document.activeElement.classList.contains('folder')"); i++) await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#browse-path")).ToHaveTextAsync(dir["data/set"]);
+        await page.Keyboard.PressAsync("Escape");
+
+        // At 1000 px the viewer keeps most of the width.
+        var narrow = await chromium.OpenAsync(server, 1000, 800);
+        double viewer = (await narrow.Locator("#stage-wrap").BoundingBoxAsync())!.Width;
+        log.WriteLine($"viewer at 1000 px: {viewer:0} px");
+        Assert.True(viewer >= 500, $"viewer {viewer} px wide at 1000 px");
+        var process2 = (await narrow.Locator("#process").BoundingBoxAsync())!;
+        Assert.True(process2.Y + process2.Height <= 800);
+        await UiFixture.ScreenshotAsync(narrow, "ui-layout-1000");
+
+        // A batch's errors are in the page's words: an existing output names the choice to make, not a CLI flag.
+        string output = dir["data/out"];
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "a_chart.tif"), "already here");
+        (await TestToken.Client(server.Url).PutAsJsonAsync("/api/recipe", new Recipe { Naming = new NamingOptions { Schema = "[o][e]" } }, Recipe.Json)).EnsureSuccessStatusCode();
+        var job = server.Session.StartBatch(output);
+        await TestUi.BatchFinished(server);
+        var failed = job.Since(0, TimeSpan.Zero).Where(e => e.Error is not null).ToList();
+        var line = Assert.Single(failed).Error!;
+        log.WriteLine(line);
+        Assert.DoesNotContain("--", line);
+        Assert.Contains("If outputs exist", line);
+    }
+
+    /// <summary>A stand-in coordinator answering GET /api/workers and /api/batches in the farm's shapes (FarmRecords'
+    /// WorkerInfo; the coordinator's batch summary), with the token checked; worker w1 finishes an image per look.</summary>
+    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication app, string url, Func<int> looks)> StubCoordinator(string token)
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        int looks = 0;
+        app.Use(async (ctx, next) =>
+        {
+            if (ctx.Request.Headers["X-ImageSpace-Token"] != token) { ctx.Response.StatusCode = 401; return; }
+            await next();
+        });
+        app.MapGet("/api/workers", () =>
+        {
+            int n = Interlocked.Increment(ref looks);
+            return Results.Json(new object[]
+            {
+                new { name = "w1", host = "render-1", pid = 11, threads = 4, busy = 2, budgetMb = 8000, freeMemoryMb = 12000, done = 40 + n, heartbeatUtc = DateTime.UtcNow.AddSeconds(-2), queues = new[] { "default" } },
+                new { name = "w2", host = "render-2", pid = 12, threads = 2, busy = 0, budgetMb = 4000, freeMemoryMb = 6000, done = 9, heartbeatUtc = DateTime.UtcNow.AddMinutes(-2), queues = new[] { "default" } },
+            });
+        });
+        app.MapGet("/api/batches", () => Results.Json(new object[]
+        {
+            new { id = "b-old", created = DateTime.UtcNow.AddHours(-1), inputRoot = "/in", outputRoot = "/out", total = 5, queued = 0, running = 0, retrying = 0, done = 5, failed = 0, cancelled = 0, finished = true, imagesPerMinute = 3.0 },
+            new { id = "b-now", created = DateTime.UtcNow.AddMinutes(-3), inputRoot = "/in", outputRoot = "/out", total = 10, queued = 1, running = 2, retrying = 0, done = 6, failed = 1, cancelled = 0, finished = false, imagesPerMinute = 12.5 },
+        }));
+        await app.StartAsync();
+        return (app, app.Urls.First(), () => looks);
+    }
+
+    [SkippableFact]
+    public async Task The_farm_panel_shows_the_coordinators_workers_their_state_and_throughput_and_the_batch_progress()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/a.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = 1 });
+        var (farm, url, looks) = await StubCoordinator("farm-secret");
+        await using var _ = farm;
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        await Assertions.Expect(page.Locator("#farm-panel")).ToBeHiddenAsync();
+        await page.FillAsync("#farm-url", url);
+        await page.FillAsync("#farm-token", "wrong");
+        await page.Locator("#farm-token").DispatchEventAsync("change");
+        await Assertions.Expect(page.Locator("#farm-error")).ToContainTextAsync("refused the token", new LocatorAssertionsToContainTextOptions { Timeout = 20_000 });
+        await page.FillAsync("#farm-token", "farm-secret");
+        await page.Locator("#farm-token").DispatchEventAsync("change");
+        await Assertions.Expect(page.Locator("#farm-panel")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#farm-workers tr[data-worker='w1'] .state")).ToHaveTextAsync("busy 2/4", new LocatorAssertionsToHaveTextOptions { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("#farm-workers tr[data-worker='w2'] .state")).ToContainTextAsync("silent");
+        await Assertions.Expect(page.Locator("#farm-batch")).ToContainTextAsync("batch b-now: 7 / 10 (1 failed), 2 running, 1 queued · 12.5 images/min");
+        Assert.Equal(7, await page.EvaluateAsync<int>("() => document.getElementById('farm-progress').value"));
+        // A second look gives w1's throughput (one image per look, looks 2 s apart: ~30 a minute).
+        await Assertions.Expect(page.Locator("#farm-workers tr[data-worker='w1'] .rate")).ToContainTextAsync("/min", new LocatorAssertionsToContainTextOptions { Timeout = 20_000 });
+        string rate = await page.Locator("#farm-workers tr[data-worker='w1'] .rate").InnerTextAsync();
+        log.WriteLine($"w1: {rate}; summary: {await page.Locator("#farm-summary").InnerTextAsync()}; looks {looks()}");
+        Assert.InRange(double.Parse(rate.Split('/')[0], System.Globalization.CultureInfo.InvariantCulture), 10, 40);
+        await Assertions.Expect(page.Locator("#farm-summary")).ToContainTextAsync("1 worker(s)");
+        await page.Locator("#farm-panel").ScrollIntoViewIfNeededAsync();
+        await UiFixture.ScreenshotAsync(page, "ui-farm-panel");
+    }
+
+    internal static double Correlation(int[] a, int[] b)
+    {
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) * (a[i] - ma); sbb += (b[i] - mb) * (b[i] - mb); }
+        return sab / Math.Sqrt(saa * sbb);
+    }
+}
