@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ImageSpace.Core.Batch;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Farm;
@@ -117,11 +116,11 @@ public class FarmHardeningTests(ITestOutputHelper log)
         using var dir = new TempDir();
         var (pfx, der) = SelfSignedCertificate(dir, "s3cret");
         var wrong = await Assert.ThrowsAsync<ArgumentException>(() => FarmCoordinator.StartAsync(new CoordinatorOptions
-            { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1, CertificatePath = pfx, CertificatePassword = "wrong" }));
+        { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1, CertificatePath = pfx, CertificatePassword = "wrong" }));
         Assert.Contains("wrong password", wrong.Message);
 
         await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions
-            { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1, CertificatePath = pfx, CertificatePassword = "s3cret" });
+        { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1, CertificatePath = pfx, CertificatePassword = "s3cret" });
         Assert.StartsWith("https://127.0.0.1:", farm.Url);
         // A client that trusts this certificate gets through TLS and the token check (then: no such batch).
         using var pinned = new FarmClient(farm.Url, trust: X509CertificateLoader.LoadCertificateFromFile(der));
