@@ -93,6 +93,8 @@ public static class FilmProcessor
             samples.Add(RollAnalysis.Sample(Path.GetFileName(f), img, ParseBase(img, o.Base, scale), FilmAnalysis.ExposureFactor(decoded.Metadata)));
             progress?.Invoke(f);
         }
-        return RollAnalysis.Fit(samples, stock, o.Unmix).Roll;
+        // Without a chart nothing on the roll measures the rig's crosstalk: a typical scanning rig's is undone (a
+        // measured --unmix overrides it; a black-and-white stock has one layer, nothing to unmix).
+        return RollAnalysis.Fit(samples, stock, o.Unmix ?? (stock.BlackAndWhite ? null : ScannerCrosstalk.TypicalUnmix)).Roll;
     }
 }
