@@ -89,6 +89,29 @@ public class NaturalRollTests(NaturalRollFixture fx, ITestOutputHelper log) : IC
     }
 
     [Fact]
+    public void Rebate_and_sprocket_holes_are_found_and_cropped()
+    {
+        // The simulated frames have the rebate (base and fog, with sprocket holes) at both sides, RebateWidth wide, and
+        // the picture reaching the top and bottom edges.
+        foreach (var f in new[] { fx.Roll.Frames[0], fx.Roll.Frames[4], fx.Roll.Frames[^1] })
+        {
+            var o = new FilmOptions { Enabled = true, CropRebate = true };
+            var stage = Half(o, null).Decode(f.Path);
+            int w = stage.Decoded.Image.Width, h = stage.Decoded.Image.Height;
+            double rebate = NegativeSimulator.RebateWidth(f.Truth.Width) * stage.Context.Scale;
+            FrameBorder.Area area;
+            using (stage.Decoded) area = FrameBorder.Detect(stage.Decoded.Image, FilmAnalysis.EstimateBase(stage.Decoded.Image));
+            log.WriteLine($"{Path.GetFileName(f.Path)} ({f.ExposureEv:+0.0;-0.0} EV): picture {area} of {w}×{h}, rebate {rebate:0} px at each side");
+            // Within a few pixels of the truth, and never keeping a rebate column.
+            Assert.InRange(area.X, rebate, rebate + 4);
+            Assert.InRange(w - (area.X + area.Width), rebate, rebate + 4);
+            Assert.Equal((0, h), (area.Y, area.Height));
+            using var d = Half(o, null).Render(f.Path);
+            Assert.Equal((area.Width, area.Height), (d.Image.Width, d.Image.Height));
+        }
+    }
+
+    [Fact]
     public void Per_frame_automatic_inversion_has_no_blown_pixels()
     {
         var o = new FilmOptions { Enabled = true };

@@ -1,0 +1,105 @@
+using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Raw;
+
+namespace ImageSpace.Core.Film;
+
+/// <summary>Finds the picture area of a negative scan, as film-scanning tools crop it: around the exposed frame lie the
+/// film's rebate (unexposed base and fog, with sprocket holes and edge print), bare light past the film's edge, and the
+/// holder or unlit scanner bed. Measured on the negative (camera RGB, before inversion) against the film base: a pixel
+/// is picture when its film is denser than the base by more than <see cref="BaseTolerance"/> in some channel and it is
+/// neither bare light (brighter than the base in every channel) nor black (the holder: denser than any film,
+/// <see cref="HolderDensity"/> above the base in every channel). A column (row) belongs to the picture when at least
+/// <see cref="PictureShare"/> of it is picture — a rebate's edge print and a frame's dark-sky columns are both far from
+/// that threshold, on either side. Inverted, the rebate becomes the darkest black of the scene and the holder and
+/// sprocket holes its brightest white (the real scan's surround was a quarter of its pixels above 1.0).</summary>
+public static class FrameBorder
+{
+    public const double BaseTolerance = 0.04, HolderDensity = 2.5, PictureShare = 0.5, OuterShare = 0.2;
+
+    public readonly record struct Area(int X, int Y, int Width, int Height)
+    {
+        public bool IsWhole(int w, int h) => X == 0 && Y == 0 && Width == w && Height == h;
+    }
+
+    /// <summary>The picture area in <paramref name="img"/>'s pixels, inset by a small margin (the frame's edge is
+    /// never perfectly sharp on a scan); the whole image when no border is found.</summary>
+    public static Area Detect(RgbImage img, double[] baseRgb)
+    {
+        int w = img.Width, h = img.Height;
+        // Columns first (over all rows, sampled), then rows within the columns found, so the side rebates do not
+        // dilute the rows' share (and the other way round on a vertical frame: a second pass on columns).
+        var (x0, x1) = Run(w, x => Share(img, baseRgb, x, x + 1, 0, h, alongRows: false));
+        var (y0, y1) = Run(h, y => Share(img, baseRgb, x0, x1, y, y + 1, alongRows: true));
+        (x0, x1) = Run(w, x => Share(img, baseRgb, x, x + 1, y0, y1, alongRows: false));
+        int margin = Math.Max(2, (int)Math.Round(0.003 * Math.Max(w, h)));
+        // Inset only where a border was found: a frame filling the scan keeps its edge.
+        if (x0 > 0) x0 += margin;
+        if (x1 < w) x1 -= margin;
+        if (y0 > 0) y0 += margin;
+        if (y1 < h) y1 -= margin;
+        if (x1 - x0 < w / 4 || y1 - y0 < h / 4) return new Area(0, 0, w, h); // nothing sensible found: keep it all
+        return new Area(x0, y0, x1 - x0, y1 - y0);
+    }
+
+    /// <summary>Shares of picture pixels and of rebate pixels (base within the tolerance, or bare light) in a column
+    /// (x0..x0+1, rows y0..y1) or a row.</summary>
+    public static (double picture, double rebate) Share(RgbImage img, double[] b, int x0, int x1, int y0, int y1, bool alongRows)
+    {
+        int n = 0, picture = 0, rebate = 0;
+        int step = Math.Max(1, (alongRows ? x1 - x0 : y1 - y0) / 1000);
+        double lo = Math.Pow(10, -BaseTolerance), hi = Math.Pow(10, BaseTolerance), black = Math.Pow(10, -HolderDensity);
+        for (int y = y0; y < y1; y += alongRows ? 1 : step)
+            for (int x = x0; x < x1; x += alongRows ? step : 1)
+            {
+                int i = y * img.Width + x;
+                double r = img.R[i] / b[0], g = img.G[i] / b[1], bl = img.B[i] / b[2];
+                double min = Math.Min(r, Math.Min(g, bl)), max = Math.Max(r, Math.Max(g, bl));
+                n++;
+                bool bareLight = min > hi, holder = max < black, denser = min < lo;
+                if (denser && !holder && !bareLight) picture++;
+                if (bareLight || !denser && max < hi) rebate++;
+            }
+        return n == 0 ? (0, 0) : (picture / (double)n, rebate / (double)n);
+    }
+
+    /// <summary>The picture's extent along one axis, walking in from each end over the outer
+    /// <see cref="OuterShare"/>: past the innermost line that is mostly rebate (base or sprocket holes) when there is
+    /// one — a holder or light spill outside the film may look like anything, the film's own rebate does not — then
+    /// past every line that is not yet mostly picture.</summary>
+    private static (int from, int to) Run(int length, Func<int, (double picture, double rebate)> share)
+    {
+        var s = new (double picture, double rebate)[length];
+        Parallel.For(0, length, k => s[k] = share(k));
+        int outer = (int)(length * OuterShare);
+        int Edge(Func<int, int> at)
+        {
+            int start = 0;
+            for (int k = 0; k < outer; k++) if (s[at(k)].rebate >= 0.5) start = k + 1;
+            while (start < outer && s[at(start)].picture < PictureShare) start++;
+            return start >= outer ? 0 : start;
+        }
+        int from = Edge(k => k), to = length - Edge(k => length - 1 - k);
+        return to - from < length / 4 ? (0, length) : (from, to);
+    }
+
+    /// <summary>A copy of <paramref name="d"/> holding only <paramref name="a"/> (the original is disposed).</summary>
+    public static DecodedImage Crop(DecodedImage d, Area a)
+    {
+        var src = d.Image;
+        var dst = new RgbImage(a.Width, a.Height);
+        for (int y = 0; y < a.Height; y++)
+        {
+            Array.Copy(src.R, (a.Y + y) * src.Width + a.X, dst.R, y * a.Width, a.Width);
+            Array.Copy(src.G, (a.Y + y) * src.Width + a.X, dst.G, y * a.Width, a.Width);
+            Array.Copy(src.B, (a.Y + y) * src.Width + a.X, dst.B, y * a.Width, a.Width);
+        }
+        var cropped = new DecodedImage
+        {
+            SourcePath = d.SourcePath, Image = dst, Metadata = d.Metadata, Multipliers = d.Multipliers, CameraToWorking = d.CameraToWorking,
+            ColorSource = d.ColorSource, WhiteLevel = d.WhiteLevel, Timings = d.Timings,
+        };
+        cropped.Warnings.AddRange(d.Warnings);
+        src.Dispose();
+        return cropped;
+    }
+}
