@@ -3,7 +3,8 @@ using ImageSpace.Core.Color;
 namespace ImageSpace.Core.Film;
 
 /// <summary>The crosstalk of a typical DSLR scanning rig (a Bayer camera over a white light table), assumed by a
-/// chartless roll analysis when the user gives no <c>--unmix</c>: each camera channel also sees the light of the other
+/// chartless roll analysis of raw frames when the user gives no <c>--unmix</c> (a JPEG/TIFF scan's converter has mixed
+/// the channels already): each camera channel also sees the light of the other
 /// two bands, so every channel's density mixes dyes and colours come out flat (shared/docs/film-negative-anchors.md
 /// §5.1 step 2, §6.1 step 7). Not fitted to any simulator: derived from published camera sensitivities — Canon EOS 5D
 /// Mark II (A.M.P.A.S. RAW to ACES) and Nikon D5100 (NPL), as extracted by colour-science into
