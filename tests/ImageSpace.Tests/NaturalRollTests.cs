@@ -112,6 +112,32 @@ public class NaturalRollTests(NaturalRollFixture fx, ITestOutputHelper log) : IC
     }
 
     [Fact]
+    public void A_TIFF_scan_of_the_negative_goes_through_the_same_path()
+    {
+        // The frame's camera RGB written as a 16-bit sRGB-encoded TIFF (what a scanning app exports, without its tone
+        // curve), then processed as a photo: same crop, same inversion, same colour error as the DNG within the
+        // 16-bit quantisation.
+        var f = fx.Roll.Frames[4];
+        var o = new FilmOptions { Enabled = true, CropRebate = true };
+        string tiff = fx.Dir["frame_05_scan.tif"];
+        var stage = Half(o, null).Decode(f.Path);
+        using (stage.Decoded)
+            Core.Export.AtomicFile.Write(tiff, tmp => Core.Export.TiffWriter.Write(tmp, stage.Decoded.Image, new Core.Export.Quantizer(Core.Color.TransferFunction.Srgb), 16,
+                BitMiracle.LibTiff.Classic.Compression.DEFLATE, null, "negative scan"));
+        using var fromDng = Half(o, null).Render(f.Path);
+        using var fromTiff = Half(o, null).Render(tiff);
+        Assert.Equal((fromDng.Image.Width, fromDng.Image.Height), (fromTiff.Image.Width, fromTiff.Image.Height));
+        var uncropped = o with { CropRebate = false };
+        using var dng = Half(uncropped, null).Render(f.Path);
+        using var tif = Half(uncropped, null).Render(tiff);
+        int rebate = NegativeSimulator.RebateWidth(f.Truth.Width);
+        var a = BlockColourError.Score(dng.Image, f.Truth, rebate);
+        var b = BlockColourError.Score(tif.Image, f.Truth, rebate);
+        log.WriteLine($"DNG ΔE2000 mean {a.Mean:0.00}, TIFF {b.Mean:0.00}; cropped {fromTiff.Image.Width}×{fromTiff.Image.Height}");
+        Assert.InRange(b.Mean, a.Mean - 0.15, a.Mean + 0.15);
+    }
+
+    [Fact]
     public void Per_frame_automatic_inversion_has_no_blown_pixels()
     {
         var o = new FilmOptions { Enabled = true };
