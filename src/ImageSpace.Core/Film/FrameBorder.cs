@@ -44,9 +44,9 @@ public static class FrameBorder
         return new Area(x0, y0, x1 - x0, y1 - y0);
     }
 
-    /// <summary>Shares of picture pixels and of rebate pixels (base within the tolerance, or bare light) in a column
+    /// <summary>Shares of picture, rebate (base within the tolerance, or bare light) and holder pixels in a column
     /// (x0..x0+1, rows y0..y1) or a row.</summary>
-    public static (double picture, double rebate, double holder) Share(RgbImage img, double[] b, int x0, int x1, int y0, int y1, bool alongRows)
+    private static (double picture, double rebate, double holder) Share(RgbImage img, double[] b, int x0, int x1, int y0, int y1, bool alongRows)
     {
         int n = 0, picture = 0, rebate = 0, holder = 0;
         int step = Math.Max(1, (alongRows ? x1 - x0 : y1 - y0) / 1000);
