@@ -71,13 +71,70 @@ public class NaturalRollTests(NaturalRollFixture fx, ITestOutputHelper log) : IC
         foreach (var r in results)
         {
             Assert.True(Math.Abs(r.GreyCastA) <= 2.0 && Math.Abs(r.GreyCastB) <= 2.0, $"grey cast a* {r.GreyCastA:0.00}, b* {r.GreyCastB:0.00}");
-            // The issue's bar is 3.5; without a chart the rig's crosstalk stays in (colours a little flat): 3.3–3.95 now.
-            Assert.True(r.Mean <= 4.0, $"ΔE2000 mean {r.Mean:0.00}");
+            // Issue 14's bar. The simulated rig's crosstalk differs from the typical one the analysis assumes
+            // (ScannerCrosstalk: green row 0.86 here against 0.63 there), so this is not the rule checking itself.
+            Assert.True(r.Mean <= 3.5, $"ΔE2000 mean {r.Mean:0.00}");
             Assert.True(r.BrightestRatio <= 8, $"brightest ×{r.BrightestRatio:0.0}");
         }
+        // The roll's exposure comes from the film: a normally exposed frame lands within half a stop of its scene, and
+        // every frame keeps its own exposure (the scalar the score needed, times 2^EV, is the same on every frame).
+        var frames = fx.Roll.Frames.Zip(results).ToList();
+        double normal = Math.Log2(frames.Single(t => t.First.ExposureEv == 0).Second.Scale);
+        log.WriteLine($"exposure the score applied, log2: {string.Join(" ", frames.Select(t => $"{Math.Log2(t.Second.Scale):+0.00;-0.00}"))}");
+        Assert.InRange(normal, -0.5, 0.5);
+        foreach (var (f, r) in frames) Assert.InRange(Math.Log2(r.Scale) + f.ExposureEv - normal, -0.3, 0.3);
         // One balance for the roll: the greys' cast may not wander from frame to frame.
         Assert.True(results.Max(r => r.GreyCastB) - results.Min(r => r.GreyCastB) <= 1.5);
         Assert.True(results.Max(r => r.GreyCastA) - results.Min(r => r.GreyCastA) <= 1.5);
+    }
+
+    [Fact]
+    public void Rebate_and_sprocket_holes_are_found_and_cropped()
+    {
+        // The simulated frames have the rebate (base and fog, with sprocket holes) at both sides, RebateWidth wide, and
+        // the picture reaching the top and bottom edges.
+        foreach (var f in new[] { fx.Roll.Frames[0], fx.Roll.Frames[4], fx.Roll.Frames[^1] })
+        {
+            var o = new FilmOptions { Enabled = true, CropRebate = true };
+            var stage = Half(o, null).Decode(f.Path);
+            int w = stage.Decoded.Image.Width, h = stage.Decoded.Image.Height;
+            double rebate = NegativeSimulator.RebateWidth(f.Truth.Width) * stage.Context.Scale;
+            FrameBorder.Area area;
+            using (stage.Decoded) area = FrameBorder.Detect(stage.Decoded.Image, FilmAnalysis.EstimateBase(stage.Decoded.Image));
+            log.WriteLine($"{Path.GetFileName(f.Path)} ({f.ExposureEv:+0.0;-0.0} EV): picture {area} of {w}×{h}, rebate {rebate:0} px at each side");
+            // Within a few pixels of the truth, and never keeping a rebate column.
+            Assert.InRange(area.X, rebate, rebate + 4);
+            Assert.InRange(w - (area.X + area.Width), rebate, rebate + 4);
+            Assert.Equal((0, h), (area.Y, area.Height));
+            using var d = Half(o, null).Render(f.Path);
+            Assert.Equal((area.Width, area.Height), (d.Image.Width, d.Image.Height));
+        }
+    }
+
+    [Fact]
+    public void A_TIFF_scan_of_the_negative_goes_through_the_same_path()
+    {
+        // The frame's camera RGB written as a 16-bit sRGB-encoded TIFF (what a scanning app exports, without its tone
+        // curve), then processed as a photo: same crop, same inversion, same colour error as the DNG within the
+        // 16-bit quantisation.
+        var f = fx.Roll.Frames[4];
+        var o = new FilmOptions { Enabled = true, CropRebate = true };
+        string tiff = fx.Dir["frame_05_scan.tif"];
+        var stage = Half(o, null).Decode(f.Path);
+        using (stage.Decoded)
+            Core.Export.AtomicFile.Write(tiff, tmp => Core.Export.TiffWriter.Write(tmp, stage.Decoded.Image, new Core.Export.Quantizer(Core.Color.TransferFunction.Srgb), 16,
+                BitMiracle.LibTiff.Classic.Compression.DEFLATE, null, "negative scan"));
+        using var fromDng = Half(o, null).Render(f.Path);
+        using var fromTiff = Half(o, null).Render(tiff);
+        Assert.Equal((fromDng.Image.Width, fromDng.Image.Height), (fromTiff.Image.Width, fromTiff.Image.Height));
+        var uncropped = o with { CropRebate = false };
+        using var dng = Half(uncropped, null).Render(f.Path);
+        using var tif = Half(uncropped, null).Render(tiff);
+        int rebate = NegativeSimulator.RebateWidth(f.Truth.Width);
+        var a = BlockColourError.Score(dng.Image, f.Truth, rebate);
+        var b = BlockColourError.Score(tif.Image, f.Truth, rebate);
+        log.WriteLine($"DNG ΔE2000 mean {a.Mean:0.00}, TIFF {b.Mean:0.00}; cropped {fromTiff.Image.Width}×{fromTiff.Image.Height}");
+        Assert.InRange(b.Mean, a.Mean - 0.15, a.Mean + 0.15);
     }
 
     [Fact]
@@ -91,6 +148,45 @@ public class NaturalRollTests(NaturalRollFixture fx, ITestOutputHelper log) : IC
             log.WriteLine($"per-frame auto {Path.GetFileName(f.Path)}: ΔE2000 mean {r.Mean:0.00}, brightest ×{r.BrightestRatio:0.00}");
             Assert.True(r.BrightestRatio <= 8, $"brightest ×{r.BrightestRatio:0.0}");
         }
+    }
+}
+
+public class ScannerCrosstalkTests
+{
+    /// <summary>The share of each camera channel's signal under D50 (400–700 nm) that falls in each band, a band being
+    /// the wavelengths where that channel (balanced on the light) sees most — computed here from the reference
+    /// sensitivities, independently of the product's constant.</summary>
+    private static double[,] Derive(SpectralCamera cam)
+    {
+        var light = SpectralData.Illuminant("D50");
+        var s = cam.Sensitivities;
+        int first = (400 - SpectralData.Start) / SpectralData.Step, last = (700 - SpectralData.Start) / SpectralData.Step;
+        var area = new double[3];
+        for (int c = 0; c < 3; c++) for (int i = first; i <= last; i++) area[c] += s[c][i] * light[i];
+        var m = new double[3, 3];
+        for (int i = first; i <= last; i++)
+        {
+            int band = Enumerable.Range(0, 3).MaxBy(c => s[c][i] / area[c]);
+            for (int c = 0; c < 3; c++) m[c, band] += s[c][i] * light[i];
+        }
+        for (int c = 0; c < 3; c++) { double sum = m[c, 0] + m[c, 1] + m[c, 2]; for (int b = 0; b < 3; b++) m[c, b] /= sum; }
+        return m;
+    }
+
+    [Fact]
+    public void Typical_crosstalk_is_what_published_camera_sensitivities_give()
+    {
+        var canon = Derive(SpectralCamera.CanonEos5DMarkII());
+        var nikon = Derive(SpectralCamera.NikonD5100());
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++)
+            {
+                Assert.InRange(ScannerCrosstalk.Typical[3 * r + c], (canon[r, c] + nikon[r, c]) / 2 - 0.005, (canon[r, c] + nikon[r, c]) / 2 + 0.005);
+                Assert.InRange(Math.Abs(canon[r, c] - nikon[r, c]), 0, 0.1); // two different sensors, one typical rig
+            }
+        // The natural roll's simulated rig is not this one (its green channel sees far less of the other bands).
+        double[] sim = new NegativeFilm().Crosstalk;
+        Assert.True(Enumerable.Range(0, 9).Max(i => Math.Abs(sim[i] - ScannerCrosstalk.Typical[i])) > 0.15);
     }
 }
 

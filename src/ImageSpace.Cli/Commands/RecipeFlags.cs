@@ -59,12 +59,13 @@ public sealed class RecipeFlags
     public Option<bool> LockRoll { get; } = new("--lock-roll") { Description = "negative without --roll or --chart: measure base, slopes and grey once on all frames together" };
     public Option<bool> UnlockFrame { get; } = new("--unlock-frame") { Description = "negative with --roll: keep the roll's base and slopes, but estimate this frame's grey" };
     public Option<string?> FlatField { get; } = new("--flat-field") { Description = "negative: a blank light-table frame to even out the light" };
+    public Option<bool> CropRebate { get; } = new("--crop-rebate") { Description = "negative: crop the film's rebate, sprocket holes and holder around the frame" };
     public Option<string?> Unmix { get; } = new("--unmix") { Description = "camera crosstalk unmix matrix, 9 numbers row by row (measured per camera and light)" };
     public Option<string?> Reference { get; } = new("--reference") { Description = "chart reference: after2014 (default) | before2014 | CSV file" };
 
     public IEnumerable<Option> All => [Recipe, Format, BitDepth, Quality, Chroma, ColorSpace, Compression, NoIcc, NoMetadata,
         Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, HighlightMode, Exposure, Shadows, Highlights, Denoise, Sharpen, MaskClipped, Limits, ExposureMultipliers,
-        Calibration, Chart, ChartCorners, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, LockRoll, UnlockFrame];
+        Calibration, Chart, ChartCorners, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, LockRoll, UnlockFrame, CropRebate];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -124,6 +125,7 @@ public sealed class RecipeFlags
                 FlatField = pr.GetValue(FlatField) ?? r.Film.FlatField,
                 Unlocked = r.Film.Unlocked || pr.GetValue(UnlockFrame),
                 LockRoll = r.Film.LockRoll || pr.GetValue(LockRoll),
+                CropRebate = r.Film.CropRebate || pr.GetValue(CropRebate),
             },
             Calibration = pr.GetValue(NoCalibration) ? new CalibrationOptions() : r.Calibration with
             {

@@ -93,6 +93,11 @@ public static class FilmProcessor
             samples.Add(RollAnalysis.Sample(Path.GetFileName(f), img, ParseBase(img, o.Base, scale), FilmAnalysis.ExposureFactor(decoded.Metadata)));
             progress?.Invoke(f);
         }
-        return RollAnalysis.Fit(samples, stock, o.Unmix).Roll;
+        // Without a chart nothing on the roll measures the rig's crosstalk: a typical scanning rig's is undone (a
+        // measured --unmix overrides it). Not on a black-and-white stock (one layer, nothing to unmix), and not on
+        // JPEG/TIFF scans: their converter has already mixed the camera's channels with its own colour matrix (on the
+        // real JPEG scan the typical unmix on top took the hue error from 35° to 68°).
+        bool rawCamera = !stock.BlackAndWhite && !frames.Any(ImageLoader.IsPhoto);
+        return RollAnalysis.Fit(samples, stock, o.Unmix ?? (rawCamera ? ScannerCrosstalk.TypicalUnmix : null)).Roll;
     }
 }

@@ -16,6 +16,7 @@ public static class RollAnalysis
     public sealed record FrameSample(string Name, double[] BaseNormalized, float[] Pixels);
 
     public const int PixelsPerFrame = 40000;
+    private static readonly double[] SeedTolerances = [0.3, 0.2, 0.12, 0.08, 0.05, 0.035], FollowTolerances = [0.025, 0.018, 0.012];
 
     public static FrameSample Sample(string name, RgbImage img, double[] baseRgb, double exposureFactor)
     {
@@ -61,29 +62,45 @@ public static class RollAnalysis
         // Start: the per-channel medians' differences (a frame's picture is not grey on average, a roll's is closer).
         double cr = Statistics.Median(e.Select(s => s.r - s.g)), cb = Statistics.Median(e.Select(s => s.b - s.g));
         BalanceCurve red = new(-cr, 1, 0, double.MinValue, double.MaxValue), blue = new(-cb, 1, 0, double.MinValue, double.MaxValue);
-        List<(double r, double g, double b)> neutral = e;
-        foreach (double tol in new[] { 0.3, 0.2, 0.12, 0.08, 0.05, 0.035 })
+        // Two passes. The seed is fitted on the shadows and mid-tones only (the 5th–60th percentile of brightness on
+        // the film), as straight lines: the densest part of a roll (the scenes' highlights) is where large, nearly
+        // neutral but coloured areas gather (a sky's pale horizon, lamps), and a tolerance wide enough to find the grey
+        // axis at the start takes them for greys (on the natural test roll a pale sky pulled blue's slope 3 % low, a
+        // yellow cast growing with exposure). The second pass follows the seed's axis over the whole range with a
+        // tolerance (≤ 0.025 log units, about 6 %) tighter than such areas' distance from it, so the highlights' greys
+        // join and the coloured areas do not; only then may the curve bend.
+        var brightness = e.Select(s => (s.r + s.g + s.b) / 3).OrderBy(v => v).ToArray();
+        double coreLo = brightness[(int)(brightness.Length * 0.05)], coreHi = brightness[(int)(brightness.Length * 0.60)];
+        var core = e.Where(s => (s.r + s.g + s.b) / 3 is var m && m >= coreLo && m <= coreHi).ToList();
+        List<(double r, double g, double b)> neutral = core;
+        foreach (var (pool, tol) in SeedTolerances.Select(t => (core, t)).Concat(FollowTolerances.Select(t => (e, t))))
         {
-            var cand = e.Where(s => Math.Abs(red.Apply(s.r) - s.g) < tol && Math.Abs(blue.Apply(s.b) - s.g) < tol).ToList();
-            if (cand.Count < 300) break;
+            bool seed = ReferenceEquals(pool, core);
+            var cand = pool.Where(s => Math.Abs(red.Apply(s.r) - s.g) < tol && Math.Abs(blue.Apply(s.b) - s.g) < tol).ToList();
+            if (cand.Count < 300) { if (seed) continue; break; }
             neutral = cand;
             // Fitted on bin medians along the grey axis, not on pixels: regressing one noisy channel on another
             // flattens the slope (errors in variables), and the error would grow with the distance from mid-grey.
             var bins = neutral.GroupBy(s => (int)Math.Floor((s.r + s.g + s.b) / 3 / 0.08)).Where(b => b.Count() >= 30)
                 .Select(b => (r: Statistics.Median(b.Select(s => s.r)), g: Statistics.Median(b.Select(s => s.g)), b: Statistics.Median(b.Select(s => s.b)))).ToList();
-            if (bins.Count < 4) break;
-            red = FitCurve(bins.Select(s => (s.r, s.g)).ToList()) ?? red;
-            blue = FitCurve(bins.Select(s => (s.b, s.g)).ToList()) ?? blue;
+            if (bins.Count < 4) { if (seed) continue; break; }
+            red = FitCurve(bins.Select(s => (s.r, s.g)).ToList(), lineOnly: seed) ?? red;
+            blue = FitCurve(bins.Select(s => (s.b, s.g)).ToList(), lineOnly: seed) ?? blue;
         }
-        // One exposure for the whole roll: the median green log exposure of its greys, so a dark frame stays dark.
-        double grey = Statistics.Median(neutral.Select(s => s.g));
+        // One exposure for the whole roll, taken from the film, not from the pictures: a normally exposed frame holds
+        // mid-grey at <see cref="FilmAnalysis.NormalGreyLogExposure"/> above the threshold (the balance curves put red
+        // and blue on green's scale), so an underexposed frame or a night scene stays dark and an overexposed one
+        // bright, as on the film; the frame's own exposure is the user's. (The roll's greys' median would place a roll
+        // of night scenes like one of beaches.)
+        double grey = FilmAnalysis.NormalGreyLogExposure;
         var roll = Profile(stock, baseN, unmix, [red, null, blue], [grey, grey, grey], frames, accepted);
-        return new Result(roll, neutral.Count, $"{neutral.Count} near-neutral pixels of {e.Count} from {accepted.Count} frames");
+        return new Result(roll, neutral.Count, $"{neutral.Count} near-neutral pixels of {e.Count} from {accepted.Count} frames (their median green log exposure {Statistics.Median(neutral.Select(s => s.g)):0.00})");
     }
 
     /// <summary>Least squares g ≈ a0 + a1·x + a2·x² over the points (bin medians), valid over their range of x;
-    /// falls back to a straight line when the quadratic would not stay monotone there. Null when degenerate.</summary>
-    private static BalanceCurve? FitCurve(List<(double x, double g)> pts)
+    /// a straight line when <paramref name="lineOnly"/> or when the quadratic would not stay monotone there. Null when
+    /// degenerate.</summary>
+    private static BalanceCurve? FitCurve(List<(double x, double g)> pts, bool lineOnly)
     {
         double lo = pts.Min(t => t.x), hi = pts.Max(t => t.x);
         var use = pts;
@@ -92,7 +109,7 @@ public static class RollAnalysis
         var y = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(use.Count, i => use[i].g);
         var c = a.QR().Solve(y);
         var curve = new BalanceCurve(c[0], c[1], c[2], lo, hi);
-        if (curve.IsMonotone) return curve;
+        if (curve.IsMonotone && !lineOnly) return curve;
         var a2 = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(use.Count, 2, (i, j) => Math.Pow(use[i].x, j));
         var c2 = a2.QR().Solve(y);
         var line = new BalanceCurve(c2[0], c2[1], 0, lo, hi);

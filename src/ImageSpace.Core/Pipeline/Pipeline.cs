@@ -104,6 +104,9 @@ public sealed class Pipeline
         if (Recipe.Film.Enabled)
         {
             var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
+            // The base is measured (above) with the rebate; the positive is cut to the picture before the inversion.
+            if (Recipe.Film.CropRebate && Film.FrameBorder.Detect(decoded.Image, p.Base) is var area && !area.IsWhole(decoded.Image.Width, decoded.Image.Height))
+                stage = stage with { Decoded = decoded = Film.FrameBorder.Crop(decoded, area) };
             ops.Add(new NegativeInverter(p));
             calibration ??= Roll?.Calibration;
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
