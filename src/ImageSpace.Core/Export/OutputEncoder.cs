@@ -36,8 +36,10 @@ public static class OutputEncoder
         bool rewrite = false;
         try
         {
-            MatrixOperator.Apply(image, cs.FromWorking);
-            var q = new Quantizer(cs.Transfer);
+            // Integer outputs convert each row as they quantise it (one pass over the image less); float ones first.
+            bool integer = format is "jpg" or "png" || (format == "tiff" && o.ResolvedBitDepth != 32);
+            if (!integer) MatrixOperator.Apply(image, cs.FromWorking);
+            var q = new Quantizer(cs.Transfer, integer ? cs.FromWorking : null);
             byte[]? icc = o.EmbedIcc ? Color.IccProfile.For(cs) : null;
             AtomicFile.Write(output, tmp =>
             {
