@@ -133,11 +133,13 @@ public sealed class Quantizer
             }
             else
                 for (int x = 0; x < w; x++) (cr[x], cg[x], cb[x]) = (To16(r[x]), To16(g[x]), To16(b[x]));
-            for (int x = 0, d = 0; x < w; x++, d += channels)
-            {
-                dst[d] = cr[x]; dst[d + 1] = cg[x]; dst[d + 2] = cb[x];
-                if (channels == 4) dst[d + 3] = Alpha16(img, o + x);
-            }
+            if (channels == 3) Interleave(cr, cg, cb, dst);
+            else
+                for (int x = 0, d = 0; x < w; x++, d += channels)
+                {
+                    dst[d] = cr[x]; dst[d + 1] = cg[x]; dst[d + 2] = cb[x];
+                    dst[d + 3] = Alpha16(img, o + x);
+                }
         }
         finally
         {
@@ -186,6 +188,16 @@ public sealed class Quantizer
         Span<float> cr = converted.AsSpan(0, w), cg = converted.AsSpan(w, w), cb = converted.AsSpan(2 * w, w);
         MatrixOperator.Apply(_matrix!, r, g, b, cr, cg, cb);
         r = cr; g = cg; b = cb;
+    }
+
+    private static unsafe void Interleave(ReadOnlySpan<ushort> r, ReadOnlySpan<ushort> g, ReadOnlySpan<ushort> b, Span<ushort> dst)
+    {
+        if (dst.Length < 3 * r.Length) throw new ArgumentException("row buffer too short");
+        fixed (ushort* pr = r, pg = g, pb = b, pd = dst)
+            for (int x = 0; x < r.Length; x++)
+            {
+                pd[3 * x] = pr[x]; pd[3 * x + 1] = pg[x]; pd[3 * x + 2] = pb[x];
+            }
     }
 
     private static ushort Alpha16(RgbImage img, int i) => img.Alpha is { } a ? (ushort)Math.Clamp((int)(a[i] * 65535 + 0.5f), 0, 65535) : (ushort)65535;
