@@ -20,7 +20,7 @@ public static class OutputEncoder
     private static string Description(string sourcePath, ExportOptions o) =>
         $"Image Space: {o.ResolvedColorSpace.Description}, from {Path.GetFileName(sourcePath)}";
 
-    /// <summary>Encodes <paramref name="image"/> (converted in place to the output space: the caller hands it over)
+    /// <summary>Encodes <paramref name="image"/> (the caller hands it over: float outputs convert it in place)
     /// to <paramref name="output"/>; <paramref name="started"/> is what <see cref="StartMetadata"/> returned for it.</summary>
     public static void Write(RgbImage image, string sourcePath, string output, ExportOptions o, Task<OutputMetadata>? started = null)
     {

@@ -74,12 +74,11 @@ public static class RawDecoder
             white = SaturationLevel(mosaic.Data, mosaic.Width * mosaic.Height, mosaic.Black.Max(), mosaic.White, options.AdjustMaximumThreshold);
             var norm = CfaNormalization.For(mosaic, white, multipliers, clip);
             // RCD applies the colour matrix as it stores each tile (one pass over the image less).
-            colorDone = options.Demosaic is not (DemosaicMode.Half or DemosaicMode.Ppg);
-            img = options.Demosaic switch
+            (img, colorDone) = options.Demosaic switch
             {
-                DemosaicMode.Half => BayerDemosaic.HalfSize(mosaic, norm),
-                DemosaicMode.Ppg => BayerDemosaic.Full(mosaic, norm),
-                _ => RcdDemosaic.Full(mosaic, norm, toOutput: toWorking),
+                DemosaicMode.Half => (BayerDemosaic.HalfSize(mosaic, norm), false),
+                DemosaicMode.Ppg => (BayerDemosaic.Full(mosaic, norm), false),
+                _ => (RcdDemosaic.Full(mosaic, norm, toOutput: toWorking), true),
             };
         }
         else if (meta.Payload == "xtrans")
