@@ -18,6 +18,7 @@ public static class Program
         if (args.Length >= 1 && args[0] == "batch") return BatchBench.Run(args);
         if (args.Length >= 1 && args[0] == "detect") return DetectBench.Run();
         if (args.Length >= 1 && args[0] == "pipeline") return PipelineBench.Run(args);
+        if (args.Length >= 1 && args[0] == "stages") return StageBench.Run(args);
         if (args.Length >= 1 && args[0] == "demosaic") return DemosaicBench.Run(args);
         if (args.Length >= 1 && args[0] == "film") return FilmBench.Run();
         if (args.Length >= 1 && args[0] == "adjust") return AdjustBench.Run();

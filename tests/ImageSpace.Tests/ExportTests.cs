@@ -80,6 +80,53 @@ public class ExportTests
         }
     }
 
+    /// <summary>The row path (8 samples at a time from a table, issue 17) gives exactly the per-sample rule's codes:
+    /// random values over the whole range on a log scale, the values right at each code's rounding boundary and one
+    /// float step either side (where the row path must hand over to the per-sample rule), and NaN, ±∞, 0, negatives,
+    /// values below 2^-24 and above 1.</summary>
+    [Fact]
+    public void Row_quantisation_is_bit_identical_to_the_per_sample_rule()
+    {
+        var rng = new Random(17);
+        var values = new List<float> { float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, -1e-30f, -0.5f, 1e-30f, 1e-8f, 5.96e-8f, 1f, 1.0000001f, 0.99999994f, 3f };
+        for (int i = 0; i < 60000; i++) values.Add(MathF.Pow(2, -26 + 27 * (float)rng.NextDouble()));
+        foreach (var cs in OutputColorSpace.All)
+        {
+            for (int c = 0; c < 65535; c += 7)
+            {
+                float edge = (float)cs.Transfer.Decode((c + 0.5) / 65535);
+                values.AddRange([edge, MathF.BitDecrement(edge), MathF.BitIncrement(edge)]);
+            }
+            for (int c = 0; c < 255; c++) values.Add((float)cs.Transfer.Decode((c + 0.5) / 255));
+        }
+        int w = 4099, h = (values.Count + w - 1) / w;
+        var img = new RgbImage(w, h);
+        for (int i = 0; i < w * h; i++)
+        {
+            img.R[i] = values[i % values.Count];
+            img.G[i] = values[(i + 1) % values.Count];
+            img.B[i] = values[(i * 7 + 3) % values.Count];
+        }
+        foreach (var cs in OutputColorSpace.All)
+        {
+            var q = new Quantizer(cs.Transfer);
+            var row16 = new ushort[3 * w];
+            var row8 = new byte[3 * w];
+            for (int y = 0; y < h; y++)
+            {
+                q.Row16(img, y, row16);
+                q.Row8(img, y, row8);
+                for (int x = 0; x < w; x++)
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float v = img.Plane(k)[y * w + x];
+                        if (row16[3 * x + k] != q.To16(v)) Assert.Fail($"{cs.Id}: 16-bit code of {v:R} is {row16[3 * x + k]}, the per-sample rule gives {q.To16(v)}");
+                        if (row8[3 * x + k] != q.To8(v)) Assert.Fail($"{cs.Id}: 8-bit code of {v:R} is {row8[3 * x + k]}, the per-sample rule gives {q.To8(v)}");
+                    }
+            }
+        }
+    }
+
     [Theory]
     [InlineData("srgb", 0.0031308, 0.04045)]
     [InlineData("srgb", 0.18, 0.461356)]

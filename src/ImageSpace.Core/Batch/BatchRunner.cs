@@ -49,6 +49,10 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= items.Count) return;
+                // While the other threads have images of their own, this image's pixel loops run on its thread alone:
+                // loops of the batch's degree in each of its images would put threads² workers on the cores (issue 17,
+                // 2-thread scaling); the last images share the threads that have nothing left to start.
+                using var share = Imaging.Parallelism.Use(Math.Max(1, Threads / Math.Min(Threads, items.Count - i)));
                 var result = ProcessOne(_pipeline, items[i], plan.CalibrationOf(items[i].Group), gate, cancel);
                 if (result is null) return; // cancelled while waiting for memory
                 lock (failures)

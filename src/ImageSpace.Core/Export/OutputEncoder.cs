@@ -20,7 +20,7 @@ public static class OutputEncoder
     private static string Description(string sourcePath, ExportOptions o) =>
         $"Image Space: {o.ResolvedColorSpace.Description}, from {Path.GetFileName(sourcePath)}";
 
-    /// <summary>Encodes <paramref name="image"/> (converted in place to the output space: the caller hands it over)
+    /// <summary>Encodes <paramref name="image"/> (the caller hands it over: float outputs convert it in place)
     /// to <paramref name="output"/>; <paramref name="started"/> is what <see cref="StartMetadata"/> returned for it.</summary>
     public static void Write(RgbImage image, string sourcePath, string output, ExportOptions o, Task<OutputMetadata>? started = null)
     {
@@ -36,8 +36,10 @@ public static class OutputEncoder
         bool rewrite = false;
         try
         {
-            MatrixOperator.Apply(image, cs.FromWorking);
-            var q = new Quantizer(cs.Transfer);
+            // Integer outputs convert each row as they quantise it (one pass over the image less); float ones first.
+            bool integer = format is "jpg" or "png" || (format == "tiff" && o.ResolvedBitDepth != 32);
+            if (!integer) MatrixOperator.Apply(image, cs.FromWorking);
+            var q = new Quantizer(cs.Transfer, integer ? cs.FromWorking : null);
             byte[]? icc = o.EmbedIcc ? Color.IccProfile.For(cs) : null;
             AtomicFile.Write(output, tmp =>
             {

@@ -20,9 +20,19 @@ public sealed class Quantizer
     private readonly bool[]? _exactSegment;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<TransferFunction, (double[], bool[])> Fits = new();
 
-    public Quantizer(TransferFunction tf)
+    private QuantizerTable? _table16, _table8;
+    private readonly Func<float, ushort> _to16, _to8;
+    private readonly float[]? _matrix;
+
+    /// <param name="toOutput">a colour matrix the integer rows (<see cref="Row16"/>, <see cref="Row8"/>) apply before
+    /// encoding (issue 17: one pass over the full image less than converting it first); the per-sample methods and
+    /// <see cref="RowFloat"/> do not apply it</param>
+    public Quantizer(TransferFunction tf, Matrix3? toOutput = null)
     {
         _tf = tf;
+        if (toOutput is { } m && m != Matrix3.Identity) _matrix = MatrixOperator.Coefficients(m);
+        _to16 = To16;
+        _to8 = v => To8(v);
         if (tf.IsLinear) return;
         (_coefficients, _exactSegment) = Fits.GetOrAdd(tf, Fit);
     }
@@ -100,26 +110,98 @@ public sealed class Quantizer
     }
 
     /// <summary>Interleaved samples of one row into <paramref name="dst"/>: R, G, B, and with
-    /// <paramref name="channels"/> = 4 the image's alpha (opaque when it has none).</summary>
+    /// <paramref name="channels"/> = 4 the image's alpha (opaque when it has none); the row is first converted by the
+    /// quantiser's colour matrix, if it has one. Bit-identical to <see cref="MatrixOperator.Apply(RgbImage, Matrix3)"/>
+    /// followed by <see cref="To16"/> per sample; whole rows go through <see cref="QuantizerTable"/> where the CPU has
+    /// AVX2.</summary>
     public void Row16(RgbImage img, int y, Span<ushort> dst, int channels = 3)
     {
-        int o = y * img.Width;
-        for (int x = 0, d = 0; x < img.Width; x++, d += channels)
+        int o = y * img.Width, w = img.Width;
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        var converted = _matrix is null ? null : pool.Rent(3 * w);
+        var codes = System.Buffers.ArrayPool<ushort>.Shared.Rent(3 * w);
+        try
         {
-            dst[d] = To16(img.R[o + x]); dst[d + 1] = To16(img.G[o + x]); dst[d + 2] = To16(img.B[o + x]);
-            if (channels == 4) dst[d + 3] = img.Alpha is { } a ? (ushort)Math.Clamp((int)(a[o + x] * 65535 + 0.5f), 0, 65535) : (ushort)65535;
+            Row(img, o, w, converted, out var r, out var g, out var b);
+            Span<ushort> cr = codes.AsSpan(0, w), cg = codes.AsSpan(w, w), cb = codes.AsSpan(2 * w, w);
+            if (QuantizerTable.IsSupported)
+            {
+                var table = _table16 ??= QuantizerTable.For(_tf, 65535);
+                table.Encode(r, cr, _to16);
+                table.Encode(g, cg, _to16);
+                table.Encode(b, cb, _to16);
+            }
+            else
+                for (int x = 0; x < w; x++) (cr[x], cg[x], cb[x]) = (To16(r[x]), To16(g[x]), To16(b[x]));
+            if (channels == 3) Interleave(cr, cg, cb, dst);
+            else
+                for (int x = 0, d = 0; x < w; x++, d += channels)
+                {
+                    dst[d] = cr[x]; dst[d + 1] = cg[x]; dst[d + 2] = cb[x];
+                    dst[d + 3] = Alpha16(img, o + x);
+                }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<ushort>.Shared.Return(codes);
+            if (converted is not null) pool.Return(converted);
         }
     }
 
     public void Row8(RgbImage img, int y, Span<byte> dst, int channels = 3)
     {
-        int o = y * img.Width;
-        for (int x = 0, d = 0; x < img.Width; x++, d += channels)
+        int o = y * img.Width, w = img.Width;
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        var converted = _matrix is null ? null : pool.Rent(3 * w);
+        var codes = System.Buffers.ArrayPool<ushort>.Shared.Rent(3 * w);
+        try
         {
-            dst[d] = To8(img.R[o + x]); dst[d + 1] = To8(img.G[o + x]); dst[d + 2] = To8(img.B[o + x]);
-            if (channels == 4) dst[d + 3] = img.Alpha is { } a ? (byte)Math.Clamp((int)(a[o + x] * 255 + 0.5f), 0, 255) : (byte)255;
+            Row(img, o, w, converted, out var r, out var g, out var b);
+            Span<ushort> cr = codes.AsSpan(0, w), cg = codes.AsSpan(w, w), cb = codes.AsSpan(2 * w, w);
+            if (QuantizerTable.IsSupported)
+            {
+                var table = _table8 ??= QuantizerTable.For(_tf, 255);
+                table.Encode(r, cr, _to8);
+                table.Encode(g, cg, _to8);
+                table.Encode(b, cb, _to8);
+            }
+            else
+                for (int x = 0; x < w; x++) (cr[x], cg[x], cb[x]) = (To8(r[x]), To8(g[x]), To8(b[x]));
+            for (int x = 0, d = 0; x < w; x++, d += channels)
+            {
+                dst[d] = (byte)cr[x]; dst[d + 1] = (byte)cg[x]; dst[d + 2] = (byte)cb[x];
+                if (channels == 4) dst[d + 3] = Alpha8(img, o + x);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<ushort>.Shared.Return(codes);
+            if (converted is not null) pool.Return(converted);
         }
     }
+
+    /// <summary>The row's planes, converted by the colour matrix into <paramref name="converted"/> when there is one.</summary>
+    private void Row(RgbImage img, int o, int w, float[]? converted, out ReadOnlySpan<float> r, out ReadOnlySpan<float> g, out ReadOnlySpan<float> b)
+    {
+        r = img.R.AsSpan(o, w); g = img.G.AsSpan(o, w); b = img.B.AsSpan(o, w);
+        if (converted is null) return;
+        Span<float> cr = converted.AsSpan(0, w), cg = converted.AsSpan(w, w), cb = converted.AsSpan(2 * w, w);
+        MatrixOperator.Apply(_matrix!, r, g, b, cr, cg, cb);
+        r = cr; g = cg; b = cb;
+    }
+
+    private static unsafe void Interleave(ReadOnlySpan<ushort> r, ReadOnlySpan<ushort> g, ReadOnlySpan<ushort> b, Span<ushort> dst)
+    {
+        if (dst.Length < 3 * r.Length) throw new ArgumentException("row buffer too short");
+        fixed (ushort* pr = r, pg = g, pb = b, pd = dst)
+            for (int x = 0; x < r.Length; x++)
+            {
+                pd[3 * x] = pr[x]; pd[3 * x + 1] = pg[x]; pd[3 * x + 2] = pb[x];
+            }
+    }
+
+    private static ushort Alpha16(RgbImage img, int i) => img.Alpha is { } a ? (ushort)Math.Clamp((int)(a[i] * 65535 + 0.5f), 0, 65535) : (ushort)65535;
+    private static byte Alpha8(RgbImage img, int i) => img.Alpha is { } a ? (byte)Math.Clamp((int)(a[i] * 255 + 0.5f), 0, 255) : (byte)255;
 
     public void RowFloat(RgbImage img, int y, Span<float> dst, int channels = 3)
     {

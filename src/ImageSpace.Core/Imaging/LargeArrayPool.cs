@@ -1,9 +1,15 @@
+using System.Runtime.InteropServices;
+
 namespace ImageSpace.Core.Imaging;
 
 /// <summary>Keeps freed image-sized arrays for the next image. A batch decodes thousands of same-sized frames; fresh
 /// 100 MB arrays cost a page fault per 4 KB on every frame (measured: ~80 ms of a 6 MP half-size decode), reused
 /// ones cost nothing. Only exact lengths are reused, and at most <see cref="MaxRetainedBytes"/> are kept, so the pool
-/// never holds more than about one image's worth beyond what is in use.</summary>
+/// never holds more than about one image's worth beyond what is in use.
+/// Fresh arrays (the first image of a process) are pre-faulted in one system call (MADV_POPULATE_WRITE) instead of
+/// one page fault per 4 KB on first touch: measured 140 against 190 ms CPU per 384 MB. Transparent huge pages
+/// (MADV_HUGEPAGE) were tried too: 115 ms when the kernel has free 2 MB pages, but 500 ms when it must compact
+/// memory first, so they are not used.</summary>
 public static class LargeArrayPool<T> where T : unmanaged
 {
     private static readonly Dictionary<int, Stack<T[]>> Free = new();
@@ -24,7 +30,25 @@ public static class LargeArrayPool<T> where T : unmanaged
                     _retainedBytes -= (long)length * ElementSize;
                     return stack.Pop();
                 }
-        return GC.AllocateUninitializedArray<T>(length);
+        return Fresh(length);
+    }
+
+    /// <summary>Arrays from this size on are pre-faulted.</summary>
+    private const long PrefaultBytes = 4 << 20;
+
+    private static unsafe T[] Fresh(int length)
+    {
+        var array = GC.AllocateUninitializedArray<T>(length);
+        long bytes = (long)length * ElementSize;
+        if (bytes < PrefaultBytes || !OperatingSystem.IsLinux()) return array;
+        // Large arrays live on the large object heap, which is not compacted: the pages stay the array's.
+        fixed (T* p = array)
+        {
+            long start = (long)p & ~4095L, end = (long)p + bytes;
+            // An error (a kernel before 5.14 has no MADV_POPULATE_WRITE) only means the pages fault in on first use.
+            _ = Memory.Madvise((nint)start, (nuint)(end - start), Memory.MadvPopulateWrite);
+        }
+        return array;
     }
 
     public static void Return(T[]? array)
@@ -39,4 +63,12 @@ public static class LargeArrayPool<T> where T : unmanaged
             _retainedBytes += bytes;
         }
     }
+}
+
+internal static class Memory
+{
+    public const int MadvPopulateWrite = 23;
+
+    [DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    public static extern int Madvise(nint address, nuint length, int advice);
 }

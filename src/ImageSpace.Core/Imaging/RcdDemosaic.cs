@@ -30,15 +30,18 @@ public static unsafe class RcdDemosaic
     private const int Core = S - 2 * Halo;
     private const float Eps = 1e-5f, EpsSq = 1e-10f;
 
-    public static RgbImage Full(BayerMosaic m, CfaNormalization n, bool equilibrateGreens = true)
+    /// <param name="toOutput">a colour matrix applied to each demosaiced pixel as the tile is stored (issue 17: one
+    /// pass over the full image less than <see cref="MatrixOperator.Apply"/> afterwards, with bit-identical values)</param>
+    public static RgbImage Full(BayerMosaic m, CfaNormalization n, bool equilibrateGreens = true, Color.Matrix3? toOutput = null)
     {
         m.Validate();
         int w = m.Width, h = m.Height;
         if (w < 8 || h < 8) throw new InvalidDataException($"image too small to demosaic ({w}x{h})");
         var img = new RgbImage(w, h);
+        float[]? matrix = toOutput is { } mx && mx != Color.Matrix3.Identity ? MatrixOperator.Coefficients(mx) : null;
         int tilesX = (w + Core - 1) / Core, tilesY = (h + Core - 1) / Core;
         Parallel.For(0, tilesX * tilesY, Parallelism.Options, () => new Scratch(),
-            (t, _, s) => { Tile(m, n, img, s, t % tilesX * Core, t / tilesX * Core, equilibrateGreens); return s; }, _ => { });
+            (t, _, s) => { Tile(m, n, img, s, t % tilesX * Core, t / tilesX * Core, equilibrateGreens, matrix); return s; }, _ => { });
         return img;
     }
 
@@ -72,7 +75,7 @@ public static unsafe class RcdDemosaic
         return v;
     }
 
-    private static void Tile(BayerMosaic m, CfaNormalization norm, RgbImage img, Scratch s, int tx, int ty, bool equilibrate)
+    private static void Tile(BayerMosaic m, CfaNormalization norm, RgbImage img, Scratch s, int tx, int ty, bool equilibrate, float[]? matrix)
     {
         int w = m.Width, h = m.Height;
         int ox = tx - Halo, oy = ty - Halo; // even, so tile-local parity is image parity
@@ -100,9 +103,15 @@ public static unsafe class RcdDemosaic
             {
                 long dst = (long)(ty + y) * w + tx;
                 int src = (Halo + y) * S + Halo;
-                new Span<float>(R + src, cols).CopyTo(img.R.AsSpan((int)dst, cols));
-                new Span<float>(G + src, cols).CopyTo(img.G.AsSpan((int)dst, cols));
-                new Span<float>(B + src, cols).CopyTo(img.B.AsSpan((int)dst, cols));
+                Span<float> r = img.R.AsSpan((int)dst, cols), g = img.G.AsSpan((int)dst, cols), b = img.B.AsSpan((int)dst, cols);
+                if (matrix is not null)
+                {
+                    MatrixOperator.Apply(matrix, new Span<float>(R + src, cols), new Span<float>(G + src, cols), new Span<float>(B + src, cols), r, g, b);
+                    continue;
+                }
+                new Span<float>(R + src, cols).CopyTo(r);
+                new Span<float>(G + src, cols).CopyTo(g);
+                new Span<float>(B + src, cols).CopyTo(b);
             }
         }
     }

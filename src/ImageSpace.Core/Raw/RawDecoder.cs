@@ -63,6 +63,8 @@ public static class RawDecoder
         var color = new CameraColor(meta);
         var (neutral, multipliers) = WhiteBalanceFor(color, options);
         bool clip = options.Highlights == HighlightMode.Clip;
+        Matrix3 toWorking = options.Output == ColorOutput.Working ? color.ToWorking(neutral, multipliers) : Matrix3.Identity;
+        bool colorDone = false;
         var sw = Stopwatch.StartNew();
         RgbImage img;
         float white;
@@ -71,11 +73,12 @@ public static class RawDecoder
             var mosaic = new BayerMosaic(meta.OutWidth, meta.OutHeight, payload, meta.Cfa, meta.Black, meta.White);
             white = SaturationLevel(mosaic.Data, mosaic.Width * mosaic.Height, mosaic.Black.Max(), mosaic.White, options.AdjustMaximumThreshold);
             var norm = CfaNormalization.For(mosaic, white, multipliers, clip);
-            img = options.Demosaic switch
+            // RCD applies the colour matrix as it stores each tile (one pass over the image less).
+            (img, colorDone) = options.Demosaic switch
             {
-                DemosaicMode.Half => BayerDemosaic.HalfSize(mosaic, norm),
-                DemosaicMode.Ppg => BayerDemosaic.Full(mosaic, norm),
-                _ => RcdDemosaic.Full(mosaic, norm),
+                DemosaicMode.Half => (BayerDemosaic.HalfSize(mosaic, norm), false),
+                DemosaicMode.Ppg => (BayerDemosaic.Full(mosaic, norm), false),
+                _ => (RcdDemosaic.Full(mosaic, norm, toOutput: toWorking), true),
             };
         }
         else if (meta.Payload == "xtrans")
@@ -95,8 +98,7 @@ public static class RawDecoder
         var demosaic = sw.Elapsed;
 
         sw.Restart();
-        Matrix3 toWorking = options.Output == ColorOutput.Working ? color.ToWorking(neutral, multipliers) : Matrix3.Identity;
-        MatrixOperator.Apply(img, toWorking);
+        if (!colorDone) MatrixOperator.Apply(img, toWorking);
         var colorTime = sw.Elapsed;
 
         sw.Restart();
