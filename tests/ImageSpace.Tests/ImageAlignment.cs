@@ -17,6 +17,12 @@ public static class ImageAlignment
         public double HueDifferenceDeg { get; init; } = double.NaN;
         public double ChromaRatio { get; init; } = double.NaN;
         public int ColourCells { get; init; }
+        /// <summary>Over all 16×16 cells of the aligned area, without exposure scalars: the median of the cells' luminance
+        /// ratios (this / other), how much brighter this image is exposed.</summary>
+        public double ExposureRatio { get; init; } = double.NaN;
+        /// <summary>The spread (10th to 90th percentile) of the cells' log luminance here over the other's: above 1 this
+        /// image has the more contrast.</summary>
+        public double ContrastRatio { get; init; } = double.NaN;
     }
 
     private const double WorkingSide = 1200;
@@ -91,6 +97,16 @@ public static class ImageAlignment
                 if (pairs.Count < 10) return result;
                 var xa = pairs.Select(p => Core.Color.WorkingSpace.ToXyzD50 * p.a).ToArray();
                 var xb = pairs.Select(p => Core.Color.WorkingSpace.ToXyzD50 * p.b).ToArray();
+                double Spread(Core.Color.Vec3[] v)
+                {
+                    var l = v.Select(t => Math.Log(Math.Max(t.Y, 1e-9))).Order().ToArray();
+                    return l[(int)(l.Length * 0.9)] - l[(int)(l.Length * 0.1)];
+                }
+                result = result with
+                {
+                    ExposureRatio = Core.Statistics.Median(Enumerable.Range(0, xa.Length).Select(i => Math.Max(xa[i].Y, 1e-9) / Math.Max(xb[i].Y, 1e-9))),
+                    ContrastRatio = Spread(xa) / Spread(xb),
+                };
                 // Each image's exposure: its median cell is mid-grey (bright lamps would dominate any top percentile).
                 double Mid(Core.Color.Vec3[] v) => Core.Statistics.Median(v.Select(t => Math.Max(t.Y, 1e-9)));
                 double ka = 0.18 / Mid(xa), kb = 0.18 / Mid(xb);
