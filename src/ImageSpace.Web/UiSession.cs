@@ -84,6 +84,8 @@ public sealed class UiSession : IDisposable
             }
         }
         lock (_bases) { _bases.Clear(); _decoded.Clear(); }
+        _raws.Clear();
+        _inversions.Clear();
         _full.Clear();
         Settings = Settings with { LastFolder = full };
         TrySaveSettings();
@@ -179,6 +181,9 @@ public sealed class UiSession : IDisposable
     private readonly LinkedList<CacheEntry> _bases = new(), _decoded = new();
     private const int CachedBases = 4;
     private readonly SemaphoreSlim _decodeSlots = new(2);
+    /// <summary>What a white-balance change (decode) and a film exposure/trim change (inversion) start from.</summary>
+    private readonly UnpackedRawCache _raws = new();
+    private readonly InversionCache _inversions = new();
 
     /// <summary>The decode stage's settings: what a change of must decode the file again.</summary>
     private static string DecodeKey(string file, Recipe r, bool calibrated, int side) =>
@@ -229,6 +234,7 @@ public sealed class UiSession : IDisposable
         string decodeKey = DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide);
         string key = DevelopKey(decodeKey, recipe, calibration, pipeline.Roll);
         lock (_bases) if (Find(_bases, key) is { } hit) return hit;
+        pipeline = new Pipeline(recipe) { Roll = pipeline.Roll, RawDecode = _raws.Decode, ResolveInversion = _inversions.For(decodeKey) };
         await _decodeSlots.WaitAsync(cancel);
         try
         {

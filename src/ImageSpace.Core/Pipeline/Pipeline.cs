@@ -22,6 +22,15 @@ public sealed class Pipeline
     /// roll); null inverts each frame on its own. The pipeline reads no files of the recipe's itself.</summary>
     public Film.RollProfile? Roll { get; set; }
 
+    /// <summary>How a RAW file is decoded; null: <see cref="RawDecoder.Decode(string, DecodeOptions)"/>. The UI passes
+    /// one that keeps the file's unpacked sensor data, so a white-balance change does not unpack it again.</summary>
+    public Func<string, DecodeOptions, DecodedImage>? RawDecode { get; init; }
+
+    /// <summary>How a negative's inversion is resolved (same arguments as <see cref="Film.FilmProcessor.Resolve"/>);
+    /// null: that. The UI passes one that keeps a frame's analysed parameters, so film exposure and trims do not
+    /// analyse the frame again.</summary>
+    public Func<RgbImage, RawMetadata, Film.FilmOptions, Film.RollProfile?, double, Film.InversionParameters>? ResolveInversion { get; init; }
+
     public Pipeline(Recipe recipe)
     {
         recipe.Validate();
@@ -85,7 +94,7 @@ public sealed class Pipeline
             options = wb.DecodeOptions(options);
             wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
         }
-        var decoded = photo ? DecodePhoto(input, asCamera: film.Enabled) : RawDecoder.Decode(input, options);
+        var decoded = photo ? DecodePhoto(input, asCamera: film.Enabled) : (RawDecode ?? RawDecoder.Decode)(input, options);
         decoded.Warnings.AddRange(warnings);
         double scale = photo || options.Demosaic != DemosaicMode.Half ? 1.0 : 0.5;
         if (maxSide is { } side && Math.Max(decoded.Image.Width, decoded.Image.Height) > side)
@@ -103,7 +112,7 @@ public sealed class Pipeline
         var ops = new List<IImageOperator>();
         if (Recipe.Film.Enabled)
         {
-            var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
+            var p = (ResolveInversion ?? Film.FilmProcessor.Resolve)(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
             ops.Add(new NegativeInverter(p));
             calibration ??= Roll?.Calibration;
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
