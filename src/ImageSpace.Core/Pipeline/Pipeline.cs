@@ -26,11 +26,6 @@ public sealed class Pipeline
     /// one that keeps the file's unpacked sensor data, so a white-balance change does not unpack it again.</summary>
     public Func<string, DecodeOptions, DecodedImage>? RawDecode { get; init; }
 
-    /// <summary>How a negative's inversion is resolved (same arguments as <see cref="Film.FilmProcessor.Resolve"/>);
-    /// null: that. The UI passes one that keeps a frame's analysed parameters, so film exposure and trims do not
-    /// analyse the frame again.</summary>
-    public Func<RgbImage, RawMetadata, Film.FilmOptions, Film.RollProfile?, double, Film.InversionParameters>? ResolveInversion { get; init; }
-
     public Pipeline(Recipe recipe)
     {
         recipe.Validate();
@@ -106,20 +101,32 @@ public sealed class Pipeline
     /// <summary>Stage 2, in place: a negative becomes a scene-linear positive (the roll's, or the frame's own,
     /// inversion), then the chart calibration; an uncalibrated positive of film is read through the typical layer
     /// overlap.</summary>
-    public Prepared Develop(Prepared stage, Calibration.CalibrationProfile? calibration)
+    public Prepared Develop(Prepared stage, Calibration.CalibrationProfile? calibration) => Calibrate(Invert(stage), calibration);
+
+    /// <summary>Stage 2a, in place: a negative inverted (nothing for positives). Film exposure and trims act only in
+    /// its last step, as a gain per channel (0.18·2^EV·10^−trim), which the UI applies to a frame it inverted at zero.</summary>
+    public Prepared Invert(Prepared stage)
     {
+        if (!Recipe.Film.Enabled) return stage;
         var (decoded, ctx) = (stage.Decoded, stage.Context);
+        var inverter = new NegativeInverter(Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale));
+        inverter.Apply(decoded.Image, ctx);
+        if (inverter.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
+        return stage;
+    }
+
+    /// <summary>Stage 2b, in place: the chart calibration (the roll's for negatives without one of their group); an
+    /// uncalibrated film positive is read through the typical layer overlap.</summary>
+    public Prepared Calibrate(Prepared stage, Calibration.CalibrationProfile? calibration)
+    {
         var ops = new List<IImageOperator>();
         if (Recipe.Film.Enabled)
         {
-            var p = (ResolveInversion ?? Film.FilmProcessor.Resolve)(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
-            ops.Add(new NegativeInverter(p));
             calibration ??= Roll?.Calibration;
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
         if (calibration is not null) ops.Add(new CalibrationOperator(calibration));
-        foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
-        if (ops.OfType<NegativeInverter>().FirstOrDefault()?.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
+        foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(stage.Decoded.Image, stage.Context);
         return stage;
     }
 
