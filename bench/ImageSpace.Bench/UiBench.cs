@@ -60,7 +60,7 @@ public static class UiBench
             double a = Median(adjustMs), total = Median(totalMs);
             Console.WriteLine($"{name,-52} {a,6:0.0} ms {total,6:0.0} ms   ratio to goal {total / 50:0.00}");
         }
-        // Film exposure: the frame's inversion analysis is kept, each move re-runs the inversion on the decoded base.
+        // Film exposure: the frame is kept inverted at zero exposure; each move is a gain per channel on it.
         session.SetRecipe(session.Recipe with { Adjust = new(), Film = new Core.Film.FilmOptions { Enabled = true } });
         var film = new List<double>();
         for (int i = 0; i < 16; i++)
@@ -70,7 +70,7 @@ public static class UiBench
             session.PreviewAsync(file, Look.Edit).GetAwaiter().GetResult();
             if (i > 0) film.Add(t.Elapsed.TotalMilliseconds);
         }
-        Console.WriteLine($"{"film exposure (negative mode; inversion from the kept analysis)",-52} {"",9} {Median(film),6:0.0} ms   ratio to goal {Median(film) / 50:0.00}");
+        Console.WriteLine($"{"film exposure (negative mode; gain on the kept inverted frame)",-52} {"",9} {Median(film),6:0.0} ms   ratio to goal {Median(film) / 50:0.00}");
         return 0;
     }
 
