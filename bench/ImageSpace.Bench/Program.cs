@@ -23,6 +23,7 @@ public static class Program
         if (args.Length >= 1 && args[0] == "film") return FilmBench.Run();
         if (args.Length >= 1 && args[0] == "adjust") return AdjustBench.Run();
         if (args.Length >= 2 && args[0] == "ui" && args[1] == "browser") return UiBrowserBench.Run();
+        if (args.Length >= 2 && args[0] == "ui" && args[1] == "server") return UiBench.Run();
         if (args.Length >= 1 && args[0] == "ui") return Math.Max(UiBench.Run(), UiBrowserBench.Run());
         if (args.Length >= 1 && args[0] == "farm") return FarmBench.Run(args);
         if (args.Length >= 3 && args[0] == "--farm-worker") return FarmBench.Worker(args);

@@ -31,6 +31,8 @@ public static class UiBench
             ("the same + auto WB", i => new() { ExposureEv = 0.1 * (i % 10), WhiteBalance = "auto", Shadows = 30 + i % 5, Highlights = -20, Sharpen = 60 }),
             ("exposure", i => new() { ExposureEv = 0.1 * (i % 10) }),
             ("denoise 50", i => new() { Denoise = 50 + i % 3 }),
+            // White balance is a decode setting on RAWs: each move decodes the kept unpack again (no LibRaw run).
+            ("white balance Kelvin (decoded again from the kept unpack)", i => new() { WhiteBalance = $"{4000 + 250 * (i % 8)},{i % 3}" }),
         };
         // Warm-up: .NET compiles hot methods again (tier 1) after ~30 calls, so the first moves of a session are slower.
         var warm = Stopwatch.StartNew();
@@ -58,6 +60,17 @@ public static class UiBench
             double a = Median(adjustMs), total = Median(totalMs);
             Console.WriteLine($"{name,-52} {a,6:0.0} ms {total,6:0.0} ms   ratio to goal {total / 50:0.00}");
         }
+        // Film exposure: the frame is kept inverted at zero exposure; each move is a gain per channel on it.
+        session.SetRecipe(session.Recipe with { Adjust = new(), Film = new Core.Film.FilmOptions { Enabled = true } });
+        var film = new List<double>();
+        for (int i = 0; i < 16; i++)
+        {
+            session.SetRecipe(session.Recipe with { Film = session.Recipe.Film with { ExposureEv = 0.1 * (i % 6) } });
+            var t = Stopwatch.StartNew();
+            session.PreviewAsync(file, Look.Edit).GetAwaiter().GetResult();
+            if (i > 0) film.Add(t.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"{"film exposure (negative mode; gain on the kept inverted frame)",-52} {"",9} {Median(film),6:0.0} ms   ratio to goal {Median(film) / 50:0.00}");
         return 0;
     }
 

@@ -84,6 +84,8 @@ public sealed class UiSession : IDisposable
             }
         }
         lock (_bases) { _bases.Clear(); _decoded.Clear(); }
+        lock (_bases) _inverted.Clear();
+        _raws.Clear();
         _full.Clear();
         Settings = Settings with { LastFolder = full };
         TrySaveSettings();
@@ -179,6 +181,10 @@ public sealed class UiSession : IDisposable
     private readonly LinkedList<CacheEntry> _bases = new(), _decoded = new();
     private const int CachedBases = 4;
     private readonly SemaphoreSlim _decodeSlots = new(2);
+    /// <summary>What a white-balance change (decode) and a film exposure/trim change (inversion) start from.</summary>
+    private readonly UnpackedRawCache _raws = new();
+    /// <summary>Negatives inverted at zero film exposure and trims (<see cref="DevelopNegative"/>).</summary>
+    private readonly LinkedList<CacheEntry> _inverted = new();
 
     /// <summary>The decode stage's settings: what a change of must decode the file again.</summary>
     private static string DecodeKey(string file, Recipe r, bool calibrated, int side) =>
@@ -229,6 +235,7 @@ public sealed class UiSession : IDisposable
         string decodeKey = DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide);
         string key = DevelopKey(decodeKey, recipe, calibration, pipeline.Roll);
         lock (_bases) if (Find(_bases, key) is { } hit) return hit;
+        pipeline = new Pipeline(recipe) { Roll = pipeline.Roll, RawDecode = _raws.Decode };
         await _decodeSlots.WaitAsync(cancel);
         try
         {
@@ -241,11 +248,41 @@ public sealed class UiSession : IDisposable
                 lock (_bases) Remember(_decoded, new CacheEntry(decodeKey, decoded));
             }
             var stage = decoded;
-            var prepared = await Task.Run(() => pipeline.Develop(stage with { Decoded = Copy(stage.Decoded) }, calibration), cancel);
+            var prepared = await Task.Run(() => recipe.Film.Enabled ? DevelopNegative(stage, decodeKey, recipe, pipeline, calibration)
+                : pipeline.Develop(stage with { Decoded = Copy(stage.Decoded) }, calibration), cancel);
             lock (_bases) Remember(_bases, new CacheEntry(key, prepared));
             return prepared;
         }
         finally { _decodeSlots.Release(); }
+    }
+
+    /// <summary>A negative's develop stage from the frame as inverted at zero film exposure and trims, kept per decoded
+    /// frame and per the film settings the inversion's analysis reads. Exposure and trims enter the inversion only in
+    /// its last step, positive = 0.18·2^EV · 10^(e − grey − trim) per layer (NegativeInverter.Apply,
+    /// InversionParameters.Invert): a gain per channel on the kept positive, so a move of them re-runs neither the
+    /// frame's analysis (base, slopes, grey, floor) nor the per-pixel inversion; the calibration follows as in export.</summary>
+    private Pipeline.Prepared DevelopNegative(Pipeline.Prepared stage, string decodeKey, Recipe recipe, Pipeline pipeline, CalibrationProfile? calibration)
+    {
+        var film = recipe.Film;
+        var neutral = recipe with { Film = film with { ExposureEv = 0, Trims = [0, 0, 0] } };
+        string key = JsonSerializer.Serialize(new { decodeKey, film = neutral.Film with { Roll = null }, roll = pipeline.Roll?.ToJson() });
+        Pipeline.Prepared? inverted;
+        lock (_bases) inverted = Find(_inverted, key);
+        if (inverted is null)
+        {
+            inverted = new Pipeline(neutral) { Roll = pipeline.Roll }.Invert(stage with { Decoded = Copy(stage.Decoded) });
+            lock (_bases) Remember(_inverted, new CacheEntry(key, inverted));
+        }
+        var developed = inverted with { Decoded = Copy(inverted.Decoded) };
+        var img = developed.Decoded.Image;
+        for (int c = 0; c < 3; c++)
+        {
+            float gain = (float)(Math.Pow(2, film.ExposureEv) * Math.Pow(10, -film.Trims[c]));
+            if (gain == 1) continue;
+            var plane = img.Plane(c).AsSpan(0, img.PixelCount);
+            for (int i = 0; i < plane.Length; i++) plane[i] *= gain;
+        }
+        return pipeline.Calibrate(developed, calibration);
     }
 
     private static DecodedImage Copy(DecodedImage d)

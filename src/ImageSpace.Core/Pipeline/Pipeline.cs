@@ -22,6 +22,10 @@ public sealed class Pipeline
     /// roll); null inverts each frame on its own. The pipeline reads no files of the recipe's itself.</summary>
     public Film.RollProfile? Roll { get; set; }
 
+    /// <summary>How a RAW file is decoded; null: <see cref="RawDecoder.Decode(string, DecodeOptions)"/>. The UI passes
+    /// one that keeps the file's unpacked sensor data, so a white-balance change does not unpack it again.</summary>
+    public Func<string, DecodeOptions, DecodedImage>? RawDecode { get; init; }
+
     public Pipeline(Recipe recipe)
     {
         recipe.Validate();
@@ -85,7 +89,7 @@ public sealed class Pipeline
             options = wb.DecodeOptions(options);
             wb = new WhiteBalanceSetting(WhiteBalanceKind.AsShot);
         }
-        var decoded = photo ? DecodePhoto(input, asCamera: film.Enabled) : RawDecoder.Decode(input, options);
+        var decoded = photo ? DecodePhoto(input, asCamera: film.Enabled) : (RawDecode ?? RawDecoder.Decode)(input, options);
         decoded.Warnings.AddRange(warnings);
         double scale = photo || options.Demosaic != DemosaicMode.Half ? 1.0 : 0.5;
         if (maxSide is { } side && Math.Max(decoded.Image.Width, decoded.Image.Height) > side)
@@ -97,23 +101,37 @@ public sealed class Pipeline
     /// <summary>Stage 2, in place: a negative becomes a scene-linear positive (the roll's, or the frame's own,
     /// inversion), then the chart calibration; an uncalibrated positive of film is read through the typical layer
     /// overlap.</summary>
-    public Prepared Develop(Prepared stage, Calibration.CalibrationProfile? calibration)
+    public Prepared Develop(Prepared stage, Calibration.CalibrationProfile? calibration) => Calibrate(Invert(stage), calibration);
+
+    /// <summary>Stage 2a, in place: a negative inverted (nothing for positives), cut to the picture when the recipe crops
+    /// the rebate (a new image then). Film exposure and trims act only in
+    /// its last step, as a gain per channel (0.18·2^EV·10^−trim), which the UI applies to a frame it inverted at zero.</summary>
+    public Prepared Invert(Prepared stage)
     {
+        if (!Recipe.Film.Enabled) return stage;
         var (decoded, ctx) = (stage.Decoded, stage.Context);
+        var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
+        // The base is measured (above) with the rebate; the positive is cut to the picture before the inversion.
+        if (Recipe.Film.CropRebate && Film.FrameBorder.Detect(decoded.Image, p.Base) is var area && !area.IsWhole(decoded.Image.Width, decoded.Image.Height))
+            stage = stage with { Decoded = decoded = Film.FrameBorder.Crop(decoded, area) };
+        var inverter = new NegativeInverter(p);
+        inverter.Apply(decoded.Image, ctx);
+        if (inverter.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
+        return stage;
+    }
+
+    /// <summary>Stage 2b, in place: the chart calibration (the roll's for negatives without one of their group); an
+    /// uncalibrated film positive is read through the typical layer overlap.</summary>
+    public Prepared Calibrate(Prepared stage, Calibration.CalibrationProfile? calibration)
+    {
         var ops = new List<IImageOperator>();
         if (Recipe.Film.Enabled)
         {
-            var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
-            // The base is measured (above) with the rebate; the positive is cut to the picture before the inversion.
-            if (Recipe.Film.CropRebate && Film.FrameBorder.Detect(decoded.Image, p.Base) is var area && !area.IsWhole(decoded.Image.Width, decoded.Image.Height))
-                stage = stage with { Decoded = decoded = Film.FrameBorder.Crop(decoded, area) };
-            ops.Add(new NegativeInverter(p));
             calibration ??= Roll?.Calibration;
             if (calibration is null) ops.Add(new MatrixStep(Film.FilmProcessor.PositiveToWorking));
         }
         if (calibration is not null) ops.Add(new CalibrationOperator(calibration));
-        foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(decoded.Image, ctx);
-        if (ops.OfType<NegativeInverter>().FirstOrDefault()?.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
+        foreach (var op in ops.Where(o => !o.IsIdentity)) op.Apply(stage.Decoded.Image, stage.Context);
         return stage;
     }
 

@@ -40,21 +40,39 @@ public static class RawDecoder
     public static DecodedImage Decode(string path, DecodeOptions options)
     {
         options.Validate();
-        var sw = Stopwatch.StartNew();
-        var result = options.Demosaic == DemosaicMode.Half ? LibRawHelper.Run(path, "raw", "--half") : LibRawHelper.Run(path, "raw");
-        var meta = result.Metadata;
-        var unpack = sw.Elapsed;
+        var raw = Unpack(path, options.Demosaic == DemosaicMode.Half);
         try
         {
-            return Build(path, meta, result.Payload, options, unpack);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new RawDecodeException(path, e.Message, e);
+            return Decode(raw, options);
         }
         finally
         {
-            LargeArrayPool<ushort>.Return(result.Payload);
+            LargeArrayPool<ushort>.Return(raw.Payload);
+        }
+    }
+
+    /// <summary>The sensor data of <paramref name="path"/> (LibRaw, in its helper process). The payload is rented from
+    /// <see cref="LargeArrayPool{T}"/>: return it when done, or leave it to the GC while others may read it.</summary>
+    public static UnpackedRaw Unpack(string path, bool half)
+    {
+        var sw = Stopwatch.StartNew();
+        var result = half ? LibRawHelper.Run(path, "raw", "--half") : LibRawHelper.Run(path, "raw");
+        return new UnpackedRaw(path, result.Metadata, result.Payload, half, sw.Elapsed);
+    }
+
+    /// <summary>Decodes unpacked sensor data (not modified: it can be decoded again with other options).</summary>
+    public static DecodedImage Decode(UnpackedRaw raw, DecodeOptions options)
+    {
+        options.Validate();
+        if (raw.Half != (options.Demosaic == DemosaicMode.Half))
+            throw new ArgumentException($"{raw.Path}: unpacked for {(raw.Half ? "half" : "full")} size, decoded with {options.Demosaic}");
+        try
+        {
+            return Build(raw.Path, raw.Metadata, raw.Payload, options, raw.UnpackTime);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RawDecodeException(raw.Path, e.Message, e);
         }
     }
 

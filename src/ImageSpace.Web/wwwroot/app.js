@@ -295,7 +295,9 @@ async function renderPreview(fit = false) {
     if (fit) { fitView(); schedulePrefetch(); }
     invalidateTiles();
     app.lastFromCache = r.headers.get('X-Base-Cached') === '1';
-    analysePixels(img);
+    // Histogram and clipping overlay after the picture is painted (a full read-back of its pixels; the picture is
+    // what the user waits for), and not at all when a newer picture came meanwhile.
+    requestAnimationFrame(() => setTimeout(() => { if (seq === previewSeq) analysePixels(img); }, 0));
     // The time the user waited (from the change to this picture), and the server's adjustments within it.
     app.changeAt = null;
     const waited = Math.round(performance.now() - started);
