@@ -160,6 +160,9 @@ public static class UiServer
         });
         app.MapPost("/api/prefetch", (PathBody b) => { s.Prefetch(b.Path); return Results.Json(new { ok = true }); });
         app.MapPost("/api/chart/detect", (ChartBody b) => ChartJson(s, b));
+        // The crop box step: the chart searched for inside the box, then measured at the corners found there.
+        app.MapPost("/api/chart/detect-box", (BoxBody b) =>
+            ChartJson(s, new ChartBody(b.File, ChartBox.Detect(s, b.File, b.Box).SelectMany(c => new[] { c.x, c.y }).ToArray())));
         app.MapPost("/api/chart/assign", (AssignBody b) =>
         {
             // The chart frame goes into the recipe (with its corners); the plan resolves it as `process --chart` would.
@@ -171,7 +174,7 @@ public static class UiServer
             return Results.Json(new { group, calibration = Summary(profile) });
         });
         app.MapPost("/api/chart/unassign", (GroupBody b) => { s.Unassign(b.Group); return Results.Json(new { ok = true }); });
-        app.MapPost("/api/chart/flattened", async (ChartBody b) =>
+        app.MapPost("/api/chart/flattened", async (HttpContext ctx, ChartBody b) =>
         {
             if (b.Corners is not { Length: 8 }) throw new ArgumentException("four corners (8 numbers) are needed");
             var prepared = await s.BaseAsync(b.File);
@@ -182,6 +185,8 @@ public static class UiServer
             if (d.ChartToImage is null) throw new ArgumentException($"these corners do not make a chart ({d.Note})");
             // The preview is display-ready already: the flattened chart shows the same exposure and correction.
             using var flat = ChartDebug.Rectified(img, d.ChartToImage, 1, 1);
+            // The page draws the sampled squares on it: their half-width in pitches (the image is 6 × 4 pitches).
+            ctx.Response.Headers["X-Sample-Half-Width"] = ChartModel.SampleHalfWidth.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Results.Bytes(ImageEncoding.Png(flat), "image/png");
         });
         app.MapPost("/api/plan", (PlanBody b) =>
@@ -263,6 +268,7 @@ public static class UiServer
     public sealed record PathBody(string Path);
     public sealed record ProcessBody(string Path, string? Farm, string? FarmToken);
     public sealed record ChartBody(string File, double[]? Corners);
+    public sealed record BoxBody(string File, double[] Box);
     public sealed record AssignBody(string File, double[]? Corners, bool Global, bool Confirm = false);
     public sealed record GroupBody(string Group);
     public sealed record FarmBody(string Url, string? Token);
