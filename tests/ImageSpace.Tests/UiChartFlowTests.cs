@@ -95,22 +95,27 @@ public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) :
         await using var server = await Start(dir, dir["data"]);
         var page = await chromium.OpenAsync(server);
 
-        // Step 1 with the magnifier: over the chart's first corner it shows the full-resolution pixels around it.
+        // Step 1 with the magnifier: over a corner of the chart (patch 6's: a light patch, the black gap, the
+        // surround) it shows the full-resolution pixels around it.
         await page.ClickAsync("#chart-crop");
-        var at = await UiBrowserTests.ToScreen(page, truth[0][0], truth[0][1]);
+        var at = await UiBrowserTests.ToScreen(page, truth[1][0], truth[1][1]);
         await page.Mouse.MoveAsync((float)at[0], (float)at[1]);
         await page.WaitForFunctionAsync("() => window.imagespace.loupe && window.imagespace.loupe.ready", null, new PageWaitForFunctionOptions { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#loupe")).ToBeVisibleAsync();
         await UiFixture.ScreenshotAsync(page, "ui-chart-magnifier");
-        // Each loupe cell's centre, except the cross-hair's row and column: [x, y, r, g, b] in full-resolution pixels.
+        // Each loupe cell's centre, except the cross-hair's row and column: [x, y, r, g, b] in full-resolution pixels,
+        // then r, g, b of the same pixel in the (half-size) preview magnified to full resolution.
         var cells = await page.EvaluateAsync<int[][]>(@"() => {
             const L = window.imagespace.loupe, c = document.getElementById('loupe');
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, out = [];
+            const [fw, fh] = window.imagespace.fullSize, pc = document.createElement('canvas'); pc.width = fw; pc.height = fh;
+            const pctx = pc.getContext('2d'); pctx.drawImage(document.getElementById('preview'), 0, 0, fw, fh);
+            const pd = pctx.getImageData(L.x0, L.y0, L.n, L.n).data;
             const cx = Math.floor(L.point[0]) - L.x0, cy = Math.floor(L.point[1]) - L.y0;
             for (let j = 0; j < L.n; j++) for (let i = 0; i < L.n; i++) {
               if (i === cx || j === cy) continue;
-              const k = ((j * L.zoom + (L.zoom >> 1)) * c.width + i * L.zoom + (L.zoom >> 1)) * 4;
-              out.push([L.x0 + i, L.y0 + j, d[k], d[k + 1], d[k + 2]]);
+              const k = ((j * L.zoom + (L.zoom >> 1)) * c.width + i * L.zoom + (L.zoom >> 1)) * 4, q = (j * L.n + i) * 4;
+              out.push([L.x0 + i, L.y0 + j, d[k], d[k + 1], d[k + 2], pd[q], pd[q + 1], pd[q + 2]]);
             }
             return out; }");
         Assert.True(cells.Length >= 300, $"{cells.Length} loupe cells");
@@ -126,8 +131,11 @@ public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) :
             var diffs = cells.SelectMany(c => { var p = exported[c[0], c[1]]; return new[] { Math.Abs(c[2] - p.R), Math.Abs(c[3] - p.G), Math.Abs(c[4] - p.B) }; }).ToArray();
             // The region is not flat: it holds the chart's edge (black gap, patch, surround).
             double spread = cells.Max(c => c[3]) - cells.Min(c => c[3]);
-            log.WriteLine($"loupe vs exported PNG over {cells.Length} pixels: mean |Δ| {diffs.Average():0.000}, max {diffs.Max()} codes; green spread in the loupe {spread}");
-            Assert.True(spread > 40, $"the loupe should show the chart's corner (green spread {spread})");
+            double previewDiff = cells.SelectMany(c => { var p = exported[c[0], c[1]]; return new[] { Math.Abs(c[5] - p.R), Math.Abs(c[6] - p.G), Math.Abs(c[7] - p.B) }; }).Average();
+            log.WriteLine($"loupe vs exported PNG over {cells.Length} pixels: mean |Δ| {diffs.Average():0.000}, max {diffs.Max()} codes; " +
+                $"the preview magnified there: mean |Δ| {previewDiff:0.00}; green spread in the loupe {spread}");
+            Assert.True(spread > 60, $"the loupe should show the chart's corner (green spread {spread})");
+            Assert.True(previewDiff > 4 * diffs.Average() + 0.5, "the magnified preview should differ from the export more than the loupe does");
             Assert.True(diffs.Average() < 0.5 && diffs.Max() <= 2, $"the loupe differs from the export: mean {diffs.Average():0.000}, max {diffs.Max()}");
         }
 
@@ -158,23 +166,33 @@ public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) :
             await WaitForChart(page);
             await page.WaitForFunctionAsync("() => window.imagespace.chart.flattened === true");
         }
-        // A quarter pitch inwards on the flattened chart: corner 0 moves a quarter pitch into the chart in the image,
-        // the sampled squares of patch 1's row and column slide towards the gaps, and the fit gets worse.
-        await MoveHandle(0.25, 0.25);
+        // 0.6 pitch inwards on the flattened chart: corner 0 moves 0.6 pitch into the chart in the image, patch 1's
+        // sampled square slides ~0.5 pitch (past its patch's edge, 0.41 from the centre) and the fit gets worse.
+        // (A smaller move keeps the square inside the uniform synthetic patch: the same colour, the same fit.)
+        await MoveHandle(0.6, 0.6);
         string worse = await page.Locator("#chart-status").InnerTextAsync();
         double m1 = MeanDeltaE(worse);
         var moved = await Corners(page);
-        var expected = truthH.Map(0.25, 0.25);
+        var expected = truthH.Map(0.6, 0.6);
         log.WriteLine($"moved on the flattened chart: corner 0 at ({moved[0][0]:0.0}, {moved[0][1]:0.0}), expected ({expected.x:0.0}, {expected.y:0.0}); ΔE {m0:0.00} → {m1:0.00} ({worse})");
         Assert.True(Distance(moved[0], expected) < 4, $"corner 0 is {Distance(moved[0], expected):0.0} px from where the move on the flattened chart puts it");
         Assert.True(m1 > m0 + 0.3, $"moving a corner off the chart's grid should worsen the fit: ΔE {m0:0.00} → {m1:0.00}");
         await UiFixture.ScreenshotAsync(page, "ui-chart-flatten-moved");
-        // And back: the fit returns.
-        await MoveHandle(-0.25, -0.25);
+        // And back, on the image: the corner dragged to the chart's corner with the magnifier beside it; the fit returns.
+        var from = await UiBrowserTests.ToScreen(page, moved[0][0], moved[0][1]);
+        var to = await UiBrowserTests.ToScreen(page, truth[0][0], truth[0][1]);
+        await page.Mouse.MoveAsync((float)from[0], (float)from[1]);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((float)to[0], (float)to[1], new MouseMoveOptions { Steps = 5 });
+        await page.WaitForFunctionAsync("() => window.imagespace.loupe && window.imagespace.loupe.ready && !document.getElementById('loupe').hidden");
+        await UiFixture.ScreenshotAsync(page, "ui-chart-corner-drag-magnifier");
+        await page.Mouse.UpAsync();
+        await WaitForChart(page);
         double m2 = MeanDeltaE(await page.Locator("#chart-status").InnerTextAsync());
         var back = await Corners(page);
-        log.WriteLine($"moved back: corner 0 at ({back[0][0]:0.0}, {back[0][1]:0.0}), ΔE {m2:0.00}");
-        Assert.True(Distance(back[0], (truth[0][0], truth[0][1])) < 4, "corner 0 back at the chart's corner");
+        double off = Distance(back[0], (truth[0][0], truth[0][1]));
+        log.WriteLine($"dragged back: corner 0 at ({back[0][0]:0.0}, {back[0][1]:0.0}), {off:0.0} px from the truth, ΔE {m2:0.00}");
+        Assert.True(off < 3, $"corner 0 is {off:0.0} px from the chart's corner");
         Assert.True(Math.Abs(m2 - m0) < 0.3, $"ΔE back at {m2:0.00}, first {m0:0.00}");
 
         // Step 4, finalize: the chart calibrates every group, with the fit shown.
