@@ -390,6 +390,7 @@ function applyView() {
   $('zoom-readout').textContent = app.fullSize ? `${Math.round(v.scale * 100)} %` : '';
   // Magnified past one pixel per screen pixel: show pixels as squares, not blurred.
   $('stage').classList.toggle('pixels', v.scale >= 2);
+  if (app.chart?.manual) drawOverlay();
   drawNavigator();
   scheduleTiles();
 }
@@ -563,7 +564,8 @@ function setupStage() {
     if (ev.button !== 0 || !app.fullSize) return;
     const p = toImage(ev);
     const corner = ev.target.closest?.('.corner');
-    if (corner) { drag = { kind: 'corner', index: Number(corner.dataset.index) }; }
+    // A corner keeps its offset from the pointer: grabbing the handle's rim does not make the corner jump.
+    if (corner) { const i = Number(corner.dataset.index), c = app.chart.corners[i]; drag = { kind: 'corner', index: i, dx: c[0] - p[0], dy: c[1] - p[1] }; }
     else if (app.mode === 'corners') {
       app.chart.corners.push(p);
       drawOverlay();
@@ -589,7 +591,8 @@ function setupStage() {
     if (drag.kind === 'pan') {
       app.view.x = drag.vx + ev.clientX - drag.x; app.view.y = drag.vy + ev.clientY - drag.y; applyView();
     } else if (drag.kind === 'corner') {
-      app.chart.corners[drag.index] = toImage(ev); drawOverlay();
+      const p = toImage(ev);
+      app.chart.corners[drag.index] = [p[0] + drag.dx, p[1] + drag.dy]; drawOverlay();
     } else if (drag.kind === 'rect') {
       drag.end = toImage(ev); app.baseRect = [drag.start, drag.end]; drawOverlay();
     } else if (drag.kind === 'crop') {
@@ -598,7 +601,8 @@ function setupStage() {
   });
   // The magnifier follows the pointer while the chart's box or corners are placed, and a corner while it is dragged.
   wrap.addEventListener('pointermove', (ev) => {
-    if (app.mode === 'corners' || app.mode === 'crop' || drag?.kind === 'corner') updateLoupe(toImage(ev));
+    if (drag?.kind === 'corner') updateLoupe(app.chart.corners[drag.index]);
+    else if (app.mode === 'corners' || app.mode === 'crop') updateLoupe(toImage(ev));
     else if (app.loupe && !app.loupe.held) hideLoupe();
   });
   wrap.addEventListener('pointerleave', () => { if (!drag && !app.loupe?.held) hideLoupe(); });
@@ -655,7 +659,8 @@ function drawOverlay() {
       o.append(svg('circle', { class: 'patch' + (p.clipped ? ' clipped' : ''), cx: p.x, cy: p.y, r: 9 * scale }));
       o.append(svg('text', { x: p.x, y: p.y, 'font-size': 14 * scale, 'data-patch': p.index }, String(p.index)));
     }
-    if (c.manual) c.corners.forEach((p, i) => o.append(svg('circle', { class: 'corner', cx: p[0], cy: p[1], r: 8 * scale, 'data-index': i })));
+    // Handles of a constant size on screen (8 px), so at 800 % they do not hide the pixels they are placed on.
+    if (c.manual) c.corners.forEach((p, i) => o.append(svg('circle', { class: 'corner', cx: p[0], cy: p[1], r: 8 / app.view.scale, 'data-index': i })));
   }
   const box = app.cropDrag ? [Math.min(app.cropDrag[0][0], app.cropDrag[1][0]), Math.min(app.cropDrag[0][1], app.cropDrag[1][1]),
     Math.abs(app.cropDrag[0][0] - app.cropDrag[1][0]), Math.abs(app.cropDrag[0][1] - app.cropDrag[1][1])] : c?.box;
