@@ -178,6 +178,18 @@ public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) :
         Assert.True(Distance(moved[0], expected) < 4, $"corner 0 is {Distance(moved[0], expected):0.0} px from where the move on the flattened chart puts it");
         Assert.True(m1 > m0 + 0.3, $"moving a corner off the chart's grid should worsen the fit: ΔE {m0:0.00} → {m1:0.00}");
         await UiFixture.ScreenshotAsync(page, "ui-chart-flatten-moved");
+        // Finalizing this poor fit asks first; declined, nothing is assigned.
+        using var http = TestToken.Client(server.Url);
+        Assert.Contains("poor fit", worse);
+        string? asked = null;
+        void Decline(object? _, IDialog d) { asked = d.Message; _ = d.DismissAsync(); }
+        page.Dialog += Decline;
+        await page.ClickAsync("#chart-assign-group");
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("not assigned");
+        page.Dialog -= Decline;
+        log.WriteLine("asked: " + asked);
+        Assert.NotNull(asked);
+        Assert.Empty(JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement.GetProperty("calibrations").EnumerateObject());
         // And back, on the image: the corner dragged to the chart's corner with the magnifier beside it; the fit returns.
         var from = await UiBrowserTests.ToScreen(page, moved[0][0], moved[0][1]);
         var to = await UiBrowserTests.ToScreen(page, truth[0][0], truth[0][1]);
@@ -198,7 +210,6 @@ public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) :
         // Step 4, finalize: the chart calibrates every group, with the fit shown.
         await page.ClickAsync("#chart-assign-global");
         await Assertions.Expect(page.Locator("#chart-steps li[data-step=finalize]")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("done"));
-        using var http = TestToken.Client(server.Url);
         var state = JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement;
         var cal = state.GetProperty("calibrations").GetProperty("");
         double assigned = cal.GetProperty("deltaE").GetProperty("mean").GetDouble();
