@@ -43,6 +43,28 @@ public static class ChartBox
         }
     }
 
+    /// <summary>The flattened chart (<see cref="ChartDebug.Rectified"/>, 100 px per pitch) from the measured pixels (the
+    /// half-size decode stage) when the chart is small in the preview: there a 120 px chart of a 4800 px frame is 30 px
+    /// wide and its flattened view would be a blur in which the sampled squares cannot be judged. Null when the
+    /// preview is fine (its pitch is at least <paramref name="minPitch"/> pixels) or in film mode (the preview shows
+    /// the inverted positive; the decode stage is the negative).</summary>
+    public static OpenCvSharp.Mat? FlattenedSmall(UiSession s, string file, double[] corners, double previewScale, double minPitch = 40)
+    {
+        var pts = Enumerable.Range(0, 4).Select(i => (x: corners[2 * i], y: corners[2 * i + 1])).ToArray();
+        double perimeter = Enumerable.Range(0, 4).Sum(i => Math.Sqrt(Math.Pow(pts[i].x - pts[(i + 1) % 4].x, 2) + Math.Pow(pts[i].y - pts[(i + 1) % 4].y, 2)));
+        double pitch = perimeter / (2 * (ChartModel.Columns + ChartModel.Rows)); // full-resolution pixels per pitch
+        var pipeline = s.NewPipeline();
+        if (pitch * previewScale >= minPitch || pipeline.Recipe.Film.Enabled) return null;
+        var stage = pipeline.Decode(s.File(file).Path, DemosaicMode.Half, calibrated: true);
+        using (stage.Decoded)
+        {
+            double k = stage.Context.Scale;
+            var d = ChartDetector.FromCorners(stage.Decoded.Image, pts.Select(p => (p.x * k, p.y * k)).ToArray());
+            if (d.ChartToImage is null) throw new ArgumentException($"these corners do not make a chart ({d.Note})");
+            return ChartDebug.Rectified(stage.Decoded.Image, d.ChartToImage, 1, 1);
+        }
+    }
+
     /// <summary>Longest side the box is enlarged towards (the detector's coarse size is 1200 px).</summary>
     private const int WorkingSide = 900;
 

@@ -180,13 +180,15 @@ public static class UiServer
             var prepared = await s.BaseAsync(b.File);
             var img = prepared.Decoded.Image;
             double k = prepared.Context.Scale;
+            // The page draws the sampled squares on it: their half-width in pitches (the image is 6 × 4 pitches).
+            ctx.Response.Headers["X-Sample-Half-Width"] = ChartModel.SampleHalfWidth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            using (var small = await Task.Run(() => ChartBox.FlattenedSmall(s, b.File, b.Corners, k)))
+                if (small is not null) return Results.Bytes(ImageEncoding.Png(small), "image/png");
             var corners = Enumerable.Range(0, 4).Select(i => (b.Corners[2 * i] * k, b.Corners[2 * i + 1] * k)).ToArray();
             var d = ChartDetector.FromCorners(img, corners);
             if (d.ChartToImage is null) throw new ArgumentException($"these corners do not make a chart ({d.Note})");
             // The preview is display-ready already: the flattened chart shows the same exposure and correction.
             using var flat = ChartDebug.Rectified(img, d.ChartToImage, 1, 1);
-            // The page draws the sampled squares on it: their half-width in pitches (the image is 6 × 4 pitches).
-            ctx.Response.Headers["X-Sample-Half-Width"] = ChartModel.SampleHalfWidth.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Results.Bytes(ImageEncoding.Png(flat), "image/png");
         });
         app.MapPost("/api/plan", (PlanBody b) =>
