@@ -160,6 +160,9 @@ public static class UiServer
         });
         app.MapPost("/api/prefetch", (PathBody b) => { s.Prefetch(b.Path); return Results.Json(new { ok = true }); });
         app.MapPost("/api/chart/detect", (ChartBody b) => ChartJson(s, b));
+        // The crop box step: the chart searched for inside the box, then measured at the corners found there.
+        app.MapPost("/api/chart/detect-box", (BoxBody b) =>
+            ChartJson(s, new ChartBody(b.File, ChartBox.Detect(s, b.File, b.Box).SelectMany(c => new[] { c.x, c.y }).ToArray())));
         app.MapPost("/api/chart/assign", (AssignBody b) =>
         {
             // The chart frame goes into the recipe (with its corners); the plan resolves it as `process --chart` would.
@@ -171,12 +174,16 @@ public static class UiServer
             return Results.Json(new { group, calibration = Summary(profile) });
         });
         app.MapPost("/api/chart/unassign", (GroupBody b) => { s.Unassign(b.Group); return Results.Json(new { ok = true }); });
-        app.MapPost("/api/chart/flattened", async (ChartBody b) =>
+        app.MapPost("/api/chart/flattened", async (HttpContext ctx, ChartBody b) =>
         {
             if (b.Corners is not { Length: 8 }) throw new ArgumentException("four corners (8 numbers) are needed");
             var prepared = await s.BaseAsync(b.File);
             var img = prepared.Decoded.Image;
             double k = prepared.Context.Scale;
+            // The page draws the sampled squares on it: their half-width in pitches (the image is 6 × 4 pitches).
+            ctx.Response.Headers["X-Sample-Half-Width"] = ChartModel.SampleHalfWidth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            using (var small = await Task.Run(() => ChartBox.FlattenedSmall(s, b.File, b.Corners, k)))
+                if (small is not null) return Results.Bytes(ImageEncoding.Png(small), "image/png");
             var corners = Enumerable.Range(0, 4).Select(i => (b.Corners[2 * i] * k, b.Corners[2 * i + 1] * k)).ToArray();
             var d = ChartDetector.FromCorners(img, corners);
             if (d.ChartToImage is null) throw new ArgumentException($"these corners do not make a chart ({d.Note})");
@@ -263,6 +270,7 @@ public static class UiServer
     public sealed record PathBody(string Path);
     public sealed record ProcessBody(string Path, string? Farm, string? FarmToken);
     public sealed record ChartBody(string File, double[]? Corners);
+    public sealed record BoxBody(string File, double[] Box);
     public sealed record AssignBody(string File, double[]? Corners, bool Global, bool Confirm = false);
     public sealed record GroupBody(string Group);
     public sealed record FarmBody(string Url, string? Token);

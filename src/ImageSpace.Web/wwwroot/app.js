@@ -13,7 +13,9 @@ const app = {
   current: null,      // selected file path
   fullSize: null,     // [w, h] full-resolution pixels of the current file
   chart: null,        // {corners: [[x,y]×4], patches, calibration, manual}
-  mode: null,         // null | 'corners' | 'wb-pick' | 'base-rect'
+  mode: null,         // null | 'crop' | 'corners' | 'wb-pick' | 'base-rect'
+  chartBusy: 0,       // chart measurements in flight (tests wait on it)
+  loupe: null,        // the magnifier: {x0, y0, n, zoom, point, ready} (full-resolution pixels x0.. x0+n shown)
   view: { scale: 1, x: 0, y: 0 },
   statuses: {},       // path -> 'done' | 'failed'
   renders: 0,         // previews shown (tests wait on it)
@@ -390,6 +392,7 @@ function applyView() {
   $('zoom-readout').textContent = app.fullSize ? `${Math.round(v.scale * 100)} %` : '';
   // Magnified past one pixel per screen pixel: show pixels as squares, not blurred.
   $('stage').classList.toggle('pixels', v.scale >= 2);
+  if (app.chart?.manual) drawOverlay();
   drawNavigator();
   scheduleTiles();
 }
@@ -563,7 +566,8 @@ function setupStage() {
     if (ev.button !== 0 || !app.fullSize) return;
     const p = toImage(ev);
     const corner = ev.target.closest?.('.corner');
-    if (corner) { drag = { kind: 'corner', index: Number(corner.dataset.index) }; }
+    // A corner keeps its offset from the pointer: grabbing the handle's rim does not make the corner jump.
+    if (corner) { const i = Number(corner.dataset.index), c = app.chart.corners[i]; drag = { kind: 'corner', index: i, dx: c[0] - p[0], dy: c[1] - p[1] }; }
     else if (app.mode === 'corners') {
       app.chart.corners.push(p);
       drawOverlay();
@@ -579,6 +583,8 @@ function setupStage() {
       return;
     } else if (app.mode === 'base-rect') {
       drag = { kind: 'rect', start: p, end: p };
+    } else if (app.mode === 'crop') {
+      drag = { kind: 'crop', start: p, end: p };
     } else drag = { kind: 'pan', x: ev.clientX, y: ev.clientY, vx: app.view.x, vy: app.view.y };
     wrap.setPointerCapture(ev.pointerId);
   });
@@ -587,15 +593,32 @@ function setupStage() {
     if (drag.kind === 'pan') {
       app.view.x = drag.vx + ev.clientX - drag.x; app.view.y = drag.vy + ev.clientY - drag.y; applyView();
     } else if (drag.kind === 'corner') {
-      app.chart.corners[drag.index] = toImage(ev); drawOverlay();
+      const p = toImage(ev);
+      app.chart.corners[drag.index] = [p[0] + drag.dx, p[1] + drag.dy]; drawOverlay();
     } else if (drag.kind === 'rect') {
       drag.end = toImage(ev); app.baseRect = [drag.start, drag.end]; drawOverlay();
+    } else if (drag.kind === 'crop') {
+      drag.end = toImage(ev); app.cropDrag = [drag.start, drag.end]; drawOverlay();
     }
   });
+  // The magnifier follows the pointer while the chart's box or corners are placed, and a corner while it is dragged.
+  wrap.addEventListener('pointermove', (ev) => {
+    if (drag?.kind === 'corner') updateLoupe(app.chart.corners[drag.index]);
+    else if (app.mode === 'corners' || app.mode === 'crop') updateLoupe(toImage(ev));
+    else if (app.loupe && !app.loupe.held) hideLoupe();
+  });
+  wrap.addEventListener('pointerleave', () => { if (!drag && !app.loupe?.held) hideLoupe(); });
   wrap.addEventListener('pointerup', () => {
     if (!drag) return;
     const d = drag; drag = null;
     if (d.kind === 'corner' && app.chart.corners.length === 4) finishCorners();
+    if (d.kind === 'crop') {
+      setMode(null); app.cropDrag = null;
+      const [a, b] = [d.start, d.end];
+      const box = [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1])].map(Math.round);
+      if (box[2] < 16 || box[3] < 16) { drawOverlay(); toast('drag a box around the whole chart', true); return; }
+      guard(detectInBox)(box);
+    }
     if (d.kind === 'rect') {
       setMode(null);
       const [a, b] = [d.start, d.end];
@@ -613,10 +636,14 @@ function setMode(mode) {
   app.mode = mode;
   $('stage-wrap').classList.toggle('picking', !!mode);
   $('chart-manual').classList.toggle('active', mode === 'corners');
+  $('chart-crop').classList.toggle('active', mode === 'crop');
+  if (mode !== 'corners' && mode !== 'crop') hideLoupe();
   $('wb-pick').classList.toggle('active', mode === 'wb-pick');
   $('film-base-pick').classList.toggle('active', mode === 'base-rect');
+  chartSteps();
   $('mode-hint').textContent = {
     corners: 'Click the 4 corners of the chart (any order); drag them to adjust',
+    crop: 'Drag a box around the chart: it is looked for inside the box',
     'wb-pick': 'Click a neutral (grey or white) spot',
     'base-rect': 'Drag a rectangle over the bare film base (rebate)',
   }[mode] || '';
@@ -634,8 +661,12 @@ function drawOverlay() {
       o.append(svg('circle', { class: 'patch' + (p.clipped ? ' clipped' : ''), cx: p.x, cy: p.y, r: 9 * scale }));
       o.append(svg('text', { x: p.x, y: p.y, 'font-size': 14 * scale, 'data-patch': p.index }, String(p.index)));
     }
-    if (c.manual) c.corners.forEach((p, i) => o.append(svg('circle', { class: 'corner', cx: p[0], cy: p[1], r: 8 * scale, 'data-index': i })));
+    // Handles of a constant size on screen (8 px), so at 800 % they do not hide the pixels they are placed on.
+    if (c.manual) c.corners.forEach((p, i) => o.append(svg('circle', { class: 'corner', cx: p[0], cy: p[1], r: 8 / app.view.scale, 'data-index': i })));
   }
+  const box = app.cropDrag ? [Math.min(app.cropDrag[0][0], app.cropDrag[1][0]), Math.min(app.cropDrag[0][1], app.cropDrag[1][1]),
+    Math.abs(app.cropDrag[0][0] - app.cropDrag[1][0]), Math.abs(app.cropDrag[0][1] - app.cropDrag[1][1])] : c?.box;
+  if (box) o.append(svg('rect', { class: 'cropbox', x: box[0], y: box[1], width: box[2], height: box[3] }));
   if (app.baseRect && app.mode === 'base-rect') {
     const [a, b] = app.baseRect;
     o.append(svg('rect', { class: 'rect', x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(a[0] - b[0]), height: Math.abs(a[1] - b[1]) }));
@@ -658,7 +689,8 @@ function clearChart() {
   $('chart-status').textContent = '';
   $('chart-status').classList.remove('quality', 'good', 'check', 'poor');
   $('report').replaceChildren();
-  $('flattened').hidden = true;
+  $('flatten-view').hidden = true;
+  chartSteps();
 }
 
 function setChartButtons() {
@@ -667,8 +699,9 @@ function setChartButtons() {
   $('chart-assign-global').disabled = !ready;
 }
 
-function showChart(res, manual) {
-  app.chart = { corners: res.corners, patches: res.patches, calibration: res.calibration, manual };
+function showChart(res, manual, box) {
+  app.chart = { corners: res.corners, patches: res.patches, calibration: res.calibration, manual, box };
+  chartSteps();
   drawOverlay();
   setChartButtons();
   const cal = res.calibration;
@@ -720,15 +753,209 @@ async function finishCorners() {
   setMode(null);
   app.chart.manual = true;
   drawOverlay();
-  const corners = app.chart.corners.flat();
+  const corners = app.chart.corners.flat(), file = app.current, box = app.chart.box;
+  app.chartBusy++;
   try {
-    const r = await api('POST', '/api/chart/flattened', { file: app.current, corners });
-    const img = $('flattened');
-    img.src = URL.createObjectURL(await r.blob());
-    img.hidden = false;
-    const res = await api('POST', '/api/chart/detect', { file: app.current, corners });
-    showChart(res, true); // the server's corners: in chart order (patch 1, 6, 24, 19), so the quad does not cross
+    const res = await api('POST', '/api/chart/detect', { file, corners });
+    if (file !== app.current) return;
+    showChart(res, true, box); // the server's corners: in chart order (patch 1, 6, 24, 19), so the quad does not cross
+    await showFlatten();
   } catch (e) { $('chart-status').textContent = e.message; toast(e.message, true); }
+  finally { app.chartBusy--; }
+}
+
+// ---- crop box → corners → flatten → finalize (the original tool's chart flow) --------------------------------------
+
+/** Step 1: the chart looked for inside the box the user dragged; its corners (step 2) then stay draggable. */
+async function detectInBox(box) {
+  const file = app.current;
+  app.chart = { corners: [], patches: [], manual: true, box };
+  $('flatten-view').hidden = true; $('report').replaceChildren(); setChartButtons(); drawOverlay(); chartSteps();
+  $('chart-status').classList.remove('quality', 'good', 'check', 'poor');
+  $('chart-status').textContent = 'looking for the chart inside the box…';
+  app.chartBusy++;
+  try {
+    const res = await api('POST', '/api/chart/detect-box', { file, box });
+    if (file !== app.current) return;
+    showChart(res, true, box);
+    await showFlatten();
+  } catch (e) {
+    if (file === app.current) $('chart-status').textContent = e.message;
+    throw e;
+  } finally { app.chartBusy--; }
+}
+
+/** Step 3: the chart rectified by its corners' homography (patch 1 top left), with the pitch grid and the squares
+ * that are sampled drawn on it; a corner is moved by dragging its handle there. */
+async function showFlatten() {
+  const c = app.chart, file = app.current;
+  const r = await api('POST', '/api/chart/flattened', { file, corners: c.corners.flat() });
+  const hw = parseFloat(r.headers.get('X-Sample-Half-Width'));
+  const url = URL.createObjectURL(await r.blob());
+  if (c !== app.chart) return;
+  const img = $('flattened');
+  await new Promise((ok, fail) => { img.onload = ok; img.onerror = () => fail(new Error('the flattened chart could not be shown')); img.src = url; });
+  c.flattened = true; c.sampleHalfWidth = hw;
+  $('flatten-view').hidden = false;
+  drawFlattenGrid();
+  chartSteps();
+}
+
+const CHART_CORNERS = [[0, 0], [6, 0], [6, 4], [0, 4]]; // chart units (pitches) of patch 1, 6, 24, 19's grid corners
+
+function drawFlattenGrid(moving) {
+  const g = $('flatten-grid'), img = $('flattened'), c = app.chart;
+  const W = img.naturalWidth, H = img.naturalHeight, ppp = W / 6;
+  g.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  g.replaceChildren();
+  if (!c?.flattened) return;
+  for (let i = 0; i < 24; i++) {
+    const u = i % 6 + 0.5, v = Math.floor(i / 6) + 0.5, hw = (c.sampleHalfWidth || 0) * ppp;
+    g.append(svg('rect', { class: 'cell', x: (u - 0.5) * ppp, y: (v - 0.5) * ppp, width: ppp, height: ppp }));
+    if (hw > 0) g.append(svg('rect', { class: 'sample', x: u * ppp - hw, y: v * ppp - hw, width: 2 * hw, height: 2 * hw, 'data-patch': i + 1 }));
+  }
+  CHART_CORNERS.forEach(([u, v], i) => {
+    const [x, y] = moving?.index === i ? moving.at : [u * ppp, v * ppp];
+    g.append(svg('circle', { class: 'handle', cx: x, cy: y, r: 9 * W / 600, 'data-index': i }));
+  });
+}
+
+/** The homography mapping chart units (u, v) to image pixels through the 4 corners (a direct 8 × 8 solve). */
+function chartToImage(corners) {
+  const A = [], b = [];
+  CHART_CORNERS.forEach(([u, v], i) => {
+    const [x, y] = corners[i];
+    A.push([u, v, 1, 0, 0, 0, -u * x, -v * x]); b.push(x);
+    A.push([0, 0, 0, u, v, 1, -u * y, -v * y]); b.push(y);
+  });
+  for (let col = 0; col < 8; col++) { // Gaussian elimination with partial pivoting
+    let piv = col;
+    for (let r = col + 1; r < 8; r++) if (Math.abs(A[r][col]) > Math.abs(A[piv][col])) piv = r;
+    [A[col], A[piv]] = [A[piv], A[col]]; [b[col], b[piv]] = [b[piv], b[col]];
+    for (let r = 0; r < 8; r++) {
+      if (r === col) continue;
+      const f = A[r][col] / A[col][col];
+      for (let k = col; k < 8; k++) A[r][k] -= f * A[col][k];
+      b[r] -= f * b[col];
+    }
+  }
+  const h = b.map((v, i) => v / A[i][i]);
+  return (u, v) => { const w = h[6] * u + h[7] * v + 1; return [(h[0] * u + h[1] * v + h[2]) / w, (h[3] * u + h[4] * v + h[5]) / w]; };
+}
+
+function setupFlatten() {
+  const g = $('flatten-grid');
+  let drag = null;
+  const at = (ev) => {
+    const r = g.getBoundingClientRect(), img = $('flattened');
+    return [(ev.clientX - r.left) * img.naturalWidth / r.width, (ev.clientY - r.top) * img.naturalHeight / r.height];
+  };
+  g.addEventListener('pointerdown', (ev) => {
+    const h = ev.target.closest('.handle');
+    if (!h || !app.chart?.flattened) return;
+    ev.preventDefault();
+    drag = { index: Number(h.dataset.index), map: chartToImage(app.chart.corners), chart: app.chart };
+    g.setPointerCapture(ev.pointerId);
+  });
+  g.addEventListener('pointermove', (ev) => {
+    if (!drag || drag.chart !== app.chart) return;
+    const p = at(ev), ppp = $('flattened').naturalWidth / 6;
+    // The handle's place on the flattened chart, back through the homography: where that corner goes in the image.
+    app.chart.corners[drag.index] = drag.map(p[0] / ppp, p[1] / ppp);
+    drawFlattenGrid({ index: drag.index, at: p });
+    drawOverlay();
+    updateLoupe(app.chart.corners[drag.index], true);
+  });
+  g.addEventListener('pointerup', () => {
+    if (!drag) return;
+    const d = drag; drag = null;
+    hideLoupe();
+    if (d.chart === app.chart) finishCorners();
+  });
+}
+
+/** Which step of crop box → corners → flatten → finalize the chart is at. */
+function chartSteps() {
+  const c = app.chart, m = app.mode;
+  const done = {
+    crop: !!c?.box, corners: !!(c?.calibration && c.corners.length === 4),
+    flatten: !!c?.flattened, finalize: !!c?.finalized,
+  };
+  const current = m === 'crop' ? 'crop' : m === 'corners' ? 'corners'
+    : !c ? 'crop' : !done.corners ? 'corners' : !done.flatten ? 'flatten' : 'finalize';
+  for (const li of $('chart-steps').children) {
+    li.classList.toggle('done', done[li.dataset.step]);
+    li.classList.toggle('current', li.dataset.step === current);
+  }
+}
+
+// ---- the magnifier: full-resolution pixels (the 1:1 tiles) around the pointer or a corner --------------------------
+
+const LOUPE_ZOOM = 8;        // screen pixels per image pixel in the loupe
+const loupeTiles = new Map(); // tile key → {img, loaded}
+
+function loupeTile(tx, ty) {
+  const look = tileLook() ?? 'edit';
+  const key = `${app.current}|${look}|${tileGen}|${tx}/${ty}`;
+  let t = loupeTiles.get(key);
+  if (t) return t;
+  if (loupeTiles.size > 32) loupeTiles.clear();
+  t = { img: new Image(), loaded: false };
+  t.img.onload = () => { t.loaded = true; drawLoupe(); };
+  t.img.src = `/api/tile?file=${enc(app.current)}&level=0&x=${tx}&y=${ty}&look=${look}&gen=${tileGen}`;
+  loupeTiles.set(key, t);
+  return t;
+}
+
+/** Shows the loupe for image point p, beside its place on screen (held: kept while the pointer is elsewhere). */
+function updateLoupe(p, held = false) {
+  const c = $('loupe');
+  if (!p || !app.current || !app.fullSize) { hideLoupe(); return; }
+  const n = c.width / LOUPE_ZOOM, half = Math.floor(n / 2);
+  app.loupe = { x0: Math.floor(p[0]) - half, y0: Math.floor(p[1]) - half, n, zoom: LOUPE_ZOOM, point: p, ready: false, held };
+  const r = $('stage-wrap').getBoundingClientRect(), v = app.view;
+  const sx = v.x + p[0] * v.scale, sy = v.y + p[1] * v.scale, gap = 28;
+  const lx = sx + gap + c.width > r.width ? sx - gap - c.width : sx + gap;
+  const ly = sy + gap + c.height > r.height ? sy - gap - c.height : sy + gap;
+  c.style.left = Math.max(0, lx) + 'px'; c.style.top = Math.max(0, ly) + 'px';
+  c.hidden = false;
+  drawLoupe();
+}
+
+function hideLoupe() { app.loupe = null; $('loupe').hidden = true; }
+
+function drawLoupe() {
+  const L = app.loupe;
+  if (!L || !app.fullSize) return;
+  const c = $('loupe'), ctx = c.getContext('2d'), Z = L.zoom;
+  const [w, h] = app.fullSize;
+  ctx.imageSmoothingEnabled = false;
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, c.width, c.height);
+  let ready = true;
+  const xa = Math.max(0, L.x0), ya = Math.max(0, L.y0), xb = Math.min(w, L.x0 + L.n), yb = Math.min(h, L.y0 + L.n);
+  for (let ty = Math.floor(ya / TILE); ty * TILE < yb; ty++)
+    for (let tx = Math.floor(xa / TILE); tx * TILE < xb; tx++) {
+      const t = loupeTile(tx, ty);
+      if (!t.loaded) { ready = false; continue; }
+      const x0 = Math.max(xa, tx * TILE), x1 = Math.min(xb, tx * TILE + t.img.naturalWidth);
+      const y0 = Math.max(ya, ty * TILE), y1 = Math.min(yb, ty * TILE + t.img.naturalHeight);
+      if (x1 <= x0 || y1 <= y0) continue;
+      // One image pixel → a Z × Z square: the pixels themselves, not a smoothed enlargement.
+      ctx.drawImage(t.img, x0 - tx * TILE, y0 - ty * TILE, x1 - x0, y1 - y0, (x0 - L.x0) * Z, (y0 - L.y0) * Z, (x1 - x0) * Z, (y1 - y0) * Z);
+    }
+  if (!ready) {
+    ctx.fillStyle = '#ffd866'; ctx.font = '12px sans-serif';
+    ctx.fillText('rendering 1:1…', 8, 16);
+  }
+  // Cross-hair through the exact point, open at the centre so the pixel under it stays visible.
+  const px = (L.point[0] - L.x0) * Z, py = (L.point[1] - L.y0) * Z;
+  ctx.strokeStyle = 'rgba(255,222,0,.9)'; ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(px, 0); ctx.lineTo(px, py - Z); ctx.moveTo(px, py + Z); ctx.lineTo(px, c.height);
+  ctx.moveTo(0, py); ctx.lineTo(px - Z, py); ctx.moveTo(px + Z, py); ctx.lineTo(c.width, py);
+  ctx.stroke();
+  L.ready = ready;
 }
 
 async function assignChart(global) {
@@ -741,6 +968,8 @@ async function assignChart(global) {
     if (!window.confirm(`${e.message}.\n\nUse this chart anyway?`)) { toast('chart not assigned', true); return; }
     res = await api('POST', '/api/chart/assign', { file: app.current, corners, global, confirm: true });
   }
+  if (app.chart) app.chart.finalized = true;
+  chartSteps();
   app.state = await api('GET', '/api/state'); adopt(app.state.recipe);
   showAssigned();
   syncControls(); // a chart frame of a negative roll locks the roll
@@ -927,10 +1156,14 @@ function setupControls() {
   $('chart-manual').addEventListener('click', () => {
     if (app.mode === 'corners') { setMode(null); return; }
     app.chart = { corners: [], patches: [], manual: true };
-    $('flattened').hidden = true; $('report').replaceChildren();
+    $('flatten-view').hidden = true; $('report').replaceChildren();
     setChartButtons(); drawOverlay(); setMode('corners');
   });
   $('chart-clear').addEventListener('click', () => { clearChart(); setMode(null); });
+  $('chart-crop').addEventListener('click', () => {
+    if (app.mode === 'crop') { setMode(null); return; }
+    clearChart(); setMode('crop');
+  });
   $('chart-assign-group').addEventListener('click', guard(() => assignChart(false)));
   $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
 
@@ -1125,7 +1358,7 @@ function setupBrowser() {
     app.state = await api('GET', '/api/state');
     adopt(app.state.recipe);
     app.current = null; app.chart = null; app.statuses = {};
-    $('report').replaceChildren(); $('flattened').hidden = true; $('chart-status').textContent = '';
+    $('report').replaceChildren(); $('flatten-view').hidden = true; $('chart-status').textContent = '';
     syncControls(); showAssigned(); drawOverlay(); setChartButtons();
     showDataset(ds);
   }));
@@ -1187,6 +1420,7 @@ async function loadState() {
 setupStage();
 setupValueBoxes();
 setupNavigator();
+setupFlatten();
 setupControls();
 setupBrowser();
 setupMisc();
