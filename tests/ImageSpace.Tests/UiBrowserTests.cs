@@ -487,4 +487,27 @@ public class UiFilmTests(NegativeUiFixture ui, ITestOutputHelper log) : IClassFi
         await Assertions.Expect(page.Locator("#roll-status")).ToContainTextAsync("locked");
         await UiFixture.ScreenshotAsync(page, "ui-film");
     }
+
+    private static Task<int[]> PreviewSize(IPage page) =>
+        page.EvaluateAsync<int[]>("() => { const i = document.getElementById('preview'); return [i.naturalWidth, i.naturalHeight]; }");
+
+    [SkippableFact]
+    public async Task Crop_rebate_cuts_the_film_edges_from_the_preview()
+    {
+        var page = await ui.OpenAsync();
+        await page.ClickAsync("summary:has-text('Film negative')");
+        if (!await page.IsCheckedAsync("#film-enabled")) await RenderAfter(page, () => page.CheckAsync("#film-enabled"));
+        if (await page.IsCheckedAsync("#film-crop")) await RenderAfter(page, () => page.UncheckAsync("#film-crop"));
+        var whole = await PreviewSize(page);
+        await RenderAfter(page, () => page.CheckAsync("#film-crop"));
+        var cropped = await PreviewSize(page);
+        await UiFixture.ScreenshotAsync(page, "ui-film-crop");
+        await RenderAfter(page, () => page.UncheckAsync("#film-crop"));
+        // The simulated frames have a rebate (with sprocket holes) at the left and right; the crop also insets 0.5 % of
+        // the long side. Top and bottom are picture and stay.
+        double expected = (1200 - 2.0 * NegativeSimulator.RebateWidth(1200)) / 1200;
+        log.WriteLine($"preview {whole[0]}×{whole[1]} → {cropped[0]}×{cropped[1]} (rebate-free share {expected:0.000})");
+        Assert.InRange((double)cropped[0] / whole[0], expected - 0.03, expected + 0.005);
+        Assert.InRange((double)cropped[1] / whole[1], 0.97, 1.0);
+    }
 }

@@ -1067,6 +1067,7 @@ function syncControls() {
   document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
   $('mask-clipped').checked = a.maskClipped;
   $('film-enabled').checked = r.film.enabled;
+  $('film-crop').checked = !!r.film.cropRebate;
   $('film-stock').value = r.film.stock;
   $('film-base').textContent = r.film.base;
   $('film-unmix').value = r.film.unmix ? r.film.unmix.join(', ') : '';
@@ -1168,6 +1169,7 @@ function setupControls() {
   $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
 
   $('film-enabled').addEventListener('change', () => { app.recipe.film.enabled = $('film-enabled').checked; pushRecipe(); });
+  $('film-crop').addEventListener('change', () => { app.recipe.film.cropRebate = $('film-crop').checked; pushRecipe(); });
   $('film-stock').addEventListener('change', () => { app.recipe.film.stock = $('film-stock').value; pushRecipe(); });
   $('film-unmix').addEventListener('change', () => {
     const text = $('film-unmix').value.trim();
