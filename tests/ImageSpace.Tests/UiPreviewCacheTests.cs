@@ -1,7 +1,6 @@
 using ImageSpace.Core.Film;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Web;
 
