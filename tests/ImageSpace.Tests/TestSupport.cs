@@ -129,4 +129,16 @@ public static class TestUi
         var sw = System.Diagnostics.Stopwatch.StartNew();
         while (server.Session.Job is not { Finished: true } && sw.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(100);
     }
+
+    /// <summary>Exports through the page as a user does: format, output folder, the expected number of output names
+    /// shown, Process, and the progress reading "done" (at most 3 minutes).</summary>
+    public static async Task ExportThroughPage(Microsoft.Playwright.IPage page, string format, string output, int names)
+    {
+        await page.SelectOptionAsync("#format", format);
+        await page.FillAsync("#output", output);
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(names);
+        await page.ClickAsync("#process");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done",
+            new Microsoft.Playwright.LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+    }
 }

@@ -120,11 +120,7 @@ public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) :
         Assert.True(cells.Length >= 300, $"{cells.Length} loupe cells");
 
         string output = dir["data/out"];
-        await page.SelectOptionAsync("#format", "png");
-        await page.FillAsync("#output", output);
-        await Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(1);
-        await page.ClickAsync("#process");
-        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        await TestUi.ExportThroughPage(page, "png", output, 1);
         using (var exported = Image.Load<Rgb24>(Path.Combine(output, "frame.png")))
         {
             var diffs = cells.SelectMany(c => { var p = exported[c[0], c[1]]; return new[] { Math.Abs(c[2] - p.R), Math.Abs(c[3] - p.G), Math.Abs(c[4] - p.B) }; }).ToArray();

@@ -123,11 +123,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
 
         // Export: the outputs are the scans again (within JPEG tolerance).
         string output = dir["scans/positives/out"];
-        await page.SelectOptionAsync("#format", "jpg");
-        await page.FillAsync("#output", output);
-        await Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(2);
-        await page.ClickAsync("#process");
-        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        await TestUi.ExportThroughPage(page, "jpg", output, 2);
         foreach (var name in new[] { "pos_01", "pos_02" })
         {
             var exported = Pixels(Path.Combine(output, name + ".jpg"));
@@ -192,11 +188,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await UiFixture.ScreenshotAsync(page, "ui-one-to-one");
 
         string output = dir["data/out"];
-        await page.SelectOptionAsync("#format", "png");
-        await page.FillAsync("#output", output);
-        await Assertions.Expect(page.Locator("#name-preview li")).ToHaveCountAsync(1);
-        await page.ClickAsync("#process");
-        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("done", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        await TestUi.ExportThroughPage(page, "png", output, 1);
         var exported = Pixels(Path.Combine(output, "frame.png"));
         var region = new List<int>();
         for (int y = Y; y < Y + N; y++)

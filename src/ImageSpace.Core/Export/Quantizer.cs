@@ -117,22 +117,11 @@ public sealed class Quantizer
     public void Row16(RgbImage img, int y, Span<ushort> dst, int channels = 3)
     {
         int o = y * img.Width, w = img.Width;
-        var pool = System.Buffers.ArrayPool<float>.Shared;
-        var converted = _matrix is null ? null : pool.Rent(3 * w);
         var codes = System.Buffers.ArrayPool<ushort>.Shared.Rent(3 * w);
         try
         {
-            Row(img, o, w, converted, out var r, out var g, out var b);
+            Codes(img, o, w, codes, sixteen: true);
             Span<ushort> cr = codes.AsSpan(0, w), cg = codes.AsSpan(w, w), cb = codes.AsSpan(2 * w, w);
-            if (QuantizerTable.IsSupported)
-            {
-                var table = _table16 ??= QuantizerTable.For(_tf, 65535);
-                table.Encode(r, cr, _to16);
-                table.Encode(g, cg, _to16);
-                table.Encode(b, cb, _to16);
-            }
-            else
-                for (int x = 0; x < w; x++) (cr[x], cg[x], cb[x]) = (To16(r[x]), To16(g[x]), To16(b[x]));
             if (channels == 3) Interleave(cr, cg, cb, dst);
             else
                 for (int x = 0, d = 0; x < w; x++, d += channels)
@@ -141,41 +130,51 @@ public sealed class Quantizer
                     dst[d + 3] = Alpha16(img, o + x);
                 }
         }
-        finally
-        {
-            System.Buffers.ArrayPool<ushort>.Shared.Return(codes);
-            if (converted is not null) pool.Return(converted);
-        }
+        finally { System.Buffers.ArrayPool<ushort>.Shared.Return(codes); }
     }
 
     public void Row8(RgbImage img, int y, Span<byte> dst, int channels = 3)
     {
         int o = y * img.Width, w = img.Width;
-        var pool = System.Buffers.ArrayPool<float>.Shared;
-        var converted = _matrix is null ? null : pool.Rent(3 * w);
         var codes = System.Buffers.ArrayPool<ushort>.Shared.Rent(3 * w);
         try
         {
-            Row(img, o, w, converted, out var r, out var g, out var b);
+            Codes(img, o, w, codes, sixteen: false);
             Span<ushort> cr = codes.AsSpan(0, w), cg = codes.AsSpan(w, w), cb = codes.AsSpan(2 * w, w);
-            if (QuantizerTable.IsSupported)
-            {
-                var table = _table8 ??= QuantizerTable.For(_tf, 255);
-                table.Encode(r, cr, _to8);
-                table.Encode(g, cg, _to8);
-                table.Encode(b, cb, _to8);
-            }
-            else
-                for (int x = 0; x < w; x++) (cr[x], cg[x], cb[x]) = (To8(r[x]), To8(g[x]), To8(b[x]));
             for (int x = 0, d = 0; x < w; x++, d += channels)
             {
                 dst[d] = (byte)cr[x]; dst[d + 1] = (byte)cg[x]; dst[d + 2] = (byte)cb[x];
                 if (channels == 4) dst[d + 3] = Alpha8(img, o + x);
             }
         }
+        finally { System.Buffers.ArrayPool<ushort>.Shared.Return(codes); }
+    }
+
+    /// <summary>One row's code values, plane after plane (R, G, B, <paramref name="w"/> each) into
+    /// <paramref name="codes"/>: 16-bit or 8-bit, through the row table where the CPU has AVX2.</summary>
+    private void Codes(RgbImage img, int o, int w, ushort[] codes, bool sixteen)
+    {
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        var converted = _matrix is null ? null : pool.Rent(3 * w);
+        try
+        {
+            Row(img, o, w, converted, out var r, out var g, out var b);
+            Span<ushort> cr = codes.AsSpan(0, w), cg = codes.AsSpan(w, w), cb = codes.AsSpan(2 * w, w);
+            if (QuantizerTable.IsSupported)
+            {
+                var table = sixteen ? _table16 ??= QuantizerTable.For(_tf, 65535) : _table8 ??= QuantizerTable.For(_tf, 255);
+                var scalar = sixteen ? _to16 : _to8;
+                table.Encode(r, cr, scalar);
+                table.Encode(g, cg, scalar);
+                table.Encode(b, cb, scalar);
+            }
+            else if (sixteen)
+                for (int x = 0; x < w; x++) (cr[x], cg[x], cb[x]) = (To16(r[x]), To16(g[x]), To16(b[x]));
+            else
+                for (int x = 0; x < w; x++) (cr[x], cg[x], cb[x]) = (To8(r[x]), To8(g[x]), To8(b[x]));
+        }
         finally
         {
-            System.Buffers.ArrayPool<ushort>.Shared.Return(codes);
             if (converted is not null) pool.Return(converted);
         }
     }
