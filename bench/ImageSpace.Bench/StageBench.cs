@@ -117,7 +117,7 @@ public static class StageBench
         img = Stage("orientation", () => Orientation.Apply(img, meta.Flip));
         var cs = export.ResolvedColorSpace;
         var tags = MetadataTags.Arguments(dng, "tiff", cs, "bench");
-        var metadata = Stage("exiftool template", () => OutputMetadata.Prepare("tiff", tags));
+        var metadata = Stage("exiftool template", () => OutputMetadata.Prepare("tiff", tags, cs));
         // As the encoder does: the working → output matrix is applied per row as the row is quantised.
         var q = new Quantizer(cs.Transfer, cs.FromWorking);
         var icc = ImageSpace.Core.Color.IccProfile.For(cs);

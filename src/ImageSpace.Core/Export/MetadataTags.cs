@@ -43,11 +43,19 @@ public static class MetadataTags
             "--XMP-crs:all", "--XMP-crss:all", "--XMP-darktable:all", "--XMP-xmpMM:all", "--XMP-tiff:all",
             "--XMP-exif:ColorSpace", "--XMP-exif:PixelXDimension", "--XMP-exif:PixelYDimension",
             "--XMP-photoshop:ICCProfileName", "--XMP-photoshop:ColorMode",
-            "-Orientation#=1",
-            $"-Software={Versions.Software}",
-            $"-EXIF:ImageDescription={OneLine(description)}",
-            $"-ExifIFD:ColorSpace#={colorSpace}",
         };
+        if (format == "tiff")
+        {
+            // Setting a tag by name makes exiftool load every tag table that has a tag of that name: Software and
+            // ColorSpace alone load the QuickTime, MIE, Nikon, Sony, Pentax, Olympus and Minolta modules (~2 MB of
+            // Perl, ~0.1 s CPU per process, measured in notes/issue17b-s19-readme.md). For a TIFF nothing is set
+            // here: our writer's IFD0 gives Software, ImageDescription and Orientation (its entries win the merge),
+            // and the template carries ExifIFD ColorSpace (OutputMetadata), so the RAW's Software is just left out.
+            args.Add("--Software");
+            return args;
+        }
+        args.AddRange(["-Orientation#=1", $"-Software={Versions.Software}", $"-EXIF:ImageDescription={OneLine(description)}",
+            $"-ExifIFD:ColorSpace#={colorSpace}"]);
         if (interop is not null) args.Add($"-InteropIndex={interop}");
         return args;
     }

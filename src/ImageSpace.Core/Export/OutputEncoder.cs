@@ -14,7 +14,7 @@ public static class OutputEncoder
     {
         string format = o.NormalizedFormat;
         if (!o.CopyMetadata || !ExifTool.IsAvailable || !OutputMetadata.Supports(format)) return null;
-        return OutputMetadata.PrepareAsync(format, MetadataTags.Arguments(sourcePath, format, o.ResolvedColorSpace, Description(sourcePath, o)));
+        return OutputMetadata.PrepareAsync(format, MetadataTags.Arguments(sourcePath, format, o.ResolvedColorSpace, Description(sourcePath, o)), o.ResolvedColorSpace);
     }
 
     private static string Description(string sourcePath, ExportOptions o) =>
@@ -32,7 +32,7 @@ public static class OutputEncoder
             throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
         var tags = copyMetadata ? MetadataTags.Arguments(sourcePath, format, cs, description) : null;
         // exiftool lays out the metadata in its own process while this one converts and encodes the pixels.
-        var metadata = tags is not null && OutputMetadata.Supports(format) ? started ?? OutputMetadata.PrepareAsync(format, tags) : null;
+        var metadata = tags is not null && OutputMetadata.Supports(format) ? started ?? OutputMetadata.PrepareAsync(format, tags, cs) : null;
         bool rewrite = false;
         try
         {

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using BitMiracle.LibTiff.Classic;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -23,12 +22,14 @@ public sealed class OutputMetadata
     public static bool Supports(string format) => format is "jpg" or "png" or "tiff";
 
     /// <summary>Starts exiftool on the RAW now (it runs in its own process while this one works on the pixels).</summary>
-    public static Task<OutputMetadata> PrepareAsync(string format, IReadOnlyList<string> arguments) =>
-        Task.Run(() => Prepare(format, arguments));
+    public static Task<OutputMetadata> PrepareAsync(string format, IReadOnlyList<string> arguments, Color.OutputColorSpace space) =>
+        Task.Run(() => Prepare(format, arguments, space));
 
-    public static OutputMetadata Prepare(string format, IReadOnlyList<string> arguments)
+    /// <summary><paramref name="space"/>: the output's colour space, whose EXIF ColorSpace the TIFF template carries
+    /// (<see cref="MetadataTags.Arguments"/> sets nothing by name for a TIFF).</summary>
+    public static OutputMetadata Prepare(string format, IReadOnlyList<string> arguments, Color.OutputColorSpace space)
     {
-        var template = Templates.For(format);
+        var template = Templates.For(format, MetadataTags.ExifColorSpace(space).colorSpace);
         string output = Path.Combine(Templates.Folder, $"{Guid.NewGuid():N}{Path.GetExtension(template.Path)}");
         try
         {
@@ -44,7 +45,7 @@ public sealed class OutputMetadata
     /// <summary>JPEG: the APPn and COM segments (marker, length and payload) exiftool added to the template.</summary>
     public IReadOnlyList<byte[]> JpegSegments()
     {
-        var original = JpegHeaderSegments(Templates.For("jpg").Bytes).Select(Convert.ToBase64String).ToHashSet();
+        var original = JpegHeaderSegments(Templates.For("jpg", 0).Bytes).Select(Convert.ToBase64String).ToHashSet();
         return JpegHeaderSegments(File).Where(s => !original.Contains(Convert.ToBase64String(s))).ToList();
     }
 
@@ -67,7 +68,7 @@ public sealed class OutputMetadata
     /// <summary>PNG: the chunks (length, type, data, CRC) of types exiftool added to the template.</summary>
     public IReadOnlyList<byte[]> PngChunks()
     {
-        var original = PngChunkList(Templates.For("png").Bytes).Select(c => c.type).ToHashSet();
+        var original = PngChunkList(Templates.For("png", 0).Bytes).Select(c => c.type).ToHashSet();
         return PngChunkList(File).Where(c => !original.Contains(c.type) && c.type is not ("IDAT" or "IEND")).Select(c => c.bytes).ToList();
     }
 
@@ -84,15 +85,18 @@ public sealed class OutputMetadata
     }
 
     /// <summary>TIFF: the IFD0 entries (12 raw bytes each, little-endian, offsets into <see cref="File"/>) exiftool
-    /// added to the template; the file itself must become the first bytes of the output for the offsets to hold.</summary>
+    /// added to the template, and the EXIF IFD's pointer; the file itself must become the first bytes of the output for
+    /// the offsets to hold.</summary>
     public IReadOnlyList<TiffIfd.Entry> TiffEntries()
     {
-        var structure = TiffIfd.ReadFirst(Templates.For("tiff").Bytes).Select(e => e.Tag).ToHashSet();
+        var structure = TiffIfd.ReadFirst(Templates.For("tiff", 0).Bytes).Select(e => e.Tag).Where(t => t != ExifIfdTag).ToHashSet();
         return TiffIfd.ReadFirst(File).Where(e => !structure.Contains(e.Tag)).ToList();
     }
 
-    /// <summary>The templates (a 1 × 1 TIFF, PNG and 8 × 8 JPEG without metadata), written once per process into a
-    /// private temporary folder.</summary>
+    private const ushort ExifIfdTag = 0x8769;
+
+    /// <summary>The templates (a 1 × 1 TIFF whose only metadata is an EXIF IFD with the output's ColorSpace, a 1 × 1
+    /// PNG and an 8 × 8 JPEG without metadata), written once per process into a private temporary folder.</summary>
     private static class Templates
     {
         public sealed record Template(string Path, byte[] Bytes);
@@ -107,17 +111,19 @@ public sealed class OutputMetadata
 
         private static readonly Dictionary<string, Template> Made = new();
 
-        public static Template For(string format)
+        /// <summary><paramref name="exifColorSpace"/>: the TIFF template's EXIF ColorSpace (ignored for the others).</summary>
+        public static Template For(string format, ushort exifColorSpace)
         {
             lock (Made)
             {
+                string name = format == "tiff" ? $"template-{exifColorSpace}.tif" : "template." + format;
                 // Checked each time: a long-running farm worker may see /tmp cleaned under it.
-                if (Made.TryGetValue(format, out var t) && System.IO.File.Exists(t.Path)) return t;
+                if (Made.TryGetValue(name, out var t) && System.IO.File.Exists(t.Path)) return t;
                 Directory.CreateDirectory(Folder);
-                string path = System.IO.Path.Combine(Folder, "template." + (format == "tiff" ? "tif" : format));
-                byte[] bytes = format == "tiff" ? TinyTiff() : TinyImage(format);
+                string path = System.IO.Path.Combine(Folder, name);
+                byte[] bytes = format == "tiff" ? TinyTiff(exifColorSpace) : TinyImage(format);
                 System.IO.File.WriteAllBytes(path, bytes);
-                return Made[format] = new Template(path, bytes);
+                return Made[name] = new Template(path, bytes);
             }
         }
 
@@ -130,23 +136,51 @@ public sealed class OutputMetadata
             return ms.ToArray();
         }
 
-        private static byte[] TinyTiff()
+        /// <summary>A 1 × 1 RGB 8-bit TIFF (TIFF 6.0 §8 baseline entries, little-endian) with an EXIF IFD (EXIF 2.32
+        /// §4.6.3) holding ColorSpace and the two tags EXIF requires there (ExifVersion 0232, FlashpixVersion 0100, as
+        /// exiftool writes them when it creates the IFD; not ComponentsConfiguration, which exiftool's validator says
+        /// is not allowed in TIFF): exiftool adds the copied EXIF tags to that IFD, and no tag has to be set by name
+        /// (see <see cref="MetadataTags.Arguments"/>). Written by hand: LibTiff.NET cannot create an EXIF IFD.</summary>
+        private static byte[] TinyTiff(ushort exifColorSpace)
         {
-            using var ms = new MemoryStream();
-            using (var tif = Tiff.ClientOpen("template", "w", ms, new TiffStream()))
+            const ushort Undefined = 7, Short = 3, Long = 4;
+            const int ifd0 = 8, ifd0Entries = 11, bitsAt = ifd0 + 2 + 12 * ifd0Entries + 4, exifAt = bitsAt + 6,
+                pixelsAt = exifAt + 2 + 3 * 12 + 4, length = pixelsAt + 3;
+            var b = new byte[length];
+            "II"u8.CopyTo(b);
+            BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(2), 42);
+            BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(4), ifd0);
+            int p = ifd0;
+            void Entry(ushort tag, ushort type, uint count, uint value)
             {
-                tif.SetField(TiffTag.IMAGEWIDTH, 1);
-                tif.SetField(TiffTag.IMAGELENGTH, 1);
-                tif.SetField(TiffTag.SAMPLESPERPIXEL, 3);
-                tif.SetField(TiffTag.BITSPERSAMPLE, 8);
-                tif.SetField(TiffTag.PHOTOMETRIC, Photometric.RGB);
-                tif.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
-                tif.SetField(TiffTag.COMPRESSION, Compression.NONE);
-                tif.SetField(TiffTag.ROWSPERSTRIP, 1);
-                tif.WriteScanline(new byte[3], 0);
-                tif.WriteDirectory();
+                BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(p), tag);
+                BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(p + 2), type);
+                BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(p + 4), count);
+                // A SHORT value sits in the first two bytes of the value field (TIFF 6.0 §2, "Value/Offset").
+                if (type == Short && count == 1) BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(p + 8), (ushort)value);
+                else BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(p + 8), value);
+                p += 12;
             }
-            return ms.ToArray();
+            BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(p), ifd0Entries); p += 2;
+            Entry(256, Short, 1, 1);            // ImageWidth
+            Entry(257, Short, 1, 1);            // ImageLength
+            Entry(258, Short, 3, bitsAt);       // BitsPerSample 8, 8, 8
+            Entry(259, Short, 1, 1);            // Compression: none
+            Entry(262, Short, 1, 2);            // PhotometricInterpretation: RGB
+            Entry(273, Long, 1, pixelsAt);      // StripOffsets
+            Entry(277, Short, 1, 3);            // SamplesPerPixel
+            Entry(278, Short, 1, 1);            // RowsPerStrip
+            Entry(279, Long, 1, 3);             // StripByteCounts
+            Entry(284, Short, 1, 1);            // PlanarConfiguration: contiguous
+            Entry(ExifIfdTag, Long, 1, exifAt); // ExifIFD
+            p += 4;                             // no next IFD
+            for (int i = 0; i < 3; i++) BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(bitsAt + 2 * i), 8);
+            p = exifAt;
+            BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(p), 3); p += 2;
+            Entry(0x9000, Undefined, 4, BinaryPrimitives.ReadUInt32LittleEndian("0232"u8)); // ExifVersion
+            Entry(0xA000, Undefined, 4, BinaryPrimitives.ReadUInt32LittleEndian("0100"u8)); // FlashpixVersion
+            Entry(0xA001, Short, 1, exifColorSpace);                                       // ColorSpace
+            return b;
         }
     }
 }
