@@ -22,6 +22,12 @@ public sealed class UnpackedRawCache
     {
         if (options.Demosaic != DemosaicMode.Half) return RawDecoder.Decode(path, options);
         options.Validate();
+        return RawDecoder.Decode(Get(path, out _), options);
+    }
+
+    /// <summary>The file's half-size unpack, kept (unpacked now when it was not: <paramref name="kept"/> false).</summary>
+    public UnpackedRaw Get(string path, out bool kept)
+    {
         var info = new FileInfo(path);
         // A file rewritten in place (same path) is unpacked again.
         string key = $"{Path.GetFullPath(path)}|{(info.Exists ? info.Length : -1)}|{(info.Exists ? info.LastWriteTimeUtc.Ticks : 0)}";
@@ -32,6 +38,7 @@ public sealed class UnpackedRawCache
             while (node is not null && node.Value.key != key) node = node.Next;
             if (node is not null) { _items.Remove(node); _items.AddFirst(node); raw = node.Value.raw; }
         }
+        kept = raw is not null;
         if (raw is null)
         {
             raw = RawDecoder.Unpack(path, half: true);
@@ -43,7 +50,7 @@ public sealed class UnpackedRawCache
                 while (_items.Count > Kept) _items.RemoveLast();
             }
         }
-        return RawDecoder.Decode(raw, options);
+        return raw;
     }
 
     public void Clear() { lock (_items) _items.Clear(); }
