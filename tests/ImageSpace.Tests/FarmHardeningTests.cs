@@ -404,7 +404,8 @@ public class FarmHardeningTests(ITestOutputHelper log)
     public async Task A_batch_into_a_folder_another_run_is_writing_into_is_refused_farm_or_local()
     {
         using var dir = new TempDir();
-        for (int s = 0; s < 3; s++) SampleDataset.Write(dir[$"data/s{s}"], null, 1500, 1000);
+        // Frames large enough that the batch (one thread) is still running when the local run below starts.
+        for (int s = 0; s < 3; s++) SampleDataset.Write(dir[$"data/s{s}"], null, 3600, 2400);
         await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
         using var client = new FarmClient(farm.Url);
         var recipe = new Recipe { Export = new ExportOptions { Format = "jpg" } };
@@ -428,6 +429,7 @@ public class FarmHardeningTests(ITestOutputHelper log)
         var sw = Stopwatch.StartNew();
         while ((await client.ProgressAsync(first.Id)).Done < 1 && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
         await Task.Delay(2500);
+        Assert.False((await client.ProgressAsync(first.Id)).Finished, "the batch finished before the local run: the test's batch is too short for this machine");
         var run = Cli.Run("process", dir["data"], "-o", dir["out"], "--format", "jpg");
         log.WriteLine(run.Stderr);
         Assert.Equal(1, run.ExitCode);

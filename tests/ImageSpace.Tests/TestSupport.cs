@@ -120,6 +120,11 @@ public static class TestToken
 /// settings and thumbnails kept there too.</summary>
 public static class TestUi
 {
+    /// <summary>Browser assertions wait up to 30 s instead of Playwright's 5: the suite runs on 2 shared cores, where a
+    /// server answer the page waits for can take seconds (a wait ends as soon as the page shows the value).</summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void PatientAssertions() => Microsoft.Playwright.Assertions.SetDefaultExpectTimeout(30_000);
+
     public static Task<ImageSpace.Web.UiServer.Running> StartAsync(TempDir dir) =>
         ImageSpace.Web.UiServer.StartAsync(new ImageSpace.Web.UiOptions { Folders = [dir.Path], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
 
