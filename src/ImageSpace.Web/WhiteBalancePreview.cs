@@ -41,8 +41,11 @@ public sealed class WhiteBalancePreview
         if (options.ApplyOrientation && meta.Flip != 0) return null;
         using var unit = RawDecoder.Decode(raw, options with
         {
-            WhiteBalance = WhiteBalanceMode.None, Multipliers = null, LightXy = null,
-            Highlights = HighlightMode.Unclipped, Output = ColorOutput.Camera,
+            WhiteBalance = WhiteBalanceMode.None,
+            Multipliers = null,
+            LightXy = null,
+            Highlights = HighlightMode.Unclipped,
+            Output = ColorOutput.Camera,
         });
         var mosaic = new BayerMosaic(meta.OutWidth, meta.OutHeight, raw.Payload, meta.Cfa, meta.Black, meta.White);
         int sw = unit.Image.Width, sh = unit.Image.Height;

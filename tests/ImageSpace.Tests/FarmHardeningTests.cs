@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ImageSpace.Core.Pipeline;
@@ -15,14 +14,7 @@ namespace ImageSpace.Tests;
 [Collection("farm")]
 public class FarmHardeningTests(ITestOutputHelper log)
 {
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => LocalPostgres.FreePort();
 
     [Fact]
     public async Task The_coordinator_refuses_inputs_and_outputs_outside_its_roots_with_links_resolved()
