@@ -139,7 +139,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
                        ?? throw new ArgumentException("empty submission");
             var (info, refused) = Submit(plan, ctx.Request.Query["id"].FirstOrDefault(), ctx.RequestAborted);
             return refused.Count > 0
-                ? Results.Json(new { error = $"{refused.Count} file(s) refused; nothing was queued", refused = refused.Select(r => new { r.Input, r.Reason }) }, statusCode: 400)
+                ? Results.Json(new { error = $"{refused.Select(r => r.Input).Distinct().Count()} file(s) refused; nothing was queued", refused = refused.Select(r => new { r.Input, r.Reason }) }, statusCode: 400)
                 : Results.Json(new { id = info!.Id, total = info.Total, monitor = $"{Url}batches/{info.Id}" });
         });
         app.MapGet("/api/batches", () => FarmRecords.AllBatches(Storage).Select(Json));
@@ -209,7 +209,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
         if (refused.Count > 0) return (null, refused);
         foreach (var item in plan.Images)
             if (!recipe.Export.Overwrite && !recipe.Export.SkipExisting && File.Exists(item.Output))
-                refused.Add(new BatchFailure(item.Input, $"output {item.Output} exists (overwrite or skip-existing in the recipe)"));
+                refused.Add(new BatchFailure(item.Input, $"output {item.Output} exists (use --overwrite to replace it, or --skip-existing to resume)"));
         if (refused.Count > 0) return (null, refused);
         if (BusyFolder(plan) is { } busy) return (null, [busy]);
 

@@ -119,6 +119,8 @@ public class CliStrictnessTests
             (["--recipe", cal], $"{cal}: is a calibration profile, not a recipe"),
             (["--recipe", array], $"{array}: not a recipe: a JSON array, not an object"),
             (["--negative", "--flat-field", dir["nope.dng"]], $"{dir["nope.dng"]}: flat-field frame not found"),
+            (["--crop-rebate"], "--crop-rebate applies to colour negatives: add --negative"),
+            (["--flat-field", dir["nope.dng"]], "--flat-field applies to colour negatives: add --negative"),
         };
         foreach (var (args, expected) in cases)
         {

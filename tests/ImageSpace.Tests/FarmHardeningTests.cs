@@ -293,7 +293,7 @@ public class FarmHardeningTests(ITestOutputHelper log)
             Assert.Equal(1, cli2.ExitCode);
             string all;
             lock (output2) all = string.Join("\n", output2);
-            Assert.Matches(@"error: http://127\.0\.0\.1:\d+/: .*\(unreachable for more than 2 s\); batch \w+ was last seen with \d done, 0 failed, \d running of 5; it carries on on the farm without this program", all);
+            Assert.Matches(@"error: http://127\.0\.0\.1:\d+/: .*\(still unreachable after retrying; patience 2 s, IMAGESPACE_FARM_PATIENCE\); batch \w+ was last seen with \d done, 0 failed, \d running of 5; a coordinator that keeps its queue in PostgreSQL carries on with it", all);
             Assert.DoesNotContain("Unhandled exception", all);
         }
         finally

@@ -16,7 +16,7 @@ public static class FarmCommand
 
     private static Option<string> Db() => new("--db")
     {
-        Description = "PostgreSQL connection string (Host=…;Database=…;Username=…;Password=…), or 'memory' to try it in one process",
+        Description = "PostgreSQL connection string (Host=…;Database=…;Username=…; the password from PGPASSWORD or ~/.pgpass, not here), or 'memory' to try it in one process",
         Required = true,
     };
 

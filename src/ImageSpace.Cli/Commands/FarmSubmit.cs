@@ -43,7 +43,7 @@ public static class FarmSubmit
             // The truth: what was last known, and that the farm carries on without us.
             var l = lost.LastSeen;
             Console.Error.WriteLine($"error: {url}: {lost.Message}; batch {batch.Id} was last seen with {l?.Done ?? 0} done, {l?.Failed ?? 0} failed, " +
-                                    $"{l?.Running ?? 0} running of {batch.Total}; it carries on on the farm without this program: {batch.Monitor}");
+                                    $"{l?.Running ?? 0} running of {batch.Total}; a coordinator that keeps its queue in PostgreSQL carries on with it without this program (one started with --db memory loses it when it stops): {batch.Monitor}");
             return Program.SomeFailed;
         }
         finally { Console.CancelKeyPress -= onCancel; }
@@ -68,7 +68,7 @@ public static class FarmSubmit
             {
                 string why = e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.NotFound }
                     ? "the coordinator no longer knows this batch (restarted with in-memory storage?)"
-                    : FarmClient.Unreachable(e) ? $"{e.Message} (unreachable for more than {client.Patience.TotalSeconds:0} s)" : e.Message;
+                    : FarmClient.Unreachable(e) ? $"{e.Message} (still unreachable after retrying; patience {client.Patience.TotalSeconds:0} s, IMAGESPACE_FARM_PATIENCE)" : e.Message;
                 throw new LostCoordinator(why, seen);
             }
         }

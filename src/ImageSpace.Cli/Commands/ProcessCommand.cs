@@ -16,7 +16,7 @@ public static class ProcessCommand
         var json = new Option<bool>("--json") { Description = "emit progress events as JSON lines on stdout" };
         var farm = new Option<string?>("--farm") { Description = "submit to a farm coordinator (URL) instead of processing here; paths must be on storage the workers share; the token comes from IMAGESPACE_TOKEN or ~/.config/imagespace/token" };
         var flags = new RecipeFlags();
-        var cmd = new Command("process", "Process RAW files: decode, then write JPEG/PNG/TIFF/EXR with colour space, ICC and EXIF.")
+        var cmd = new Command("process", "Process RAW files (or, in a folder without any, JPEG/TIFF/PNG scans): decode, then write JPEG/PNG/TIFF/EXR with colour space, ICC and EXIF.")
         { inputs, output, plan, json, farm };
         flags.AddTo(cmd);
         cmd.SetAction(pr => Run(pr.GetValue(inputs)!, pr.GetValue(output)!, flags.Build(pr), pr.GetValue(plan), pr.GetValue(json),

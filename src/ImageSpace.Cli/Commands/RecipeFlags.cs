@@ -11,7 +11,7 @@ namespace ImageSpace.Cli.Commands;
 public sealed class RecipeFlags
 {
     public Option<string?> Recipe { get; } = new("--recipe") { Description = "recipe JSON (see 'imagespace recipe init'); flags override it" };
-    public Option<string?> Format { get; } = new("--format") { Description = "jpg | png | tiff | exr" };
+    public Option<string?> Format { get; } = new("--format") { Description = "jpg | png | tiff | exr (default: tiff, 16-bit)" };
     public Option<int?> BitDepth { get; } = new("--bit-depth") { Description = "8 | 16 | 32 (jpg 8; png 8/16; tiff 8/16/32 float; exr 16 half/32 float)" };
     public Option<int?> Quality { get; } = new("--quality") { Description = "JPEG quality 1-100 (default 95)" };
     public Option<string?> Chroma { get; } = new("--chroma") { Description = "JPEG chroma subsampling: 444 | 420" };
@@ -137,6 +137,9 @@ public sealed class RecipeFlags
                 Reference = pr.GetValue(Reference) ?? r.Calibration.Reference,
             },
         };
+        // Film options on positives would be dropped without a word (a user who forgot --negative): say so instead.
+        if (!r.Film.Enabled && new Option[] { CropRebate, FlatField }.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } filmOnly)
+            throw new UsageException($"{filmOnly.Name} applies to colour negatives: add --negative (or leave it out)");
         try
         {
             r.Validate();

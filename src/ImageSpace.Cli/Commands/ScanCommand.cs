@@ -16,7 +16,7 @@ public static class ScanCommand
         var ignore = new Option<string[]>("--ignore") { Description = "skip files matching this glob (repeatable)" };
         var charts = new Option<bool>("--find-charts") { Description = "also find each group's chart frame (every frame scanned; the most confident detection), as process --chart auto does" };
         var negative = new Option<bool>("--negative") { Description = "with --find-charts: the frames are film negatives" };
-        var cmd = new Command("scan", "List the groups and RAW files a process run would take, in processing order.") { inputs, json, groupBy, separator, ignore, charts, negative };
+        var cmd = new Command("scan", "List the groups and files a process run would take, in processing order (RAW files; in a folder without any, its JPEG/TIFF/PNG scans).") { inputs, json, groupBy, separator, ignore, charts, negative };
         cmd.SetAction(pr =>
         {
             var g = new GroupingOptions
