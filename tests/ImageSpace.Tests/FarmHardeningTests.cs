@@ -393,6 +393,21 @@ public class FarmHardeningTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Process_farm_with_skip_existing_reports_kept_outputs_as_skipped_not_done()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["data"], null, 600, 400);
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions { Db = FarmStorage.MemoryDb, Listen = "127.0.0.1:0", LocalThreads = 1 });
+        var first = Cli.Run("process", dir["data"], "-o", dir["out"], "--format", "jpg", "--farm", farm.Url);
+        Assert.Equal(0, first.ExitCode);
+        int n = Directory.GetFiles(dir["out"], "*.jpg", SearchOption.AllDirectories).Length;
+        Assert.Matches($@"^{n} done, 0 skipped, 0 failed on the farm \(", first.Stdout.Trim().Split('\n')[^1]);
+        var again = Cli.Run("process", dir["data"], "-o", dir["out"], "--format", "jpg", "--farm", farm.Url, "--skip-existing");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal($"0 done, {n} skipped, 0 failed on the farm", again.Stdout.Trim().Split('\n')[^1]);
+    }
+
+    [Fact]
     public async Task A_batch_into_a_folder_another_run_is_writing_into_is_refused_farm_or_local()
     {
         using var dir = new TempDir();

@@ -49,7 +49,10 @@ public static class FarmSubmit
         finally { Console.CancelKeyPress -= onCancel; }
         foreach (var i in p.Items ?? [])
             if (i.Status == "failed") Console.Error.WriteLine($"error: {i.Input}: {i.Error} (after {i.Attempt} attempt(s), last on {i.Worker})");
-        Console.WriteLine($"{p.Done} done, {p.Failed} failed{(p.Cancelled > 0 ? $", {p.Cancelled} cancelled" : "")} on the farm ({p.ImagesPerMinute:0.#} images/min)");
+        // The coordinator counts an image whose output was kept (skip-existing) as finished; say which, as a local run does.
+        int skipped = p.Items?.Count(i => i.Status == "skipped") ?? 0, rendered = p.Done - skipped;
+        Console.WriteLine($"{rendered} done, {skipped} skipped, {p.Failed} failed{(p.Cancelled > 0 ? $", {p.Cancelled} cancelled" : "")} on the farm" +
+                          (rendered > 0 ? $" ({p.ImagesPerMinute:0.#} images/min)" : ""));
         return p.Failed == 0 && p.Cancelled == 0 ? Program.Ok : Program.SomeFailed;
     }
 
