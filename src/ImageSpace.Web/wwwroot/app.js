@@ -101,7 +101,11 @@ async function pushRecipe() {
 
 // ---- undo: the recipe before each change (a slider drag is one change) ------------------------------------------
 
-const undo = { stack: [], committed: null, last: 0 };
+const undo = { stack: [], committed: null, last: 0, source: '', lastKey: null };
+// What the user is acting on (the control pressed, typed in or dragged): changes merge into one step only while it
+// and the image stay the same, so a paste or a switch to another image right after a drag is a step of its own.
+for (const type of ['pointerdown', 'keydown', 'input'])
+  document.addEventListener(type, e => { undo.source = e.target?.id || e.target?.className || ''; }, true);
 
 /** A recipe from the server (opened folder, assigned chart, loaded project): the state later undos go back to. */
 function adopt(recipe) {
@@ -109,22 +113,25 @@ function adopt(recipe) {
   undo.committed = JSON.stringify(recipe);
 }
 
-/** Records the state before this change; changes less than 0.8 s apart (one drag, typing) are one step. */
+/** Records the state before this change; changes less than 0.8 s apart on the same control and image (one drag,
+ * typing) are one step. */
 function noteChange() {
-  const now = performance.now(), cur = JSON.stringify(app.recipe);
+  const now = performance.now(), cur = JSON.stringify(app.recipe), key = `${undo.source}|${app.current ?? ''}`;
   if (cur === undo.committed) return;
-  if (undo.committed !== null && (now - undo.last > 800 || !undo.stack.length)) {
+  if (undo.committed !== null && (now - undo.last > 800 || key !== undo.lastKey || !undo.stack.length)) {
     undo.stack.push(undo.committed);
     if (undo.stack.length > 100) undo.stack.shift();
   }
   undo.committed = cur;
   undo.last = now;
+  undo.lastKey = key;
 }
 
 function undoLast() {
   if (!undo.stack.length) { toast('nothing to undo'); return; }
   adopt(JSON.parse(undo.stack.pop()));
   undo.last = 0;
+  undo.lastKey = null;
   syncControls(); drawOverlay(); refreshFileClasses();
   pushRecipe();
   toast('undone');
