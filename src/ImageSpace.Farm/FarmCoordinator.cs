@@ -112,6 +112,7 @@ public sealed class FarmCoordinator : IAsyncDisposable
         var coordinator = new FarmCoordinator(storage, app, local, o);
         AccessGuard.Use(app, AccessGuard.IsLoopback(host), o.Token ?? TokenStore.ForServer());
         AccessGuard.UseJsonErrors(app);
+        RideDatabaseRestarts(app);
         // Our own guard has already admitted the request (loopback, or the token).
         app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new Admitted()], DisplayStorageConnectionString = false, AppPath = "/" }, storage);
         coordinator.Map(app);
@@ -125,6 +126,35 @@ public sealed class FarmCoordinator : IAsyncDisposable
         coordinator.Url = AccessGuard.DisplayUrl(app.Urls.First()) + "/";
         return coordinator;
     }
+
+    /// <summary>A reading request that meets a database restart (a dead pooled connection, or the server still coming
+    /// up) is answered again on fresh connections for a few seconds, then with 503 and the reason, never a bare 500:
+    /// the monitor, the submitter and the workers poll through an outage instead of seeing errors after it.</summary>
+    private static void RideDatabaseRestarts(WebApplication app) => app.Use(async (ctx, next) =>
+    {
+        bool reading = HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await next(ctx);
+                return;
+            }
+            catch (Exception e) when (FarmStorage.IsDatabaseOutage(e) && !ctx.Response.HasStarted)
+            {
+                FarmStorage.DropIdleConnections();
+                if (reading && attempt < 6)
+                {
+                    await Task.Delay(250 * attempt, ctx.RequestAborted);
+                    continue;
+                }
+                ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                ctx.Response.Headers.RetryAfter = "5";
+                await ctx.Response.WriteAsJsonAsync(new { error = $"the job database is unreachable ({e.Message.TrimEnd('.')}); try again shortly" });
+                return;
+            }
+        }
+    });
 
     private sealed class Admitted : IDashboardAuthorizationFilter
     {

@@ -76,12 +76,35 @@ public static class FarmStorage
             QueuePollInterval = TimeSpan.FromSeconds(1),
             DistributedLockTimeout = TimeSpan.FromSeconds(30),
         };
-        return new PostgreSqlStorage(new DataSourceFactory(NpgsqlDataSource.Create(builder.ConnectionString)), options);
+        return new PostgreSqlStorage(new PooledConnections(builder.ConnectionString), options);
     }
 
-    private sealed class DataSourceFactory(NpgsqlDataSource source) : IConnectionFactory
+    /// <summary>True when <paramref name="e"/> (or what caused it) is the database going away or refusing us for now:
+    /// a restart, a dropped socket, too many clients.</summary>
+    public static bool IsDatabaseOutage(Exception? e)
     {
-        public NpgsqlConnection GetOrCreateConnection() => source.OpenConnection();
+        for (; e is not null; e = e.InnerException)
+            if (e is NpgsqlException { IsTransient: true } or PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } ||
+                (e is NpgsqlException && e.InnerException is IOException or System.Net.Sockets.SocketException))
+                return true;
+        return false;
+    }
+
+    /// <summary>Drops the idle pooled connections. After the database restarted, every one of them is a dead socket
+    /// that fails its next command once; the pool does not test them when it hands them out.</summary>
+    public static void DropIdleConnections() => NpgsqlConnection.ClearAllPools();
+
+    /// <summary>Connections from Npgsql's shared pool for this connection string, which
+    /// <see cref="DropIdleConnections"/> can empty (a data source's own pool cannot be cleared from outside).</summary>
+    private sealed class PooledConnections(string connectionString) : IConnectionFactory
+    {
+        public NpgsqlConnection GetOrCreateConnection()
+        {
+            var c = new NpgsqlConnection(connectionString);
+            try { c.Open(); }
+            catch { c.Dispose(); throw; }
+            return c;
+        }
     }
 
     public static void SetHash(this JobStorage storage, string key, IEnumerable<KeyValuePair<string, string>> values)

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
 using ImageSpace.Farm;
+using ImageSpace.Hosting;
 using Xunit.Abstractions;
 
 namespace ImageSpace.Tests;
@@ -300,6 +301,40 @@ public class FarmHardeningTests(ITestOutputHelper log)
         {
             await farm.DisposeAsync();
         }
+    }
+
+    [SkippableFact]
+    public async Task The_coordinator_answers_reads_right_after_the_database_restarted()
+    {
+        Skip.If(LocalPostgres.FindBin() is null, "PostgreSQL is not installed (apt postgresql); .ci/run installs it");
+        using var pg = new LocalPostgres();
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["out"]);
+        await using var farm = await FarmCoordinator.StartAsync(new CoordinatorOptions
+        {
+            Db = pg.ConnectionString, Listen = "127.0.0.1:0", Token = "t0ken-restart", InputRoots = [dir.Path], OutputRoots = [dir.Path],
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(farm.Url!) };
+        http.DefaultRequestHeaders.Add(AccessGuard.Header, "t0ken-restart");
+        // Several requests at once leave several connections in the pool; after the restart each one is a dead socket.
+        async Task<HttpStatusCode[]> Reads() => await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
+        {
+            using var r = await http.GetAsync(i % 2 == 0 ? "api/batches" : "api/workers");
+            return r.StatusCode;
+        }));
+        Assert.All(await Reads(), s => Assert.Equal(HttpStatusCode.OK, s));
+        pg.Restart(TimeSpan.FromSeconds(1));
+        Assert.All(await Reads(), s => Assert.Equal(HttpStatusCode.OK, s));
+
+        // While it is down, a read is answered 503 with the reason after a few seconds of trying, not a bare 500.
+        pg.Stop();
+        var sw = Stopwatch.StartNew();
+        using var down = await http.GetAsync("api/batches");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Contains("database is unreachable", await down.Content.ReadAsStringAsync());
+        log.WriteLine($"503 after {sw.Elapsed.TotalSeconds:0.0} s with the database down");
+        pg.Start();
+        Assert.All(await Reads(), s => Assert.Equal(HttpStatusCode.OK, s));
     }
 
     [SkippableFact]

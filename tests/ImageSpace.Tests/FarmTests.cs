@@ -365,6 +365,9 @@ public class FarmClusterTests(ITestOutputHelper log)
             var outage = Stopwatch.StartNew();
             pg.Restart(TimeSpan.FromSeconds(3));
             log.WriteLine($"PostgreSQL was down for {outage.Elapsed.TotalSeconds:0.0} s mid-batch");
+            // Right after the restart every pooled connection of the coordinator is a dead socket: reads still answer.
+            using (var after = await http.GetAsync($"{url}/api/batches/{batch}"))
+                Assert.True(after.IsSuccessStatusCode, $"{(int)after.StatusCode}: {await after.Content.ReadAsStringAsync()}");
             Assert.True(submit.WaitForExit(240_000), "the batch did not finish");
             submit.WaitForExit();
             lock (output) log.WriteLine(string.Join("\n", output.Where(l => !l.Contains("\"progress\""))));

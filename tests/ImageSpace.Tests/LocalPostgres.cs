@@ -47,7 +47,7 @@ public sealed class LocalPostgres : IDisposable
 
     private string Data => Path.Combine(_dir, "data");
 
-    private void Start() => Pg("pg_ctl", "-D", Data, "-l", Path.Combine(_dir, "log"), "-w", "-t", "60", "-o",
+    public void Start() => Pg("pg_ctl", "-D", Data, "-l", Path.Combine(_dir, "log"), "-w", "-t", "60", "-o",
         $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={_dir} -c fsync=off -c max_connections=200", "start");
 
     private void Pg(string tool, params string[] args)
@@ -81,10 +81,13 @@ public sealed class LocalPostgres : IDisposable
     /// <summary>Stops the server for a while (an outage), then starts it again.</summary>
     public void Restart(TimeSpan down)
     {
-        Pg("pg_ctl", "-D", Data, "-m", "fast", "-w", "stop");
+        Stop();
         Thread.Sleep(down);
         Start();
     }
+
+    /// <summary>Stops the server the way an administrator's restart does (clients are told, then cut off).</summary>
+    public void Stop() => Pg("pg_ctl", "-D", Data, "-m", "fast", "-w", "stop");
 
     public void Dispose()
     {
