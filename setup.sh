@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
-dotnet build src/ImageSpace.Cli -c Release -o out -v quiet -nologo
+# Published ReadyToRun (ahead-of-time compiled, for this machine's architecture): each run then starts without
+# compiling most of its code first (measured: 0.24 s less CPU and wall per `process` run; README "Speed").
+case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+dotnet publish src/ImageSpace.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o out -v quiet -nologo
 ./out/imagespace sample sample-data
 ./out/imagespace info sample-data/turntable_A/objA_0001.dng
 ./out/imagespace calibrate sample-data/turntable_B/objB_0001.dng --report sample-output/report

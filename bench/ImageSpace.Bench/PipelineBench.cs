@@ -8,7 +8,7 @@ namespace ImageSpace.Bench;
 /// metadata, without metadata, and → JPEG q95 with metadata, each run paired with `dcraw_emu -4 -T` on the same file
 /// (alternating, so both see the same machine load). Wall and CPU time (user + system of the process and its children:
 /// LibRaw helper, exiftool), medians over the pairs; peak RSS of our process.
-/// Usage: ImageSpace.Bench pipeline [--runs N] [--width W --height H] [--cli path/to/imagespace.dll (another build)]
+/// Usage: ImageSpace.Bench pipeline [--runs N] [--width W --height H] [--cli path/to/imagespace.dll (only that build)]
 /// Goals: wall and CPU ≤ 0.8× dcraw_emu; peak RSS ≤ 600 MiB.</summary>
 public static class PipelineBench
 {
@@ -16,15 +16,16 @@ public static class PipelineBench
     {
         int runs = Arg(args, "--runs", 5), width = Arg(args, "--width", 6000), height = Arg(args, "--height", 4000);
         int cliArg = Array.IndexOf(args, "--cli");
-        string? cli = cliArg >= 0 && cliArg + 1 < args.Length ? Path.GetFullPath(args[cliArg + 1]) : FindCli();
-        if (cli is null) { Console.WriteLine("imagespace.dll not found: build src/ImageSpace.Cli (Release) first"); return 1; }
+        var clis = cliArg >= 0 && cliArg + 1 < args.Length ? [("--cli", Path.GetFullPath(args[cliArg + 1]))] : FindClis();
+        if (clis.Count == 0) { Console.WriteLine("imagespace.dll not found: run ./setup.sh (./out) or build src/ImageSpace.Cli (Release) first"); return 1; }
         string tmp = Directory.CreateTempSubdirectory("imagespace-pipelinebench-").FullName;
         try
         {
             string dng = Path.Combine(tmp, "frame.dng");
             SyntheticDng.Write(dng, new SceneParameters { Width = width, Height = height, PatchPitch = width / 20.0, HasChart = false, Seed = 3 },
                 new DngInfo { Gps = (46.0, 7.0, 500) });
-            Console.WriteLine($"{Environment.ProcessorCount} cores; {width}x{height} DNG; {runs} paired runs after one warm-up; medians");
+            Console.WriteLine($"{Environment.ProcessorCount} cores; {width}x{height} DNG; {runs} rounds after one warm-up (each build, then dcraw_emu); medians");
+            foreach (var (label, path) in clis) Console.WriteLine($"  {label}: {path}");
             foreach (var (name, extra) in new (string, string[])[]
             {
                 ("TIFF 16-bit, metadata", ["--format", "tiff", "--bit-depth", "16"]),
@@ -33,14 +34,23 @@ public static class PipelineBench
             })
             {
                 string output = Path.Combine(tmp, "out");
-                string[] ours = ["exec", cli, "process", dng, "-o", output, "--overwrite", .. extra];
-                Measure("dotnet", ours); Measure("dcraw_emu", ["-4", "-T", dng]);
-                var pairs = new List<(Sample us, Sample them)>();
-                for (int i = 0; i < runs; i++) pairs.Add((Measure("dotnet", ours), Measure("dcraw_emu", ["-4", "-T", dng])));
-                double Med(Func<(Sample us, Sample them), double> f) => pairs.Select(f).Order().ElementAt(pairs.Count / 2);
-                double wall = Med(p => p.us.Wall), cpu = Med(p => p.us.Cpu), dWall = Med(p => p.them.Wall), dCpu = Med(p => p.them.Cpu);
-                Console.WriteLine($"{name,-26} ours {wall,5:0.00} s wall {cpu,5:0.00} s CPU | dcraw_emu {dWall,5:0.00} s {dCpu,5:0.00} s CPU" +
-                                  $" | ratio wall {Med(p => p.us.Wall / p.them.Wall):0.00} CPU {Med(p => p.us.Cpu / p.them.Cpu):0.00} (goal ≤ 0.80)");
+                string[] Ours(string cli) => ["exec", cli, "process", dng, "-o", output, "--overwrite", .. extra];
+                foreach (var (_, cli) in clis) Measure("dotnet", Ours(cli));
+                Measure("dcraw_emu", ["-4", "-T", dng]);
+                // Rounds: every build once, then dcraw_emu, so all see the same machine load; ratios are per round.
+                var rounds = new List<(Sample[] us, Sample them)>();
+                for (int i = 0; i < runs; i++)
+                {
+                    var us = clis.Select(c => Measure("dotnet", Ours(c.path))).ToArray();
+                    rounds.Add((us, Measure("dcraw_emu", ["-4", "-T", dng])));
+                }
+                double Med(Func<(Sample[] us, Sample them), double> f) => rounds.Select(f).Order().ElementAt(rounds.Count / 2);
+                for (int k = 0; k < clis.Count; k++)
+                {
+                    double wall = Med(r => r.us[k].Wall), cpu = Med(r => r.us[k].Cpu), dWall = Med(r => r.them.Wall), dCpu = Med(r => r.them.Cpu);
+                    Console.WriteLine($"{name,-26} {clis[k].label,-22} {wall,5:0.00} s wall {cpu,5:0.00} s CPU | dcraw_emu {dWall,5:0.00} s {dCpu,5:0.00} s CPU" +
+                                      $" | ratio wall {Med(r => r.us[k].Wall / r.them.Wall):0.00} CPU {Med(r => r.us[k].Cpu / r.them.Cpu):0.00} (goal ≤ 0.80)");
+                }
                 Directory.Delete(output, true);
             }
             Console.WriteLine($"peak RSS of the largest process (ours) {MaxRssKb() / 1024.0:0} MiB (goal ≤ 600)");
@@ -83,14 +93,21 @@ public static class PipelineBench
         return getrusage(-1, u) == 0 ? u[4] : 0; // ru_maxrss, kB
     }
 
-    private static string? FindCli()
+    /// <summary>The builds to compare: ./out (setup.sh's ReadyToRun publish: what a user runs; rebuild it after a
+    /// change) and the plain Release build (jitted at start), whichever exist.</summary>
+    private static List<(string label, string path)> FindClis()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
-            string f = Path.Combine(d.FullName, "src", "ImageSpace.Cli", "bin", "Release", "net10.0", "imagespace.dll");
-            if (File.Exists(f)) return f;
+            string built = Path.Combine(d.FullName, "src", "ImageSpace.Cli", "bin", "Release", "net10.0", "imagespace.dll");
+            if (!File.Exists(built)) continue;
+            var list = new List<(string, string)>();
+            string published = Path.Combine(d.FullName, "out", "imagespace.dll");
+            if (File.Exists(published)) list.Add(("ours ReadyToRun (out)", published));
+            list.Add(("ours jitted (bin)", built));
+            return list;
         }
-        return null;
+        return [];
     }
 
     private static int Arg(string[] args, string name, int dflt)

@@ -48,6 +48,40 @@ public class ChildProcessTests
         Assert.Contains(children.Values, n => n == "imagespace-chil"); // comm is cut at 15 characters
     }
 
+    [SkippableFact]
+    public void A_batch_on_more_threads_than_exiftool_processes_shares_them_and_every_output_has_its_metadata()
+    {
+        Skip.IfNot(ExifTool.IsAvailable, "exiftool is not installed");
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        for (int i = 0; i < 8; i++)
+            SyntheticDng.Write(dir[$"in/f{i}.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = i },
+                new DngInfo { Make = "Nikon", Model = $"Body {i}" });
+        const int threads = 4;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in"], "-o", dir["out"], "--threads", $"{threads}", "--format", "jpg" })
+            psi.ArgumentList.Add(a);
+        using var cli = Process.Start(psi)!;
+        cli.OutputDataReceived += (_, _) => { };
+        cli.ErrorDataReceived += (_, _) => { };
+        cli.BeginOutputReadLine();
+        cli.BeginErrorReadLine();
+        var exiftools = new HashSet<int>();
+        while (!cli.HasExited)
+        {
+            foreach (var (pid, name) in Descendants(cli.Id)) if (name == "exiftool") exiftools.Add(pid);
+            Thread.Sleep(5);
+        }
+        Assert.Equal(0, cli.ExitCode);
+        // Each further exiftool would pay Perl's start-up again (issue 17): four threads on this machine's cores use
+        // at most one per three cores.
+        Assert.InRange(exiftools.Count, 1, Math.Min(threads - 1, ExifTool.MaxProcesses));
+        var (code, stdout, _) = ExternalTools.Run("exiftool", "-q", "-q", "-s3", "-Model", "-r", "-ext", "jpg", dir["out"]);
+        Assert.Equal(0, code);
+        var models = System.Text.Encoding.UTF8.GetString(stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"Body {i}").Order(), models.Order());
+    }
+
     private static bool Alive(Dictionary<int, string> seen, string name) => seen.Any(kv => kv.Value.StartsWith(name[..Math.Min(15, name.Length)], StringComparison.Ordinal) && ProcessAlive(kv.Key));
 
     /// <summary>Alive and not a zombie (a killed child waits as a zombie until its new parent reaps it).</summary>

@@ -3,36 +3,77 @@ using System.Text;
 
 namespace ImageSpace.Core.Export;
 
-/// <summary>Persistent `exiftool -stay_open` processes reused by the whole batch, one per thread writing at the same
-/// time (starting Perl per file would cost more than the encode; sharing one would serialise the threads). Which tags
-/// are copied from the RAW and which are set: <see cref="MetadataTags"/>.</summary>
+/// <summary>Persistent `exiftool -stay_open` processes reused by the whole batch (starting Perl per file would cost more
+/// than the encode). One process per three cores at most: after its start-up (~0.4 s of CPU compiling exiftool's tag
+/// tables) a process needs a few tens of ms per image, during the decode, so one serves several batch threads, and every
+/// further process would pay that start-up again on a core the batch needs (issue 17: two threads on two cores started
+/// two at once). Which tags are copied from the RAW and which are set: <see cref="MetadataTags"/>.</summary>
 public sealed class ExifTool : IDisposable
 {
     private readonly Process _proc;
     private readonly object _lock = new();
     private bool _disposed;
 
-    private static readonly System.Collections.Concurrent.ConcurrentBag<ExifTool> Idle = new();
+    private static readonly object Gate = new();
+    private static readonly Stack<ExifTool> Idle = new();
     private static readonly List<ExifTool> Started = new();
+    private static int _starting;
 
-    /// <summary>Runs <paramref name="action"/> with an idle exiftool process of this program run (one per concurrent
-    /// caller, started on first need and kept for the rest of the run), or throws when exiftool is not installed.</summary>
+    /// <summary>How many exiftool processes a run keeps at most.</summary>
+    public static int MaxProcesses { get; } = Math.Max(1, (Environment.ProcessorCount + 2) / 3);
+
+    /// <summary>Runs <paramref name="action"/> with an idle exiftool process of this program run (started on first need
+    /// and kept for the rest of the run; a caller waits for one when <see cref="MaxProcesses"/> are busy), or throws
+    /// when exiftool is not installed.</summary>
     public static void Use(Action<ExifTool> action)
     {
         if (!IsAvailable) throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
-        if (!Idle.TryTake(out var tool))
+        ExifTool? tool = null;
+        lock (Gate)
         {
-            tool = new ExifTool();
-            lock (Started) Started.Add(tool);
+            while (Idle.Count == 0 && Started.Count + _starting >= MaxProcesses) Monitor.Wait(Gate);
+            if (Idle.Count > 0) tool = Idle.Pop();
+            else _starting++;
+        }
+        if (tool is null)
+        {
+            try { tool = new ExifTool(); }
+            finally
+            {
+                lock (Gate)
+                {
+                    _starting--;
+                    if (tool is not null) Started.Add(tool);
+                    Monitor.PulseAll(Gate);
+                }
+            }
         }
         try { action(tool); }
-        finally { Idle.Add(tool); }
+        finally
+        {
+            lock (Gate)
+            {
+                // A process that died (killed, out of memory) is replaced on the next call instead of failing every one.
+                if (tool.HasExited) { Started.Remove(tool); tool.Dispose(); }
+                else Idle.Push(tool);
+                Monitor.PulseAll(Gate);
+            }
+        }
+    }
+
+    private bool HasExited
+    {
+        get
+        {
+            try { return _disposed || _proc.HasExited; }
+            catch (InvalidOperationException) { return true; }
+        }
     }
 
     /// <summary>Ends every exiftool process this run started (also done at process exit).</summary>
     public static void ShutdownAll()
     {
-        lock (Started)
+        lock (Gate)
         {
             foreach (var t in Started) t.Dispose();
             Started.Clear();
