@@ -9,6 +9,8 @@ namespace ImageSpace.Bench;
 /// <summary>Batch benchmark (issue 3): N synthetic 24 MP DNGs → 16-bit TIFF and → JPEG (metadata copied), on 1 and 2
 /// threads, next to a `dcraw_emu -4 -T` loop over the same files in the same run. Each of our runs is a child process
 /// so its peak RSS is its own.
+/// Ours is `imagespace process` from ./out (setup.sh's ReadyToRun publish) or the Release build when there is no ./out;
+/// `--in-process` runs the library in a child of this bench instead.
 /// Goals: ≥ 1.8× images/min from 1 to 2 threads; peak RSS ≤ 2.5 GB; whole batch ≤ 0.6× the dcraw_emu loop's time.</summary>
 public static class BatchBench
 {
@@ -27,6 +29,9 @@ public static class BatchBench
                     Width = width, Height = height, PatchPitch = width / 20.0, RotationDeg = 7 * i, HasChart = i % 2 == 0, Seed = i + 1,
                 }, new DngInfo { Gps = (46.0, 7.0, 500) });
 
+            bool inProcess = args.Contains("--in-process");
+            var cli = inProcess ? null : PipelineBench.FindClis().Select(c => c.path).FirstOrDefault();
+            Console.WriteLine(cli is null ? "ours: the library in a child process of this bench (jitted)" : $"ours: imagespace process --threads N --json ({cli}); times are whole processes");
             var sw = Stopwatch.StartNew();
             foreach (var f in Directory.GetFiles(input, "*.dng").Order())
             {
@@ -45,7 +50,7 @@ public static class BatchBench
                 foreach (int threads in new[] { 1, 2 })
                 {
                     string output = Path.Combine(tmp, $"out_{format}_{threads}");
-                    results[threads] = Child(input, output, format, threads);
+                    results[threads] = cli is null ? Child(input, output, format, threads) : Cli(cli, input, output, format, threads);
                     Directory.Delete(output, true);
                     var (s, rss, first, others, cpu) = results[threads];
                     Console.WriteLine($"ours → {(format == "tiff" ? "TIFF 16-bit" : "JPEG q95"),-11} {threads} thread(s): {s,6:0.0} s  {n / s * 60,6:0.0} images/min  peak RSS {rss:0} MB" +
@@ -73,6 +78,37 @@ public static class BatchBench
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException("batch child failed: " + string.Join(' ', parts));
         return (double.Parse(parts[0]), double.Parse(parts[1]) / 1024, double.Parse(parts[2]), double.Parse(parts[3]), (StageBench.ChildCpuMs() - cpu0) / 1000);
+    }
+
+    /// <summary>One batch run by the CLI as a user runs it: whole-process wall time, per-image times from its --json
+    /// events (first = the first file in name order, which a 1-thread run starts first), peak RSS read from /proc while
+    /// it runs (VmHWM only grows), CPU of it and its children.</summary>
+    private static (double seconds, double rssMb, double first, double others, double cpu) Cli(string cli, string input, string output, string format, int threads)
+    {
+        double cpu0 = StageBench.ChildCpuMs();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] extra = format == "tiff" ? ["--bit-depth", "16"] : ["--quality", "95"];
+        string[] argv = ["exec", cli, "process", input, "-o", output, "--format", format, "--threads", threads.ToString(), "--json", .. extra];
+        foreach (var a in argv)
+            psi.ArgumentList.Add(a);
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var lines = new List<string>();
+        var reading = Task.Run(() => { string? l; while ((l = p.StandardOutput.ReadLine()) is not null) lines.Add(l); });
+        long hwm = 0;
+        while (!p.WaitForExit(50))
+        {
+            try { hwm = Math.Max(hwm, File.ReadAllLines($"/proc/{p.Id}/status").Where(l => l.StartsWith("VmHWM:")).Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).FirstOrDefault()); }
+            catch (IOException) { }
+        }
+        reading.Wait();
+        double seconds = sw.Elapsed.TotalSeconds;
+        if (p.ExitCode != 0) throw new InvalidOperationException($"imagespace failed: {err.Result}");
+        var files = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Where(e => e.GetProperty("event").GetString() == "file")
+            .Select(e => (input: e.GetProperty("input").GetString()!, s: e.GetProperty("seconds").GetDouble())).OrderBy(f => f.input, StringComparer.Ordinal).ToList();
+        var others = files.Skip(1).Select(f => f.s).Order().ToList();
+        return (seconds, hwm / 1024.0, files[0].s, others[others.Count / 2], (StageBench.ChildCpuMs() - cpu0) / 1000);
     }
 
     /// <summary>Runs one batch and prints "seconds peakRssKb first others": the batch's time, its peak RSS, the time of

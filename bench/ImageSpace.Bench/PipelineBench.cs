@@ -95,7 +95,7 @@ public static class PipelineBench
 
     /// <summary>The builds to compare: ./out (setup.sh's ReadyToRun publish: what a user runs; rebuild it after a
     /// change) and the plain Release build (jitted at start), whichever exist.</summary>
-    private static List<(string label, string path)> FindClis()
+    internal static List<(string label, string path)> FindClis()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
