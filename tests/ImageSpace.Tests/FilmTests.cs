@@ -255,6 +255,32 @@ public class FilmControlsTests(NegativeRoll roll) : IClassFixture<NegativeRoll>
     }
 
     [Fact]
+    public void A_flat_field_of_another_shape_or_camera_is_refused_with_the_reason()
+    {
+        using var dir = new TempDir();
+        // The frames are 1500×1000 from the simulator's camera: a portrait flat, and a flat of the right shape from
+        // another camera body.
+        SyntheticDng.Write(dir["portrait.dng"], new SceneParameters { Width = 1000, Height = 1500, HasChart = false, Seed = 9 });
+        SyntheticDng.Write(dir["other.dng"], new SceneParameters { Width = 1500, Height = 1000, HasChart = false, Seed = 9 },
+            new DngInfo { Make = "Other", Model = "Body" });
+        var pipeline = (string flat) => new Pipeline(new Recipe { Film = new FilmOptions { Enabled = true, FlatField = flat }, Decode = new DecodeOptions { Demosaic = DemosaicMode.Half } });
+        var shape = Assert.Throws<ArgumentException>(() => pipeline(dir["portrait.dng"]).Render(roll.Frame(3)));
+        Assert.Contains("aspect 0.67", shape.Message);
+        Assert.Contains("aspect 1.50", shape.Message);
+        var camera = Assert.Throws<ArgumentException>(() => pipeline(dir["other.dng"]).Render(roll.Frame(3)));
+        Assert.Contains("taken by Other Body", camera.Message);
+
+        // In a batch: one line naming the frame and the flat, the exit code says it failed, nothing written.
+        var r = Cli.Run("process", roll.Frame(3), "-o", dir["out"], "--negative", "--flat-field", dir["portrait.dng"]);
+        Assert.NotEqual(0, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("flat field"));
+        Assert.Contains("neg_3.dng", line);
+        Assert.Contains("portrait.dng", line);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.False(Directory.Exists(dir["out"]) && Directory.EnumerateFiles(dir["out"], "*", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
     public void Overexposed_positives_are_reported()
     {
         var o = new FilmOptions { Enabled = true, ExposureEv = 4 };

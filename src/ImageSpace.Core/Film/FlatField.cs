@@ -29,6 +29,21 @@ public sealed class FlatField
         }
     }
 
+    /// <summary>The camera that took the flat frame ("" for a photo file), to tell a flat of another rig.</summary>
+    public string Camera { get; init; } = "";
+
+    /// <summary>Why this flat cannot correct <paramref name="img"/> (taken by <paramref name="camera"/>), or null. A
+    /// flat of another shape (another camera, crop or orientation) would put the fall-off in the wrong place.</summary>
+    public string? MismatchWith(RgbImage img, string camera)
+    {
+        double mine = _w / (double)_h, theirs = img.Width / (double)img.Height;
+        if (Math.Abs(Math.Log(mine / theirs)) > 0.02)
+            return $"the flat field is {_w}x{_h} (aspect {mine:0.00}) and this frame {img.Width}x{img.Height} (aspect {theirs:0.00}): shoot the flat with the same camera, crop and orientation";
+        if (Camera != "" && camera != "" && Camera != camera)
+            return $"the flat field was taken by {Camera} and this frame by {camera}: shoot the flat with the scanning camera";
+        return null;
+    }
+
     public void Apply(RgbImage img)
     {
         for (int c = 0; c < 3; c++)

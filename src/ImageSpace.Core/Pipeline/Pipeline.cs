@@ -49,9 +49,13 @@ public sealed class Pipeline
         double? exposureMultiplier = null)
     {
         var prepared = Prepare(input, demosaic, calibration, maxSide);
-        ApplyAdjustments(prepared.Decoded.Image, prepared, exposureMultiplier);
-        if (Recipe.Film.Enabled) ReportHeadroom(prepared.Decoded);
-        return prepared.Decoded;
+        try
+        {
+            ApplyAdjustments(prepared.Decoded.Image, prepared, exposureMultiplier);
+            if (Recipe.Film.Enabled) ReportHeadroom(prepared.Decoded);
+            return prepared.Decoded;
+        }
+        catch { prepared.Decoded.Dispose(); throw; }
     }
 
     /// <summary>Decoded and developed: everything before the adjustments.</summary>
@@ -94,7 +98,16 @@ public sealed class Pipeline
         double scale = photo || options.Demosaic != DemosaicMode.Half ? 1.0 : 0.5;
         if (maxSide is { } side && Math.Max(decoded.Image.Width, decoded.Image.Height) > side)
             (decoded, scale) = (Reduce(decoded, side, out double f), scale * f);
-        if (film.Enabled && film.FlatField is { } flatPath) FlatFor(flatPath, options).Apply(decoded.Image);
+        if (film.Enabled && film.FlatField is { } flatPath)
+        {
+            var flat = FlatFor(flatPath, options);
+            if (flat.MismatchWith(decoded.Image, CameraName(decoded.Metadata)) is { } mismatch)
+            {
+                decoded.Dispose();
+                throw new ArgumentException($"flat field {flatPath}: {mismatch}");
+            }
+            flat.Apply(decoded.Image);
+        }
         return new Prepared(decoded, new OperatorContext(decoded.Metadata, scale), wb, input);
     }
 
@@ -112,12 +125,25 @@ public sealed class Pipeline
         var (decoded, ctx) = (stage.Decoded, stage.Context);
         var p = Film.FilmProcessor.Resolve(decoded.Image, decoded.Metadata, Recipe.Film, Roll, ctx.Scale);
         // The base is measured (above) with the rebate; the positive is cut to the picture before the inversion.
+        bool cropped = false;
         if (Recipe.Film.CropRebate && Film.FrameBorder.Detect(decoded.Image, p.Base) is var area && !area.IsWhole(decoded.Image.Width, decoded.Image.Height))
+        {
             stage = stage with { Decoded = decoded = Film.FrameBorder.Crop(decoded, area) };
-        var inverter = new NegativeInverter(p);
-        inverter.Apply(decoded.Image, ctx);
-        if (inverter.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
-        return stage;
+            cropped = true;
+        }
+        try
+        {
+            var inverter = new NegativeInverter(p);
+            inverter.Apply(decoded.Image, ctx);
+            if (inverter.FloorWarning(decoded.Image.PixelCount) is { } floorWarning) decoded.Warnings.Add(floorWarning);
+            return stage;
+        }
+        // The caller disposes the image it handed in; a crop made here (Crop released the original) is ours to release.
+        catch
+        {
+            if (cropped) decoded.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Stage 2b, in place: the chart calibration (the roll's for negatives without one of their group); an
@@ -177,10 +203,12 @@ public sealed class Pipeline
         {
             if (_flat is not null) return _flat;
             var flat = ImageLoader.IsPhoto(path) ? DecodePhoto(path, asCamera: true) : RawDecoder.Decode(path, options);
-            using (flat) _flat = new Film.FlatField(flat.Image);
+            using (flat) _flat = new Film.FlatField(flat.Image) { Camera = CameraName(flat.Metadata) };
             return _flat;
         }
     }
+
+    private static string CameraName(RawMetadata m) => $"{m.Make} {m.Model}".Trim();
 
     /// <summary>A positive keeps its headroom; say how much of it an integer output will clip.</summary>
     private static void ReportHeadroom(DecodedImage d)
