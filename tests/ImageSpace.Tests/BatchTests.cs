@@ -139,6 +139,14 @@ public class BatchTests
         Assert.Equal(0, r.ExitCode);
         var groups = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("groups");
         Assert.Equal(["g1", "g2"], groups.EnumerateArray().Select(g => g.GetProperty("name").GetString()!).ToArray());
+
+        // JPEGs beside the RAW files (a RAW batch's outputs) are not taken, and the count says so.
+        File.WriteAllBytes(dir["in/g1/a.jpg"], [0xFF, 0xD8, 0xFF, 0xD9]);
+        File.WriteAllBytes(dir["in/g2/b.tif"], [0x49, 0x49, 0x2A, 0x00]);
+        var mixed = Cli.Run("scan", dir["in"], "--json");
+        var root = JsonDocument.Parse(mixed.Stdout).RootElement;
+        Assert.Equal((2, 2), (root.GetProperty("total").GetInt32(), root.GetProperty("photosNotTaken").GetInt32()));
+        Assert.Contains("2 JPEG/TIFF/PNG file(s) beside the RAW files not taken", Cli.Run("scan", dir["in"]).Stdout);
     }
 }
 

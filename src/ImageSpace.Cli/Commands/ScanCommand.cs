@@ -46,7 +46,7 @@ public static class ScanCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     groups = ds.Groups.Select(gr => new { name = gr.Name, files = gr.Files.Select(f => f.Path), chartFrame = ChartOf(gr.Name).file, chartConfidence = ChartOf(gr.Name).confidence }),
-                    total = ds.Files.Count(), ignored = ds.Ignored, errors = ds.Errors,
+                    total = ds.Files.Count(), ignored = ds.Ignored, photosNotTaken = ds.PhotosBesideRaws, errors = ds.Errors,
                 }, new JsonSerializerOptions { WriteIndented = true }));
             else
             {
@@ -55,7 +55,8 @@ public static class ScanCommand
                     Console.WriteLine($"{gr.DisplayName}  ({gr.Files.Count} file(s)){(ChartOf(gr.Name).file is { } c ? $", chart frame {c}" : "")}");
                     foreach (var f in gr.Files) Console.WriteLine($"  {f.RelativePath}");
                 }
-                Console.WriteLine($"{ds.Groups.Count} group(s), {ds.Files.Count()} file(s){(ds.Ignored > 0 ? $", {ds.Ignored} ignored" : "")}");
+                Console.WriteLine($"{ds.Groups.Count} group(s), {ds.Files.Count()} file(s){(ds.Ignored > 0 ? $", {ds.Ignored} ignored" : "")}" +
+                                  (ds.PhotosBesideRaws > 0 ? $"; {ds.PhotosBesideRaws} JPEG/TIFF/PNG file(s) beside the RAW files not taken (name them, or a folder of scans alone, to process them)" : ""));
             }
             // As process: no file at all is a usage error (2), some inputs unusable is 1.
             if (!ds.Files.Any()) return Program.UsageError;

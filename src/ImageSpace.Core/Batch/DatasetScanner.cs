@@ -13,6 +13,10 @@ public sealed record DatasetGroup(string Name, IReadOnlyList<DatasetFile> Files)
 }
 public sealed record Dataset(IReadOnlyList<DatasetGroup> Groups, IReadOnlyList<string> Errors, int Ignored)
 {
+    /// <summary>JPEG/TIFF/PNG files in input folders that hold RAW files, which are therefore not taken (they are
+    /// usually a RAW batch's own outputs).</summary>
+    public int PhotosBesideRaws { get; init; }
+
     public IEnumerable<DatasetFile> Files => Groups.SelectMany(g => g.Files);
 }
 
@@ -28,7 +32,7 @@ public static class DatasetScanner
         var errors = new List<string>();
         var files = new List<DatasetFile>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        int ignored = 0;
+        int ignored = 0, photosBesideRaws = 0;
         foreach (var input in inputs)
         {
             if (Directory.Exists(input))
@@ -38,7 +42,9 @@ public static class DatasetScanner
                 var all = FilesUnder(root, errors).Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
                 // RAW files; a folder without any is a folder of scans (JPEG/TIFF/PNG).
                 var raws = all.Where(f => InputScanner.RawExtensions.Contains(Path.GetExtension(f))).ToList();
-                var taken = raws.Count > 0 ? raws : all.Where(f => InputScanner.PhotoExtensions.Contains(Path.GetExtension(f))).ToList();
+                var photos = all.Where(f => InputScanner.PhotoExtensions.Contains(Path.GetExtension(f))).ToList();
+                var taken = raws.Count > 0 ? raws : photos;
+                if (raws.Count > 0) photosBesideRaws += photos.Count;
                 foreach (var f in taken)
                 {
                     string name = Path.GetFileName(f);
@@ -62,7 +68,7 @@ public static class DatasetScanner
             .OrderBy(g => g.Key, NaturalComparer.Instance)
             .Select(g => new DatasetGroup(g.Key, g.OrderBy(f => f.RelativePath, NaturalComparer.Instance).ToList()))
             .ToList();
-        return new Dataset(groups, errors, ignored);
+        return new Dataset(groups, errors, ignored) { PhotosBesideRaws = photosBesideRaws };
     }
 
     /// <summary>Every file below <paramref name="root"/>, without entering linked folders: a link to a folder inside
