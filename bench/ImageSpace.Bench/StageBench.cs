@@ -14,7 +14,7 @@ namespace ImageSpace.Bench;
 /// time of this process and of its child processes (the LibRaw helper, exiftool). CPU time is what to compare on a
 /// shared machine: the wall clock also counts other people's work. The first image of the process is reported on its
 /// own (first-touch page faults of fresh buffers, JIT), then the median of the rest.
-/// Usage: ImageSpace.Bench stages [--runs N] [--threads T] [--width W --height H] [--dng FILE]</summary>
+/// Usage: ImageSpace.Bench stages [--runs N] [--threads T] [--width W --height H] [--dng FILE] [--jit-first]</summary>
 public static class StageBench
 {
     public static int Run(string[] args)
@@ -30,6 +30,14 @@ public static class StageBench
             new DngInfo { Gps = (46.0, 7.0, 500) });
         var export = new ExportOptions { Format = "tiff", BitDepth = 16 };
         var all = new List<List<(string stage, Sample s)>>();
+        if (args.Contains("--jit-first"))
+        {
+            // One small image first: the kernels are compiled, the big buffers still fresh, so "first" below shows
+            // what first-touch of the buffers costs and the difference to a run without this option the JIT.
+            string small = Path.Combine(tmp.Path, "small.dng");
+            SyntheticDng.Write(small, new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 3 });
+            using (Parallelism.Use(threads)) OneImage(small, Path.Combine(tmp.Path, "small.tif"), export);
+        }
         using (Parallelism.Use(threads))
             for (int i = 0; i <= runs; i++) all.Add(OneImage(dng, Path.Combine(tmp.Path, "out.tif"), export));
 

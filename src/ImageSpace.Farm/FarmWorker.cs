@@ -56,6 +56,8 @@ public sealed class FarmWorker : IDisposable
         Gate = new MemoryGate(o.MaxMemoryGb > 0 ? (long)(o.MaxMemoryGb * (1L << 30)) : MemoryGate.DefaultBudget());
         Queues = Gate.Budget >= 2 * FarmQueues.BigImageBytes ? [FarmQueues.Images, FarmQueues.Big] : [FarmQueues.Images];
         Current = this;
+        // The jobs' recipes are not known yet: the default one's kernels (the demosaic and colour code every job runs).
+        KernelWarmup.Start(new Core.Pipeline.Recipe());
         Beat(null);
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {

@@ -1,0 +1,26 @@
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Export;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Raw;
+
+namespace ImageSpace.Tests;
+
+/// <summary>The background warm-up of the pixel kernels (issue 17: the first image of a batch compiled them on its own
+/// thread) must really run them: its failures are swallowed in production, so they are looked for here.</summary>
+public class KernelWarmupTests
+{
+    [Theory]
+    [InlineData("tiff", 16, DemosaicMode.Full)]
+    [InlineData("tiff", 32, DemosaicMode.Ppg)]
+    [InlineData("jpg", 8, DemosaicMode.Full)]
+    [InlineData("png", 16, DemosaicMode.Half)]
+    [InlineData("exr", 16, DemosaicMode.Full)]
+    public void The_warm_up_decodes_and_encodes_its_mosaic_and_leaves_no_file(string format, int bits, DemosaicMode demosaic)
+    {
+        var recipe = new Recipe { Decode = new DecodeOptions { Demosaic = demosaic }, Export = new ExportOptions { Format = format, BitDepth = bits } };
+        string[] Leftovers() => Directory.GetFiles(Path.GetTempPath(), $"imagespace-warmup-{Environment.ProcessId}-*");
+        var before = Leftovers();
+        KernelWarmup.Run(recipe); // throws if the synthetic mosaic is not a valid decode or encode
+        Assert.Equal(before, Leftovers());
+    }
+}
