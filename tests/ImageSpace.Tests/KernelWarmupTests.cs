@@ -1,7 +1,5 @@
 using ImageSpace.Core.Batch;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Pipeline;
-using ImageSpace.Core.Raw;
 
 namespace ImageSpace.Tests;
 
