@@ -16,14 +16,7 @@ public class ChildProcessTests
         for (int i = 0; i < 6; i++)
             SyntheticDng.Write(dir[$"in/f{i}.dng"], new SceneParameters { Width = 2400, Height = 1600, HasChart = false, Seed = i });
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in"], "-o", dir["out"], "--threads", "1", "--format", "jpg", "--json" })
-            psi.ArgumentList.Add(a);
-        using var cli = Process.Start(psi)!;
-        cli.OutputDataReceived += (_, _) => { };
-        cli.ErrorDataReceived += (_, _) => { };
-        cli.BeginOutputReadLine();
-        cli.BeginErrorReadLine();
+        using var cli = StartCli("process", dir["in"], "-o", dir["out"], "--threads", "1", "--format", "jpg", "--json");
 
         // One thread: after the first write exiftool stays up for the run, and the next decode runs beside it.
         var seen = new Dictionary<int, string>();
@@ -58,14 +51,7 @@ public class ChildProcessTests
             SyntheticDng.Write(dir[$"in/f{i}.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = i },
                 new DngInfo { Make = "Nikon", Model = $"Body {i}" });
         const int threads = 4;
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in"], "-o", dir["out"], "--threads", $"{threads}", "--format", "jpg" })
-            psi.ArgumentList.Add(a);
-        using var cli = Process.Start(psi)!;
-        cli.OutputDataReceived += (_, _) => { };
-        cli.ErrorDataReceived += (_, _) => { };
-        cli.BeginOutputReadLine();
-        cli.BeginErrorReadLine();
+        using var cli = StartCli("process", dir["in"], "-o", dir["out"], "--threads", $"{threads}", "--format", "jpg");
         var exiftools = new HashSet<int>();
         while (!cli.HasExited)
         {
@@ -80,6 +66,20 @@ public class ChildProcessTests
         Assert.Equal(0, code);
         var models = System.Text.Encoding.UTF8.GetString(stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"Body {i}").Order(), models.Order());
+    }
+
+    /// <summary>The CLI in its own process, its output drained (and dropped) so it never blocks on a full pipe.</summary>
+    private static Process StartCli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "imagespace.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var cli = Process.Start(psi)!;
+        cli.OutputDataReceived += (_, _) => { };
+        cli.ErrorDataReceived += (_, _) => { };
+        cli.BeginOutputReadLine();
+        cli.BeginErrorReadLine();
+        return cli;
     }
 
     private static bool Alive(Dictionary<int, string> seen, string name) => seen.Any(kv => kv.Value.StartsWith(name[..Math.Min(15, name.Length)], StringComparison.Ordinal) && ProcessAlive(kv.Key));
