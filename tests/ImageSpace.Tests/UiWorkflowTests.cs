@@ -228,13 +228,19 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("125 %");
     }
 
+    /// <summary>The two frames several workflows start from: a_chart.dng (a chart, rotated 5°) and b_plain.dng.</summary>
+    private static void ChartAndPlainFrames(string folder)
+    {
+        SyntheticDng.Write(Path.Combine(folder, "a_chart.dng"), new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(Path.Combine(folder, "b_plain.dng"), new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 5 });
+    }
+
     [SkippableFact]
     public async Task Switching_images_leaves_nothing_of_the_previous_one_and_a_broken_file_shows_its_error_where_it_happened()
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir["data"]);
-        SyntheticDng.Write(dir["data/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
-        SyntheticDng.Write(dir["data/b_plain.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 5 });
+        ChartAndPlainFrames(dir["data"]);
         File.WriteAllText(dir["data/c_broken.dng"], "not a raw file");
         await using var server = await Start(dir, dir["data"]);
         var page = await chromium.OpenAsync(server);
@@ -430,8 +436,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir["data/set"]);
-        SyntheticDng.Write(dir["data/set/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
-        SyntheticDng.Write(dir["data/set/b_plain.dng"], new SceneParameters { Width = 900, Height = 600, HasChart = false, Seed = 5 });
+        ChartAndPlainFrames(dir["data/set"]);
         await using var server = await Start(dir, dir["data"]);
         var page = await chromium.OpenAsync(server, 1600, 1000);
 
