@@ -243,6 +243,7 @@ public static class XTransDemosaic
         {
             int own = m.ColorAt(x, y), p = y % 6 * 6 + x % 6;
             float g = G[i];
+            bool inside = x >= ChromaReach && y >= ChromaReach && x < w - ChromaReach && y < h - ChromaReach; // no bounds checks needed
             for (int c = 0; c <= 2; c += 2)
             {
                 float value;
@@ -254,13 +255,12 @@ public static class XTransDemosaic
                     int n = 0;
                     foreach (var (dx, dy, dw) in table[p][c])
                     {
-                        int xx = x + dx, yy = y + dy;
-                        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+                        if (!inside && (x + dx < 0 || y + dy < 0 || x + dx >= w || y + dy >= h)) continue;
                         int j = i + dy * w + dx;
-                        float weight = dw / (Eps + MathF.Abs(G[j] - g));
-                        sum += weight * diff[j];
+                        float dj = diff[j], weight = dw / (Eps + MathF.Abs(G[j] - g));
+                        sum += weight * dj;
                         wsum += weight;
-                        wd[n] = dw; dd[n++] = diff[j];
+                        wd[n] = dw; dd[n++] = dj;
                     }
                     float d = 0;
                     if (wsum > 0)
@@ -276,8 +276,9 @@ public static class XTransDemosaic
                         {
                             var (dx, dy) = Directions[k];
                             int ta = lines[k].a, tb = lines[k].b;
+                            if (ta == 0 || tb == 0) continue;
                             int xa = x + ta * dx, ya = y + ta * dy, xb = x - tb * dx, yb = y - tb * dy;
-                            if (ta == 0 || tb == 0 || xa < 0 || ya < 0 || xa >= w || ya >= h || xb < 0 || yb < 0 || xb >= w || yb >= h) continue;
+                            if (!inside && (xa < 0 || ya < 0 || xa >= w || ya >= h || xb < 0 || yb < 0 || xb >= w || yb >= h)) continue;
                             int ja = ya * w + xa, jb = yb * w + xb;
                             float length = (ta + tb) * (dx != 0 && dy != 0 ? 1.41421356f : 1f);
                             float grad = (MathF.Abs(diff[ja] - diff[jb]) + MathF.Abs(G[ja] - g) + MathF.Abs(G[jb] - g)) / length + Eps;
