@@ -136,8 +136,9 @@ public static class XTransDemosaic
     }
 
     /// <summary>Per tile position, colour and direction: steps to the nearest site of that colour forwards and
-    /// backwards (within <see cref="ChromaReach"/>); 0 where there is none.</summary>
-    private static (int a, int b)[][][] ColourLines(int[] pattern)
+    /// backwards (within <see cref="ChromaReach"/>; both 0 where either is missing), the line's length, and the linear
+    /// interpolation's weights of the forward and backward site.</summary>
+    private static (int a, int b, float length, float fa, float fb)[][][] ColourLines(int[] pattern)
     {
         int Nearest(int px, int py, int dx, int dy, int colour)
         {
@@ -145,13 +146,18 @@ public static class XTransDemosaic
                 if (pattern[(py + t * dy + 60) % 6 * 6 + (px + t * dx + 60) % 6] == colour) return t;
             return 0;
         }
-        var table = new (int, int)[36][][];
+        var table = new (int, int, float, float, float)[36][][];
         for (int p = 0; p < 36; p++)
         {
             int px = p % 6, py = p / 6;
-            table[p] = new (int, int)[3][];
+            table[p] = new (int, int, float, float, float)[3][];
             for (int c = 0; c < 3; c++)
-                table[p][c] = Directions.Select(d => (Nearest(px, py, d.dx, d.dy, c), Nearest(px, py, -d.dx, -d.dy, c))).ToArray();
+                table[p][c] = Directions.Select(d =>
+                {
+                    int a = Nearest(px, py, d.dx, d.dy, c), b = Nearest(px, py, -d.dx, -d.dy, c);
+                    if (a == 0 || b == 0) return (0, 0, 0f, 0f, 0f);
+                    return (a, b, (a + b) * (d.dx != 0 && d.dy != 0 ? 1.41421356f : 1f), b / (float)(a + b), a / (float)(a + b));
+                }).ToArray();
         }
         return table;
     }
@@ -235,7 +241,7 @@ public static class XTransDemosaic
     }
 
     private static void Chroma(XTransMosaic m, float[] v, float[] G, float[] diff, float[] R, float[] B,
-                               (int dx, int dy, float w)[][][] table, (int a, int b)[][][] colourLines, int y)
+                               (int dx, int dy, float w)[][][] table, (int a, int b, float length, float fa, float fb)[][][] colourLines, int y)
     {
         int w = m.Width, h = m.Height;
         Span<float> wd = stackalloc float[(2 * ChromaRadius + 1) * (2 * ChromaRadius + 1)], dd = stackalloc float[wd.Length];
@@ -275,15 +281,15 @@ public static class XTransDemosaic
                         for (int k = 0; k < Directions.Length; k++)
                         {
                             var (dx, dy) = Directions[k];
-                            int ta = lines[k].a, tb = lines[k].b;
-                            if (ta == 0 || tb == 0) continue;
+                            var (ta, tb, length, fa, fb) = lines[k];
+                            if (ta == 0) continue;
                             int xa = x + ta * dx, ya = y + ta * dy, xb = x - tb * dx, yb = y - tb * dy;
                             if (!inside && (xa < 0 || ya < 0 || xa >= w || ya >= h || xb < 0 || yb < 0 || xb >= w || yb >= h)) continue;
                             int ja = ya * w + xa, jb = yb * w + xb;
-                            float length = (ta + tb) * (dx != 0 && dy != 0 ? 1.41421356f : 1f);
-                            float grad = (MathF.Abs(diff[ja] - diff[jb]) + MathF.Abs(G[ja] - g) + MathF.Abs(G[jb] - g)) / length + Eps;
-                            float weight = 1 / (length * grad * grad);
-                            cs += weight * (tb * diff[ja] + ta * diff[jb]) / (ta + tb);
+                            // weight 1 / (length · gradient²), gradient = (that sum) / length + Eps, in one division
+                            float q = MathF.Abs(diff[ja] - diff[jb]) + MathF.Abs(G[ja] - g) + MathF.Abs(G[jb] - g) + Eps * length;
+                            float weight = length / (q * q);
+                            cs += weight * (fa * diff[ja] + fb * diff[jb]);
                             cw += weight;
                         }
                         d = cs / cw;
