@@ -203,6 +203,38 @@ public class XTransTests(ITestOutputHelper log)
         Assert.True(o.ArtefactShare <= l.ArtefactShare, $"ours {o.ArtefactShare:P2} artefacts > LibRaw's {l.ArtefactShare:P2}");
     }
 
+    /// <summary>Edge pixels are interpolated by the same rules from the samples that exist (window, lines and
+    /// refinement all check the image bounds): the outer 6 pixels (the reach of the colour-difference lines) are no
+    /// worse than the interior, i.e. no coloured frame, on a size that is no multiple of the 6×6 tile.</summary>
+    [Fact]
+    public void XTrans_border_is_as_good_as_the_interior()
+    {
+        using var truth = DemosaicTests.Scene(257, 203, seed: 11);
+        int w = truth.Width, h = truth.Height;
+        var data = new ushort[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int c = Mosaicker.XTrans[y % 6 * 6 + x % 6];
+                data[y * w + x] = (ushort)Math.Round(Mosaicker.Black + (Mosaicker.White - Mosaicker.Black) * Math.Clamp(truth.Plane(c)[y * w + x], 0f, 1f));
+            }
+        var mosaic = new XTransMosaic(w, h, data, Mosaicker.XTrans, Enumerable.Repeat((float)Mosaicker.Black, 36).ToArray(), Mosaicker.White);
+        using var img = XTransDemosaic.Full(mosaic, Mosaicker.White, [1f, 1f, 1f], 1f);
+        double Mse(Func<int, int, bool> where)
+        {
+            double se = 0; long n = 0;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    if (where(x, y))
+                        for (int c = 0; c < 3; c++) { double e = img.Plane(c)[y * w + x] - truth.Plane(c)[y * w + x]; se += e * e; n++; }
+            return se / n;
+        }
+        bool Frame(int x, int y) => x < 6 || y < 6 || x >= w - 6 || y >= h - 6;
+        double frame = Mse(Frame), inner = Mse((x, y) => !Frame(x, y));
+        log.WriteLine($"RMS error: frame {Math.Sqrt(frame):0.0000}, interior {Math.Sqrt(inner):0.0000}");
+        Assert.True(frame <= 2 * inner, $"frame MSE {frame:0.00000} > 2 × interior {inner:0.00000}");
+    }
+
     /// <summary>Saturated red, orange, magenta and blue squares, rotated, on a dark grey ground (a chart's red patches
     /// in its black frame), 4× supersampled: their edges show in one colour only and green is nearly flat across them,
     /// so an interpolation of red or blue guided by green alone smears them into the dark ground, where the sRGB
