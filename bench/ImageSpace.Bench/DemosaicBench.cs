@@ -13,7 +13,9 @@ namespace ImageSpace.Bench;
 /// decoded by each of our methods and by LibRaw (dcraw_emu -q 0/2/3/11) and RawTherapee (rawtherapee-cli RCD, AMaZE,
 /// LMMSE) in the same run. Score: PSNR of sRGB-encoded values after a least-squares 3×3 onto the truth, and the share
 /// of pixels with an error above 0.05 encoded (DemosaicScore).
-/// Usage: ImageSpace.Bench demosaic [--keep DIR]
+/// Usage: ImageSpace.Bench demosaic [--keep DIR] [--xtrans-only] [--images NAME,NAME]
+/// (--xtrans-only: only our X-Trans demosaic and dcraw_emu -q 3 on the X-Trans mosaics, for quick iteration;
+/// --images: only the scenes whose name contains one of the given parts, e.g. karnehen,dead-leaves).
 /// The same images are then mosaiced with the X-Trans 6×6 pattern and decoded by our X-Trans demosaic, LibRaw
 /// (Markesteijn 1- and 3-pass) and RawTherapee.
 /// Goals: our default (Full = RCD) ≥ RawTherapee RCD's PSNR on every image, artefact share ≤ RCD's; our X-Trans ≥
@@ -34,8 +36,11 @@ public static class DemosaicBench
         int keepAt = Array.IndexOf(args, "--keep");
         using var tmp = new Program.TempFolder();
         string dir = keepAt >= 0 && keepAt + 1 < args.Length ? Directory.CreateDirectory(args[keepAt + 1]).FullName : tmp.Path;
-        bool haveRt = Which("rawtherapee-cli");
-        if (!haveRt) Console.WriteLine("rawtherapee-cli not found (apt install rawtherapee): its columns are left out");
+        bool xtransOnly = args.Contains("--xtrans-only");
+        int imagesAt = Array.IndexOf(args, "--images");
+        string[]? only = imagesAt >= 0 && imagesAt + 1 < args.Length ? args[imagesAt + 1].Split(',', StringSplitOptions.RemoveEmptyEntries) : null;
+        bool haveRt = !xtransOnly && Which("rawtherapee-cli");
+        if (!haveRt && !xtransOnly) Console.WriteLine("rawtherapee-cli not found (apt install rawtherapee): its columns are left out");
 
         var methods = new List<Method>
         {
@@ -50,8 +55,8 @@ public static class DemosaicBench
             foreach (var m in new[] { "rcd", "amaze", "lmmse" })
                 methods.Add(new($"RawTherapee {m.ToUpperInvariant()}", (dng, d) => RawTherapee(dng, d, m)));
 
-        var scenes = Scenes().ToList();
-        bool ok = Table("Bayer (RGGB)", Mosaicker.Rggb, methods, scenes, dir, "ours RCD (default)", haveRt ? "RawTherapee RCD" : null);
+        var scenes = Scenes(only).ToList();
+        bool ok = xtransOnly || Table("Bayer (RGGB)", Mosaicker.Rggb, methods, scenes, dir, "ours RCD (default)", haveRt ? "RawTherapee RCD" : null);
 
         var xtrans = new List<Method>
         {
@@ -59,10 +64,11 @@ public static class DemosaicBench
             new("dcraw_emu -q 2 (Markesteijn 1-pass)", (dng, d) => Dcraw(dng, d, "2")),
             new("dcraw_emu -q 3 (Markesteijn 3-pass)", (dng, d) => Dcraw(dng, d, "3")),
         };
+        if (xtransOnly) xtrans.RemoveAt(1);
         if (haveRt)
             foreach (var m in new[] { "1-pass (medium)", "3-pass (best)" })
                 xtrans.Add(new($"RawTherapee {m}", (dng, d) => RawTherapee(dng, d, m, xtrans: true)));
-        Table("X-Trans (6x6; LibRaw needs ≥ 512 px each way)", Mosaicker.XTrans, xtrans, scenes, dir, "ours X-Trans", "dcraw_emu -q 3 (Markesteijn 3-pass)");
+        ok &= Table("X-Trans (6x6; LibRaw needs ≥ 512 px each way)", Mosaicker.XTrans, xtrans, scenes, dir, "ours X-Trans", "dcraw_emu -q 3 (Markesteijn 3-pass)");
         foreach (var (_, t) in scenes) t.Dispose();
         return ok ? 0 : 1;
     }
@@ -112,10 +118,12 @@ public static class DemosaicBench
     }
 
     /// <summary>The truth images, linear sRGB scaled to at most 0.9 (no clipping in any decoder).</summary>
-    private static IEnumerable<(string name, RgbImage truth)> Scenes()
+    private static IEnumerable<(string name, RgbImage truth)> Scenes(string[]? only)
     {
+        bool Wanted(string name) => only is null || only.Any(o => name.Contains(o, StringComparison.OrdinalIgnoreCase));
         foreach (var rel in Photos)
         {
+            if (!Wanted(Path.GetFileNameWithoutExtension(rel))) continue;
             string? path = Program.FindShared(rel);
             if (path is null) { Console.WriteLine($"({rel} not in the shared data: skipped)"); continue; }
             using var full = LoadLinearSrgb(path);
@@ -124,11 +132,12 @@ public static class DemosaicBench
             Scale(small, 0.9f);
             yield return (Path.GetFileNameWithoutExtension(rel), small);
         }
-        using (var leaves = DeadLeaves.Render(4 * 640, 4 * 544, seed: 17, minRadius: 4, maxRadius: 600))
+        if (Wanted("dead-leaves"))
         {
-            var t = AreaDownscale.By(leaves, 4);
-            yield return ("dead-leaves", t);
+            using var leaves = DeadLeaves.Render(4 * 640, 4 * 544, seed: 17, minRadius: 4, maxRadius: 600);
+            yield return ("dead-leaves", AreaDownscale.By(leaves, 4));
         }
+        if (!Wanted("chart-render")) yield break;
         var chart = ChartScene.Render(new SceneParameters { Width = 4 * 640, Height = 4 * 544, PatchPitch = 4 * 40, RotationDeg = 12, TiltDeg = 20, Noise = 0, Camera = "luther" });
         using (chart.CameraRgb)
         {
