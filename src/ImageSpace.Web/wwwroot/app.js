@@ -15,6 +15,7 @@ const app = {
   chart: null,        // {corners: [[x,y]×4], patches, calibration, manual}
   mode: null,         // null | 'crop' | 'corners' | 'wb-pick' | 'base-rect'
   chartBusy: 0,       // chart measurements in flight (tests wait on it)
+  chartMeasured: 0,   // chart measurements answered (tests wait on it)
   loupe: null,        // the magnifier: {x0, y0, n, zoom, point, ready} (full-resolution pixels x0.. x0+n shown)
   view: { scale: 1, x: 0, y: 0 },
   statuses: {},       // path -> 'done' | 'failed'
@@ -569,8 +570,14 @@ function setupStage() {
     zoomTo(v.scale * k, mx, my);
   }, { passive: false });
   let drag = null;
+  // A box dragged over the stage (crop mode) would otherwise leave a text/image selection behind, and the next press
+  // inside it starts the browser's own drag-and-drop: no pointerup then reaches the stage, and a corner being dragged
+  // kept following the pointer after the button was released. No selection, no native drag on the stage.
+  wrap.addEventListener('dragstart', (ev) => ev.preventDefault());
   wrap.addEventListener('pointerdown', (ev) => {
     if (ev.button !== 0 || !app.fullSize) return;
+    ev.preventDefault();
+    window.getSelection()?.removeAllRanges();
     const p = toImage(ev);
     const corner = ev.target.closest?.('.corner');
     // A corner keeps its offset from the pointer: grabbing the handle's rim does not make the corner jump.
@@ -597,6 +604,8 @@ function setupStage() {
   });
   wrap.addEventListener('pointermove', (ev) => {
     if (!drag) return;
+    // The button was released where the stage did not hear it: the drag ends there, as on a release.
+    if (ev.buttons === 0) { endDrag(); return; }
     if (drag.kind === 'pan') {
       app.view.x = drag.vx + ev.clientX - drag.x; app.view.y = drag.vy + ev.clientY - drag.y; applyView();
     } else if (drag.kind === 'corner') {
@@ -615,9 +624,14 @@ function setupStage() {
     else if (app.loupe && !app.loupe.held) hideLoupe();
   });
   wrap.addEventListener('pointerleave', () => { if (!drag && !app.loupe?.held) hideLoupe(); });
-  wrap.addEventListener('pointerup', () => {
+  wrap.addEventListener('pointerup', () => endDrag());
+  // The browser took the pointer away (a cancelled gesture, a lost capture): the drag ends as on a release.
+  wrap.addEventListener('pointercancel', () => endDrag());
+  wrap.addEventListener('lostpointercapture', () => endDrag());
+  function endDrag() {
     if (!drag) return;
     const d = drag; drag = null;
+    if (d.kind === 'corner') hideLoupe();
     if (d.kind === 'corner' && app.chart.corners.length === 4) finishCorners();
     if (d.kind === 'crop') {
       setMode(null); app.cropDrag = null;
@@ -636,7 +650,7 @@ function setupStage() {
       syncControls();
       pushRecipe();
     }
-  });
+  }
 }
 
 function setMode(mode) {
@@ -765,6 +779,7 @@ async function finishCorners() {
   try {
     const res = await api('POST', '/api/chart/detect', { file, corners });
     if (file !== app.current) return;
+    app.chartMeasured++;
     showChart(res, true, box); // the server's corners: in chart order (patch 1, 6, 24, 19), so the quad does not cross
     await showFlatten();
   } catch (e) { $('chart-status').textContent = e.message; toast(e.message, true); }
@@ -784,6 +799,7 @@ async function detectInBox(box) {
   try {
     const res = await api('POST', '/api/chart/detect-box', { file, box });
     if (file !== app.current) return;
+    app.chartMeasured++;
     showChart(res, true, box);
     await showFlatten();
   } catch (e) {
