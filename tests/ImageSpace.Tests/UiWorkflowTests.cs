@@ -340,6 +340,46 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         Assert.True(await page.Locator("#before-calibrated").IsDisabledAsync());
     }
 
+    [SkippableFact]
+    public async Task Groups_without_a_chart_get_a_visible_choice_and_Process_waits_for_it()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/a"]);
+        Directory.CreateDirectory(dir["data/b"]);
+        SyntheticDng.Write(dir["data/a/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/b/b_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 5 });
+        SyntheticDng.Write(dir["data/b/b_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 6 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        // Nothing assigned: no choice to make, Process free.
+        await Assertions.Expect(page.Locator("#fallback")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#process")).ToBeEnabledAsync();
+
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync("#chart-assign-group"));
+        // Group a has its chart; group b (2 images) has none: the choice is shown with what it concerns, and Process
+        // waits for it with the reason beside it, in the page's words.
+        await Assertions.Expect(page.Locator("#fallback")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#fallback-label")).ToContainTextAsync("1 group(s) without a chart of their own (b; 2 image(s))");
+        await Assertions.Expect(page.Locator("#process-warning")).ToContainTextAsync("1 group(s) have no chart of their own (b)");
+        await Assertions.Expect(page.Locator("#process")).ToBeDisabledAsync();
+        Assert.DoesNotContain("--", await page.Locator("#process-warning").InnerTextAsync());
+        // No chart for all groups has been finalized: that option cannot be chosen.
+        Assert.True(await page.Locator("#chart-fallback option[value=global]").IsDisabledAsync());
+        await UiFixture.ScreenshotAsync(page, "ui-fallback-choice");
+
+        await page.SelectOptionAsync("#chart-fallback", "none");
+        await Assertions.Expect(page.Locator("#process-warning")).ToBeEmptyAsync();
+        using var http = TestToken.Client(server.Url);
+        var state = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement;
+        Assert.Equal("none", state.GetProperty("recipe").GetProperty("calibration").GetProperty("fallback").GetString());
+        Assert.Empty(state.GetProperty("errors").EnumerateArray());
+        string output = dir["data/out"];
+        await TestUi.ExportThroughPage(page, "png", output, 3);
+        Assert.Equal(3, Directory.GetFiles(output, "*.png", SearchOption.AllDirectories).Length);
+    }
+
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
     private static double LinearRatio(int[] from, int[] to)
     {

@@ -205,6 +205,7 @@ function showDataset(ds) {
   if (!$('output').value && ds.root) $('output').value = ds.root.replace(/\/$/, '') + '/processed';
   if (!$('project-path').value && ds.root) $('project-path').value = ds.root.replace(/\/$/, '') + '/imagespace-project.json';
   if (app.files.length && !app.files.some(f => f.path === app.current)) select(app.files[0].path);
+  showFallback();
   schedulePlan();
 }
 
@@ -1004,10 +1005,57 @@ async function assignChart(global) {
 function showAssigned() {
   const box = $('assigned');
   box.replaceChildren();
+  showFallback();
   for (const [group, cal] of Object.entries(app.state.calibrations || {})) {
     box.append(el('div', { class: 'row' }, `${group || 'all groups'}: ${cal.source} (ΔE ${cal.deltaE.mean.toFixed(2)})`,
       el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); adopt(app.state.recipe); showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
   }
+}
+
+// ---- groups without a chart: the recipe's calibration fallback, chosen before Process ------------------------------
+
+/** Whether the recipe holds a chart (or profile) for all groups, which "use the chart for all groups" would give. */
+function hasGlobalChart() {
+  const c = app.recipe?.calibration;
+  return !!c && (c.charts.some(x => x.allGroups) || c.profiles.length > 0);
+}
+
+/** The groups that would be processed without a chart of their own while another group has one (film rolls are
+ * calibrated as one roll: none then). */
+function groupsWithoutChart() {
+  const cals = app.state?.calibrations || {};
+  if (!app.dataset || app.recipe?.film.enabled) return [];
+  const own = app.dataset.groups.filter(g => g.name && cals[g.name]);
+  if (!own.length) return [];
+  return app.dataset.groups.filter(g => !(g.name && cals[g.name]));
+}
+
+/** The choice for groups without a chart, with how many groups (and images) it concerns; unset, Process waits. */
+function fallbackUnresolved() {
+  const missing = groupsWithoutChart(), f = app.recipe?.calibration.fallback;
+  return missing.length > 0 && !(f === 'none' || (f === 'global' && hasGlobalChart())) ? missing : [];
+}
+
+function showFallback() {
+  const missing = groupsWithoutChart();
+  $('fallback').hidden = !missing.length;
+  if (!missing.length) return;
+  const images = missing.reduce((n, g) => n + g.files.length, 0);
+  const names = missing.map(g => g.display || g.name || '(root)');
+  $('fallback-label').textContent = `${missing.length} group(s) without a chart of their own (${names.slice(0, 4).join(', ')}${names.length > 4 ? '…' : ''}; ${images} image(s)):`;
+  const global = hasGlobalChart();
+  $('chart-fallback').querySelector('option[value=global]').disabled = !global;
+  $('chart-fallback').querySelector('option[value=global]').textContent = global ? 'use the chart for all groups' : 'use the chart for all groups (none finalized yet)';
+  const f = app.recipe.calibration.fallback;
+  $('chart-fallback').value = f === 'global' && !global ? 'error' : f;
+}
+
+/** A refreshed view of what the recipe gives: calibrations, group headers, the fallback choice and the plan. */
+async function refreshState() {
+  app.state = await api('GET', '/api/state');
+  adopt(app.state.recipe);
+  showAssigned();
+  showDataset(app.dataset);
 }
 
 // ---- controls -------------------------------------------------------------------------------------------------
@@ -1188,6 +1236,13 @@ function setupControls() {
     if (app.mode === 'crop') { setMode(null); return; }
     clearChart(); setMode('crop');
   });
+  $('chart-fallback').addEventListener('change', guard(async () => {
+    app.recipe.calibration.fallback = $('chart-fallback').value;
+    noteChange();
+    await api('PUT', '/api/recipe', app.recipe);
+    await refreshState();
+    await renderPreview();
+  }));
   $('chart-assign-group').addEventListener('click', guard(() => assignChart(false)));
   $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
 
@@ -1263,6 +1318,14 @@ async function plan() {
       { stop: 'choose overwrite or keep above, or another folder', overwrite: 'they will be replaced', skip: 'they will be kept, the rest done' }[$('existing').value]
     : '';
   if (ex.length && $('existing').value === 'stop') $('process').disabled = true;
+  // Groups without a chart while others have one: the run would stop on them, so the choice comes first.
+  showFallback();
+  const missing = fallbackUnresolved();
+  $('process-warning').textContent = missing.length
+    ? `${missing.length} group(s) have no chart of their own (${missing.map(g => g.display || g.name || '(root)').slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}): ` +
+      'choose under Chart what happens to them (leave them uncalibrated, or use the chart for all groups)'
+    : '';
+  if (missing.length) $('process').disabled = true;
   if (res.ok && (app.recipe.naming.schema !== $('naming').value || app.recipe.naming.custom !== $('custom').value)) {
     app.recipe.naming.schema = $('naming').value;
     app.recipe.naming.custom = $('custom').value;
