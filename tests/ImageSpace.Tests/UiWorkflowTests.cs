@@ -380,6 +380,64 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         Assert.Equal(3, Directory.GetFiles(output, "*.png", SearchOption.AllDirectories).Length);
     }
 
+    /// <summary>Opens <paramref name="path"/> through the folder dialog, as a user does.</summary>
+    private static async Task OpenFolder(IPage page, string path)
+    {
+        await page.ClickAsync("#open-folder");
+        await page.EvaluateAsync("p => browse(p)", path);
+        await Assertions.Expect(page.Locator("#browse-path")).ToHaveTextAsync(path);
+        await page.ClickAsync("#browse-open");
+        await page.WaitForFunctionAsync("p => window.imagespace.dataset && window.imagespace.dataset.root.replace(/\\/$/, '') === p", path);
+    }
+
+    [SkippableFact]
+    public async Task Another_folder_starts_from_its_own_adjustments_charts_and_outputs_choice_and_gets_them_back()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/one"]);
+        Directory.CreateDirectory(dir["data/two"]);
+        SyntheticDng.Write(dir["data/one/chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/two/plain.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 5 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        using var http = TestToken.Client(server.Url);
+        async Task<System.Text.Json.JsonElement> Recipe() =>
+            System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement.GetProperty("recipe");
+
+        await OpenFolder(page, dir["data/one"]);
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync("#chart-assign-global"));
+        await RenderAfter(page, () => page.Locator("#denoise").FillAsync("20"));
+        await page.SelectOptionAsync("#existing", "overwrite");
+        await page.SelectOptionAsync("#format", "png");
+        await page.WaitForFunctionAsync("() => !window.imagespace.syncing");
+        await page.WaitForTimeoutAsync(400); // the plan (and the folder's kept state) follows the last edit
+        Assert.Equal(20, (await Recipe()).GetProperty("adjust").GetProperty("denoise").GetDouble());
+
+        // Another folder: none of folder one's adjustments, chart or overwrite; the format (a preference) stays, said so.
+        await OpenFolder(page, dir["data/two"]);
+        await Assertions.Expect(page.Locator("#denoise-value")).ToHaveValueAsync("0");
+        await Assertions.Expect(page.Locator("#existing")).ToHaveValueAsync("stop");
+        await Assertions.Expect(page.Locator("#format")).ToHaveValueAsync("png");
+        await Assertions.Expect(page.Locator("#export-kept")).ToContainTextAsync("PNG");
+        var two = await Recipe();
+        Assert.Equal(0, two.GetProperty("adjust").GetProperty("denoise").GetDouble());
+        Assert.False(two.GetProperty("export").GetProperty("overwrite").GetBoolean());
+        Assert.Empty(two.GetProperty("calibration").GetProperty("charts").EnumerateArray());
+        await Assertions.Expect(page.Locator("#assigned")).ToBeEmptyAsync();
+        await UiFixture.ScreenshotAsync(page, "ui-folder-two");
+
+        // Back to folder one: its denoise, its chart and its choice come back.
+        await OpenFolder(page, dir["data/one"]);
+        await Assertions.Expect(page.Locator("#denoise-value")).ToHaveValueAsync("20");
+        await Assertions.Expect(page.Locator("#existing")).ToHaveValueAsync("overwrite");
+        await Assertions.Expect(page.Locator("#assigned")).ToContainTextAsync("all groups");
+        var one = await Recipe();
+        Assert.Equal(20, one.GetProperty("adjust").GetProperty("denoise").GetDouble());
+        Assert.Single(one.GetProperty("calibration").GetProperty("charts").EnumerateArray());
+    }
+
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
     private static double LinearRatio(int[] from, int[] to)
     {

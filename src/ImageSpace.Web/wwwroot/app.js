@@ -1191,7 +1191,7 @@ function setupControls() {
   $('adjust-paste').addEventListener('click', pasteSettings);
   $('reset-adjust').addEventListener('click', () => {
     const a = editedAdjust();
-    Object.assign(a, { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false });
+    Object.assign(a, defaultAdjust());
     if (a === app.recipe.adjust) a.exposureMultipliers = {};
     syncControls(); drawOverlay(); pushRecipe();
   });
@@ -1303,6 +1303,7 @@ function schedulePlan() { clearTimeout(planTimer); planTimer = setTimeout(guard(
 let planSeq = 0;
 async function plan() {
   if (!app.dataset) return;
+  saveFolderState();
   const seq = ++planSeq;
   const res = await api('POST', '/api/plan', { schema: $('naming').value, custom: $('custom').value, output: $('output').value });
   if (seq !== planSeq) return; // a newer edit's answer owns the display (answers can come back out of order)
@@ -1434,17 +1435,75 @@ async function browse(path) {
   if (!dlg.open) dlg.showModal();
 }
 
+// ---- state per folder: what belongs to a folder goes and comes back with it ----------------------------------------
+// A folder's adjustments (all images' and each image's own), its charts and the choice for groups without one, and
+// its "if outputs exist" choice belong to that folder: opening another folder starts that one from its own last state
+// (kept in this browser's storage) or from defaults, so a new job never silently runs with the last job's denoise or
+// overwrite. The export format, bit depth, quality, colour space and naming are preferences: they stay, and the
+// Export panel says so.
+
+const FOLDER_KEY = 'imagespace.folder:';
+
+function defaultAdjust() {
+  return { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false };
+}
+
+function saveFolderState() {
+  const root = app.dataset?.root, r = app.recipe;
+  if (!root || !r) return;
+  try {
+    localStorage.setItem(FOLDER_KEY + root, JSON.stringify({
+      adjust: r.adjust, calibration: r.calibration, overwrite: !!r.export.overwrite, skipExisting: !!r.export.skipExisting,
+    }));
+  } catch { /* storage full or off: the folder starts from defaults next time */ }
+}
+
+function savedFolderState(root) {
+  try { return JSON.parse(localStorage.getItem(FOLDER_KEY + root) || 'null'); } catch { return null; }
+}
+
+/** The opened folder's own state onto the recipe the server gave it: the last one kept for it, or defaults. */
+async function restoreFolderState(root) {
+  const saved = savedFolderState(root), r = app.recipe;
+  const fresh = { ...r.adjust, ...defaultAdjust(), exposureMultipliers: {}, images: {} };
+  r.adjust = saved?.adjust ? { ...fresh, ...saved.adjust } : fresh;
+  r.export.overwrite = !!saved?.overwrite;
+  r.export.skipExisting = !!saved?.skipExisting;
+  if (saved?.calibration) r.calibration = { ...r.calibration, ...saved.calibration };
+  try { await api('PUT', '/api/recipe', r); }
+  catch (e) {
+    // Its charts are gone or moved: the adjustments and choices still come back, the charts do not.
+    toast(`the folder's last charts could not be restored: ${e.message}`, true);
+    r.calibration = (await api('GET', '/api/state')).recipe.calibration;
+    await api('PUT', '/api/recipe', r);
+  }
+  app.state = await api('GET', '/api/state');
+  adopt(app.state.recipe);
+  const e = app.recipe.export;
+  $('export-kept').textContent = `Kept from before (preferences): ${$('format').selectedOptions[0]?.textContent ?? e.format}` +
+    (e.format === 'jpg' ? `, quality ${e.quality}` : `, ${e.bitDepth === 32 ? '32-bit float' : e.bitDepth + '-bit'}`) +
+    `, naming ${app.recipe.naming.schema}${e.colorSpace ? ', ' + e.colorSpace : ''}. ` +
+    (saved ? 'Adjustments, charts and the outputs-exist choice: as last left in this folder.' : 'Adjustments, charts and the outputs-exist choice: this folder\'s own (new: defaults).');
+  return !!saved;
+}
+
 function setupBrowser() {
   $('open-folder').addEventListener('click', guard(() => browse(app.dataset?.root || '')));
   $('browse-cancel').addEventListener('click', () => $('browser').close());
   $('browse-open').addEventListener('click', guard(async () => {
     const path = $('browser').dataset.path;
     $('browser').close();
+    saveFolderState();
     $('output').value = ''; $('project-path').value = '';
     const ds = await api('POST', '/api/open', { path });
-    // The server forgets the previous folder's film mode, roll, charts and multipliers: show its state, not ours.
+    // The server forgets the previous folder's film mode, roll, charts and multipliers: show its state, not ours,
+    // with this folder's own adjustments, charts and outputs-exist choice.
     app.state = await api('GET', '/api/state');
     adopt(app.state.recipe);
+    app.dataset = null;
+    const restored = await restoreFolderState(ds.root);
+    undo.stack = [];
+    toast(restored ? `${ds.root}: its adjustments and charts as last left` : `${ds.root}: adjustments at their defaults`);
     app.current = null; app.chart = null; app.statuses = {};
     $('report').replaceChildren(); $('flatten-view').hidden = true; $('chart-status').textContent = '';
     syncControls(); showAssigned(); drawOverlay(); setChartButtons();
