@@ -438,6 +438,51 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         Assert.Single(one.GetProperty("calibration").GetProperty("charts").EnumerateArray());
     }
 
+    [SkippableFact]
+    public async Task A_folder_where_no_file_can_be_opened_clears_the_viewer_says_why_and_turns_the_image_buttons_off()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/good"]);
+        Directory.CreateDirectory(dir["data/links"]);
+        Directory.CreateDirectory(dir["outside"]);
+        SyntheticDng.Write(dir["data/good/frame.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, Seed = 4 });
+        // Files that are links to outside the opened folders: the server refuses each, with its reason.
+        for (int i = 1; i <= 3; i++)
+        {
+            SyntheticDng.Write(dir[$"outside/f{i}.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = i });
+            File.CreateSymbolicLink(dir[$"data/links/a_very_long_file_name_that_does_not_fit_in_the_sidebar_{i}.dng"], dir[$"outside/f{i}.dng"]);
+        }
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        await OpenFolder(page, dir["data/good"]);
+        await page.WaitForFunctionAsync("() => window.imagespace.renders > 0 && document.getElementById('render-info').textContent !== ''");
+
+        await OpenFolder(page, dir["data/links"]);
+        await Assertions.Expect(page.Locator("#empty")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#empty")).ToContainTextAsync("none of the 3 file(s) in this folder can be opened");
+        Assert.Null(await page.Locator("#preview").GetAttributeAsync("src"));
+        await Assertions.Expect(page.Locator("#render-info")).ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#status-line")).Not.ToContainTextAsync("frame.dng");
+        await Assertions.Expect(page.Locator("#status-line")).ToContainTextAsync("can be opened");
+        // The histogram is blank (no pixel of the previous picture counted).
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => { const c = document.getElementById('histogram'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0 ? 1 : 0; return n; }"));
+        foreach (var id in new[] { "#chart-detect", "#chart-crop", "#chart-manual", "#wb-pick", "#process" })
+            await Assertions.Expect(page.Locator(id)).ToBeDisabledAsync();
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("No image");
+        await Assertions.Expect(page.Locator("#process-warning")).ToContainTextAsync("No image to process");
+        // The reasons are where the files would be, wrapped inside the sidebar.
+        await Assertions.Expect(page.Locator("#dataset-errors > div")).ToHaveCountAsync(3);
+        Assert.True(await page.EvaluateAsync<bool>("() => { const f = document.getElementById('files'), e = document.getElementById('dataset-errors'); return e.scrollWidth <= e.clientWidth + 1 && f.scrollWidth <= f.clientWidth + 1; }"),
+            "the error list runs off the side of the sidebar");
+        await UiFixture.ScreenshotAsync(page, "ui-folder-nothing-opens");
+
+        // And back to a folder with images: the buttons work again.
+        await OpenFolder(page, dir["data/good"]);
+        await Assertions.Expect(page.Locator("#chart-detect")).ToBeEnabledAsync();
+        await Assertions.Expect(page.Locator("#empty")).ToBeHiddenAsync();
+    }
+
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
     private static double LinearRatio(int[] from, int[] to)
     {

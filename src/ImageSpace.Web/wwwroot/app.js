@@ -200,6 +200,7 @@ function showDataset(ds) {
     list.append(box);
   }
   $('dataset-errors').replaceChildren(...(ds.errors || []).map(e => el('div', {}, e)));
+  showNothingToOpen(ds);
   refreshFileClasses();
   loadThumbnails();
   if (!$('output').value && ds.root) $('output').value = ds.root.replace(/\/$/, '') + '/processed';
@@ -207,6 +208,38 @@ function showDataset(ds) {
   if (app.files.length && !app.files.some(f => f.path === app.current)) select(app.files[0].path);
   showFallback();
   schedulePlan();
+}
+
+/** Buttons that act on the shown image: off while there is none. */
+const IMAGE_BUTTONS = ['chart-detect', 'chart-crop', 'chart-manual', 'chart-clear', 'wb-pick', 'film-base-pick', 'normalise', 'roll-lock', 'adjust-copy', 'adjust-own', 'fit', 'zoom-100'];
+
+/** A folder with no image that can be opened: nothing of the previous folder stays (picture, histogram, status line,
+ * zoom, chart), the viewer says why, and the buttons that need an image are off, saying so. */
+function showNothingToOpen(ds) {
+  const none = app.files.length === 0;
+  for (const id of IMAGE_BUTTONS) $(id).disabled = none;
+  $('viewer').classList.toggle('no-image', none);
+  if (!none) { $('empty').textContent = 'Open a folder of RAW files (or JPEG/TIFF scans) to start.'; return; }
+  previewSeq++; // an answer still on its way for the previous folder's image is not shown
+  app.current = null;
+  clearChart(); setMode(null);
+  const img = $('preview');
+  if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  img.removeAttribute('src');
+  $('nav-img').removeAttribute('src');
+  app.fullSize = null;
+  invalidateTiles();
+  $('navigator').hidden = true;
+  $('clip-canvas').hidden = true;
+  $('view-error').hidden = true;
+  drawHistogram([0, 1, 2, 3].map(() => new Uint32Array(256)));
+  $('render-info').textContent = ''; $('render-info').title = '';
+  $('zoom-readout').textContent = '';
+  const n = (ds.errors || []).length;
+  const why = n ? `none of the ${n} file(s) in this folder can be opened: the reasons are listed under the file list` : 'this folder holds no RAW files or JPEG/TIFF scans';
+  $('empty').textContent = `No image to show: ${why}.`;
+  $('status-line').textContent = `${ds.root || ''}: ${why}`;
+  $('chart-status').textContent = 'No image to measure a chart on in this folder.';
 }
 
 function refreshFileClasses() {
@@ -1327,6 +1360,7 @@ async function plan() {
       'choose under Chart what happens to them (leave them uncalibrated, or use the chart for all groups)'
     : '';
   if (missing.length) $('process').disabled = true;
+  if (!app.files.length) { $('process').disabled = true; $('process-warning').textContent = 'No image to process in this folder.'; }
   if (res.ok && (app.recipe.naming.schema !== $('naming').value || app.recipe.naming.custom !== $('custom').value)) {
     app.recipe.naming.schema = $('naming').value;
     app.recipe.naming.custom = $('custom').value;
