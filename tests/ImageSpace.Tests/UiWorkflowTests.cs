@@ -483,6 +483,43 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await Assertions.Expect(page.Locator("#empty")).ToBeHiddenAsync();
     }
 
+    [SkippableFact]
+    public async Task A_typed_value_beyond_the_sliders_range_is_shown_as_applied_and_one_beyond_the_limits_is_clamped_with_a_message()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/f_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 1 });
+        SyntheticDng.Write(dir["data/f_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 2 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        using var http = TestToken.Client(server.Url);
+        async Task<System.Text.Json.JsonElement> Adjust() =>
+            System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement.GetProperty("recipe").GetProperty("adjust");
+
+        // 6 EV: beyond the slider's ±4 but inside the recipe's ±10: applied, and the box says 6 once it loses focus.
+        await page.FillAsync("#exposure-value", "6");
+        await RenderAfter(page, () => page.PressAsync("#exposure-value", "Enter"));
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("6 EV");
+        Assert.Equal(6, (await Adjust()).GetProperty("exposureEv").GetDouble());
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("beyond"));
+        await page.ClickAsync("#histogram"); // focus elsewhere
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("6 EV");
+        // 99 EV: beyond the recipe's limit: clamped to 10 with a message saying so, and 10 shown.
+        await page.FillAsync("#exposure-value", "99");
+        await RenderAfter(page, () => page.PressAsync("#exposure-value", "Enter"));
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("99 is outside -10 to 10; 10 applied");
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("10 EV");
+        Assert.Equal(10, (await Adjust()).GetProperty("exposureEv").GetDouble());
+
+        // Kelvin typed beyond its slider (12000 K) stays applied when the tint slider is then moved.
+        await page.SelectOptionAsync("#wb-mode", "kelvin");
+        await page.FillAsync("#kelvin-value", "15000");
+        await RenderAfter(page, () => page.PressAsync("#kelvin-value", "Enter"));
+        await RenderAfter(page, () => page.Locator("#tint").FillAsync("10"));
+        Assert.Equal("15000,10", (await Adjust()).GetProperty("whiteBalance").GetString());
+        await Assertions.Expect(page.Locator("#kelvin-value")).ToHaveValueAsync("15000 K");
+    }
+
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
     private static double LinearRatio(int[] from, int[] to)
     {

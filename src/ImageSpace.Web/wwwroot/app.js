@@ -1111,10 +1111,19 @@ function applyParameters() {
 
 /** The value box beside a slider: shows the value with its unit; a typed value (unit optional) is applied on Enter. */
 function showValue(id, v) {
-  const unit = $(id).dataset.unit, box = $(id).nextElementSibling;
+  const slider = $(id), unit = slider.dataset.unit, box = slider.nextElementSibling;
   const text = unit ? `${v} ${unit}` : `${v}`;
+  // The value applied, which a typed one may put beyond the slider's ends (the thumb then rests at the end): the box
+  // always shows what the picture is made with, never the thumb's position.
+  slider.dataset.applied = String(v);
+  const beyond = Number(v) < Number(slider.min) || Number(v) > Number(slider.max);
+  box.classList.toggle('beyond', beyond);
+  box.title = beyond ? `${text} applied: beyond the slider's range (${slider.min} to ${slider.max}${unit ? ' ' + unit : ''}); typed values go from ${slider.dataset.hardMin ?? slider.min} to ${slider.dataset.hardMax ?? slider.max}` : '';
   if (box.tagName === 'INPUT') { if (document.activeElement !== box) box.value = text; } else box.textContent = text;
 }
+
+/** The value the recipe holds for a slider (a typed one beyond its ends included). */
+const appliedValue = (id) => Number($(id).dataset.applied ?? $(id).value);
 
 const valueSliders = () => [...Object.keys(sliders), 'kelvin', 'tint'];
 
@@ -1128,11 +1137,13 @@ function setupValueBoxes() {
     box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') box.blur(); else if (ev.key === 'Escape') { box.value = ''; box.blur(); } });
     box.addEventListener('change', () => {
       const v = parseFloat(box.value.replace(',', '.'));
-      if (!Number.isFinite(v)) { showValue(id, slider.value); return; }
+      if (!Number.isFinite(v)) { showValue(id, appliedValue(id)); return; }
       const lo = Number(slider.dataset.hardMin ?? slider.min), hi = Number(slider.dataset.hardMax ?? slider.max);
-      setSlider(id, Math.min(hi, Math.max(lo, v)));
+      const c = Math.min(hi, Math.max(lo, v));
+      if (c !== v) toast(`${label}: ${v} is outside ${lo} to ${hi}; ${c} applied`, true);
+      setSlider(id, c);
     });
-    box.addEventListener('blur', () => showValue(id, slider.dataset.typed ?? slider.value));
+    box.addEventListener('blur', () => showValue(id, slider.dataset.typed ?? appliedValue(id)));
     slider.addEventListener('dblclick', () => setSlider(id, Number(slider.dataset.default ?? slider.defaultValue)));
   }
 }
@@ -1166,8 +1177,11 @@ function syncControls() {
   const wb = a.whiteBalance;
   const mode = /^\d/.test(wb) ? 'kelvin' : wb.startsWith('pick:') ? 'pick' : wb === 'auto' ? 'auto' : 'asshot';
   $('wb-mode').value = mode;
-  if (mode === 'kelvin') { const [k, t] = wb.split(','); $('kelvin').value = k; $('tint').value = t || 0; }
-  for (const id of ['kelvin', 'tint']) showValue(id, $(id).value);
+  if (mode === 'kelvin') {
+    const [k, t] = wb.split(',');
+    $('kelvin').value = k; $('tint').value = t || 0;
+    showValue('kelvin', Number(k)); showValue('tint', Number(t || 0));
+  } else for (const id of ['kelvin', 'tint']) showValue(id, appliedValue(id));
   document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
   $('mask-clipped').checked = a.maskClipped;
   $('film-enabled').checked = r.film.enabled;
@@ -1204,10 +1218,13 @@ function setupControls() {
       if (sec !== 'export') pushRecipe(); else pushExport();
     });
   }
-  const wbChanged = () => {
+  const wbChanged = (ev) => {
     const mode = $('wb-mode').value;
     document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
-    const k = sliderValue('kelvin'), t = sliderValue('tint');
+    // The slider moved (or typed) gives its value; the other keeps the one applied (a typed one beyond its ends too).
+    const moved = ev?.target?.id;
+    const k = moved === 'kelvin' ? sliderValue('kelvin') : appliedValue('kelvin');
+    const t = moved === 'tint' ? sliderValue('tint') : appliedValue('tint');
     showValue('kelvin', k); showValue('tint', t);
     if (mode === 'pick') { if (!editedAdjust().whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
     editedAdjust().whiteBalance = mode === 'kelvin' ? `${k},${t}` : mode;
