@@ -520,6 +520,42 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await Assertions.Expect(page.Locator("#kelvin-value")).ToHaveValueAsync("15000 K");
     }
 
+    [SkippableFact]
+    public async Task Keep_them_do_the_rest_reports_the_kept_outputs_as_kept_not_done()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/f_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 1 });
+        SyntheticDng.Write(dir["data/f_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 2 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        string output = dir["data/out"];
+        await TestUi.ExportThroughPage(page, "png", output, 2);
+        var outputs = Directory.GetFiles(output, "*.png", SearchOption.AllDirectories).Order().ToArray();
+        Assert.Equal(2, outputs.Length);
+        await page.WaitForTimeoutAsync(1100); // a later write would show as a newer time (file times have 1 s steps on some file systems)
+        File.Delete(outputs[1]);
+        var keptTime = File.GetLastWriteTimeUtc(outputs[0]);
+
+        // One output there, one missing: the first is kept, the second written, and the page says which is which.
+        await page.SelectOptionAsync("#existing", "skip");
+        await Assertions.Expect(page.Locator("#conflicts")).ToContainTextAsync("1 output(s) already exist");
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("2 / 2 (1 written, 1 kept: already there) — done", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+        Assert.Equal(keptTime, File.GetLastWriteTimeUtc(outputs[0]));
+        Assert.True(File.Exists(outputs[1]));
+        await Assertions.Expect(page.Locator(".file.skipped")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".file.done")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".file.skipped .name")).ToContainTextAsync("f_1");
+
+        // All there: nothing written, and nothing claims to be done.
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("2 / 2 (2 kept: already there) — nothing written: every output was already there", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator(".file.skipped")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator(".file.done")).ToHaveCountAsync(0);
+        await UiFixture.ScreenshotAsync(page, "ui-kept-outputs");
+    }
+
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
     private static double LinearRatio(int[] from, int[] to)
     {

@@ -252,6 +252,8 @@ function refreshFileClasses() {
     row.tabIndex = p === app.current ? 0 : -1;
     row.setAttribute('aria-selected', String(p === app.current));
     row.classList.toggle('done', app.statuses[p] === 'done');
+    row.classList.toggle('skipped', app.statuses[p] === 'skipped');
+    row.title = app.statuses[p] === 'skipped' ? `${p} (kept: its output was already there)` : p;
     row.classList.toggle('failed', app.statuses[p] === 'failed');
     row.classList.toggle('chart', chartSources.has(p.split('/').pop()));
     row.classList.toggle('own', !!app.recipe?.adjust.images?.[imageKey(p)]);
@@ -1395,19 +1397,24 @@ async function startBatch() {
   $('process').disabled = true; $('cancel').disabled = false;
   $('progress-text').textContent = `0 / ${res.total}`;
   const es = new EventSource('/api/events');
+  let kept = 0; // outputs already there, left as they were ("keep them, do the rest"): not written, not "done"
   es.onmessage = (m) => {
     const e = JSON.parse(m.data);
     if (e.kind === 'file') {
-      app.statuses[e.file] = e.status === 'failed' ? 'failed' : 'done';
+      app.statuses[e.file] = e.status === 'failed' ? 'failed' : e.status === 'skipped' ? 'skipped' : 'done';
+      if (e.status === 'skipped') kept++;
       if (e.error) $('batch-errors').append(el('li', {}, `${e.file.split('/').pop()}: ${e.error}`));
       refreshFileClasses();
     }
     $('progress').value = e.done + e.failed;
-    $('progress-text').textContent = `${e.done + e.failed} / ${e.total}` + (e.failed ? ` (${e.failed} failed)` : '');
+    const written = e.done - kept;
+    $('progress-text').textContent = `${e.done + e.failed} / ${e.total}` +
+      (kept || e.failed ? ` (${[written ? `${written} written` : '', kept ? `${kept} kept: already there` : '', e.failed ? `${e.failed} failed` : ''].filter(Boolean).join(', ')})` : '');
     if (e.kind === 'end' || e.kind === 'cancelled') {
       es.close();
       $('process').disabled = false; $('cancel').disabled = true;
-      $('progress-text').textContent += e.kind === 'cancelled' ? ' — cancelled' : e.error ? ` — ${e.error}` : ' — done';
+      $('progress-text').textContent += e.kind === 'cancelled' ? ' — cancelled' : e.error ? ` — ${e.error}`
+        : kept && !written && !e.failed ? ' — nothing written: every output was already there' : ' — done';
     }
   };
 }
