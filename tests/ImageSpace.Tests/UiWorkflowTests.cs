@@ -556,6 +556,48 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await UiFixture.ScreenshotAsync(page, "ui-kept-outputs");
     }
 
+    [SkippableFact]
+    public async Task Readout_report_labels_file_names_symbols_and_steps_read_whole_after_plain_Detect()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/turntable_A"]);
+        SyntheticDng.Write(dir["data/turntable_A/objA_0001.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/turntable_A/objA_0002.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 5 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server, 1000, 800);
+
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#delta-e-chart")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 60_000 });
+        // Plain Detect: no flattened view, so the step bar is at Finalize, not Flatten.
+        await Assertions.Expect(page.Locator("#chart-steps li[data-step=finalize]")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("current"));
+        await Assertions.Expect(page.Locator("#chart-steps li[data-step=flatten]")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("current"));
+        // The 24 patch numbers under the ΔE bars: no two overlap.
+        int overlaps = await page.EvaluateAsync<int>(@"() => {
+            const r = [...document.querySelectorAll('#delta-e-chart text.axis')].filter(t => t.getAttribute('text-anchor') === 'middle').map(t => t.getBoundingClientRect());
+            let n = 0;
+            for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++)
+              if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
+            return r.length === 24 ? n : -1; }");
+        Assert.Equal(0, overlaps);
+        // File names wrap between their parts ("objA_" / "0001.dng"), never inside one: each part's text lies on one line.
+        var broken = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('.file .name')].flatMap(n => [...n.childNodes]
+            .filter(c => c.nodeType === 3).filter(c => { const r = document.createRange(); r.selectNodeContents(c); return new Set([...r.getClientRects()].map(q => Math.round(q.top))).size > 1; })
+            .map(c => c.textContent))");
+        Assert.Empty(broken);
+        Assert.Equal("turntable_A/objA_0001.dng", await page.Locator(".file .name").First.InnerTextAsync().ContinueWith(t => t.Result.Replace("\n", "")));
+        // The toolbar's readout, cut or not, is whole in its tooltip.
+        await Assertions.Expect(page.Locator("#render-info")).Not.ToBeEmptyAsync();
+        string readout = await page.Locator("#render-info").InnerTextAsync(), title = (await page.Locator("#render-info").GetAttributeAsync("title"))!;
+        Assert.StartsWith(readout, title);
+        // Symbols drawn by text or CSS, not emoji (no emoji font here): the folder dialog's entries are the names alone.
+        await page.ClickAsync("#open-folder");
+        await page.EvaluateAsync("p => browse(p)", dir["data"]);
+        await Assertions.Expect(page.Locator("#browse-list button.folder")).ToHaveTextAsync("turntable_A");
+        var texts = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#browse-list button, .file, #chart-steps li')].map(e => e.textContent + getComputedStyle(e, '::before').content)");
+        Assert.All(texts, t => Assert.DoesNotMatch(@"\p{Cs}", t)); // emoji lie beyond the BMP: surrogate pairs in UTF-16
+        await UiFixture.ScreenshotAsync(page, "ui-cosmetic-1000");
+    }
+
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
     private static double LinearRatio(int[] from, int[] to)
     {

@@ -193,7 +193,7 @@ function showDataset(ds) {
       const item = { path: f.path, name: f.name, group: g.name };
       app.files.push(item);
       const row = el('div', { class: 'file', 'data-path': f.path, title: f.path, role: 'option', tabindex: '-1', 'aria-selected': 'false' },
-        el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name), el('span', { class: 'own-badge', title: 'adjustments of its own' }, '✎'));
+        el('span', { class: 'ph' }), el('span', { class: 'name' }, ...breakable(f.name)), el('span', { class: 'own-badge', title: 'adjustments of its own' }, '✎'));
       row.addEventListener('click', () => { select(f.path); row.focus({ preventScroll: true }); });
       box.append(row);
     }
@@ -240,6 +240,13 @@ function showNothingToOpen(ds) {
   $('empty').textContent = `No image to show: ${why}.`;
   $('status-line').textContent = `${ds.root || ''}: ${why}`;
   $('chart-status').textContent = 'No image to measure a chart on in this folder.';
+}
+
+/** A file name as text pieces with line-break chances after "_", "-", "/" and before the extension's ".": a long name
+ * wraps between its parts ("objA_ / 0001.dng"), not inside a word. */
+function breakable(name) {
+  const parts = name.split(/(?<=[_\-/])|(?=\.[^.]*$)/);
+  return parts.flatMap((p, i) => i ? [document.createElement('wbr'), p] : [p]);
 }
 
 function refreshFileClasses() {
@@ -348,7 +355,8 @@ async function renderPreview(fit = false) {
     app.changeAt = null;
     const waited = Math.round(performance.now() - started);
     $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'} · ${waited} ms`;
-    $('render-info').title = `preview size of the full size; ${waited} ms from the change to this picture on screen` + (ms ? `, of which the server's adjustments ${ms} ms` : '');
+    // The readout may be cut to fit the toolbar: its tooltip holds the whole of it.
+    $('render-info').title = `${$('render-info').textContent}\npreview size of the full size; ${waited} ms from the change to this picture on screen` + (ms ? `, of which the server's adjustments ${ms} ms` : '');
     $('status-line').textContent = warnings.join(' · ') || app.current;
     app.renders++;
     img.dataset.renders = String(app.renders);
@@ -779,7 +787,7 @@ function showReport(cal) {
   // Drawn at about 1:1 in the panel: labels of 9–10 px stay readable.
   const w = 300, h = 110, bw = w / 24;
   const max = Math.max(3, ...cal.patches.map(p => Math.max(p.deltaE, p.looDeltaE || 0)));
-  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 15}`, id: 'delta-e-chart' });
+  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 24}`, id: 'delta-e-chart' });
   for (const t of [1, 2, 3, 5, 10].filter(t => t <= max)) {
     const y = h - t / max * h;
     chart.append(svg('line', { x1: 0, x2: w, y1: y, y2: y, stroke: '#888', 'stroke-dasharray': '2 3', 'stroke-width': 0.5 }));
@@ -790,7 +798,8 @@ function showReport(cal) {
     const hh = p.deltaE / max * h, lh = (p.looDeltaE || 0) / max * h;
     chart.append(svg('rect', { x: i * bw + 1, y: h - lh, width: bw - 2, height: lh, fill: 'none', stroke: '#aaa', 'stroke-width': 0.6 }));
     chart.append(svg('rect', { x: i * bw + 2, y: h - hh, width: bw - 4, height: hh, fill: colour, 'data-patch': p.index }));
-    chart.append(svg('text', { x: i * bw + bw / 2, y: h + 11, 'font-size': 9, fill: 'var(--muted)', 'text-anchor': 'middle', class: 'axis' }, String(p.index)));
+    // Patch numbers on two staggered rows: 24 two-digit labels side by side at 9 px would run together.
+    chart.append(svg('text', { x: i * bw + bw / 2, y: h + (i % 2 ? 21 : 11), 'font-size': 9, fill: 'var(--muted)', 'text-anchor': 'middle', class: 'axis' }, String(p.index)));
   });
   const swatches = el('div', { class: 'swatches' });
   for (const p of cal.patches) {
@@ -940,8 +949,9 @@ function chartSteps() {
     crop: !!c?.box, corners: !!(c?.calibration && c.corners.length === 4),
     flatten: !!c?.flattened, finalize: !!c?.finalized,
   };
+  // A chart found by plain Detect has no flattened view: with a fit it is ready to finalize, not at "Flatten".
   const current = m === 'crop' ? 'crop' : m === 'corners' ? 'corners'
-    : !c ? 'crop' : !done.corners ? 'corners' : !done.flatten ? 'flatten' : 'finalize';
+    : !c ? 'crop' : !done.corners ? 'corners' : !done.flatten && c.manual ? 'flatten' : 'finalize';
   for (const li of $('chart-steps').children) {
     li.classList.toggle('done', done[li.dataset.step]);
     li.classList.toggle('current', li.dataset.step === current);
@@ -1487,7 +1497,7 @@ async function browse(path) {
   $('browse-up').disabled = !res.parent && !res.path;
   $('browse-up').onclick = guard(() => browse(res.parent || ''));
   // Buttons: reachable by Tab, opened with Enter or Space.
-  $('browse-list').replaceChildren(...res.folders.map(f => el('li', {}, el('button', { class: 'folder', onclick: guard(() => browse(f.path)) }, '📁 ' + f.name))));
+  $('browse-list').replaceChildren(...res.folders.map(f => el('li', {}, el('button', { class: 'folder', onclick: guard(() => browse(f.path)) }, f.name))));
   $('browse-files').textContent = res.files.length ? `${res.files.length} image(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
   $('browse-open').disabled = !res.path;
   if (!dlg.open) dlg.showModal();
