@@ -598,6 +598,34 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await UiFixture.ScreenshotAsync(page, "ui-cosmetic-1000");
     }
 
+    [SkippableFact]
+    public async Task Home_and_End_move_in_the_list_undo_names_the_image_it_changes_and_an_error_toast_goes_with_its_image()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        for (int i = 1; i <= 3; i++)
+            SyntheticDng.Write(dir[$"data/f_{i}.dng"], new SceneParameters { Width = 400, Height = 300, HasChart = false, Seed = i });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("End"));
+        await Assertions.Expect(page.Locator(".file.selected")).ToHaveAttributeAsync("data-path", new System.Text.RegularExpressions.Regex("f_3.dng$"));
+        await RenderAfter(page, () => page.Locator("#exposure").FillAsync("1"));
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("Home"));
+        await Assertions.Expect(page.Locator(".file.selected")).ToHaveAttributeAsync("data-path", new System.Text.RegularExpressions.Regex("f_1.dng$"));
+        // Undo on f_1 takes back the change made on f_3 (all images' exposure), and says where it was made.
+        await RenderAfter(page, () => page.Keyboard.PressAsync("Control+z"));
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("made on f_3.dng");
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("0 EV");
+        // An error about one image does not stay over the next one.
+        await page.EvaluateAsync("() => toast('400', true)");
+        await Assertions.Expect(page.Locator("#toast.show.error")).ToHaveCountAsync(1);
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowDown"));
+        await Assertions.Expect(page.Locator("#toast.show")).ToHaveCountAsync(0);
+    }
+
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>
     private static double LinearRatio(int[] from, int[] to)
     {

@@ -120,7 +120,7 @@ function noteChange() {
   const now = performance.now(), cur = JSON.stringify(app.recipe), key = `${undo.source}|${app.current ?? ''}`;
   if (cur === undo.committed) return;
   if (undo.committed !== null && (now - undo.last > 800 || key !== undo.lastKey || !undo.stack.length)) {
-    undo.stack.push(undo.committed);
+    undo.stack.push({ recipe: undo.committed, image: imageKey() }); // the image the change now starting is made on
     if (undo.stack.length > 100) undo.stack.shift();
   }
   undo.committed = cur;
@@ -130,12 +130,14 @@ function noteChange() {
 
 function undoLast() {
   if (!undo.stack.length) { toast('nothing to undo'); return; }
-  adopt(JSON.parse(undo.stack.pop()));
+  const step = undo.stack.pop();
+  adopt(JSON.parse(step.recipe));
   undo.last = 0;
   undo.lastKey = null;
   syncControls(); drawOverlay(); refreshFileClasses();
   pushRecipe();
-  toast('undone');
+  // Undo goes back through changes on every image: say which image's change it was when it is not the one shown.
+  toast(step.image && step.image !== imageKey() ? `undone: the last change, made on ${step.image}` : 'undone: the last change');
 }
 
 // ---- per-image adjustments: adjust.images[relative path] replaces the adjustments of all images for that image ----
@@ -299,8 +301,11 @@ async function select(path) {
   app.current = path;
   refreshFileClasses();
   document.querySelector(`.file[data-path="${CSS.escape(path)}"]`)?.scrollIntoView({ block: 'nearest' });
-  // Nothing of the previous image stays: its chart, the chart's result or error, its report.
-  if (changed) { clearChart(); setMode(null); syncControls(); drawOverlay(); }
+  // Nothing of the previous image stays: its chart, the chart's result or error, its report, an error toast about it.
+  if (changed) {
+    clearChart(); setMode(null); syncControls(); drawOverlay();
+    if ($('toast').classList.contains('error')) { clearTimeout(toastTimer); $('toast').className = ''; }
+  }
   await renderPreview(changed);
 }
 
@@ -1609,6 +1614,12 @@ function setupMisc() {
     const inList = ev.target === document.body || !!ev.target.closest('#files');
     if (inList && (ev.key === 'ArrowDown' || ev.key === 'j')) { ev.preventDefault(); moveSelection(1); focusSelectedRow(ev); }
     else if (inList && (ev.key === 'ArrowUp' || ev.key === 'k')) { ev.preventDefault(); moveSelection(-1); focusSelectedRow(ev); }
+    else if (inList && (ev.key === 'Home' || ev.key === 'End') && app.files.length) {
+      ev.preventDefault();
+      app.direction = ev.key === 'Home' ? 1 : -1;
+      select(app.files[ev.key === 'Home' ? 0 : app.files.length - 1].path);
+      focusSelectedRow(ev);
+    }
     else if (ev.target.closest('input[type=range]')) return;
     else if (ev.key === 'f') fitView();
     else if (ev.key === '1' && app.fullSize) zoomTo(1);
