@@ -213,7 +213,8 @@ function showDataset(ds) {
 }
 
 /** Buttons that act on the shown image: off while there is none. */
-const IMAGE_BUTTONS = ['chart-detect', 'chart-crop', 'chart-manual', 'chart-clear', 'wb-pick', 'film-base-pick', 'normalise', 'roll-lock', 'adjust-copy', 'adjust-own', 'fit', 'zoom-100'];
+const PICTURE_BUTTONS = ['chart-detect', 'chart-crop', 'chart-manual', 'wb-pick', 'film-base-pick', 'fit', 'zoom-100']; // need the picture on screen
+const IMAGE_BUTTONS = [...PICTURE_BUTTONS, 'chart-clear', 'normalise', 'roll-lock', 'adjust-copy', 'adjust-own'];
 
 /** A folder with no image that can be opened: nothing of the previous folder stays (picture, histogram, status line,
  * zoom, chart), the viewer says why, and the buttons that need an image are off, saying so. */
@@ -338,6 +339,7 @@ async function renderPreview(fit = false) {
     const blob = await r.blob();
     if (seq !== previewSeq) return; // a newer request owns the picture
     $('view-error').hidden = true;
+    for (const id of PICTURE_BUTTONS) $(id).disabled = false;
     document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.remove('broken');
     const size = r.headers.get('X-Full-Size');
     if (size) app.fullSize = size.split('x').map(Number);
@@ -404,6 +406,9 @@ function showPreviewError(message) {
   $('zoom-readout').textContent = '';
   $('view-error').textContent = message;
   $('view-error').hidden = false;
+  // Nothing to place a chart, a corner or a white point on.
+  for (const id of PICTURE_BUTTONS) $(id).disabled = true;
+  setMode(null);
   $('status-line').textContent = message;
   document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.add('broken');
 }
