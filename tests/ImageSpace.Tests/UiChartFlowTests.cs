@@ -214,4 +214,50 @@ public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) :
         await Assertions.Expect(page.Locator("#assigned")).ToContainTextAsync("all groups");
         await UiFixture.ScreenshotAsync(page, "ui-chart-finalized");
     }
+
+    [SkippableFact]
+    public async Task A_corner_dragged_on_the_image_right_after_the_crop_box_ends_on_release_and_is_refitted()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        var scene = SyntheticDng.Write(dir["data/frame.dng"], new SceneParameters { Width = 1600, Height = 1064, PatchPitch = 70, RotationDeg = 8, Seed = 5 });
+        var truth = scene.Chart!.Corners;
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+
+        // As a user does: the file picked in the list, then the box dragged round the chart.
+        await page.Locator(".file").First.ClickAsync();
+        await page.ClickAsync("#chart-crop");
+        var box = BoxAround(truth, 40);
+        await DragOnImage(page, box[0], box[1]);
+        await WaitForChart(page);
+        double m0 = MeanDeltaE(await page.Locator("#chart-status").InnerTextAsync());
+        int measured = await page.EvaluateAsync<int>("() => window.imagespace.chartMeasured");
+
+        // Straight away (no other click between), corner 0 dragged 0.5 pitch into the chart on the image.
+        var c0 = (await Corners(page))[0];
+        double[] target = [c0[0] + 0.5 * (truth[2][0] - truth[0][0]) / 6, c0[1] + 0.5 * (truth[2][1] - truth[0][1]) / 4];
+        var from = await UiBrowserTests.ToScreen(page, c0[0], c0[1]);
+        var to = await UiBrowserTests.ToScreen(page, target[0], target[1]);
+        await page.Mouse.MoveAsync((float)from[0], (float)from[1]);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((float)to[0], (float)to[1], new MouseMoveOptions { Steps = 8 });
+        await page.Mouse.UpAsync();
+        // The release refits (a new measurement), hides the magnifier, and the corner stays where it was let go.
+        await page.WaitForFunctionAsync($"() => window.imagespace.chartMeasured > {measured} && window.imagespace.chartBusy === 0",
+            null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await WaitForChart(page);
+        await Assertions.Expect(page.Locator("#loupe")).ToBeHiddenAsync();
+        var released = await Corners(page);
+        var nearest = released.Min(c => Distance(c, (target[0], target[1])));
+        log.WriteLine($"corner let go at ({target[0]:0.0}, {target[1]:0.0}); nearest corner after the refit {nearest:0.0} px away");
+        Assert.True(nearest < 3, $"no corner where corner 0 was let go (nearest {nearest:0.0} px)");
+        double m1 = MeanDeltaE(await page.Locator("#chart-status").InnerTextAsync());
+        Assert.True(m1 > m0 + 0.3, $"the moved corner should be refitted (worse): ΔE {m0:0.00} → {m1:0.00}");
+        // With the button up, moving the pointer moves nothing.
+        await page.Mouse.MoveAsync((float)to[0] + 120, (float)to[1] + 90, new MouseMoveOptions { Steps = 5 });
+        var after = await Corners(page);
+        for (int i = 0; i < 4; i++) Assert.True(Distance(after[i], (released[i][0], released[i][1])) < 0.01, $"corner {i} followed the pointer after the release");
+        await Assertions.Expect(page.Locator("#loupe")).ToBeHiddenAsync();
+    }
 }

@@ -279,10 +279,14 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('preview').hasAttribute('src')"));
         Assert.Equal("", await page.Locator("#render-info").InnerTextAsync());
         await Assertions.Expect(page.Locator(".file.broken[data-path$='c_broken.dng']")).ToHaveCountAsync(1);
+        // Nothing to measure on it: the chart buttons are off.
+        foreach (var id in new[] { "#chart-detect", "#chart-crop", "#chart-manual", "#wb-pick" })
+            await Assertions.Expect(page.Locator(id)).ToBeDisabledAsync();
         await UiFixture.ScreenshotAsync(page, "ui-broken-file");
         // And back: the picture returns, the error goes.
         await RenderAfter(page, () => page.ClickAsync(".file[data-path$='a_chart.dng']"));
         await Assertions.Expect(page.Locator("#view-error")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#chart-manual")).ToBeEnabledAsync();
         Assert.Equal(450, await page.EvaluateAsync<int>("() => document.getElementById('preview').naturalWidth"));
     }
 
@@ -338,6 +342,292 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await RenderAfter(page, () => page.UncheckAsync("#before"));
         Assert.True(MeanDiff(await UiBrowserTests.PreviewGreens(page), edited) < 0.5);
         Assert.True(await page.Locator("#before-calibrated").IsDisabledAsync());
+    }
+
+    [SkippableFact]
+    public async Task Groups_without_a_chart_get_a_visible_choice_and_Process_waits_for_it()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/a"]);
+        Directory.CreateDirectory(dir["data/b"]);
+        SyntheticDng.Write(dir["data/a/a_chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/b/b_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 5 });
+        SyntheticDng.Write(dir["data/b/b_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 6 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        // Nothing assigned: no choice to make, Process free.
+        await Assertions.Expect(page.Locator("#fallback")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#process")).ToBeEnabledAsync();
+
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync("#chart-assign-group"));
+        // Group a has its chart; group b (2 images) has none: the choice is shown with what it concerns, and Process
+        // waits for it with the reason beside it, in the page's words.
+        await Assertions.Expect(page.Locator("#fallback")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#fallback-label")).ToContainTextAsync("1 group(s) without a chart of their own (b; 2 image(s))");
+        await Assertions.Expect(page.Locator("#process-warning")).ToContainTextAsync("1 group(s) have no chart of their own (b)");
+        await Assertions.Expect(page.Locator("#process")).ToBeDisabledAsync();
+        Assert.DoesNotContain("--", await page.Locator("#process-warning").InnerTextAsync());
+        // No chart for all groups has been finalized: that option cannot be chosen.
+        Assert.True(await page.Locator("#chart-fallback option[value=global]").IsDisabledAsync());
+        await UiFixture.ScreenshotAsync(page, "ui-fallback-choice");
+
+        await page.SelectOptionAsync("#chart-fallback", "none");
+        await Assertions.Expect(page.Locator("#process-warning")).ToBeEmptyAsync();
+        using var http = TestToken.Client(server.Url);
+        var state = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement;
+        Assert.Equal("none", state.GetProperty("recipe").GetProperty("calibration").GetProperty("fallback").GetString());
+        Assert.Empty(state.GetProperty("errors").EnumerateArray());
+        string output = dir["data/out"];
+        await TestUi.ExportThroughPage(page, "png", output, 3);
+        Assert.Equal(3, Directory.GetFiles(output, "*.png", SearchOption.AllDirectories).Length);
+    }
+
+    /// <summary>Opens <paramref name="path"/> through the folder dialog, as a user does.</summary>
+    private static async Task OpenFolder(IPage page, string path)
+    {
+        await page.ClickAsync("#open-folder");
+        await page.EvaluateAsync("p => browse(p)", path);
+        await Assertions.Expect(page.Locator("#browse-path")).ToHaveTextAsync(path);
+        await page.ClickAsync("#browse-open");
+        await page.WaitForFunctionAsync("p => window.imagespace.dataset && window.imagespace.dataset.root.replace(/\\/$/, '') === p", path);
+    }
+
+    [SkippableFact]
+    public async Task Another_folder_starts_from_its_own_adjustments_charts_and_outputs_choice_and_gets_them_back()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/one"]);
+        Directory.CreateDirectory(dir["data/two"]);
+        SyntheticDng.Write(dir["data/one/chart.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/two/plain.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 5 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        using var http = TestToken.Client(server.Url);
+        async Task<System.Text.Json.JsonElement> Recipe() =>
+            System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement.GetProperty("recipe");
+
+        await OpenFolder(page, dir["data/one"]);
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("ΔE2000");
+        await RenderAfter(page, () => page.ClickAsync("#chart-assign-global"));
+        await RenderAfter(page, () => page.Locator("#denoise").FillAsync("20"));
+        await page.SelectOptionAsync("#existing", "overwrite");
+        await page.SelectOptionAsync("#format", "png");
+        await page.WaitForFunctionAsync("() => !window.imagespace.syncing");
+        await page.WaitForTimeoutAsync(400); // the plan (and the folder's kept state) follows the last edit
+        Assert.Equal(20, (await Recipe()).GetProperty("adjust").GetProperty("denoise").GetDouble());
+
+        // Another folder: none of folder one's adjustments, chart or overwrite; the format (a preference) stays, said so.
+        await OpenFolder(page, dir["data/two"]);
+        await Assertions.Expect(page.Locator("#denoise-value")).ToHaveValueAsync("0");
+        await Assertions.Expect(page.Locator("#existing")).ToHaveValueAsync("stop");
+        await Assertions.Expect(page.Locator("#format")).ToHaveValueAsync("png");
+        await Assertions.Expect(page.Locator("#export-kept")).ToContainTextAsync("PNG");
+        var two = await Recipe();
+        Assert.Equal(0, two.GetProperty("adjust").GetProperty("denoise").GetDouble());
+        Assert.False(two.GetProperty("export").GetProperty("overwrite").GetBoolean());
+        Assert.Empty(two.GetProperty("calibration").GetProperty("charts").EnumerateArray());
+        await Assertions.Expect(page.Locator("#assigned")).ToBeEmptyAsync();
+        await UiFixture.ScreenshotAsync(page, "ui-folder-two");
+
+        // Back to folder one: its denoise, its chart and its choice come back.
+        await OpenFolder(page, dir["data/one"]);
+        await Assertions.Expect(page.Locator("#denoise-value")).ToHaveValueAsync("20");
+        await Assertions.Expect(page.Locator("#existing")).ToHaveValueAsync("overwrite");
+        await Assertions.Expect(page.Locator("#assigned")).ToContainTextAsync("all groups");
+        var one = await Recipe();
+        Assert.Equal(20, one.GetProperty("adjust").GetProperty("denoise").GetDouble());
+        Assert.Single(one.GetProperty("calibration").GetProperty("charts").EnumerateArray());
+    }
+
+    [SkippableFact]
+    public async Task A_folder_where_no_file_can_be_opened_clears_the_viewer_says_why_and_turns_the_image_buttons_off()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/good"]);
+        Directory.CreateDirectory(dir["data/links"]);
+        Directory.CreateDirectory(dir["outside"]);
+        SyntheticDng.Write(dir["data/good/frame.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, Seed = 4 });
+        // Files that are links to outside the opened folders: the server refuses each, with its reason.
+        for (int i = 1; i <= 3; i++)
+        {
+            SyntheticDng.Write(dir[$"outside/f{i}.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = i });
+            File.CreateSymbolicLink(dir[$"data/links/a_very_long_file_name_that_does_not_fit_in_the_sidebar_{i}.dng"], dir[$"outside/f{i}.dng"]);
+        }
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        await OpenFolder(page, dir["data/good"]);
+        await page.WaitForFunctionAsync("() => window.imagespace.renders > 0 && document.getElementById('render-info').textContent !== ''");
+
+        await OpenFolder(page, dir["data/links"]);
+        await Assertions.Expect(page.Locator("#empty")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#empty")).ToContainTextAsync("none of the 3 file(s) in this folder can be opened");
+        Assert.Null(await page.Locator("#preview").GetAttributeAsync("src"));
+        await Assertions.Expect(page.Locator("#render-info")).ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#zoom-readout")).ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#status-line")).Not.ToContainTextAsync("frame.dng");
+        await Assertions.Expect(page.Locator("#status-line")).ToContainTextAsync("can be opened");
+        // The histogram is blank (no pixel of the previous picture counted).
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => { const c = document.getElementById('histogram'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0 ? 1 : 0; return n; }"));
+        foreach (var id in new[] { "#chart-detect", "#chart-crop", "#chart-manual", "#wb-pick", "#process" })
+            await Assertions.Expect(page.Locator(id)).ToBeDisabledAsync();
+        await Assertions.Expect(page.Locator("#chart-status")).ToContainTextAsync("No image");
+        await Assertions.Expect(page.Locator("#process-warning")).ToContainTextAsync("No image to process");
+        // The reasons are where the files would be, wrapped inside the sidebar.
+        await Assertions.Expect(page.Locator("#dataset-errors > div")).ToHaveCountAsync(3);
+        Assert.True(await page.EvaluateAsync<bool>("() => { const f = document.getElementById('files'), e = document.getElementById('dataset-errors'); return e.scrollWidth <= e.clientWidth + 1 && f.scrollWidth <= f.clientWidth + 1; }"),
+            "the error list runs off the side of the sidebar");
+        await UiFixture.ScreenshotAsync(page, "ui-folder-nothing-opens");
+
+        // And back to a folder with images: the buttons work again.
+        await OpenFolder(page, dir["data/good"]);
+        await Assertions.Expect(page.Locator("#chart-detect")).ToBeEnabledAsync();
+        await Assertions.Expect(page.Locator("#empty")).ToBeHiddenAsync();
+    }
+
+    [SkippableFact]
+    public async Task A_typed_value_beyond_the_sliders_range_is_shown_as_applied_and_one_beyond_the_limits_is_clamped_with_a_message()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/f_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 1 });
+        SyntheticDng.Write(dir["data/f_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 2 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        using var http = TestToken.Client(server.Url);
+        async Task<System.Text.Json.JsonElement> Adjust() =>
+            System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/state")).RootElement.GetProperty("recipe").GetProperty("adjust");
+
+        // 6 EV: beyond the slider's ±4 but inside the recipe's ±10: applied, and the box says 6 once it loses focus.
+        await page.FillAsync("#exposure-value", "6");
+        await RenderAfter(page, () => page.PressAsync("#exposure-value", "Enter"));
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("6 EV");
+        Assert.Equal(6, (await Adjust()).GetProperty("exposureEv").GetDouble());
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("beyond"));
+        await page.ClickAsync("#histogram"); // focus elsewhere
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("6 EV");
+        // 99 EV: beyond the recipe's limit: clamped to 10 with a message saying so, and 10 shown.
+        await page.FillAsync("#exposure-value", "99");
+        await RenderAfter(page, () => page.PressAsync("#exposure-value", "Enter"));
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("99 is outside -10 to 10; 10 applied");
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("10 EV");
+        Assert.Equal(10, (await Adjust()).GetProperty("exposureEv").GetDouble());
+
+        // Kelvin typed beyond its slider (12000 K) stays applied when the tint slider is then moved.
+        await page.SelectOptionAsync("#wb-mode", "kelvin");
+        await page.FillAsync("#kelvin-value", "15000");
+        await RenderAfter(page, () => page.PressAsync("#kelvin-value", "Enter"));
+        await RenderAfter(page, () => page.Locator("#tint").FillAsync("10"));
+        Assert.Equal("15000,10", (await Adjust()).GetProperty("whiteBalance").GetString());
+        await Assertions.Expect(page.Locator("#kelvin-value")).ToHaveValueAsync("15000 K");
+    }
+
+    [SkippableFact]
+    public async Task Keep_them_do_the_rest_reports_the_kept_outputs_as_kept_not_done()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        SyntheticDng.Write(dir["data/f_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 1 });
+        SyntheticDng.Write(dir["data/f_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 2 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        string output = dir["data/out"];
+        await TestUi.ExportThroughPage(page, "png", output, 2);
+        var outputs = Directory.GetFiles(output, "*.png", SearchOption.AllDirectories).Order().ToArray();
+        Assert.Equal(2, outputs.Length);
+        await page.WaitForTimeoutAsync(1100); // a later write would show as a newer time (file times have 1 s steps on some file systems)
+        File.Delete(outputs[1]);
+        var keptTime = File.GetLastWriteTimeUtc(outputs[0]);
+
+        // One output there, one missing: the first is kept, the second written, and the page says which is which.
+        await page.SelectOptionAsync("#existing", "skip");
+        await Assertions.Expect(page.Locator("#conflicts")).ToContainTextAsync("1 output(s) already exist");
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("2 / 2 (1 written, 1 kept: already there) — done", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+        Assert.Equal(keptTime, File.GetLastWriteTimeUtc(outputs[0]));
+        Assert.True(File.Exists(outputs[1]));
+        await Assertions.Expect(page.Locator(".file.skipped")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".file.done")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".file.skipped .name")).ToContainTextAsync("f_1");
+
+        // All there: nothing written, and nothing claims to be done.
+        await page.ClickAsync("#process");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("2 / 2 (2 kept: already there) — nothing written: every output was already there", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator(".file.skipped")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator(".file.done")).ToHaveCountAsync(0);
+        await UiFixture.ScreenshotAsync(page, "ui-kept-outputs");
+    }
+
+    [SkippableFact]
+    public async Task Readout_report_labels_file_names_symbols_and_steps_read_whole_after_plain_Detect()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/turntable_A"]);
+        SyntheticDng.Write(dir["data/turntable_A/objA_0001.dng"], new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, RotationDeg = 5, Seed = 4 });
+        SyntheticDng.Write(dir["data/turntable_A/objA_0002.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 5 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server, 1000, 800);
+
+        await page.ClickAsync("#chart-detect");
+        await Assertions.Expect(page.Locator("#delta-e-chart")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 60_000 });
+        // Plain Detect: no flattened view, so the step bar is at Finalize, not Flatten.
+        await Assertions.Expect(page.Locator("#chart-steps li[data-step=finalize]")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("current"));
+        await Assertions.Expect(page.Locator("#chart-steps li[data-step=flatten]")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("current"));
+        // The 24 patch numbers under the ΔE bars: no two overlap.
+        int overlaps = await page.EvaluateAsync<int>(@"() => {
+            const r = [...document.querySelectorAll('#delta-e-chart text.axis')].filter(t => t.getAttribute('text-anchor') === 'middle').map(t => t.getBoundingClientRect());
+            let n = 0;
+            for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++)
+              if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
+            return r.length === 24 ? n : -1; }");
+        Assert.Equal(0, overlaps);
+        // File names wrap between their parts ("objA_" / "0001.dng"), never inside one: each part's text lies on one line.
+        var broken = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('.file .name')].flatMap(n => [...n.childNodes]
+            .filter(c => c.nodeType === 3).filter(c => { const r = document.createRange(); r.selectNodeContents(c); return new Set([...r.getClientRects()].map(q => Math.round(q.top))).size > 1; })
+            .map(c => c.textContent))");
+        Assert.Empty(broken);
+        Assert.Equal("turntable_A/objA_0001.dng", await page.Locator(".file .name").First.InnerTextAsync().ContinueWith(t => t.Result.Replace("\n", "")));
+        // The toolbar's readout, cut or not, is whole in its tooltip.
+        await Assertions.Expect(page.Locator("#render-info")).Not.ToBeEmptyAsync();
+        string readout = await page.Locator("#render-info").InnerTextAsync(), title = (await page.Locator("#render-info").GetAttributeAsync("title"))!;
+        Assert.StartsWith(readout, title);
+        // Symbols drawn by text or CSS, not emoji (no emoji font here): the folder dialog's entries are the names alone.
+        await page.ClickAsync("#open-folder");
+        await page.EvaluateAsync("p => browse(p)", dir["data"]);
+        await Assertions.Expect(page.Locator("#browse-list button.folder")).ToHaveTextAsync("turntable_A");
+        var texts = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#browse-list button, .file, #chart-steps li')].map(e => e.textContent + getComputedStyle(e, '::before').content)");
+        Assert.All(texts, t => Assert.DoesNotMatch(@"\p{Cs}", t)); // emoji lie beyond the BMP: surrogate pairs in UTF-16
+        await UiFixture.ScreenshotAsync(page, "ui-cosmetic-1000");
+    }
+
+    [SkippableFact]
+    public async Task Home_and_End_move_in_the_list_undo_names_the_image_it_changes_and_an_error_toast_goes_with_its_image()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        for (int i = 1; i <= 3; i++)
+            SyntheticDng.Write(dir[$"data/f_{i}.dng"], new SceneParameters { Width = 400, Height = 300, HasChart = false, Seed = i });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("End"));
+        await Assertions.Expect(page.Locator(".file.selected")).ToHaveAttributeAsync("data-path", new System.Text.RegularExpressions.Regex("f_3.dng$"));
+        await RenderAfter(page, () => page.Locator("#exposure").FillAsync("1"));
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("Home"));
+        await Assertions.Expect(page.Locator(".file.selected")).ToHaveAttributeAsync("data-path", new System.Text.RegularExpressions.Regex("f_1.dng$"));
+        // Undo on f_1 takes back the change made on f_3 (all images' exposure), and says where it was made.
+        await RenderAfter(page, () => page.Keyboard.PressAsync("Control+z"));
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("made on f_3.dng");
+        await Assertions.Expect(page.Locator("#exposure-value")).ToHaveValueAsync("0 EV");
+        // An error about one image does not stay over the next one.
+        await page.EvaluateAsync("() => toast('400', true)");
+        await Assertions.Expect(page.Locator("#toast.show.error")).ToHaveCountAsync(1);
+        await page.Locator(".file.selected").FocusAsync();
+        await RenderAfter(page, () => page.Keyboard.PressAsync("ArrowDown"));
+        await Assertions.Expect(page.Locator("#toast.show")).ToHaveCountAsync(0);
     }
 
     /// <summary>Median linear ratio of mid-tone greens between two previews (2 for +1 EV).</summary>

@@ -15,6 +15,7 @@ const app = {
   chart: null,        // {corners: [[x,y]×4], patches, calibration, manual}
   mode: null,         // null | 'crop' | 'corners' | 'wb-pick' | 'base-rect'
   chartBusy: 0,       // chart measurements in flight (tests wait on it)
+  chartMeasured: 0,   // chart measurements answered (tests wait on it)
   loupe: null,        // the magnifier: {x0, y0, n, zoom, point, ready} (full-resolution pixels x0.. x0+n shown)
   view: { scale: 1, x: 0, y: 0 },
   statuses: {},       // path -> 'done' | 'failed'
@@ -119,7 +120,7 @@ function noteChange() {
   const now = performance.now(), cur = JSON.stringify(app.recipe), key = `${undo.source}|${app.current ?? ''}`;
   if (cur === undo.committed) return;
   if (undo.committed !== null && (now - undo.last > 800 || key !== undo.lastKey || !undo.stack.length)) {
-    undo.stack.push(undo.committed);
+    undo.stack.push({ recipe: undo.committed, image: imageKey() }); // the image the change now starting is made on
     if (undo.stack.length > 100) undo.stack.shift();
   }
   undo.committed = cur;
@@ -129,12 +130,14 @@ function noteChange() {
 
 function undoLast() {
   if (!undo.stack.length) { toast('nothing to undo'); return; }
-  adopt(JSON.parse(undo.stack.pop()));
+  const step = undo.stack.pop();
+  adopt(JSON.parse(step.recipe));
   undo.last = 0;
   undo.lastKey = null;
   syncControls(); drawOverlay(); refreshFileClasses();
   pushRecipe();
-  toast('undone');
+  // Undo goes back through changes on every image: say which image's change it was when it is not the one shown.
+  toast(step.image && step.image !== imageKey() ? `undone: the last change, made on ${step.image}` : 'undone: the last change');
 }
 
 // ---- per-image adjustments: adjust.images[relative path] replaces the adjustments of all images for that image ----
@@ -192,19 +195,61 @@ function showDataset(ds) {
       const item = { path: f.path, name: f.name, group: g.name };
       app.files.push(item);
       const row = el('div', { class: 'file', 'data-path': f.path, title: f.path, role: 'option', tabindex: '-1', 'aria-selected': 'false' },
-        el('span', { class: 'ph' }), el('span', { class: 'name' }, f.name), el('span', { class: 'own-badge', title: 'adjustments of its own' }, '✎'));
+        el('span', { class: 'ph' }), el('span', { class: 'name' }, ...breakable(f.name)), el('span', { class: 'own-badge', title: 'adjustments of its own' }, '✎'));
       row.addEventListener('click', () => { select(f.path); row.focus({ preventScroll: true }); });
       box.append(row);
     }
     list.append(box);
   }
   $('dataset-errors').replaceChildren(...(ds.errors || []).map(e => el('div', {}, e)));
+  showNothingToOpen(ds);
   refreshFileClasses();
   loadThumbnails();
   if (!$('output').value && ds.root) $('output').value = ds.root.replace(/\/$/, '') + '/processed';
   if (!$('project-path').value && ds.root) $('project-path').value = ds.root.replace(/\/$/, '') + '/imagespace-project.json';
   if (app.files.length && !app.files.some(f => f.path === app.current)) select(app.files[0].path);
+  showFallback();
   schedulePlan();
+}
+
+/** Buttons that act on the shown image: off while there is none. */
+const PICTURE_BUTTONS = ['chart-detect', 'chart-crop', 'chart-manual', 'wb-pick', 'film-base-pick', 'fit', 'zoom-100']; // need the picture on screen
+const IMAGE_BUTTONS = [...PICTURE_BUTTONS, 'chart-clear', 'normalise', 'roll-lock', 'adjust-copy', 'adjust-own'];
+
+/** A folder with no image that can be opened: nothing of the previous folder stays (picture, histogram, status line,
+ * zoom, chart), the viewer says why, and the buttons that need an image are off, saying so. */
+function showNothingToOpen(ds) {
+  const none = app.files.length === 0;
+  for (const id of IMAGE_BUTTONS) $(id).disabled = none;
+  $('viewer').classList.toggle('no-image', none);
+  if (!none) { $('empty').textContent = 'Open a folder of RAW files (or JPEG/TIFF scans) to start.'; return; }
+  previewSeq++; // an answer still on its way for the previous folder's image is not shown
+  app.current = null;
+  clearChart(); setMode(null);
+  const img = $('preview');
+  if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  img.removeAttribute('src');
+  $('nav-img').removeAttribute('src');
+  app.fullSize = null;
+  invalidateTiles();
+  $('navigator').hidden = true;
+  $('clip-canvas').hidden = true;
+  $('view-error').hidden = true;
+  drawHistogram([0, 1, 2, 3].map(() => new Uint32Array(256)));
+  $('render-info').textContent = ''; $('render-info').title = '';
+  $('zoom-readout').textContent = '';
+  const n = (ds.errors || []).length;
+  const why = n ? `none of the ${n} file(s) in this folder can be opened: the reasons are listed under the file list` : 'this folder holds no RAW files or JPEG/TIFF scans';
+  $('empty').textContent = `No image to show: ${why}.`;
+  $('status-line').textContent = `${ds.root || ''}: ${why}`;
+  $('chart-status').textContent = 'No image to measure a chart on in this folder.';
+}
+
+/** A file name as text pieces with line-break chances after "_", "-", "/" and before the extension's ".": a long name
+ * wraps between its parts ("objA_ / 0001.dng"), not inside a word. */
+function breakable(name) {
+  const parts = name.split(/(?<=[_\-/])|(?=\.[^.]*$)/);
+  return parts.flatMap((p, i) => i ? [document.createElement('wbr'), p] : [p]);
 }
 
 function refreshFileClasses() {
@@ -217,6 +262,8 @@ function refreshFileClasses() {
     row.tabIndex = p === app.current ? 0 : -1;
     row.setAttribute('aria-selected', String(p === app.current));
     row.classList.toggle('done', app.statuses[p] === 'done');
+    row.classList.toggle('skipped', app.statuses[p] === 'skipped');
+    row.title = app.statuses[p] === 'skipped' ? `${p} (kept: its output was already there)` : p;
     row.classList.toggle('failed', app.statuses[p] === 'failed');
     row.classList.toggle('chart', chartSources.has(p.split('/').pop()));
     row.classList.toggle('own', !!app.recipe?.adjust.images?.[imageKey(p)]);
@@ -255,8 +302,11 @@ async function select(path) {
   app.current = path;
   refreshFileClasses();
   document.querySelector(`.file[data-path="${CSS.escape(path)}"]`)?.scrollIntoView({ block: 'nearest' });
-  // Nothing of the previous image stays: its chart, the chart's result or error, its report.
-  if (changed) { clearChart(); setMode(null); syncControls(); drawOverlay(); }
+  // Nothing of the previous image stays: its chart, the chart's result or error, its report, an error toast about it.
+  if (changed) {
+    clearChart(); setMode(null); syncControls(); drawOverlay();
+    if ($('toast').classList.contains('error')) { clearTimeout(toastTimer); $('toast').className = ''; }
+  }
   await renderPreview(changed);
 }
 
@@ -289,6 +339,7 @@ async function renderPreview(fit = false) {
     const blob = await r.blob();
     if (seq !== previewSeq) return; // a newer request owns the picture
     $('view-error').hidden = true;
+    for (const id of PICTURE_BUTTONS) $(id).disabled = false;
     document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.remove('broken');
     const size = r.headers.get('X-Full-Size');
     if (size) app.fullSize = size.split('x').map(Number);
@@ -311,7 +362,8 @@ async function renderPreview(fit = false) {
     app.changeAt = null;
     const waited = Math.round(performance.now() - started);
     $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'} · ${waited} ms`;
-    $('render-info').title = `preview size of the full size; ${waited} ms from the change to this picture on screen` + (ms ? `, of which the server's adjustments ${ms} ms` : '');
+    // The readout may be cut to fit the toolbar: its tooltip holds the whole of it.
+    $('render-info').title = `${$('render-info').textContent}\npreview size of the full size; ${waited} ms from the change to this picture on screen` + (ms ? `, of which the server's adjustments ${ms} ms` : '');
     $('status-line').textContent = warnings.join(' · ') || app.current;
     app.renders++;
     img.dataset.renders = String(app.renders);
@@ -354,6 +406,9 @@ function showPreviewError(message) {
   $('zoom-readout').textContent = '';
   $('view-error').textContent = message;
   $('view-error').hidden = false;
+  // Nothing to place a chart, a corner or a white point on.
+  for (const id of PICTURE_BUTTONS) $(id).disabled = true;
+  setMode(null);
   $('status-line').textContent = message;
   document.querySelector(`.file[data-path="${CSS.escape(app.current)}"]`)?.classList.add('broken');
 }
@@ -569,8 +624,14 @@ function setupStage() {
     zoomTo(v.scale * k, mx, my);
   }, { passive: false });
   let drag = null;
+  // A box dragged over the stage (crop mode) would otherwise leave a text/image selection behind, and the next press
+  // inside it starts the browser's own drag-and-drop: no pointerup then reaches the stage, and a corner being dragged
+  // kept following the pointer after the button was released. No selection, no native drag on the stage.
+  wrap.addEventListener('dragstart', (ev) => ev.preventDefault());
   wrap.addEventListener('pointerdown', (ev) => {
     if (ev.button !== 0 || !app.fullSize) return;
+    ev.preventDefault();
+    window.getSelection()?.removeAllRanges();
     const p = toImage(ev);
     const corner = ev.target.closest?.('.corner');
     // A corner keeps its offset from the pointer: grabbing the handle's rim does not make the corner jump.
@@ -597,6 +658,8 @@ function setupStage() {
   });
   wrap.addEventListener('pointermove', (ev) => {
     if (!drag) return;
+    // The button was released where the stage did not hear it: the drag ends there, as on a release.
+    if (ev.buttons === 0) { endDrag(); return; }
     if (drag.kind === 'pan') {
       app.view.x = drag.vx + ev.clientX - drag.x; app.view.y = drag.vy + ev.clientY - drag.y; applyView();
     } else if (drag.kind === 'corner') {
@@ -615,9 +678,14 @@ function setupStage() {
     else if (app.loupe && !app.loupe.held) hideLoupe();
   });
   wrap.addEventListener('pointerleave', () => { if (!drag && !app.loupe?.held) hideLoupe(); });
-  wrap.addEventListener('pointerup', () => {
+  wrap.addEventListener('pointerup', () => endDrag());
+  // The browser took the pointer away (a cancelled gesture, a lost capture): the drag ends as on a release.
+  wrap.addEventListener('pointercancel', () => endDrag());
+  wrap.addEventListener('lostpointercapture', () => endDrag());
+  function endDrag() {
     if (!drag) return;
     const d = drag; drag = null;
+    if (d.kind === 'corner') hideLoupe();
     if (d.kind === 'corner' && app.chart.corners.length === 4) finishCorners();
     if (d.kind === 'crop') {
       setMode(null); app.cropDrag = null;
@@ -636,7 +704,7 @@ function setupStage() {
       syncControls();
       pushRecipe();
     }
-  });
+  }
 }
 
 function setMode(mode) {
@@ -729,7 +797,7 @@ function showReport(cal) {
   // Drawn at about 1:1 in the panel: labels of 9–10 px stay readable.
   const w = 300, h = 110, bw = w / 24;
   const max = Math.max(3, ...cal.patches.map(p => Math.max(p.deltaE, p.looDeltaE || 0)));
-  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 15}`, id: 'delta-e-chart' });
+  const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 24}`, id: 'delta-e-chart' });
   for (const t of [1, 2, 3, 5, 10].filter(t => t <= max)) {
     const y = h - t / max * h;
     chart.append(svg('line', { x1: 0, x2: w, y1: y, y2: y, stroke: '#888', 'stroke-dasharray': '2 3', 'stroke-width': 0.5 }));
@@ -740,7 +808,8 @@ function showReport(cal) {
     const hh = p.deltaE / max * h, lh = (p.looDeltaE || 0) / max * h;
     chart.append(svg('rect', { x: i * bw + 1, y: h - lh, width: bw - 2, height: lh, fill: 'none', stroke: '#aaa', 'stroke-width': 0.6 }));
     chart.append(svg('rect', { x: i * bw + 2, y: h - hh, width: bw - 4, height: hh, fill: colour, 'data-patch': p.index }));
-    chart.append(svg('text', { x: i * bw + bw / 2, y: h + 11, 'font-size': 9, fill: 'var(--muted)', 'text-anchor': 'middle', class: 'axis' }, String(p.index)));
+    // Patch numbers on two staggered rows: 24 two-digit labels side by side at 9 px would run together.
+    chart.append(svg('text', { x: i * bw + bw / 2, y: h + (i % 2 ? 21 : 11), 'font-size': 9, fill: 'var(--muted)', 'text-anchor': 'middle', class: 'axis' }, String(p.index)));
   });
   const swatches = el('div', { class: 'swatches' });
   for (const p of cal.patches) {
@@ -765,6 +834,7 @@ async function finishCorners() {
   try {
     const res = await api('POST', '/api/chart/detect', { file, corners });
     if (file !== app.current) return;
+    app.chartMeasured++;
     showChart(res, true, box); // the server's corners: in chart order (patch 1, 6, 24, 19), so the quad does not cross
     await showFlatten();
   } catch (e) { $('chart-status').textContent = e.message; toast(e.message, true); }
@@ -784,6 +854,7 @@ async function detectInBox(box) {
   try {
     const res = await api('POST', '/api/chart/detect-box', { file, box });
     if (file !== app.current) return;
+    app.chartMeasured++;
     showChart(res, true, box);
     await showFlatten();
   } catch (e) {
@@ -888,8 +959,9 @@ function chartSteps() {
     crop: !!c?.box, corners: !!(c?.calibration && c.corners.length === 4),
     flatten: !!c?.flattened, finalize: !!c?.finalized,
   };
+  // A chart found by plain Detect has no flattened view: with a fit it is ready to finalize, not at "Flatten".
   const current = m === 'crop' ? 'crop' : m === 'corners' ? 'corners'
-    : !c ? 'crop' : !done.corners ? 'corners' : !done.flatten ? 'flatten' : 'finalize';
+    : !c ? 'crop' : !done.corners ? 'corners' : !done.flatten && c.manual ? 'flatten' : 'finalize';
   for (const li of $('chart-steps').children) {
     li.classList.toggle('done', done[li.dataset.step]);
     li.classList.toggle('current', li.dataset.step === current);
@@ -988,10 +1060,57 @@ async function assignChart(global) {
 function showAssigned() {
   const box = $('assigned');
   box.replaceChildren();
+  showFallback();
   for (const [group, cal] of Object.entries(app.state.calibrations || {})) {
     box.append(el('div', { class: 'row' }, `${group || 'all groups'}: ${cal.source} (ΔE ${cal.deltaE.mean.toFixed(2)})`,
       el('button', { onclick: guard(async () => { await api('POST', '/api/chart/unassign', { group }); app.state = await api('GET', '/api/state'); adopt(app.state.recipe); showAssigned(); showDataset(app.dataset); renderPreview(); }) }, 'Remove')));
   }
+}
+
+// ---- groups without a chart: the recipe's calibration fallback, chosen before Process ------------------------------
+
+/** Whether the recipe holds a chart (or profile) for all groups, which "use the chart for all groups" would give. */
+function hasGlobalChart() {
+  const c = app.recipe?.calibration;
+  return !!c && (c.charts.some(x => x.allGroups) || c.profiles.length > 0);
+}
+
+/** The groups that would be processed without a chart of their own while another group has one (film rolls are
+ * calibrated as one roll: none then). */
+function groupsWithoutChart() {
+  const cals = app.state?.calibrations || {};
+  if (!app.dataset || app.recipe?.film.enabled) return [];
+  const own = app.dataset.groups.filter(g => g.name && cals[g.name]);
+  if (!own.length) return [];
+  return app.dataset.groups.filter(g => !(g.name && cals[g.name]));
+}
+
+/** The choice for groups without a chart, with how many groups (and images) it concerns; unset, Process waits. */
+function fallbackUnresolved() {
+  const missing = groupsWithoutChart(), f = app.recipe?.calibration.fallback;
+  return missing.length > 0 && !(f === 'none' || (f === 'global' && hasGlobalChart())) ? missing : [];
+}
+
+function showFallback() {
+  const missing = groupsWithoutChart();
+  $('fallback').hidden = !missing.length;
+  if (!missing.length) return;
+  const images = missing.reduce((n, g) => n + g.files.length, 0);
+  const names = missing.map(g => g.display || g.name || '(root)');
+  $('fallback-label').textContent = `${missing.length} group(s) without a chart of their own (${names.slice(0, 4).join(', ')}${names.length > 4 ? '…' : ''}; ${images} image(s)):`;
+  const global = hasGlobalChart();
+  $('chart-fallback').querySelector('option[value=global]').disabled = !global;
+  $('chart-fallback').querySelector('option[value=global]').textContent = global ? 'use the chart for all groups' : 'use the chart for all groups (none finalized yet)';
+  const f = app.recipe.calibration.fallback;
+  $('chart-fallback').value = f === 'global' && !global ? 'error' : f;
+}
+
+/** A refreshed view of what the recipe gives: calibrations, group headers, the fallback choice and the plan. */
+async function refreshState() {
+  app.state = await api('GET', '/api/state');
+  adopt(app.state.recipe);
+  showAssigned();
+  showDataset(app.dataset);
 }
 
 // ---- controls -------------------------------------------------------------------------------------------------
@@ -1014,10 +1133,19 @@ function applyParameters() {
 
 /** The value box beside a slider: shows the value with its unit; a typed value (unit optional) is applied on Enter. */
 function showValue(id, v) {
-  const unit = $(id).dataset.unit, box = $(id).nextElementSibling;
+  const slider = $(id), unit = slider.dataset.unit, box = slider.nextElementSibling;
   const text = unit ? `${v} ${unit}` : `${v}`;
+  // The value applied, which a typed one may put beyond the slider's ends (the thumb then rests at the end): the box
+  // always shows what the picture is made with, never the thumb's position.
+  slider.dataset.applied = String(v);
+  const beyond = Number(v) < Number(slider.min) || Number(v) > Number(slider.max);
+  box.classList.toggle('beyond', beyond);
+  box.title = beyond ? `${text} applied: beyond the slider's range (${slider.min} to ${slider.max}${unit ? ' ' + unit : ''}); typed values go from ${slider.dataset.hardMin ?? slider.min} to ${slider.dataset.hardMax ?? slider.max}` : '';
   if (box.tagName === 'INPUT') { if (document.activeElement !== box) box.value = text; } else box.textContent = text;
 }
+
+/** The value the recipe holds for a slider (a typed one beyond its ends included). */
+const appliedValue = (id) => Number($(id).dataset.applied ?? $(id).value);
 
 const valueSliders = () => [...Object.keys(sliders), 'kelvin', 'tint'];
 
@@ -1031,11 +1159,13 @@ function setupValueBoxes() {
     box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') box.blur(); else if (ev.key === 'Escape') { box.value = ''; box.blur(); } });
     box.addEventListener('change', () => {
       const v = parseFloat(box.value.replace(',', '.'));
-      if (!Number.isFinite(v)) { showValue(id, slider.value); return; }
+      if (!Number.isFinite(v)) { showValue(id, appliedValue(id)); return; }
       const lo = Number(slider.dataset.hardMin ?? slider.min), hi = Number(slider.dataset.hardMax ?? slider.max);
-      setSlider(id, Math.min(hi, Math.max(lo, v)));
+      const c = Math.min(hi, Math.max(lo, v));
+      if (c !== v) toast(`${label}: ${v} is outside ${lo} to ${hi}; ${c} applied`, true);
+      setSlider(id, c);
     });
-    box.addEventListener('blur', () => showValue(id, slider.dataset.typed ?? slider.value));
+    box.addEventListener('blur', () => showValue(id, slider.dataset.typed ?? appliedValue(id)));
     slider.addEventListener('dblclick', () => setSlider(id, Number(slider.dataset.default ?? slider.defaultValue)));
   }
 }
@@ -1069,8 +1199,11 @@ function syncControls() {
   const wb = a.whiteBalance;
   const mode = /^\d/.test(wb) ? 'kelvin' : wb.startsWith('pick:') ? 'pick' : wb === 'auto' ? 'auto' : 'asshot';
   $('wb-mode').value = mode;
-  if (mode === 'kelvin') { const [k, t] = wb.split(','); $('kelvin').value = k; $('tint').value = t || 0; }
-  for (const id of ['kelvin', 'tint']) showValue(id, $(id).value);
+  if (mode === 'kelvin') {
+    const [k, t] = wb.split(',');
+    $('kelvin').value = k; $('tint').value = t || 0;
+    showValue('kelvin', Number(k)); showValue('tint', Number(t || 0));
+  } else for (const id of ['kelvin', 'tint']) showValue(id, appliedValue(id));
   document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
   $('mask-clipped').checked = a.maskClipped;
   $('film-enabled').checked = r.film.enabled;
@@ -1107,10 +1240,13 @@ function setupControls() {
       if (sec !== 'export') pushRecipe(); else pushExport();
     });
   }
-  const wbChanged = () => {
+  const wbChanged = (ev) => {
     const mode = $('wb-mode').value;
     document.querySelectorAll('.kelvin').forEach(e => { e.hidden = mode !== 'kelvin'; });
-    const k = sliderValue('kelvin'), t = sliderValue('tint');
+    // The slider moved (or typed) gives its value; the other keeps the one applied (a typed one beyond its ends too).
+    const moved = ev?.target?.id;
+    const k = moved === 'kelvin' ? sliderValue('kelvin') : appliedValue('kelvin');
+    const t = moved === 'tint' ? sliderValue('tint') : appliedValue('tint');
     showValue('kelvin', k); showValue('tint', t);
     if (mode === 'pick') { if (!editedAdjust().whiteBalance.startsWith('pick:')) setMode('wb-pick'); return; }
     editedAdjust().whiteBalance = mode === 'kelvin' ? `${k},${t}` : mode;
@@ -1127,7 +1263,7 @@ function setupControls() {
   $('adjust-paste').addEventListener('click', pasteSettings);
   $('reset-adjust').addEventListener('click', () => {
     const a = editedAdjust();
-    Object.assign(a, { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false });
+    Object.assign(a, defaultAdjust());
     if (a === app.recipe.adjust) a.exposureMultipliers = {};
     syncControls(); drawOverlay(); pushRecipe();
   });
@@ -1172,6 +1308,13 @@ function setupControls() {
     if (app.mode === 'crop') { setMode(null); return; }
     clearChart(); setMode('crop');
   });
+  $('chart-fallback').addEventListener('change', guard(async () => {
+    app.recipe.calibration.fallback = $('chart-fallback').value;
+    noteChange();
+    await api('PUT', '/api/recipe', app.recipe);
+    await refreshState();
+    await renderPreview();
+  }));
   $('chart-assign-group').addEventListener('click', guard(() => assignChart(false)));
   $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
 
@@ -1232,6 +1375,7 @@ function schedulePlan() { clearTimeout(planTimer); planTimer = setTimeout(guard(
 let planSeq = 0;
 async function plan() {
   if (!app.dataset) return;
+  saveFolderState();
   const seq = ++planSeq;
   const res = await api('POST', '/api/plan', { schema: $('naming').value, custom: $('custom').value, output: $('output').value });
   if (seq !== planSeq) return; // a newer edit's answer owns the display (answers can come back out of order)
@@ -1247,6 +1391,15 @@ async function plan() {
       { stop: 'choose overwrite or keep above, or another folder', overwrite: 'they will be replaced', skip: 'they will be kept, the rest done' }[$('existing').value]
     : '';
   if (ex.length && $('existing').value === 'stop') $('process').disabled = true;
+  // Groups without a chart while others have one: the run would stop on them, so the choice comes first.
+  showFallback();
+  const missing = fallbackUnresolved();
+  $('process-warning').textContent = missing.length
+    ? `${missing.length} group(s) have no chart of their own (${missing.map(g => g.display || g.name || '(root)').slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}): ` +
+      'choose under Chart what happens to them (leave them uncalibrated, or use the chart for all groups)'
+    : '';
+  if (missing.length) $('process').disabled = true;
+  if (!app.files.length) { $('process').disabled = true; $('process-warning').textContent = 'No image to process in this folder.'; }
   if (res.ok && (app.recipe.naming.schema !== $('naming').value || app.recipe.naming.custom !== $('custom').value)) {
     app.recipe.naming.schema = $('naming').value;
     app.recipe.naming.custom = $('custom').value;
@@ -1264,19 +1417,24 @@ async function startBatch() {
   $('process').disabled = true; $('cancel').disabled = false;
   $('progress-text').textContent = `0 / ${res.total}`;
   const es = new EventSource('/api/events');
+  let kept = 0; // outputs already there, left as they were ("keep them, do the rest"): not written, not "done"
   es.onmessage = (m) => {
     const e = JSON.parse(m.data);
     if (e.kind === 'file') {
-      app.statuses[e.file] = e.status === 'failed' ? 'failed' : 'done';
+      app.statuses[e.file] = e.status === 'failed' ? 'failed' : e.status === 'skipped' ? 'skipped' : 'done';
+      if (e.status === 'skipped') kept++;
       if (e.error) $('batch-errors').append(el('li', {}, `${e.file.split('/').pop()}: ${e.error}`));
       refreshFileClasses();
     }
     $('progress').value = e.done + e.failed;
-    $('progress-text').textContent = `${e.done + e.failed} / ${e.total}` + (e.failed ? ` (${e.failed} failed)` : '');
+    const written = e.done - kept;
+    $('progress-text').textContent = `${e.done + e.failed} / ${e.total}` +
+      (kept || e.failed ? ` (${[written ? `${written} written` : '', kept ? `${kept} kept: already there` : '', e.failed ? `${e.failed} failed` : ''].filter(Boolean).join(', ')})` : '');
     if (e.kind === 'end' || e.kind === 'cancelled') {
       es.close();
       $('process').disabled = false; $('cancel').disabled = true;
-      $('progress-text').textContent += e.kind === 'cancelled' ? ' — cancelled' : e.error ? ` — ${e.error}` : ' — done';
+      $('progress-text').textContent += e.kind === 'cancelled' ? ' — cancelled' : e.error ? ` — ${e.error}`
+        : kept && !written && !e.failed ? ' — nothing written: every output was already there' : ' — done';
     }
   };
 }
@@ -1349,10 +1507,62 @@ async function browse(path) {
   $('browse-up').disabled = !res.parent && !res.path;
   $('browse-up').onclick = guard(() => browse(res.parent || ''));
   // Buttons: reachable by Tab, opened with Enter or Space.
-  $('browse-list').replaceChildren(...res.folders.map(f => el('li', {}, el('button', { class: 'folder', onclick: guard(() => browse(f.path)) }, '📁 ' + f.name))));
+  $('browse-list').replaceChildren(...res.folders.map(f => el('li', {}, el('button', { class: 'folder', onclick: guard(() => browse(f.path)) }, f.name))));
   $('browse-files').textContent = res.files.length ? `${res.files.length} image(s): ${res.files.slice(0, 6).join(', ')}${res.files.length > 6 ? '…' : ''}` : '';
   $('browse-open').disabled = !res.path;
   if (!dlg.open) dlg.showModal();
+}
+
+// ---- state per folder: what belongs to a folder goes and comes back with it ----------------------------------------
+// A folder's adjustments (all images' and each image's own), its charts and the choice for groups without one, and
+// its "if outputs exist" choice belong to that folder: opening another folder starts that one from its own last state
+// (kept in this browser's storage) or from defaults, so a new job never silently runs with the last job's denoise or
+// overwrite. The export format, bit depth, quality, colour space and naming are preferences: they stay, and the
+// Export panel says so.
+
+const FOLDER_KEY = 'imagespace.folder:';
+
+function defaultAdjust() {
+  return { exposureEv: 0, whiteBalance: 'asshot', shadows: 0, highlights: 0, denoise: 0, sharpen: 0, sharpenRadius: 1, maskClipped: false };
+}
+
+function saveFolderState() {
+  const root = app.dataset?.root, r = app.recipe;
+  if (!root || !r) return;
+  try {
+    localStorage.setItem(FOLDER_KEY + root, JSON.stringify({
+      adjust: r.adjust, calibration: r.calibration, overwrite: !!r.export.overwrite, skipExisting: !!r.export.skipExisting,
+    }));
+  } catch { /* storage full or off: the folder starts from defaults next time */ }
+}
+
+function savedFolderState(root) {
+  try { return JSON.parse(localStorage.getItem(FOLDER_KEY + root) || 'null'); } catch { return null; }
+}
+
+/** The opened folder's own state onto the recipe the server gave it: the last one kept for it, or defaults. */
+async function restoreFolderState(root) {
+  const saved = savedFolderState(root), r = app.recipe;
+  const fresh = { ...r.adjust, ...defaultAdjust(), exposureMultipliers: {}, images: {} };
+  r.adjust = saved?.adjust ? { ...fresh, ...saved.adjust } : fresh;
+  r.export.overwrite = !!saved?.overwrite;
+  r.export.skipExisting = !!saved?.skipExisting;
+  if (saved?.calibration) r.calibration = { ...r.calibration, ...saved.calibration };
+  try { await api('PUT', '/api/recipe', r); }
+  catch (e) {
+    // Its charts are gone or moved: the adjustments and choices still come back, the charts do not.
+    toast(`the folder's last charts could not be restored: ${e.message}`, true);
+    r.calibration = (await api('GET', '/api/state')).recipe.calibration;
+    await api('PUT', '/api/recipe', r);
+  }
+  app.state = await api('GET', '/api/state');
+  adopt(app.state.recipe);
+  const e = app.recipe.export;
+  $('export-kept').textContent = `Kept from before (preferences): ${$('format').selectedOptions[0]?.textContent ?? e.format}` +
+    (e.format === 'jpg' ? `, quality ${e.quality}` : `, ${e.bitDepth === 32 ? '32-bit float' : e.bitDepth + '-bit'}`) +
+    `, naming ${app.recipe.naming.schema}${e.colorSpace ? ', ' + e.colorSpace : ''}. ` +
+    (saved ? 'Adjustments, charts and the outputs-exist choice: as last left in this folder.' : 'Adjustments, charts and the outputs-exist choice: this folder\'s own (new: defaults).');
+  return !!saved;
 }
 
 function setupBrowser() {
@@ -1361,11 +1571,17 @@ function setupBrowser() {
   $('browse-open').addEventListener('click', guard(async () => {
     const path = $('browser').dataset.path;
     $('browser').close();
+    saveFolderState();
     $('output').value = ''; $('project-path').value = '';
     const ds = await api('POST', '/api/open', { path });
-    // The server forgets the previous folder's film mode, roll, charts and multipliers: show its state, not ours.
+    // The server forgets the previous folder's film mode, roll, charts and multipliers: show its state, not ours,
+    // with this folder's own adjustments, charts and outputs-exist choice.
     app.state = await api('GET', '/api/state');
     adopt(app.state.recipe);
+    app.dataset = null;
+    const restored = await restoreFolderState(ds.root);
+    undo.stack = [];
+    toast(restored ? `${ds.root}: its adjustments and charts as last left` : `${ds.root}: adjustments at their defaults`);
     app.current = null; app.chart = null; app.statuses = {};
     $('report').replaceChildren(); $('flatten-view').hidden = true; $('chart-status').textContent = '';
     syncControls(); showAssigned(); drawOverlay(); setChartButtons();
@@ -1403,6 +1619,12 @@ function setupMisc() {
     const inList = ev.target === document.body || !!ev.target.closest('#files');
     if (inList && (ev.key === 'ArrowDown' || ev.key === 'j')) { ev.preventDefault(); moveSelection(1); focusSelectedRow(ev); }
     else if (inList && (ev.key === 'ArrowUp' || ev.key === 'k')) { ev.preventDefault(); moveSelection(-1); focusSelectedRow(ev); }
+    else if (inList && (ev.key === 'Home' || ev.key === 'End') && app.files.length) {
+      ev.preventDefault();
+      app.direction = ev.key === 'Home' ? 1 : -1;
+      select(app.files[ev.key === 'Home' ? 0 : app.files.length - 1].path);
+      focusSelectedRow(ev);
+    }
     else if (ev.target.closest('input[type=range]')) return;
     else if (ev.key === 'f') fitView();
     else if (ev.key === '1' && app.fullSize) zoomTo(1);
