@@ -67,6 +67,9 @@ public static class UiServer
         {
             j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             foreach (var c in Recipe.Json.Converters) j.SerializerOptions.Converters.Add(c);
+            // NaN and ±∞ are no JSON numbers: the serialiser would throw part-way through a reply (the page then saw
+            // a bare "400"). A number that is not finite is sent as null, "not known".
+            j.SerializerOptions.Converters.Add(new FiniteOrNull());
         });
         var app = builder.Build();
         // Every request carries the token, loopback included (another local account could otherwise drive the UI).
@@ -357,4 +360,17 @@ public static class UiServer
         SrgbOf(Core.Color.Lab.ToXyz(new Core.Color.Vec3(lab[0], lab[1], lab[2]), Core.Color.WhitePoints.D50) is var v ? [v.X, v.Y, v.Z] : []);
 
     private static int Enc(double v) => Core.Color.DisplayEncoding.SrgbByte(v);
+}
+
+/// <summary>Writes a double that is not finite (NaN, ±∞) as null, so no reply breaks off in the middle of its JSON;
+/// reads numbers as usual.</summary>
+public sealed class FiniteOrNull : System.Text.Json.Serialization.JsonConverter<double>
+{
+    public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+    public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+    {
+        if (double.IsFinite(value)) writer.WriteNumberValue(value);
+        else writer.WriteNullValue();
+    }
 }
