@@ -146,7 +146,7 @@ public static class UiServer
             var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted);
             ctx.Response.Headers["X-Base-Cached"] = cached ? "1" : "0";
             ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
-            ctx.Response.Headers["X-Full-Size"] = $"{Math.Round(prepared.Decoded.Image.Width / prepared.Context.Scale)}x{Math.Round(prepared.Decoded.Image.Height / prepared.Context.Scale)}";
+            ctx.Response.Headers["X-Full-Size"] = FullSize(prepared) is var (fw, fh) ? $"{fw}x{fh}" : "";
             ctx.Response.Headers["Cache-Control"] = "no-store";
             foreach (var w in prepared.Decoded.Warnings) ctx.Response.Headers.Append("X-Warning", Uri.EscapeDataString(w));
             return Results.Bytes(jpeg, "image/jpeg");
@@ -279,6 +279,18 @@ public static class UiServer
     public sealed record FarmBody(string Url, string? Token);
     public sealed record PlanBody(string Schema, string? Custom, string? Output);
     public sealed record NormaliseBody(string? Reference);
+
+    /// <summary>The full-resolution size a preview stands for (what /api/tile and an export give): the decode's own
+    /// when known, else the preview's size over its scale (a rebate crop made a new image).</summary>
+    private static (int, int) FullSize(Pipeline.Prepared p)
+    {
+        var (w, h) = (p.Decoded.Image.Width, p.Decoded.Image.Height);
+        var (fw, fh) = p.Context.FullSize;
+        // Kept unless the picture was cut after decoding (film rebate): then the aspect no longer matches.
+        double k = p.Context.Scale;
+        if (fw > 0 && fh > 0 && Math.Abs(fw * k - w) <= 1 && Math.Abs(fh * k - h) <= 1) return (fw, fh);
+        return ((int)Math.Round(w / k), (int)Math.Round(h / k));
+    }
 
     /// <summary>look=edit|calibration|asshot; the older before=true is as shot.</summary>
     private static Look LookOf(string? look, bool? before) => look switch

@@ -293,7 +293,7 @@ public sealed class UiSession : IDisposable
         if (preview is null) return null;
         var decoded = preview.Render(options);
         Interlocked.Increment(ref _whiteBalanceMoves);
-        return new Pipeline.Prepared(decoded, new OperatorContext(decoded.Metadata, preview.Scale), wb, path);
+        return new Pipeline.Prepared(decoded, new OperatorContext(decoded.Metadata, preview.Scale) { FullSize = Pipeline.FullSizeOf(raw.Metadata, decoded.Image.Width, decoded.Image.Height) }, wb, path);
     }
 
     /// <summary>A negative's develop stage from the frame as inverted at zero film exposure and trims, kept per decoded

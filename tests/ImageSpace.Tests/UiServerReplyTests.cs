@@ -79,4 +79,47 @@ public class UiServerReplyTests
         Assert.Equal("[1.5,null,null,null]", JsonSerializer.Serialize(new[] { 1.5, double.NaN, double.PositiveInfinity, double.NegativeInfinity }, options));
         Assert.Equal([2.25], JsonSerializer.Deserialize<double[]>("[2.25]", options)!);
     }
+
+    /// <summary>The full-resolution size the preview says (X-Full-Size) and the one the tiles and an export have.</summary>
+    private static async Task<(string preview, string tile)> FullSizes(string folder, string file, TempDir dir)
+    {
+        new UserSettings { PreviewSide = 500 }.Save(dir["ui.json"]);
+        await using var server = await UiServer.StartAsync(new UiOptions { Folders = [folder], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
+        using var http = TestToken.Client(server.BaseUrl);
+        var preview = await http.GetAsync($"api/preview?file={Uri.EscapeDataString(file)}");
+        Assert.True(preview.IsSuccessStatusCode, await preview.Content.ReadAsStringAsync());
+        var tile = await http.GetAsync($"api/tile?file={Uri.EscapeDataString(file)}&level=0&x=0&y=0");
+        Assert.True(tile.IsSuccessStatusCode, await tile.Content.ReadAsStringAsync());
+        return (preview.Headers.GetValues("X-Full-Size").Single(), tile.Headers.GetValues("X-Full-Size").Single());
+    }
+
+    /// <summary>Review item 3: the preview's full size was its size over an assumed scale of 0.5, off by the
+    /// reduction's rounding (a 1004 × 650 RAW, half-size 502 × 325, reduced to 500 × 324, was said to be 1004 × 649).
+    /// The preview, the tiles and the synthetic truth must agree.</summary>
+    [Fact]
+    public async Task The_preview_states_the_full_size_the_tiles_have()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        string dng = dir["data/odd.dng"];
+        Core.Synthetic.SyntheticDng.Write(dng, new Core.Synthetic.SceneParameters { Width = 1004, Height = 650, HasChart = false, Seed = 5 });
+        var (preview, tile) = await FullSizes(dir["data"], dng, dir);
+        Assert.Equal("1004x650", tile);
+        Assert.Equal("1004x650", preview);
+    }
+
+    /// <summary>A scanner's NEF holds RGB already (LibRaw payload "rgb"): a half-size decode is not halved, so the
+    /// preview of the 869 × 593 scan stood for 1738 × 1186 while tiles and export were 869 × 593.</summary>
+    [SkippableFact]
+    public async Task A_scanner_nef_that_is_rgb_already_is_not_said_to_be_twice_its_size()
+    {
+        string source = TestData.File("raw/imageio_Nikon_COOLSCAN_IV_ED_film_scan.nef");
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        string copy = dir["data/scan.nef"];
+        File.Copy(source, copy);
+        var (preview, tile) = await FullSizes(dir["data"], copy, dir);
+        Assert.Equal("869x593", tile); // the manifest's size (LibRaw's and a TIFF reader's)
+        Assert.Equal("869x593", preview);
+    }
 }
