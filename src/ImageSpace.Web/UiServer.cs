@@ -260,10 +260,11 @@ public static class UiServer
             // MaskPicture is display-referred grey/red/blue already; encode without the working→sRGB matrix change.
             return Results.Bytes(ImageEncoding.Jpeg(pic), "image/jpeg");
         });
-        app.MapPost("/api/film/lock", () =>
+        // ?file= the image shown: the roll is measured on its group's frames only (a folder of several rolls).
+        app.MapPost("/api/film/lock", (string? file) =>
         {
-            var (r, source) = s.LockRoll();
-            return Results.Json(new { r.Stock, gamma = r.Gamma, rejected = r.RejectedFrames, source, calibrated = r.Calibration is not null });
+            var (r, source, group) = s.LockRoll(file);
+            return Results.Json(new { r.Stock, gamma = r.Gamma, rejected = r.RejectedFrames, source, group, frames = r.Frames.Length, calibrated = r.Calibration is not null });
         });
         app.MapPost("/api/film/unlock", () => { s.UnlockRoll(); return Results.Json(new { ok = true }); });
         app.MapPost("/api/project/save", (PathBody b) => { s.SaveProject(b.Path); return Results.Json(new { ok = true }); });

@@ -435,13 +435,20 @@ public sealed class UiSession : IDisposable
 
     // ---- film ----------------------------------------------------------------------------------------------
 
-    /// <summary>Locks the roll: measured once on all frames (film.lockRoll). A roll already fitted on a chart frame is
-    /// kept (the chart frame takes precedence in the plan), and the answer says so.</summary>
-    public (Core.Film.RollProfile roll, string source) LockRoll()
+    /// <summary>Locks the roll: measured once on the frames of one group (subfolder: a roll), the group of
+    /// <paramref name="file"/> (the image shown), or the only group (film.lockRoll, film.rollGroup). A roll already fitted on a
+    /// chart frame is kept (the chart frame takes precedence in the plan), and the answer says so.</summary>
+    /// <returns>the roll, the words for where it came from, and the group it was measured on</returns>
+    public (Core.Film.RollProfile roll, string source, string group) LockRoll(string? file = null)
     {
         var r = Recipe;
         if (!r.Film.Enabled) throw new ArgumentException("turn on negative mode first");
-        SetRecipe(r with { Film = r.Film with { LockRoll = true } });
+        var groups = Dataset.Groups;
+        string group = file is { Length: > 0 } ? File(file).Group
+            : groups.Count == 1 ? groups[0].Name
+            : throw new ArgumentException($"say which roll to lock: the folder holds {groups.Count} groups ({string.Join(", ", groups.Select(g => g.DisplayName))}); lock it from an image of that roll");
+        string shown = groups.FirstOrDefault(g => g.Name == group)?.DisplayName ?? group;
+        SetRecipe(r with { Film = r.Film with { LockRoll = true, RollGroup = group } });
         var outcome = ColourPlan();
         if (outcome.Plan.Roll is not { } roll)
         {
@@ -449,8 +456,8 @@ public sealed class UiSession : IDisposable
             throw new ArgumentException(outcome.Errors.Count > 0 ? string.Join("; ", outcome.Errors) : "the roll could not be measured");
         }
         string source = r.Calibration.Charts.Length > 0 || r.Film.Roll is not null || _projectRoll is not null
-            ? $"kept: the roll is calibrated from its chart frame ({roll.Source})" : $"measured on {roll.Frames.Length} frame(s)";
-        return (roll, source);
+            ? $"kept: the roll is calibrated from its chart frame ({roll.Source})" : $"measured on {roll.Frames.Length} frame(s) of group '{shown}'";
+        return (roll, source, shown);
     }
 
     /// <summary>Each frame inverted on its own again: no lock, no chart frame for the roll, no roll from a project.</summary>
@@ -458,7 +465,7 @@ public sealed class UiSession : IDisposable
     {
         var r = Recipe;
         lock (_gate) _projectRoll = null;
-        SetRecipe(r with { Film = r.Film with { LockRoll = false, Roll = null }, Calibration = r.Calibration with { Charts = r.Film.Enabled ? [] : r.Calibration.Charts } });
+        SetRecipe(r with { Film = r.Film with { LockRoll = false, RollGroup = null, Roll = null }, Calibration = r.Calibration with { Charts = r.Film.Enabled ? [] : r.Calibration.Charts } });
     }
 
     // ---- batch ---------------------------------------------------------------------------------------------
