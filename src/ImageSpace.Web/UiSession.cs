@@ -436,18 +436,17 @@ public sealed class UiSession : IDisposable
     // ---- film ----------------------------------------------------------------------------------------------
 
     /// <summary>Locks the roll: measured once on the frames of one group (subfolder: a roll), the group of
-    /// <paramref name="file"/> (the image shown), or the only group (film.lockRoll, film.rollGroup). A roll already fitted on a
-    /// chart frame is kept (the chart frame takes precedence in the plan), and the answer says so.</summary>
-    /// <returns>the roll, the words for where it came from, and the group it was measured on</returns>
+    /// <paramref name="file"/> (the image shown; film.lockRoll, film.rollGroup). Without a file, on all frames, as
+    /// `process --lock-roll` does, and the answer says when that pooled several groups. A roll already fitted on a chart
+    /// frame is kept (the chart frame takes precedence in the plan), and the answer says so.</summary>
+    /// <returns>the roll, the words for where it came from, and the group it was measured on ("" for all)</returns>
     public (Core.Film.RollProfile roll, string source, string group) LockRoll(string? file = null)
     {
         var r = Recipe;
         if (!r.Film.Enabled) throw new ArgumentException("turn on negative mode first");
         var groups = Dataset.Groups;
-        string group = file is { Length: > 0 } ? File(file).Group
-            : groups.Count == 1 ? groups[0].Name
-            : throw new ArgumentException($"say which roll to lock: the folder holds {groups.Count} groups ({string.Join(", ", groups.Select(g => g.DisplayName))}); lock it from an image of that roll");
-        string shown = groups.FirstOrDefault(g => g.Name == group)?.DisplayName ?? group;
+        string? group = file is { Length: > 0 } ? File(file).Group : null;
+        string shown = group is null ? "" : groups.FirstOrDefault(g => g.Name == group)?.DisplayName ?? group;
         SetRecipe(r with { Film = r.Film with { LockRoll = true, RollGroup = group } });
         var outcome = ColourPlan();
         if (outcome.Plan.Roll is not { } roll)
@@ -455,8 +454,11 @@ public sealed class UiSession : IDisposable
             SetRecipe(r);
             throw new ArgumentException(outcome.Errors.Count > 0 ? string.Join("; ", outcome.Errors) : "the roll could not be measured");
         }
+        string frames = group is not null ? $"of group '{shown}'"
+            : groups.Count > 1 ? $"of all {groups.Count} groups pooled ({string.Join(", ", groups.Select(g => g.DisplayName))}): lock from an image to measure its roll alone"
+            : "";
         string source = r.Calibration.Charts.Length > 0 || r.Film.Roll is not null || _projectRoll is not null
-            ? $"kept: the roll is calibrated from its chart frame ({roll.Source})" : $"measured on {roll.Frames.Length} frame(s) of group '{shown}'";
+            ? $"kept: the roll is calibrated from its chart frame ({roll.Source})" : $"measured on {roll.Frames.Length} frame(s) {frames}".TrimEnd();
         return (roll, source, shown);
     }
 

@@ -25,10 +25,12 @@ public class UiRollGroupTests
         Assert.Equal(2, s.Dataset.Groups.Count);
         s.SetRecipe(s.Recipe with { Film = s.Recipe.Film with { Enabled = true } });
 
-        // Without an image to say which roll, several groups are not pooled: the answer asks.
-        var unsaid = Assert.Throws<ArgumentException>(() => s.LockRoll());
-        Assert.Contains("2 groups", unsaid.Message);
-        Assert.False(s.Recipe.Film.LockRoll);
+        // Without an image to say which roll (an API call as `process --lock-roll`): all frames, and the answer says
+        // that it pooled the two groups.
+        var (all, pooled, none) = s.LockRoll();
+        Assert.Equal(4, all.Frames.Length);
+        Assert.Contains("2 groups pooled", pooled);
+        Assert.Equal("", none);
 
         string shown = dir["data/second/second_2.dng"];
         var (roll, source, group) = s.LockRoll(shown);
