@@ -142,10 +142,16 @@ public static class UiServer
         });
         app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before, string? look) =>
         {
+            var total = System.Diagnostics.Stopwatch.StartNew();
+            var timings = new PreviewTimings();
             bool cached = s.HasBase(file, LookOf(look, before));
-            var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted);
+            var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted, timings);
+            timings.Total = total.Elapsed.TotalMilliseconds;
             ctx.Response.Headers["X-Base-Cached"] = cached ? "1" : "0";
             ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            // The whole request's server time and its parts (the page shows these, not just the adjustments').
+            ctx.Response.Headers["X-Server-Ms"] = timings.Total.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.Headers["X-Timing"] = timings.ToString();
             ctx.Response.Headers["X-Full-Size"] = FullSize(prepared) is var (fw, fh) ? $"{fw}x{fh}" : "";
             ctx.Response.Headers["Cache-Control"] = "no-store";
             foreach (var w in prepared.Decoded.Warnings) ctx.Response.Headers.Append("X-Warning", Uri.EscapeDataString(w));
