@@ -86,6 +86,7 @@ public sealed class UiSession : IDisposable
         }
         lock (_bases) { _bases.Clear(); _decoded.Clear(); }
         lock (_bases) _inverted.Clear();
+        lock (_autoBases) _autoBases.Clear();
         _raws.Clear();
         _full.Clear();
         lock (_fullStageGate) { _fullStage?.stage.Decoded.Dispose(); _fullStage = null; }
@@ -311,7 +312,12 @@ public sealed class UiSession : IDisposable
     private Pipeline.Prepared DevelopNegative(Pipeline.Prepared stage, string decodeKey, Recipe recipe, Pipeline pipeline, CalibrationProfile? calibration)
     {
         var film = recipe.Film;
-        var neutral = recipe with { Film = film with { ExposureEv = 0, Trims = [0, 0, 0] } };
+        var neutralFilm = film with { ExposureEv = 0, Trims = [0, 0, 0] };
+        // The auto base is measured on the frame alone (FilmAnalysis.EstimateBase: the rebate), not on the stock: kept
+        // per decoded frame, so a stock change re-runs the rest of the analysis and the inversion only. Given as the
+        // numbers ("r,g,b", round-trip format), which is what ParseBase returns for them.
+        if (pipeline.Roll is null && film.Base == "auto") neutralFilm = neutralFilm with { Base = AutoBase(stage, decodeKey) };
+        var neutral = recipe with { Film = neutralFilm };
         string key = JsonSerializer.Serialize(new { decodeKey, film = neutral.Film with { Roll = null }, roll = pipeline.Roll?.ToJson() });
         Pipeline.Prepared? inverted;
         lock (_bases) inverted = Find(_inverted, key);
@@ -330,6 +336,22 @@ public sealed class UiSession : IDisposable
             for (int i = 0; i < plane.Length; i++) plane[i] *= gain;
         }
         return pipeline.Calibrate(developed, calibration);
+    }
+
+    private readonly LinkedList<(string key, string value)> _autoBases = new();
+
+    private string AutoBase(Pipeline.Prepared stage, string decodeKey)
+    {
+        lock (_autoBases)
+            if (_autoBases.FirstOrDefault(e => e.key == decodeKey) is { key: not null } hit) return hit.value;
+        var b = Core.Film.FilmAnalysis.EstimateBase(stage.Decoded.Image);
+        string value = string.Join(",", b.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        lock (_autoBases)
+        {
+            _autoBases.AddFirst((decodeKey, value));
+            while (_autoBases.Count > CachedBases) _autoBases.RemoveLast();
+        }
+        return value;
     }
 
     private static DecodedImage Copy(DecodedImage d)

@@ -51,4 +51,29 @@ public class UiFilmStageTests
             previous = fast.png;
         }
     }
+
+    /// <summary>The preview after a stock change (the auto base kept per decoded frame, the rest of the analysis and
+    /// the inversion re-run) equals the pipeline run from the file with that stock.</summary>
+    [Fact]
+    public async Task A_stock_change_in_the_preview_equals_a_fresh_inversion()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data"]);
+        string neg = dir["data/neg.dng"];
+        NegativeSimulator.Write(neg, new SceneParameters { Width = 900, Height = 600, PatchPitch = 50, Seed = 6 }, new NegativeFilm());
+        using var s = Session(dir, "live");
+        float[]? previous = null;
+        foreach (var stock in new[] { "portra400", "ektar100", "portra800" })
+        {
+            var recipe = s.Recipe with { Film = s.Recipe.Film with { Enabled = true, Stock = stock } };
+            s.SetRecipe(recipe);
+            var preview = (await s.BaseAsync(neg)).Decoded.Image;
+            using var fresh = new Core.Pipeline.Pipeline(recipe) { Roll = s.Roll }.Prepare(neg, Core.Raw.DemosaicMode.Half, maxSide: s.Settings.PreviewSide).Decoded;
+            Assert.Equal((fresh.Image.Width, fresh.Image.Height), (preview.Width, preview.Height));
+            for (int c = 0; c < 3; c++) Assert.True(fresh.Image.Plane(c).AsSpan(0, fresh.Image.PixelCount).SequenceEqual(preview.Plane(c).AsSpan(0, preview.PixelCount)), $"{stock}: channel {c} differs from a fresh inversion");
+            var green = preview.Plane(1).AsSpan(0, preview.PixelCount).ToArray();
+            if (previous is not null) Assert.False(previous.AsSpan().SequenceEqual(green), $"{stock}: the preview did not change with the stock");
+            previous = green;
+        }
+    }
 }
