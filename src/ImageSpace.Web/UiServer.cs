@@ -67,6 +67,9 @@ public static class UiServer
         {
             j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             foreach (var c in Recipe.Json.Converters) j.SerializerOptions.Converters.Add(c);
+            // NaN and ±∞ are no JSON numbers: the serialiser would throw part-way through a reply (the page then saw
+            // a bare "400"). A number that is not finite is sent as null, "not known".
+            j.SerializerOptions.Converters.Add(new FiniteOrNull());
         });
         var app = builder.Build();
         // Every request carries the token, loopback included (another local account could otherwise drive the UI).
@@ -139,11 +142,17 @@ public static class UiServer
         });
         app.MapGet("/api/preview", async (HttpContext ctx, string file, bool? before, string? look) =>
         {
+            var total = System.Diagnostics.Stopwatch.StartNew();
+            var timings = new PreviewTimings();
             bool cached = s.HasBase(file, LookOf(look, before));
-            var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted);
+            var (jpeg, ms, prepared) = await s.PreviewAsync(file, LookOf(look, before), ctx.RequestAborted, timings);
+            timings.Total = total.Elapsed.TotalMilliseconds;
             ctx.Response.Headers["X-Base-Cached"] = cached ? "1" : "0";
             ctx.Response.Headers["X-Render-Ms"] = ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
-            ctx.Response.Headers["X-Full-Size"] = $"{Math.Round(prepared.Decoded.Image.Width / prepared.Context.Scale)}x{Math.Round(prepared.Decoded.Image.Height / prepared.Context.Scale)}";
+            // The whole request's server time and its parts (the page shows these, not just the adjustments').
+            ctx.Response.Headers["X-Server-Ms"] = timings.Total.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.Headers["X-Timing"] = timings.ToString();
+            ctx.Response.Headers["X-Full-Size"] = FullSize(prepared) is var (fw, fh) ? $"{fw}x{fh}" : "";
             ctx.Response.Headers["Cache-Control"] = "no-store";
             foreach (var w in prepared.Decoded.Warnings) ctx.Response.Headers.Append("X-Warning", Uri.EscapeDataString(w));
             return Results.Bytes(jpeg, "image/jpeg");
@@ -257,10 +266,11 @@ public static class UiServer
             // MaskPicture is display-referred grey/red/blue already; encode without the working→sRGB matrix change.
             return Results.Bytes(ImageEncoding.Jpeg(pic), "image/jpeg");
         });
-        app.MapPost("/api/film/lock", () =>
+        // ?file= the image shown: the roll is measured on its group's frames only (a folder of several rolls).
+        app.MapPost("/api/film/lock", (string? file) =>
         {
-            var (r, source) = s.LockRoll();
-            return Results.Json(new { r.Stock, gamma = r.Gamma, rejected = r.RejectedFrames, source, calibrated = r.Calibration is not null });
+            var (r, source, group) = s.LockRoll(file);
+            return Results.Json(new { r.Stock, gamma = r.Gamma, rejected = r.RejectedFrames, source, group, frames = r.Frames.Length, calibrated = r.Calibration is not null });
         });
         app.MapPost("/api/film/unlock", () => { s.UnlockRoll(); return Results.Json(new { ok = true }); });
         app.MapPost("/api/project/save", (PathBody b) => { s.SaveProject(b.Path); return Results.Json(new { ok = true }); });
@@ -276,6 +286,18 @@ public static class UiServer
     public sealed record FarmBody(string Url, string? Token);
     public sealed record PlanBody(string Schema, string? Custom, string? Output);
     public sealed record NormaliseBody(string? Reference);
+
+    /// <summary>The full-resolution size a preview stands for (what /api/tile and an export give): the decode's own
+    /// when known, else the preview's size over its scale (a rebate crop made a new image).</summary>
+    private static (int, int) FullSize(Pipeline.Prepared p)
+    {
+        var (w, h) = (p.Decoded.Image.Width, p.Decoded.Image.Height);
+        var (fw, fh) = p.Context.FullSize;
+        // Kept unless the picture was cut after decoding (film rebate): then the aspect no longer matches.
+        double k = p.Context.Scale;
+        if (fw > 0 && fh > 0 && Math.Abs(fw * k - w) <= 1 && Math.Abs(fh * k - h) <= 1) return (fw, fh);
+        return ((int)Math.Round(w / k), (int)Math.Round(h / k));
+    }
 
     /// <summary>look=edit|calibration|asshot; the older before=true is as shot.</summary>
     private static Look LookOf(string? look, bool? before) => look switch
@@ -357,4 +379,17 @@ public static class UiServer
         SrgbOf(Core.Color.Lab.ToXyz(new Core.Color.Vec3(lab[0], lab[1], lab[2]), Core.Color.WhitePoints.D50) is var v ? [v.X, v.Y, v.Z] : []);
 
     private static int Enc(double v) => Core.Color.DisplayEncoding.SrgbByte(v);
+}
+
+/// <summary>Writes a double that is not finite (NaN, ±∞) as null, so no reply breaks off in the middle of its JSON;
+/// reads numbers as usual.</summary>
+public sealed class FiniteOrNull : System.Text.Json.Serialization.JsonConverter<double>
+{
+    public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+    public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+    {
+        if (double.IsFinite(value)) writer.WriteNumberValue(value);
+        else writer.WriteNullValue();
+    }
 }

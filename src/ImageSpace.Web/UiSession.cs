@@ -86,8 +86,10 @@ public sealed class UiSession : IDisposable
         }
         lock (_bases) { _bases.Clear(); _decoded.Clear(); }
         lock (_bases) _inverted.Clear();
+        lock (_autoBases) _autoBases.Clear();
         _raws.Clear();
         _full.Clear();
+        lock (_fullStageGate) { _fullStage?.stage.Decoded.Dispose(); _fullStage = null; }
         Settings = Settings with { LastFolder = full };
         TrySaveSettings();
         foreach (var f in ds.Files) { _thumbErrors.TryRemove(f.Path, out _); _thumbQueue.Add(f.Path); }
@@ -229,10 +231,12 @@ public sealed class UiSession : IDisposable
     /// <summary>The cached preview base for a file at the current recipe (decoded at half size, reduced to the
     /// preview size, developed), made from the cached decoded stage when only develop settings changed. Callers must
     /// not dispose it.</summary>
-    public async Task<Pipeline.Prepared> BaseAsync(string file, CancellationToken cancel = default, Look look = Look.Edit)
+    public async Task<Pipeline.Prepared> BaseAsync(string file, CancellationToken cancel = default, Look look = Look.Edit, PreviewTimings? timings = null)
     {
         var f = File(file);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var (recipe, pipeline, calibration, calibrated) = Setup(f, look);
+        if (timings is not null) timings.Plan = sw.Elapsed.TotalMilliseconds;
         string decodeKey = DecodeKey(f.Path, recipe, calibrated, Settings.PreviewSide);
         string key = DevelopKey(decodeKey, recipe, calibration, pipeline.Roll);
         lock (_bases) if (Find(_bases, key) is { } hit) return hit;
@@ -245,12 +249,16 @@ public sealed class UiSession : IDisposable
             lock (_bases) decoded = Find(_decoded, decodeKey);
             if (decoded is null)
             {
+                sw.Restart();
                 decoded = await Task.Run(() => WhiteBalanceMove(f.Path, recipe, calibrated) ?? pipeline.Decode(f.Path, DemosaicMode.Half, Settings.PreviewSide, calibrated), cancel);
                 lock (_bases) Remember(_decoded, new CacheEntry(decodeKey, decoded));
+                if (timings is not null) timings.Decode = sw.Elapsed.TotalMilliseconds;
             }
             var stage = decoded;
+            sw.Restart();
             var prepared = await Task.Run(() => recipe.Film.Enabled ? DevelopNegative(stage, decodeKey, recipe, pipeline, calibration)
                 : pipeline.Develop(stage with { Decoded = Copy(stage.Decoded) }, calibration), cancel);
+            if (timings is not null) timings.Develop = sw.Elapsed.TotalMilliseconds;
             lock (_bases) Remember(_bases, new CacheEntry(key, prepared));
             return prepared;
         }
@@ -293,7 +301,7 @@ public sealed class UiSession : IDisposable
         if (preview is null) return null;
         var decoded = preview.Render(options);
         Interlocked.Increment(ref _whiteBalanceMoves);
-        return new Pipeline.Prepared(decoded, new OperatorContext(decoded.Metadata, preview.Scale), wb, path);
+        return new Pipeline.Prepared(decoded, new OperatorContext(decoded.Metadata, preview.Scale) { FullSize = Pipeline.FullSizeOf(raw.Metadata, decoded.Image.Width, decoded.Image.Height) }, wb, path);
     }
 
     /// <summary>A negative's develop stage from the frame as inverted at zero film exposure and trims, kept per decoded
@@ -304,7 +312,12 @@ public sealed class UiSession : IDisposable
     private Pipeline.Prepared DevelopNegative(Pipeline.Prepared stage, string decodeKey, Recipe recipe, Pipeline pipeline, CalibrationProfile? calibration)
     {
         var film = recipe.Film;
-        var neutral = recipe with { Film = film with { ExposureEv = 0, Trims = [0, 0, 0] } };
+        var neutralFilm = film with { ExposureEv = 0, Trims = [0, 0, 0] };
+        // The auto base is measured on the frame alone (FilmAnalysis.EstimateBase: the rebate), not on the stock: kept
+        // per decoded frame, so a stock change re-runs the rest of the analysis and the inversion only. Given as the
+        // numbers ("r,g,b", round-trip format), which is what ParseBase returns for them.
+        if (pipeline.Roll is null && film.Base == "auto") neutralFilm = neutralFilm with { Base = AutoBase(stage, decodeKey) };
+        var neutral = recipe with { Film = neutralFilm };
         string key = JsonSerializer.Serialize(new { decodeKey, film = neutral.Film with { Roll = null }, roll = pipeline.Roll?.ToJson() });
         Pipeline.Prepared? inverted;
         lock (_bases) inverted = Find(_inverted, key);
@@ -323,6 +336,22 @@ public sealed class UiSession : IDisposable
             for (int i = 0; i < plane.Length; i++) plane[i] *= gain;
         }
         return pipeline.Calibrate(developed, calibration);
+    }
+
+    private readonly LinkedList<(string key, string value)> _autoBases = new();
+
+    private string AutoBase(Pipeline.Prepared stage, string decodeKey)
+    {
+        lock (_autoBases)
+            if (_autoBases.FirstOrDefault(e => e.key == decodeKey) is { key: not null } hit) return hit.value;
+        var b = Core.Film.FilmAnalysis.EstimateBase(stage.Decoded.Image);
+        string value = string.Join(",", b.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        lock (_autoBases)
+        {
+            _autoBases.AddFirst((decodeKey, value));
+            while (_autoBases.Count > CachedBases) _autoBases.RemoveLast();
+        }
+        return value;
     }
 
     private static DecodedImage Copy(DecodedImage d)
@@ -363,14 +392,17 @@ public sealed class UiSession : IDisposable
         });
     }
 
-    public async Task<(byte[] jpeg, double renderMs, Pipeline.Prepared prepared)> PreviewAsync(string file, Look look, CancellationToken cancel = default)
+    public async Task<(byte[] jpeg, double renderMs, Pipeline.Prepared prepared)> PreviewAsync(string file, Look look, CancellationToken cancel = default, PreviewTimings? timings = null)
     {
-        var prepared = await BaseAsync(file, cancel, look);
+        var prepared = await BaseAsync(file, cancel, look, timings);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         using var img = prepared.Decoded.Image.Clone();
         if (look == Look.Edit) NewPipeline().ApplyAdjustments(img, prepared);
         double ms = sw.Elapsed.TotalMilliseconds;
-        return (ImageEncoding.JpegInPlace(img), ms, prepared);
+        sw.Restart();
+        var jpeg = ImageEncoding.JpegInPlace(img);
+        if (timings is not null) (timings.Adjust, timings.Encode) = (ms, sw.Elapsed.TotalMilliseconds);
+        return (jpeg, ms, prepared);
     }
 
     private readonly FullResolution _full = new();
@@ -380,11 +412,39 @@ public sealed class UiSession : IDisposable
     {
         var f = File(file);
         var (recipe, pipeline, calibration, calibrated) = Setup(f, look);
-        string baseKey = DevelopKey(DecodeKey(f.Path, recipe, calibrated, side: 0), recipe, calibration, pipeline.Roll);
+        string decodeKey = DecodeKey(f.Path, recipe, calibrated, side: 0);
+        string baseKey = DevelopKey(decodeKey, recipe, calibration, pipeline.Roll);
         string adjustKey = look == Look.Edit ? JsonSerializer.Serialize(new { adjust = recipe.Adjust.For(f.Path), alpha = recipe.Export.NormalizedFormat != "jpg" }, Recipe.Json) : "";
-        return _full.TileAsync(baseKey, adjustKey, () => pipeline.Prepare(f.Path, calibration: calibration),
+        // As pipeline.Prepare (Decode, then Develop), from the kept decoded stage when only develop settings changed.
+        return _full.TileAsync(baseKey, adjustKey, () => pipeline.Develop(FullStage(decodeKey, () => pipeline.Decode(f.Path, calibrated: calibrated)), calibration),
             look == Look.Edit ? (img, p) => pipeline.ApplyAdjustments(img, p) : null, level, tx, ty, cancel);
     }
+
+    /// <summary>The full-resolution decoded stage (stage 1: camera RGB, flat-fielded, for a negative) of the last file
+    /// tiles were asked for, kept so that film stock, base, trims, exposure or a new chart re-run only the inversion and
+    /// calibration (<see cref="Pipeline.Develop"/>), not the RAW's decode. Returns a copy: developing works in place.</summary>
+    private Pipeline.Prepared FullStage(string decodeKey, Func<Pipeline.Prepared> decode)
+    {
+        Pipeline.Prepared stage;
+        lock (_fullStageGate)
+        {
+            if (_fullStage?.key == decodeKey) { stage = _fullStage.Value.stage; Interlocked.Increment(ref _fullStageReuses); }
+            else
+            {
+                _fullStage?.stage.Decoded.Dispose();
+                _fullStage = null;
+                stage = decode();
+                _fullStage = (decodeKey, stage);
+            }
+            return stage with { Decoded = Copy(stage.Decoded) };
+        }
+    }
+
+    private readonly object _fullStageGate = new();
+    private (string key, Pipeline.Prepared stage)? _fullStage;
+    private int _fullStageReuses;
+    /// <summary>How many full-resolution renders started from the kept decoded stage (tests: the fast path ran).</summary>
+    public int FullStageReuses => Volatile.Read(ref _fullStageReuses);
 
     // ---- thumbnails (made in the background, cached on disk) ----------------------------------------------------
 
@@ -435,22 +495,31 @@ public sealed class UiSession : IDisposable
 
     // ---- film ----------------------------------------------------------------------------------------------
 
-    /// <summary>Locks the roll: measured once on all frames (film.lockRoll). A roll already fitted on a chart frame is
-    /// kept (the chart frame takes precedence in the plan), and the answer says so.</summary>
-    public (Core.Film.RollProfile roll, string source) LockRoll()
+    /// <summary>Locks the roll: measured once on the frames of one group (subfolder: a roll), the group of
+    /// <paramref name="file"/> (the image shown; film.lockRoll, film.rollGroup). Without a file, on all frames, as
+    /// `process --lock-roll` does, and the answer says when that pooled several groups. A roll already fitted on a chart
+    /// frame is kept (the chart frame takes precedence in the plan), and the answer says so.</summary>
+    /// <returns>the roll, the words for where it came from, and the group it was measured on ("" for all)</returns>
+    public (Core.Film.RollProfile roll, string source, string group) LockRoll(string? file = null)
     {
         var r = Recipe;
         if (!r.Film.Enabled) throw new ArgumentException("turn on negative mode first");
-        SetRecipe(r with { Film = r.Film with { LockRoll = true } });
+        var groups = Dataset.Groups;
+        string? group = file is { Length: > 0 } ? File(file).Group : null;
+        string shown = group is null ? "" : groups.FirstOrDefault(g => g.Name == group)?.DisplayName ?? group;
+        SetRecipe(r with { Film = r.Film with { LockRoll = true, RollGroup = group } });
         var outcome = ColourPlan();
         if (outcome.Plan.Roll is not { } roll)
         {
             SetRecipe(r);
             throw new ArgumentException(outcome.Errors.Count > 0 ? string.Join("; ", outcome.Errors) : "the roll could not be measured");
         }
+        string frames = group is not null ? $"of group '{shown}'"
+            : groups.Count > 1 ? $"of all {groups.Count} groups pooled ({string.Join(", ", groups.Select(g => g.DisplayName))}): lock from an image to measure its roll alone"
+            : "";
         string source = r.Calibration.Charts.Length > 0 || r.Film.Roll is not null || _projectRoll is not null
-            ? $"kept: the roll is calibrated from its chart frame ({roll.Source})" : $"measured on {roll.Frames.Length} frame(s)";
-        return (roll, source);
+            ? $"kept: the roll is calibrated from its chart frame ({roll.Source})" : $"measured on {roll.Frames.Length} frame(s) {frames}".TrimEnd();
+        return (roll, source, shown);
     }
 
     /// <summary>Each frame inverted on its own again: no lock, no chart frame for the roll, no roll from a project.</summary>
@@ -458,7 +527,7 @@ public sealed class UiSession : IDisposable
     {
         var r = Recipe;
         lock (_gate) _projectRoll = null;
-        SetRecipe(r with { Film = r.Film with { LockRoll = false, Roll = null }, Calibration = r.Calibration with { Charts = r.Film.Enabled ? [] : r.Calibration.Charts } });
+        SetRecipe(r with { Film = r.Film with { LockRoll = false, RollGroup = null, Roll = null }, Calibration = r.Calibration with { Charts = r.Film.Enabled ? [] : r.Calibration.Charts } });
     }
 
     // ---- batch ---------------------------------------------------------------------------------------------
@@ -529,3 +598,21 @@ public enum Look { Edit, CalibrationOnly, AsShot }
 
 /// <summary>A chart fit too poor to assign without the user's confirmation (the page asks, then sends confirm).</summary>
 public sealed class PoorFitException(string message) : ArgumentException(message);
+
+/// <summary>Where a preview's server time went, in ms: resolving the plan (calibrations, roll), decoding (0: the
+/// decoded stage was cached), developing (film inversion, calibration; 0: the developed base was cached), the
+/// adjustments, the JPEG encoding; the total is the whole request as the server saw it.</summary>
+public sealed class PreviewTimings
+{
+    public double Plan { get; set; }
+    public double Decode { get; set; }
+    public double Develop { get; set; }
+    public double Adjust { get; set; }
+    public double Encode { get; set; }
+    public double Total { get; set; }
+
+    /// <summary>The X-Timing header: "total=…;plan=…;decode=…;film=…;adjust=…;encode=…" (film: the develop stage,
+    /// inversion and calibration, for positives too).</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"total={Total:0.0};plan={Plan:0.0};decode={Decode:0.0};film={Develop:0.0};adjust={Adjust:0.0};encode={Encode:0.0}");
+}

@@ -104,12 +104,13 @@ public sealed class PlanResolver(PlanCache? cache = null)
         }
         if (film.LockRoll)
         {
-            var frames = dataset.Files.Select(f => f.Path).ToList();
+            var frames = dataset.Files.Where(f => film.RollGroup is null || f.Group == film.RollGroup).Select(f => f.Path).ToList();
+            if (frames.Count == 0) { errors.Add($"the roll's group '{film.RollGroup}' has no frames in the opened folder"); return null; }
             try
             {
                 var roll = Cached("roll-analysis", new ChartSpec(string.Join("|", frames)), pipeline.Recipe, () => Measurement.FilmRoll(pipeline, frames, f => Progress?.Invoke($"analysed {f}")),
                     frames);
-                notes.Add($"roll locked from {roll.Frames.Length} frame(s)" + (roll.RejectedFrames.Length > 0 ? $"; outliers not used: {string.Join(", ", roll.RejectedFrames)}" : ""));
+                notes.Add($"roll locked from {roll.Frames.Length} frame(s)" + (film.RollGroup is { } g ? $" of group '{g}'" : "") + (roll.RejectedFrames.Length > 0 ? $"; outliers not used: {string.Join(", ", roll.RejectedFrames)}" : ""));
                 return roll;
             }
             catch (Exception e) when (e is RawDecodeException or ArgumentException) { errors.Add(e.Message); return null; }

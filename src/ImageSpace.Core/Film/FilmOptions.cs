@@ -29,6 +29,9 @@ public sealed record FilmOptions
     /// <summary>Lock the roll: without a roll file or a chart frame, base, slopes and grey are measured once on all the
     /// roll's frames together (as `film analyze` does) instead of per frame.</summary>
     public bool LockRoll { get; init; }
+    /// <summary>With <see cref="LockRoll"/>: the group (subfolder) whose frames the roll is measured on; null: all the
+    /// frames. A folder of several rolls is several groups, and pooling them would mix their bases.</summary>
+    public string? RollGroup { get; init; }
     /// <summary>Crop the film's rebate, sprocket holes and the holder around the frame from the positive
     /// (<see cref="FrameBorder"/>); the base is still measured on the rebate before the crop.</summary>
     public bool CropRebate { get; init; }

@@ -16,4 +16,9 @@ public interface IImageOperator
 
 /// <summary>What an operator may know besides the pixels.</summary>
 /// <param name="Scale">Size of this image relative to the full-resolution output (0.5 for a half-size preview).</param>
-public sealed record OperatorContext(RawMetadata Metadata, double Scale);
+public sealed record OperatorContext(RawMetadata Metadata, double Scale)
+{
+    /// <summary>The full-resolution output's size (what an export writes; 0 × 0 when not known): a reduced image's
+    /// size divided by <see cref="Scale"/> is off by the reduction's rounding.</summary>
+    public (int Width, int Height) FullSize { get; init; }
+}

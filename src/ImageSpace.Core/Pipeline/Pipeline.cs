@@ -95,7 +95,8 @@ public sealed class Pipeline
         }
         var decoded = photo ? DecodePhoto(input, asCamera: film.Enabled) : (RawDecode ?? RawDecoder.Decode)(input, options);
         decoded.Warnings.AddRange(warnings);
-        double scale = photo || options.Demosaic != DemosaicMode.Half ? 1.0 : 0.5;
+        var full = photo || options.Demosaic != DemosaicMode.Half ? (decoded.Image.Width, decoded.Image.Height) : FullSizeOf(decoded.Metadata, decoded.Image.Width, decoded.Image.Height);
+        double scale = Math.Max(decoded.Image.Width, decoded.Image.Height) / (double)Math.Max(full.Item1, full.Item2);
         if (maxSide is { } side && Math.Max(decoded.Image.Width, decoded.Image.Height) > side)
             (decoded, scale) = (Reduce(decoded, side, out double f), scale * f);
         if (film.Enabled && film.FlatField is { } flatPath)
@@ -108,7 +109,17 @@ public sealed class Pipeline
             }
             flat.Apply(decoded.Image);
         }
-        return new Prepared(decoded, new OperatorContext(decoded.Metadata, scale), wb, input);
+        return new Prepared(decoded, new OperatorContext(decoded.Metadata, scale) { FullSize = full }, wb, input);
+    }
+
+    /// <summary>The size a full decode of a RAW gives, for a half-size decode of <paramref name="width"/> ×
+    /// <paramref name="height"/>: the metadata's image size, turned as the decode turned it. Not twice the half size:
+    /// a payload that is RGB already (a scanner's NEF) is not halved by LibRaw, and an odd side is rounded up.</summary>
+    public static (int Width, int Height) FullSizeOf(Raw.RawMetadata meta, int width, int height)
+    {
+        if (meta.Width <= 0 || meta.Height <= 0) return (2 * width, 2 * height);
+        var (w, h) = (meta.Width, meta.Height);
+        return (width >= height) == (w >= h) ? (w, h) : (h, w);
     }
 
     /// <summary>Stage 2, in place: a negative becomes a scene-linear positive (the roll's, or the frame's own,
