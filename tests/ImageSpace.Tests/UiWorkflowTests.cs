@@ -114,6 +114,8 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await Assertions.Expect(page.Locator(".file")).ToHaveCountAsync(2);
         await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.endsWith('pos_01.jpg')");
         Assert.Equal("1200×800 of 1200×800", (await page.Locator("#render-info").InnerTextAsync()).Split(" · ")[0]);
+        // Its tooltip names where the server's time went (review: it showed only the adjustments' part).
+        Assert.Matches(@"of which the server \d+ ms \(.*decode \d+ ms", await page.Locator("#render-info").GetAttributeAsync("title"));
         // The preview shows the scan's own pixels (sRGB in, sRGB out, no adjustments): compared with ImageSharp's decode.
         var shown = await UiBrowserTests.PreviewGreens(page);
         var source = Pixels(dir["scans/positives/pos_01.jpg"]);

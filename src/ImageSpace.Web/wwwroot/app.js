@@ -363,7 +363,12 @@ async function renderPreview(fit = false) {
     const waited = Math.round(performance.now() - started);
     $('render-info').textContent = `${img.naturalWidth}×${img.naturalHeight} of ${app.fullSize?.join('×') ?? '?'} · ${waited} ms`;
     // The readout may be cut to fit the toolbar: its tooltip holds the whole of it.
-    $('render-info').title = `${$('render-info').textContent}\npreview size of the full size; ${waited} ms from the change to this picture on screen` + (ms ? `, of which the server's adjustments ${ms} ms` : '');
+    // The server's own time and its parts (X-Timing: total=…;plan=…;decode=…;film=…;adjust=…;encode=…, ms).
+    const serverMs = r.headers.get('X-Server-Ms');
+    const parts = (r.headers.get('X-Timing') || '').split(';').map(kv => kv.split('=')).filter(([k, v]) => k && k !== 'total' && Number(v) >= 0.5)
+      .map(([k, v]) => `${k} ${Math.round(Number(v))} ms`).join(', ');
+    $('render-info').title = `${$('render-info').textContent}\npreview size of the full size; ${waited} ms from the change to this picture on screen` +
+      (serverMs ? `, of which the server ${Math.round(Number(serverMs))} ms${parts ? ` (${parts})` : ''}` : ms ? `, of which the server's adjustments ${ms} ms` : '');
     $('status-line').textContent = warnings.join(' · ') || app.current;
     app.renders++;
     img.dataset.renders = String(app.renders);
@@ -796,7 +801,7 @@ function showReport(cal) {
   if (!cal) return;
   // Drawn at about 1:1 in the panel: labels of 9–10 px stay readable.
   const w = 300, h = 110, bw = w / 24;
-  const max = Math.max(3, ...cal.patches.map(p => Math.max(p.deltaE, p.looDeltaE || 0)));
+  const max = Math.max(3, ...cal.patches.map(p => Math.max(p.deltaE ?? 0, p.looDeltaE ?? 0)));
   const chart = svg('svg', { viewBox: `0 0 ${w} ${h + 24}`, id: 'delta-e-chart' });
   for (const t of [1, 2, 3, 5, 10].filter(t => t <= max)) {
     const y = h - t / max * h;
@@ -804,8 +809,8 @@ function showReport(cal) {
     chart.append(svg('text', { x: 1, y: y - 2, 'font-size': 10, fill: 'var(--muted)', class: 'axis' }, String(t)));
   }
   cal.patches.forEach((p, i) => {
-    const colour = p.deltaE < 1 ? '#3fb950' : p.deltaE < 2.5 ? '#d29922' : '#f85149';
-    const hh = p.deltaE / max * h, lh = (p.looDeltaE || 0) / max * h;
+    const colour = p.deltaE == null ? '#888' : p.deltaE < 1 ? '#3fb950' : p.deltaE < 2.5 ? '#d29922' : '#f85149';
+    const hh = (p.deltaE ?? 0) / max * h, lh = (p.looDeltaE ?? 0) / max * h;
     chart.append(svg('rect', { x: i * bw + 1, y: h - lh, width: bw - 2, height: lh, fill: 'none', stroke: '#aaa', 'stroke-width': 0.6 }));
     chart.append(svg('rect', { x: i * bw + 2, y: h - hh, width: bw - 4, height: hh, fill: colour, 'data-patch': p.index }));
     // Patch numbers on two staggered rows: 24 two-digit labels side by side at 9 px would run together.
@@ -814,8 +819,8 @@ function showReport(cal) {
   const swatches = el('div', { class: 'swatches' });
   for (const p of cal.patches) {
     const rgb = (a) => `rgb(${a[0]},${a[1]},${a[2]})`;
-    const s = el('div', { class: 'swatch', title: `patch ${p.index}: ΔE ${p.deltaE.toFixed(2)}${p.clipped ? ' (clipped)' : ''}` },
-      el('span'), el('span'), el('b', {}, p.deltaE.toFixed(1)));
+    const s = el('div', { class: 'swatch', title: `patch ${p.index}: ΔE ${p.deltaE?.toFixed(2) ?? '–'}${p.clipped ? ' (clipped: not in the fit)' : ''}` },
+      el('span'), el('span'), el('b', {}, p.deltaE?.toFixed(1) ?? '–'));
     s.children[0].style.background = rgb(p.corrected);
     s.children[1].style.background = rgb(p.reference);
     swatches.append(s);
@@ -1333,7 +1338,8 @@ function setupControls() {
   $('film-base-auto').addEventListener('click', () => { app.recipe.film.base = 'auto'; syncControls(); pushRecipe(); });
   $('roll-lock').addEventListener('click', guard(async () => {
     $('roll-status').textContent = 'analysing the roll…';
-    const r = await api('POST', '/api/film/lock');
+    // A roll is a group: measured on the frames of the shown image's group (the server names it in r.source).
+    const r = await api('POST', '/api/film/lock' + (app.current ? '?file=' + encodeURIComponent(app.current) : ''));
     app.state = await api('GET', '/api/state'); adopt(app.state.recipe);
     $('roll-status').textContent = (r.calibrated ? `locked by its chart frame; ${r.source}` : `locked (${r.stock}), ${r.source}`) + (r.rejected?.length ? `, ${r.rejected.length} frame(s) rejected` : '');
     await renderPreview();
