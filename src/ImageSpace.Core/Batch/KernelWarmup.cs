@@ -18,11 +18,11 @@ public static class KernelWarmup
     public static void Start(Recipe recipe)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
-        _ = Task.Run(() =>
+        _ = Task.Factory.StartNew(() =>
         {
             try { Run(recipe); }
             catch (Exception e) when (e is not OutOfMemoryException) { } // see the summary: optional by design
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Decodes the tiny mosaic with the recipe's demosaic and encodes it in the recipe's format (without

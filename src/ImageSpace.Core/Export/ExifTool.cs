@@ -95,13 +95,21 @@ public sealed class ExifTool : IDisposable
         };
         foreach (var a in new[] { ChildLauncher.ParentPid, "exiftool", "-stay_open", "True", "-@", "-" }) psi.ArgumentList.Add(a);
         _proc = Process.Start(psi) ?? throw new InvalidOperationException("cannot start exiftool");
-        _proc.ErrorDataReceived += (_, e) =>
+        // stderr is read on a thread of its own, not through the thread pool's callbacks: every command waits for its
+        // marker there, and a pool busy with a batch's first images delayed it by a second (issue 17).
+        new Thread(() =>
         {
-            if (e.Data is null) return;
-            if (e.Data == ErrorMarker) _errorsDone.Release();
-            else lock (_errors) _errors.AppendLine(e.Data);
-        };
-        _proc.BeginErrorReadLine();
+            try
+            {
+                string? line;
+                while ((line = _proc.StandardError.ReadLine()) is not null)
+                {
+                    if (line == ErrorMarker) _errorsDone.Release();
+                    else lock (_errors) _errors.AppendLine(line);
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { } // the process ended
+        }) { IsBackground = true, Name = "exiftool-stderr" }.Start();
     }
 
     private readonly StringBuilder _errors = new();

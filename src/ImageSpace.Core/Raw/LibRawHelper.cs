@@ -55,7 +55,9 @@ public static class LibRawHelper
         RawMetadata? meta = null;
         ushort[] payload = [];
         Exception? readError = null;
-        var reader = Task.Run(() =>
+        // A thread of its own: the read blocks for the whole unpack, and a pool thread held that long delays the rest
+        // of the batch's pool work (see OutputMetadata.PrepareAsync).
+        var reader = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -71,7 +73,7 @@ public static class LibRawHelper
                 }
             }
             catch (Exception e) { readError = e; }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         if (!proc.WaitForExit(Timeout))
         {
