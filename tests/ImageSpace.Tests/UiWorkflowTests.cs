@@ -418,8 +418,13 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await page.SelectOptionAsync("#existing", "overwrite");
         await page.SelectOptionAsync("#format", "png");
         await page.WaitForFunctionAsync("() => !window.imagespace.syncing");
-        await page.WaitForTimeoutAsync(400); // the plan (and the folder's kept state) follows the last edit
+        // The page sends its edits a moment after the last one (longer on a busy machine): wait for the server's recipe.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && (await Recipe()) is var r &&
+               (r.GetProperty("adjust").GetProperty("denoise").GetDouble() != 20 || !r.GetProperty("export").GetProperty("overwrite").GetBoolean()))
+            await Task.Delay(100);
         Assert.Equal(20, (await Recipe()).GetProperty("adjust").GetProperty("denoise").GetDouble());
+        Assert.True((await Recipe()).GetProperty("export").GetProperty("overwrite").GetBoolean());
 
         // Another folder: none of folder one's adjustments, chart or overwrite; the format (a preference) stays, said so.
         await OpenFolder(page, dir["data/two"]);

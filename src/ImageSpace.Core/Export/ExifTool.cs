@@ -109,7 +109,8 @@ public sealed class ExifTool : IDisposable
                 }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { } // the process ended
-        }) { IsBackground = true, Name = "exiftool-stderr" }.Start();
+        })
+        { IsBackground = true, Name = "exiftool-stderr" }.Start();
     }
 
     private readonly StringBuilder _errors = new();
