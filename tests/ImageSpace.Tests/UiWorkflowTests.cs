@@ -230,6 +230,14 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await Assertions.Expect(page.Locator("#zoom-readout")).ToHaveTextAsync("125 %");
     }
 
+    /// <summary>f_1.dng and f_2.dng in <paramref name="folder"/>: two small chart-free frames.</summary>
+    private static void TwoPlainFrames(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        for (int i = 1; i <= 2; i++)
+            SyntheticDng.Write(Path.Combine(folder, $"f_{i}.dng"), new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = i });
+    }
+
     /// <summary>The two frames several workflows start from: a_chart.dng (a chart, rotated 5°) and b_plain.dng.</summary>
     private static void ChartAndPlainFrames(string folder)
     {
@@ -498,9 +506,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
     public async Task A_typed_value_beyond_the_sliders_range_is_shown_as_applied_and_one_beyond_the_limits_is_clamped_with_a_message()
     {
         using var dir = new TempDir();
-        Directory.CreateDirectory(dir["data"]);
-        SyntheticDng.Write(dir["data/f_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 1 });
-        SyntheticDng.Write(dir["data/f_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 2 });
+        TwoPlainFrames(dir["data"]);
         await using var server = await Start(dir, dir["data"]);
         var page = await chromium.OpenAsync(server);
         using var http = TestToken.Client(server.Url);
@@ -535,9 +541,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
     public async Task Keep_them_do_the_rest_reports_the_kept_outputs_as_kept_not_done()
     {
         using var dir = new TempDir();
-        Directory.CreateDirectory(dir["data"]);
-        SyntheticDng.Write(dir["data/f_1.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 1 });
-        SyntheticDng.Write(dir["data/f_2.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 2 });
+        TwoPlainFrames(dir["data"]);
         await using var server = await Start(dir, dir["data"]);
         var page = await chromium.OpenAsync(server);
         string output = dir["data/out"];

@@ -226,16 +226,8 @@ function showNothingToOpen(ds) {
   previewSeq++; // an answer still on its way for the previous folder's image is not shown
   app.current = null;
   clearChart(); setMode(null);
-  const img = $('preview');
-  if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
-  img.removeAttribute('src');
-  $('nav-img').removeAttribute('src');
-  app.fullSize = null;
-  invalidateTiles();
-  $('navigator').hidden = true;
-  $('clip-canvas').hidden = true;
+  clearPicture();
   $('view-error').hidden = true;
-  drawHistogram([0, 1, 2, 3].map(() => new Uint32Array(256)));
   $('render-info').textContent = ''; $('render-info').title = '';
   $('zoom-readout').textContent = '';
   const n = (ds.errors || []).length;
@@ -394,9 +386,8 @@ function schedulePrefetch() {
   }, 400);
 }
 
-/** The picture could not be made: the previous one goes, the reason is shown on the viewer and the file is marked. */
-function showPreviewError(message) {
-  app.changeAt = null;
+/** No picture: the preview, the navigator, the tiles, the clipping overlay and the histogram go. */
+function clearPicture() {
   const img = $('preview');
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
   img.removeAttribute('src');
@@ -405,8 +396,14 @@ function showPreviewError(message) {
   invalidateTiles();
   $('navigator').hidden = true;
   $('clip-canvas').hidden = true;
-  $('overlay').replaceChildren();
   drawHistogram([0, 1, 2, 3].map(() => new Uint32Array(256)));
+}
+
+/** The picture could not be made: the previous one goes, the reason is shown on the viewer and the file is marked. */
+function showPreviewError(message) {
+  app.changeAt = null;
+  clearPicture();
+  $('overlay').replaceChildren();
   $('render-info').textContent = '';
   $('zoom-readout').textContent = '';
   $('view-error').textContent = message;
