@@ -440,6 +440,8 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         await Assertions.Expect(page.Locator("#existing")).ToHaveValueAsync("stop");
         await Assertions.Expect(page.Locator("#format")).ToHaveValueAsync("png");
         await Assertions.Expect(page.Locator("#export-kept")).ToContainTextAsync("PNG");
+        Assert.DoesNotContain("null", await page.Locator("#export-kept").InnerTextAsync()); // review: "null-bit" for the default depth
+        Assert.Matches(@"PNG[^,]*, \d+-bit", await page.Locator("#export-kept").InnerTextAsync());
         var two = await Recipe();
         Assert.Equal(0, two.GetProperty("adjust").GetProperty("denoise").GetDouble());
         Assert.False(two.GetProperty("export").GetProperty("overwrite").GetBoolean());

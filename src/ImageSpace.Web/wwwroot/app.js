@@ -1502,8 +1502,11 @@ function showFarm(res) {
 
 // ---- folder picker ------------------------------------------------------------------------------------------
 
+let browseSeq = 0;
 async function browse(path) {
+  const seq = ++browseSeq;
   const res = await api('GET', `/api/browse?path=${enc(path || '')}`);
+  if (seq !== browseSeq) return; // a later click's folder owns the dialog (answers can come back out of order)
   const dlg = $('browser');
   dlg.dataset.path = res.path;
   $('browse-path').textContent = res.path || 'Opened roots';
@@ -1539,6 +1542,12 @@ function saveFolderState() {
   } catch { /* storage full or off: the folder starts from defaults next time */ }
 }
 
+/** "16" → "16-bit", "32 float" → "32-bit float" (the bit-depth select's option texts). */
+function depthWords(option) {
+  if (!option) return 'default depth';
+  return option.includes(' ') ? option.replace(' ', '-bit ') : option + '-bit';
+}
+
 function savedFolderState(root) {
   try { return JSON.parse(localStorage.getItem(FOLDER_KEY + root) || 'null'); } catch { return null; }
 }
@@ -1562,7 +1571,8 @@ async function restoreFolderState(root) {
   adopt(app.state.recipe);
   const e = app.recipe.export;
   $('export-kept').textContent = `Kept from before (preferences): ${$('format').selectedOptions[0]?.textContent ?? e.format}` +
-    (e.format === 'jpg' ? `, quality ${e.quality}` : `, ${e.bitDepth === 32 ? '32-bit float' : e.bitDepth + '-bit'}`) +
+    // The bit depth as the select shows it (the recipe leaves it unset for the format's default).
+    (e.format === 'jpg' ? `, quality ${e.quality}` : `, ${depthWords($('bit-depth').selectedOptions[0]?.textContent)}`) +
     `, naming ${app.recipe.naming.schema}${e.colorSpace ? ', ' + e.colorSpace : ''}. ` +
     (saved ? 'Adjustments, charts and the outputs-exist choice: as last left in this folder.' : 'Adjustments, charts and the outputs-exist choice: this folder\'s own (new: defaults).');
   return !!saved;
