@@ -86,7 +86,6 @@ public sealed class UiSession : IDisposable
         }
         lock (_bases) { _bases.Clear(); _decoded.Clear(); }
         lock (_bases) _inverted.Clear();
-        lock (_autoBases) _autoBases.Clear();
         _raws.Clear();
         _full.Clear();
         lock (_fullStageGate) { _fullStage?.stage.Decoded.Dispose(); _fullStage = null; }
@@ -316,7 +315,7 @@ public sealed class UiSession : IDisposable
         // The auto base is measured on the frame alone (FilmAnalysis.EstimateBase: the rebate), not on the stock: kept
         // per decoded frame, so a stock change re-runs the rest of the analysis and the inversion only. Given as the
         // numbers ("r,g,b", round-trip format), which is what ParseBase returns for them.
-        if (pipeline.Roll is null && film.Base == "auto") neutralFilm = neutralFilm with { Base = AutoBase(stage, decodeKey) };
+        if (pipeline.Roll is null && film.Base == "auto") neutralFilm = neutralFilm with { Base = AutoBase(stage) };
         var neutral = recipe with { Film = neutralFilm };
         string key = JsonSerializer.Serialize(new { decodeKey, film = neutral.Film with { Roll = null }, roll = pipeline.Roll?.ToJson() });
         Pipeline.Prepared? inverted;
@@ -338,21 +337,12 @@ public sealed class UiSession : IDisposable
         return pipeline.Calibrate(developed, calibration);
     }
 
-    private readonly LinkedList<(string key, string value)> _autoBases = new();
+    /// <summary>The automatic film base of each decoded frame, kept as long as the frame itself is (the decoded-stage
+    /// cache returns the same object for the same file and decode settings).</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DecodedImage, string> _autoBases = new();
 
-    private string AutoBase(Pipeline.Prepared stage, string decodeKey)
-    {
-        lock (_autoBases)
-            if (_autoBases.FirstOrDefault(e => e.key == decodeKey) is { key: not null } hit) return hit.value;
-        var b = Core.Film.FilmAnalysis.EstimateBase(stage.Decoded.Image);
-        string value = string.Join(",", b.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
-        lock (_autoBases)
-        {
-            _autoBases.AddFirst((decodeKey, value));
-            while (_autoBases.Count > CachedBases) _autoBases.RemoveLast();
-        }
-        return value;
-    }
+    private string AutoBase(Pipeline.Prepared stage) => _autoBases.GetValue(stage.Decoded, d =>
+        string.Join(",", Core.Film.FilmAnalysis.EstimateBase(d.Image).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
 
     private static DecodedImage Copy(DecodedImage d)
     {

@@ -67,10 +67,14 @@ public sealed record CalibrationProfile
             Linearization = linearization,
             Source = source, Group = group, Reference = reference, Model = r.Model.Kind, Coefficients = r.Model.Coefficients, Fit = r.Model.Fit,
             ExposureGain = r.Model.ExposureGain, IlluminantCct = cct, Negative = negative, Reason = r.Reason,
-            Patches = patches.Select((p, i) => new PatchError(p.Index, Round(HeldOut(r.Evaluation.DeltaE[i], r, p.Rgb, linearization, referenceXyz[i])),
-                Round(HeldOut(r.Evaluation.LooDeltaE[i], r, p.Rgb, linearization, referenceXyz[i])), p.Clipped,
-                p.Rgb.ToArray(), Color.Lab.FromXyz(r.Model.ToXyzD50(linearization?.Apply(p.Rgb) ?? p.Rgb), WhitePoints.D50).ToArray().Select(Round).ToArray(),
-                Color.Lab.FromXyz(referenceXyz[i], WhitePoints.D50).ToArray().Select(Round).ToArray())).ToArray(),
+            Patches = patches.Select((p, i) =>
+            {
+                var corrected = r.Model.ToXyzD50(linearization?.Apply(p.Rgb) ?? p.Rgb);
+                return new PatchError(p.Index, Round(HeldOut(r.Evaluation.DeltaE[i], corrected, referenceXyz[i])),
+                    Round(HeldOut(r.Evaluation.LooDeltaE[i], corrected, referenceXyz[i])), p.Clipped,
+                    p.Rgb.ToArray(), Color.Lab.FromXyz(corrected, WhitePoints.D50).ToArray().Select(Round).ToArray(),
+                    Color.Lab.FromXyz(referenceXyz[i], WhitePoints.D50).ToArray().Select(Round).ToArray());
+            }).ToArray(),
             DeltaE = new Summary(Round(r.Evaluation.Mean), Round(r.Evaluation.Max), Round(r.Evaluation.LooMean), Round(r.Evaluation.LooMax)),
             Warnings = r.Warnings.ToArray(),
         };
@@ -80,10 +84,11 @@ public sealed record CalibrationProfile
     /// <summary>A patch left out of the fit (clipped) has no in-sample error (NaN in the evaluation, and NaN is no
     /// JSON number): its error is that of the fitted model on it, which is held out already, so its ΔE and its
     /// leave-one-out ΔE are the same finite number. The summary (mean, max) still counts only the fitted patches.</summary>
-    private static double HeldOut(double fitted, CalibrationResult r, Vec3 rgb, NeutralLinearization? linearization, Vec3 referenceXyz)
+    /// <param name="corrected">the patch through the fitted model (XYZ D50)</param>
+    private static double HeldOut(double fitted, Vec3 corrected, Vec3 referenceXyz)
     {
         if (double.IsFinite(fitted)) return fitted;
-        double de = Color.DeltaE.Ciede2000Xyz(r.Model.ToXyzD50(linearization?.Apply(rgb) ?? rgb), referenceXyz, WhitePoints.D50);
+        double de = Color.DeltaE.Ciede2000Xyz(corrected, referenceXyz, WhitePoints.D50);
         // A model that sends a clipped patch to no colour at all (0 or negative XYZ): the worst error there is.
         return double.IsFinite(de) ? de : 100;
     }
