@@ -287,17 +287,11 @@ public static class UiServer
     public sealed record PlanBody(string Schema, string? Custom, string? Output);
     public sealed record NormaliseBody(string? Reference);
 
-    /// <summary>The full-resolution size a preview stands for (what /api/tile and an export give): the decode's own
-    /// when known, else the preview's size over its scale (a rebate crop made a new image).</summary>
-    private static (int, int) FullSize(Pipeline.Prepared p)
-    {
-        var (w, h) = (p.Decoded.Image.Width, p.Decoded.Image.Height);
-        var (fw, fh) = p.Context.FullSize;
-        // Kept unless the picture was cut after decoding (film rebate): then the aspect no longer matches.
-        double k = p.Context.Scale;
-        if (fw > 0 && fh > 0 && Math.Abs(fw * k - w) <= 1 && Math.Abs(fh * k - h) <= 1) return (fw, fh);
-        return ((int)Math.Round(w / k), (int)Math.Round(h / k));
-    }
+    /// <summary>The full-resolution size a preview stands for (what /api/tile and an export give): the pipeline's
+    /// (<see cref="OperatorContext.FullSize"/>, kept up to date by a rebate crop), else the preview's size over its scale.</summary>
+    private static (int, int) FullSize(Pipeline.Prepared p) =>
+        p.Context.FullSize is var (fw, fh) && fw > 0 && fh > 0 ? (fw, fh)
+            : ((int)Math.Round(p.Decoded.Image.Width / p.Context.Scale), (int)Math.Round(p.Decoded.Image.Height / p.Context.Scale));
 
     /// <summary>look=edit|calibration|asshot; the older before=true is as shot.</summary>
     private static Look LookOf(string? look, bool? before) => look switch

@@ -139,7 +139,12 @@ public sealed class Pipeline
         bool cropped = false;
         if (Recipe.Film.CropRebate && Film.FrameBorder.Detect(decoded.Image, p.Base) is var area && !area.IsWhole(decoded.Image.Width, decoded.Image.Height))
         {
-            stage = stage with { Decoded = decoded = Film.FrameBorder.Crop(decoded, area) };
+            // The picture is smaller now, at full resolution too: what an export of the cropped positive writes.
+            stage = stage with
+            {
+                Decoded = decoded = Film.FrameBorder.Crop(decoded, area),
+                Context = ctx = ctx with { FullSize = ((int)Math.Round(area.Width / ctx.Scale), (int)Math.Round(area.Height / ctx.Scale)) },
+            };
             cropped = true;
         }
         try
