@@ -8,15 +8,17 @@ namespace ImageSpace.Bench;
 /// metadata, without metadata, and → JPEG q95 with metadata, each run paired with `dcraw_emu -4 -T` on the same file
 /// (alternating, so both see the same machine load). Wall and CPU time (user + system of the process and its children:
 /// LibRaw helper, exiftool), medians over the pairs; peak RSS of our process.
-/// Usage: ImageSpace.Bench pipeline [--runs N] [--width W --height H] [--cli path/to/imagespace.dll (only that build)]
+/// Usage: ImageSpace.Bench pipeline [--runs N] [--width W --height H] [--cli path/to/imagespace.dll ... (only those builds, paired)]
 /// Goals: wall and CPU ≤ 0.8× dcraw_emu; peak RSS ≤ 600 MiB.</summary>
 public static class PipelineBench
 {
     public static int Run(string[] args)
     {
         int runs = Arg(args, "--runs", 5), width = Arg(args, "--width", 6000), height = Arg(args, "--height", 4000);
-        int cliArg = Array.IndexOf(args, "--cli");
-        var clis = cliArg >= 0 && cliArg + 1 < args.Length ? [("--cli", Path.GetFullPath(args[cliArg + 1]))] : FindClis();
+        // Each --cli names a build to compare (paired in the same rounds); none: ./out and the plain build.
+        var named = args.Select((a, i) => (a, i)).Where(p => p.a == "--cli" && p.i + 1 < args.Length)
+            .Select(p => (label: "--cli " + Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(args[p.i + 1]))), path: Path.GetFullPath(args[p.i + 1]))).ToList();
+        var clis = named.Count > 0 ? named : FindClis();
         if (clis.Count == 0) { Console.WriteLine("imagespace.dll not found: run ./setup.sh (./out) or build src/ImageSpace.Cli (Release) first"); return 1; }
         string tmp = Directory.CreateTempSubdirectory("imagespace-pipelinebench-").FullName;
         try

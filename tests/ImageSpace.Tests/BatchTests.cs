@@ -37,6 +37,15 @@ public class BatchTests
         Assert.Equal("skipped", status["f1.dng"]);
         Assert.Equal("done", status["f2.dng"]);
         Assert.Equal("done", status["f3.dng"]);
+        // A done file says where its time went (the stages add up to at most its whole time); a skipped one has none.
+        foreach (var e in events.Where(e => e.GetProperty("event").GetString() == "file"))
+        {
+            var stages = e.GetProperty("stages");
+            if (e.GetProperty("status").GetString() == "skipped") { Assert.Equal(JsonValueKind.Null, stages.ValueKind); continue; }
+            double sum = new[] { "unpack", "demosaic", "render", "encode" }.Sum(k => stages.GetProperty(k).GetDouble());
+            Assert.True(stages.GetProperty("demosaic").GetDouble() > 0 && stages.GetProperty("encode").GetDouble() > 0, stages.ToString());
+            Assert.InRange(sum, 0.001, e.GetProperty("seconds").GetDouble() + 0.004);
+        }
         var end = events.Last();
         Assert.Equal("end", end.GetProperty("event").GetString());
         Assert.Equal(2, end.GetProperty("done").GetInt32());

@@ -63,6 +63,8 @@ public static class ExternalTools
         var args = new List<string> { "-O1", "-o", exe, src };
         args.AddRange(System.Text.Encoding.ASCII.GetString(flags).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var (code, _, err) = Run("g++", args.ToArray());
+        // One binary per test run: removed when the run ends instead of piling up in /tmp.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(exe);
         return code == 0 ? exe : throw new InvalidOperationException("building exr_dump failed: " + err);
     }
 

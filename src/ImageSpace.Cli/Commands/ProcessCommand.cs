@@ -29,6 +29,8 @@ public static class ProcessCommand
     private static int Run(string[] inputs, string outDir, Recipe recipe, bool planOnly, bool json, (string url, string? token)? farm)
     {
         if (farm is null) InputFiles.CheckOutputFolder(outDir); // before any decode; a farm's folders are the workers'
+        // The kernels compile on the other core while the inputs are scanned and the plan resolved (issue 17).
+        if (farm is null && !planOnly) KernelWarmup.Start(recipe);
         // One resolution for every front end: groups, calibrations, roll, white balance, multipliers, output names.
         var resolver = new PlanResolver { Progress = json || planOnly ? null : line => Console.Error.WriteLine($"  {line}") };
         PlanOutcome outcome;
@@ -84,6 +86,7 @@ public static class ProcessCommand
             {
                 Event = "file", r.Item.Input, r.Item.Output, r.Item.Group, Status = r.Status.ToString().ToLowerInvariant(),
                 r.Error, r.Warnings, Completed = Interlocked.Increment(ref completed), Total = plan.Images.Length, Seconds = Math.Round(r.Elapsed.TotalSeconds, 3),
+                r.Stages,
             }), cts.Token);
         }
         else

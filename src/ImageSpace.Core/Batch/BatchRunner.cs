@@ -12,7 +12,15 @@ public sealed record ItemResult(PlannedImage Item, ItemStatus Status, string? Er
     public bool Permanent { get; init; }
 
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Where a done image's time went (null for skipped and failed ones).</summary>
+    public ItemStages? Stages { get; init; }
 }
+
+/// <summary>Seconds of one image's stages: the LibRaw helper's unpack, demosaic (with the colour matrix when the
+/// demosaic applies it), the rest of the render (operators, calibration, orientation), and the encode with its
+/// metadata and atomic write. `process --json` reports them per file; the batch bench reads them.</summary>
+public sealed record ItemStages(double Unpack, double Demosaic, double Render, double Encode);
 
 public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailure> Failures, TimeSpan Elapsed, bool Cancelled, long PeakMemoryBytes)
 {
@@ -36,6 +44,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
     {
         var sw = Stopwatch.StartNew();
         KernelWarmup.Start(plan.Recipe);
+        BufferPriming.Start(items, Threads, plan.Recipe.Decode);
         // One run per output folder (a second one is refused); then sweep what dead runs left there.
         using var folders = Export.OutputLock.Acquire(items.Select(i => Path.GetDirectoryName(i.Output)!));
         // The batch's threads (and the loops they run) use this batch's degree; other work in the process keeps its own.
@@ -96,16 +105,22 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
             long bytes = MemoryGate.EstimateBytes(pixels ?? PixelCount(item.Input), pipeline.Recipe.Adjust.For(item.Input));
             if (!gate.Acquire(bytes, cancel)) return null;
             List<string> warnings;
+            ItemStages stages;
             try
             {
                 // exiftool prepares the output's metadata in its own process during the decode (issue 17).
                 var metadata = Export.OutputEncoder.StartMetadata(item.Input, export);
+                var started = sw.Elapsed;
                 using var decoded = pipeline.Render(item.Input, calibration: calibration, exposureMultiplier: item.ExposureMultiplier);
+                var rendered = sw.Elapsed;
                 warnings = decoded.Warnings;
                 pipeline.Encode(decoded, item.Output, metadata);
+                var t = decoded.Timings;
+                stages = new ItemStages(Round(t.Unpack), Round(t.Demosaic + t.Color),
+                    Round(rendered - started - t.Unpack - t.Demosaic - t.Color), Round(sw.Elapsed - rendered));
             }
             finally { gate.Release(bytes); }
-            return new(item, ItemStatus.Done, null, sw.Elapsed) { Warnings = warnings };
+            return new(item, ItemStatus.Done, null, sw.Elapsed) { Warnings = warnings, Stages = stages };
         }
         catch (RawDecodeException e) { return new(item, ItemStatus.Failed, e.Reason, sw.Elapsed) { Permanent = true }; }
         catch (Exception e) when (e is UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException
@@ -120,6 +135,8 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
             return new(item, ItemStatus.Failed, reason, sw.Elapsed);
         }
     }
+
+    private static double Round(TimeSpan t) => Math.Round(t.TotalSeconds, 3);
 
     /// <summary>errno values (Linux) .NET puts in an IOException's HResult: no space left, disk quota exceeded.</summary>
     private const int ENOSPC = 28, EDQUOT = 122;

@@ -13,7 +13,9 @@ public static class TiffWriter
         OutputMetadata? metadata = null)
     {
         if (bits is not (8 or 16 or 32)) throw new ArgumentException($"TIFF bit depth {bits} (8, 16 or 32)");
-        using (var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+        // Uncompressed strips are written straight from our band buffer, so the stream needs no buffer of its own
+        // (a buffered stream would copy every strip once more); compressed ones pass through LibTiff's codecs.
+        using (var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, compression == Compression.NONE ? 1 << 14 : 1 << 20))
         {
             // LibTiff writes its header over the first 8 bytes and appends strips and its IFD at the end of the file.
             if (metadata is not null) fs.Write(metadata.File);
@@ -40,13 +42,16 @@ public static class TiffWriter
         tif.SetField(TiffTag.ORIENTATION, BitMiracle.LibTiff.Classic.Orientation.TOPLEFT);
         tif.SetField(TiffTag.COMPRESSION, compression);
         if (compression != Compression.NONE && bits != 32) tif.SetField(TiffTag.PREDICTOR, Predictor.HORIZONTAL);
-        tif.SetField(TiffTag.ROWSPERSTRIP, Math.Max(1, (1 << 18) / rowBytes));
+        int rowsPerStrip = Math.Max(1, (1 << 18) / rowBytes); // strips of about 256 KB
+        tif.SetField(TiffTag.ROWSPERSTRIP, rowsPerStrip);
         tif.SetField(TiffTag.SOFTWARE, Versions.Software);
         tif.SetField(TiffTag.IMAGEDESCRIPTION, description);
         if (icc is not null) tif.SetField(TiffTag.ICCPROFILE, icc.Length, icc);
 
-        const int band = 64;
+        // Bands of whole strips, about 64 rows: quantised in parallel, then written.
+        int band = rowsPerStrip * Math.Max(1, 64 / rowsPerStrip);
         var rows = new byte[band * rowBytes];
+        bool raw = compression == Compression.NONE && BitConverter.IsLittleEndian && !tif.IsBigEndian();
         for (int y0 = 0; y0 < h; y0 += band)
         {
             int n = Math.Min(band, h - y0);
@@ -60,8 +65,21 @@ public static class TiffWriter
                     default: q.RowFloat(img, y0 + r, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(dst), channels); break;
                 }
             });
-            for (int r = 0; r < n; r++)
-                if (!tif.WriteScanline(rows, r * rowBytes, y0 + r, 0)) throw new IOException($"{path}: TIFF write failed at row {y0 + r}");
+            if (raw)
+            {
+                // Uncompressed: the quantised rows are already the strips' bytes (little-endian, as LibTiff's "II"
+                // file), so they go to the file as they are instead of being copied row by row into LibTiff's strip
+                // buffer first (issue 17: two images encoding at once were bound by these copies).
+                for (int r = 0; r < n; r += rowsPerStrip)
+                {
+                    int count = Math.Min(rowsPerStrip, n - r) * rowBytes;
+                    if (tif.WriteRawStrip((y0 + r) / rowsPerStrip, rows, r * rowBytes, count) != count)
+                        throw new IOException($"{path}: TIFF write failed at row {y0 + r}");
+                }
+            }
+            else
+                for (int r = 0; r < n; r++)
+                    if (!tif.WriteScanline(rows, r * rowBytes, y0 + r, 0)) throw new IOException($"{path}: TIFF write failed at row {y0 + r}");
         }
         tif.WriteDirectory();
     }

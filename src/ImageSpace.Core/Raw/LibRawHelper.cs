@@ -64,7 +64,7 @@ public static class LibRawHelper
                 using var stdout = new BufferedStream(proc.StandardOutput.BaseStream, 1 << 16);
                 string? line = ReadLine(stdout);
                 if (line is null) return;
-                meta = JsonSerializer.Deserialize<RawMetadata>(line) ?? throw new InvalidDataException("empty metadata");
+                meta = JsonSerializer.Deserialize(line, RawMetadataJson.Default.RawMetadata) ?? throw new InvalidDataException("empty metadata");
                 if (meta.PayloadBytes > 0)
                 {
                     if (meta.PayloadBytes > (long)Array.MaxLength * 2) throw new InvalidDataException("image too large");

@@ -58,3 +58,8 @@ public sealed class RawMetadata
         [JsonPropertyName("forward_matrix")] public float[] ForwardMatrix { get; init; } = new float[9];
     }
 }
+
+/// <summary>Compiled (source-generated) reader of the helper's metadata line: the reflection-based serializer spent
+/// 60–100 ms building its converters on the first file of every run, on that image's own thread (issue 17).</summary>
+[JsonSerializable(typeof(RawMetadata))]
+internal sealed partial class RawMetadataJson : JsonSerializerContext;
