@@ -10,7 +10,8 @@ namespace ImageSpace.Core.Batch;
 /// does not fit a later image only leaves arrays in the pool (bounded by its retention limit).</summary>
 public static class BufferPriming
 {
-    public static void Start(IReadOnlyList<PlannedImage> items, int threads, DecodeOptions decode)
+    /// <param name="memoryBudget">the batch's memory budget: no more images are primed than it lets run at once</param>
+    public static void Start(IReadOnlyList<PlannedImage> items, int threads, DecodeOptions decode, long memoryBudget)
     {
         if (items.Count == 0 || decode.Demosaic == DemosaicMode.Half || ImageLoader.IsPhoto(items[0].Input)) return;
         _ = Task.Factory.StartNew(() =>
@@ -20,11 +21,13 @@ public static class BufferPriming
                 var meta = RawDecoder.ReadMetadata(items[0].Input);
                 // Bayer and X-Trans files arrive as a mosaic of the visible size and become three planes of that size.
                 if (meta.Filters == 0 || meta.Width <= 0 || meta.Height <= 0) return;
-                int n = checked(meta.Width * meta.Height), images = Math.Min(threads, items.Count);
+                int n = checked(meta.Width * meta.Height);
+                long perImage = MemoryGate.EstimateBytes(n);
+                int images = (int)Math.Max(1, Math.Min(Math.Min(threads, items.Count), memoryBudget / perImage));
                 LargeArrayPool<ushort>.Prime(n, images);
                 LargeArrayPool<float>.Prime(n, 3 * images);
             }
-            catch (Exception e) when (e is RawDecodeException or IOException or OverflowException) { } // the image reports its own error
+            catch (Exception) { } // optional by design: the image itself reports a file it cannot read, or allocates its own buffers
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 }

@@ -50,7 +50,7 @@ public static class LargeArrayPool<T> where T : unmanaged
     /// <summary>Allocates (pre-faulted) and pools arrays of <paramref name="length"/> until <paramref name="count"/> of
     /// them are free here, so an image that will rent them finds them ready. Meant for a thread that would otherwise
     /// idle, before a batch's first image needs its buffers (issue 17: their first touch was ~0.12 s of a 24 MP
-    /// image's time). The caller bounds <paramref name="count"/>; the retention limit applies to returned arrays.</summary>
+    /// image's time). Fewer are made when the pool would hold more than its retention limit.</summary>
     public static void Prime(int length, int count)
     {
         if (length < MinPooledLength) return;
@@ -59,6 +59,9 @@ public static class LargeArrayPool<T> where T : unmanaged
         {
             // Counted once: arrays rented while these are made must not be made again.
             missing = count - (Free.TryGetValue(length, out var s) ? s.Count : 0) - Priming.GetValueOrDefault(length);
+            // The pool never holds more than its retention limit, primed arrays included.
+            long bytes = (long)length * ElementSize;
+            missing = (int)Math.Min(missing, (MaxRetainedBytes - _retainedBytes - Priming.Sum(p => (long)p.Key * ElementSize * p.Value)) / bytes);
             if (missing <= 0) return;
             Priming[length] = Priming.GetValueOrDefault(length) + missing;
         }
