@@ -11,7 +11,7 @@ namespace ImageSpace.Bench;
 /// so its peak RSS is its own.
 /// Ours is `imagespace process` from ./out (setup.sh's ReadyToRun publish) or the Release build when there is no ./out;
 /// `--in-process` runs the library in a child of this bench instead.
-/// Usage: ImageSpace.Bench batch [--rounds R] [--formats tiff,jpg] [--files N] [--input DIR (keep the DNGs there)] [--cli imagespace.dll] [--in-process]
+/// Usage: ImageSpace.Bench batch [--rounds R] [--formats tiff,jpg] [--files N] [--input DIR (keep the DNGs there)] [--cli imagespace.dll ... (builds paired in the same rounds)] [--in-process]
 /// Goals: ≥ 1.8× images/min from 1 to 2 threads; peak RSS ≤ 2.5 GB; whole batch ≤ 0.6× the dcraw_emu loop's time.</summary>
 public static class BatchBench
 {
@@ -33,14 +33,17 @@ public static class BatchBench
                 }, new DngInfo { Gps = (46.0, 7.0, 500) });
 
             bool inProcess = args.Contains("--in-process");
-            var cli = inProcess ? null : ArgText(args, "--cli") ?? PipelineBench.FindClis().Select(c => c.path).FirstOrDefault();
-            Console.WriteLine(cli is null ? "ours: the library in a child process of this bench (jitted)" : $"ours: imagespace process --threads N --json ({cli}); times are whole processes");
+            // Each --cli names a build (several are paired in the same rounds); none: ./out, else the plain build.
+            var named = args.Select((a, i) => (a, i)).Where(p => p.a == "--cli" && p.i + 1 < args.Length).Select(p => Path.GetFullPath(args[p.i + 1])).ToList();
+            List<string?> clis = inProcess ? [null] : named.Count > 0 ? [.. named] : [PipelineBench.FindClis().Select(c => c.path).FirstOrDefault()];
+            foreach (var cli in clis)
+                Console.WriteLine(cli is null ? "ours: the library in a child process of this bench (jitted)" : $"ours: imagespace process --threads N --json ({cli}); times are whole processes");
             int rounds = Arg(args, "--rounds", 3);
             string[] formats = ArgText(args, "--formats")?.Split(',') ?? ["tiff", "jpg"];
             // Paired rounds: each round runs the dcraw_emu loop and every case once, the 1- and 2-thread runs in
             // alternating order, so a slow spell of this shared machine lands on both sides; ratios are taken per
             // round and their medians reported.
-            var runs = new Dictionary<(string format, int threads), List<BatchRun>>();
+            var runs = new Dictionary<(string? cli, string format, int threads), List<BatchRun>>();
             var dcraw = new List<double>();
             for (int round = 1; round <= rounds; round++)
             {
@@ -48,30 +51,32 @@ public static class BatchBench
                 Console.WriteLine($"round {round}: dcraw_emu -4 -T loop {dcraw[^1]:0.0} s");
                 foreach (var format in formats)
                     foreach (int threads in round % 2 == 1 ? new[] { 1, 2 } : [2, 1])
-                    {
-                        string output = Path.Combine(tmp, $"out_{format}_{threads}");
-                        var r = cli is null ? Child(input, output, format, threads) : Cli(cli, input, output, format, threads);
-                        Directory.Delete(output, true);
-                        (runs.TryGetValue((format, threads), out var list) ? list : runs[(format, threads)] = []).Add(r);
-                        Console.WriteLine($"  {Name(format),-11} {threads} thread(s): {r.Seconds,5:0.0} s  CPU {r.Cpu / n:0.00} s/image  peak RSS {r.RssMb:0} MB  " +
-                                          $"first {r.First:0.00} s, others {r.Others:0.00} s  (others' stages: {r.Stages})");
-                    }
+                        foreach (var cli in clis)
+                        {
+                            string output = Path.Combine(tmp, $"out_{format}_{threads}");
+                            var r = cli is null ? Child(input, output, format, threads) : Cli(cli, input, output, format, threads);
+                            Directory.Delete(output, true);
+                            (runs.TryGetValue((cli, format, threads), out var list) ? list : runs[(cli, format, threads)] = []).Add(r);
+                            Console.WriteLine($"  {Label(cli),-12} {Name(format),-11} {threads} thread(s): {r.Seconds,5:0.0} s  CPU {r.Cpu / n:0.00} s/image  peak RSS {r.RssMb:0} MB  " +
+                                              $"first {r.First:0.00} s, others {r.Others:0.00} s  (others' stages: {r.Stages})");
+                        }
             }
             Console.WriteLine();
             Console.WriteLine($"Medians of {rounds} paired round(s), {n} images; dcraw_emu -4 -T loop {Median(dcraw):0.0} s ({n / Median(dcraw) * 60:0.0} images/min)");
-            foreach (var format in formats)
-            {
-                var one = runs[(format, 1)];
-                var two = runs[(format, 2)];
-                double Ratio(Func<BatchRun, double> f, List<BatchRun> a, List<BatchRun> b) => Median(a.Zip(b, (x, y) => f(x) / f(y)));
-                Console.WriteLine($"ours → {Name(format)}: 1 thread {Median(one.Select(r => r.Seconds)):0.0} s, 2 threads {Median(two.Select(r => r.Seconds)):0.0} s");
-                Console.WriteLine($"  scaling 1 → 2 threads: {Ratio(r => r.Seconds, one, two):0.00}×  (goal ≥ 1.8; per round: {string.Join(", ", one.Zip(two, (x, y) => (x.Seconds / y.Seconds).ToString("0.00")))})");
-                Console.WriteLine($"  first image / others: 1 thread {Median(one.Select(r => r.First / r.Others)):0.00}×, 2 threads {Median(two.Select(r => r.First / r.Others)):0.00}×  (goal ≤ 1.2)");
-                Console.WriteLine($"  CPU per image (all processes): 1 thread {Median(one.Select(r => r.Cpu / n)):0.00} s, 2 threads {Median(two.Select(r => r.Cpu / n)):0.00} s " +
-                                  "(the wall-clock scaling is at most 2 × 1-thread wall / 2-thread CPU)");
-                Console.WriteLine($"  2 threads vs dcraw_emu loop: {Median(two.Zip(dcraw, (r, d) => r.Seconds / d)):0.00}× the time  (goal ≤ 0.6)");
-                Console.WriteLine($"  peak RSS {one.Concat(two).Max(r => r.RssMb):0} MB  (goal ≤ 2500)");
-            }
+            foreach (var cli in clis)
+                foreach (var format in formats)
+                {
+                    var one = runs[(cli, format, 1)];
+                    var two = runs[(cli, format, 2)];
+                    double Ratio(Func<BatchRun, double> f, List<BatchRun> a, List<BatchRun> b) => Median(a.Zip(b, (x, y) => f(x) / f(y)));
+                    Console.WriteLine($"{Label(cli)} → {Name(format)}: 1 thread {Median(one.Select(r => r.Seconds)):0.0} s, 2 threads {Median(two.Select(r => r.Seconds)):0.0} s");
+                    Console.WriteLine($"  scaling 1 → 2 threads: {Ratio(r => r.Seconds, one, two):0.00}×  (goal ≥ 1.8; per round: {string.Join(", ", one.Zip(two, (x, y) => (x.Seconds / y.Seconds).ToString("0.00")))})");
+                    Console.WriteLine($"  first image / others: 1 thread {Median(one.Select(r => r.First / r.Others)):0.00}×, 2 threads {Median(two.Select(r => r.First / r.Others)):0.00}×  (goal ≤ 1.2)");
+                    Console.WriteLine($"  CPU per image (all processes): 1 thread {Median(one.Select(r => r.Cpu / n)):0.00} s, 2 threads {Median(two.Select(r => r.Cpu / n)):0.00} s " +
+                                      "(the wall-clock scaling is at most 2 × 1-thread wall / 2-thread CPU)");
+                    Console.WriteLine($"  2 threads vs dcraw_emu loop: {Median(two.Zip(dcraw, (r, d) => r.Seconds / d)):0.00}× the time  (goal ≤ 0.6)");
+                    Console.WriteLine($"  peak RSS {one.Concat(two).Max(r => r.RssMb):0} MB  (goal ≤ 2500)");
+                }
         }
         finally { Directory.Delete(tmp, true); }
         return 0;
@@ -80,6 +85,8 @@ public static class BatchBench
     /// <summary>One batch run: whole wall time, peak RSS, first image's and the others' median seconds, CPU of it and its
     /// children, and the others' median stage times (from `--json`; empty for the in-process child).</summary>
     private sealed record BatchRun(double Seconds, double RssMb, double First, double Others, double Cpu, string Stages = "");
+
+    private static string Label(string? cli) => cli is null ? "ours" : Path.GetFileName(Path.GetDirectoryName(cli)) ?? "ours";
 
     private static string Name(string format) => format == "tiff" ? "TIFF 16-bit" : "JPEG q95";
 
