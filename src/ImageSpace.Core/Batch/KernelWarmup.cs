@@ -7,9 +7,9 @@ namespace ImageSpace.Core.Batch;
 /// <summary>Runs the pixel kernels of a render once on a tiny synthetic mosaic, in the background, when a batch or a
 /// worker starts. The kernels are written on <c>Vector&lt;T&gt;</c>, whose width is this CPU's, so ReadyToRun cannot
 /// compile them ahead of time: the first image would compile them on its own thread (~0.25 s of its time, bench
-/// <c>stages</c>). Started here, that happens on another core while the first image waits for the LibRaw helper to
-/// unpack its file. Nothing of it is kept but the compiled code; a failure here only means the first image compiles
-/// them itself.</summary>
+/// <c>stages</c>). Started here, that happens on another core while the inputs are scanned and the first image waits
+/// for the LibRaw helper to unpack its file. The reader of the helper's metadata line is warmed up first. Nothing of
+/// it is kept but the compiled code; a failure here only means the first image compiles them itself.</summary>
 public static class KernelWarmup
 {
     private static int _started;
@@ -32,6 +32,7 @@ public static class KernelWarmup
         string output = Path.Combine(Path.GetTempPath(), $"imagespace-warmup-{Environment.ProcessId}-{Guid.NewGuid():N}.{recipe.Export.NormalizedFormat switch { "jpg" => "jpg", "png" => "png", "exr" => "exr", _ => "tif" }}");
         try
         {
+            RawMetadataJson.WarmUp();
             using var decoded = RawDecoder.Decode(TinyMosaic(recipe.Decode.Demosaic == DemosaicMode.Half), recipe.Decode);
             OutputEncoder.Write(decoded.Image, "warm-up", output, recipe.Export with { CopyMetadata = false, Overwrite = true });
         }

@@ -44,10 +44,10 @@ public sealed class RawMetadata
     [JsonPropertyName("samples")] public int Samples { get; init; }
     [JsonPropertyName("payload_bytes")] public long PayloadBytes { get; init; }
 
-    public bool IsDng => DngVersion != 0;
+    [JsonIgnore] public bool IsDng => DngVersion != 0;
     /// <summary>Image size after orientation (what the output will be).</summary>
-    public (int width, int height) OrientedSize => (Flip & 4) != 0 ? (Height, Width) : (Width, Height);
-    public string CfaDescription => Cfa.All(c => c >= 0) ? string.Concat(Cfa.Select(c => "RGB"[c])) : "none";
+    [JsonIgnore] public (int width, int height) OrientedSize => (Flip & 4) != 0 ? (Height, Width) : (Width, Height);
+    [JsonIgnore] public string CfaDescription => Cfa.All(c => c >= 0) ? string.Concat(Cfa.Select(c => "RGB"[c])) : "none";
 
     public sealed class DngColor
     {
@@ -61,5 +61,15 @@ public sealed class RawMetadata
 
 /// <summary>Compiled (source-generated) reader of the helper's metadata line: the reflection-based serializer spent
 /// 60–100 ms building its converters on the first file of every run, on that image's own thread (issue 17).</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(RawMetadata))]
-internal sealed partial class RawMetadataJson : JsonSerializerContext;
+internal sealed partial class RawMetadataJson : JsonSerializerContext
+{
+    /// <summary>Reads one metadata line of every field's type, so the reader's first use (its generic instantiations are
+    /// compiled then: 60–90 ms) happens in <see cref="Batch.KernelWarmup"/> on another core, not on the first image.</summary>
+    public static void WarmUp()
+    {
+        var sample = new RawMetadata { DngColors = [new()], XTrans = new int[36], Black6 = new float[36] };
+        _ = System.Text.Json.JsonSerializer.Deserialize(System.Text.Json.JsonSerializer.Serialize(sample, Default.RawMetadata), Default.RawMetadata);
+    }
+}
