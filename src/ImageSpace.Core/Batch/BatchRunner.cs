@@ -44,7 +44,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
     {
         var sw = Stopwatch.StartNew();
         KernelWarmup.Start(plan.Recipe);
-        BufferPriming.Start(items, Threads, plan.Recipe.Decode, MemoryBudget);
+        BufferPriming.Start(items, Threads, plan.Recipe, MemoryBudget);
         // One run per output folder (a second one is refused); then sweep what dead runs left there.
         using var folders = Export.OutputLock.Acquire(items.Select(i => Path.GetDirectoryName(i.Output)!));
         // The batch's threads (and the loops they run) use this batch's degree; other work in the process keeps its own.
