@@ -1,4 +1,8 @@
+using ImageSpace.Core.Batch;
+using ImageSpace.Core.Export;
 using ImageSpace.Core.Imaging;
+using ImageSpace.Core.Pipeline;
+using ImageSpace.Core.Synthetic;
 
 namespace ImageSpace.Tests;
 
@@ -56,3 +60,59 @@ public class LargeArrayPoolTests
         Assert.Equal(length, rented.Length);
     }
 }
+
+/// <summary>A batch's buffer priming guesses the sizes its first images will rent: the guess is checked against what a
+/// real decode and JPEG encode take from the pool. The pools are shared with the rest of the suite (and hold up to
+/// their retention limit of other tests' arrays), so these tests run alone, after emptying them.</summary>
+[Collection("pool")]
+public class BufferPrimingTests
+{
+    public BufferPrimingTests()
+    {
+        LargeArrayPool<ushort>.Trim();
+        LargeArrayPool<float>.Trim();
+        LargeArrayPool<byte>.Trim();
+    }
+
+    [Fact]
+    public void Priming_makes_exactly_the_arrays_a_decode_and_a_jpeg_encode_rent()
+    {
+        using var dir = new TempDir();
+        const int w = 613, h = 509; // a size no other test decodes, so no other test touches these pool lengths
+        const int n = w * h;
+        SyntheticDng.Write(dir["a.dng"], new SceneParameters { Width = w, Height = h, PatchPitch = 40 });
+        var recipe = new Recipe { Export = new ExportOptions { Format = "jpg" } };
+        var item = new PlannedImage(dir["a.dng"], dir["a.jpg"], "");
+        BufferPriming.Run([item, item, item], threads: 2, recipe, memoryBudget: 1L << 34);
+        Assert.Equal((2, 0), LargeArrayPool<ushort>.Held(n));
+        Assert.Equal((6, 0), LargeArrayPool<float>.Held(n));
+        Assert.Equal((2, 0), LargeArrayPool<byte>.Held(3 * n));
+
+        var pipeline = new ImageSpace.Core.Pipeline.Pipeline(recipe);
+        using (var decoded = pipeline.Render(item.Input))
+        {
+            // The three planes are primed ones; the mosaic went back to the pool after the demosaic.
+            Assert.Equal(3, LargeArrayPool<float>.Held(n).free);
+            Assert.Equal(2, LargeArrayPool<ushort>.Held(n).free);
+            pipeline.Encode(decoded, item.Output);
+        }
+        Assert.True(new FileInfo(item.Output).Length > 1000);
+        Assert.Equal(2, LargeArrayPool<byte>.Held(3 * n).free); // rented for the encode and returned
+    }
+
+    [Fact]
+    public void A_memory_budget_for_one_image_primes_one_image()
+    {
+        using var dir = new TempDir();
+        const int w = 617, h = 503;
+        const int n = w * h;
+        SyntheticDng.Write(dir["a.dng"], new SceneParameters { Width = w, Height = h, PatchPitch = 40 });
+        var item = new PlannedImage(dir["a.dng"], dir["a.tif"], "");
+        BufferPriming.Run([item, item, item], threads: 3, new Recipe(), memoryBudget: MemoryGate.EstimateBytes(n) * 3 / 2);
+        Assert.Equal((1, 0), LargeArrayPool<ushort>.Held(n));
+        Assert.Equal((3, 0), LargeArrayPool<float>.Held(n));
+    }
+}
+
+[CollectionDefinition("pool", DisableParallelization = true)]
+public class PoolCollection;

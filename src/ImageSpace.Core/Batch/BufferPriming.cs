@@ -17,21 +17,24 @@ public static class BufferPriming
         if (items.Count == 0 || recipe.Decode.Demosaic == DemosaicMode.Half || ImageLoader.IsPhoto(items[0].Input)) return;
         _ = Task.Factory.StartNew(() =>
         {
-            try
-            {
-                var meta = RawDecoder.ReadMetadata(items[0].Input);
-                // Bayer and X-Trans files arrive as a mosaic of the visible size and become three planes of that size.
-                if (meta.Filters == 0 || meta.Width <= 0 || meta.Height <= 0) return;
-                int n = checked(meta.Width * meta.Height);
-                long perImage = MemoryGate.EstimateBytes(n);
-                int images = (int)Math.Max(1, Math.Min(Math.Min(threads, items.Count), memoryBudget / perImage));
-                LargeArrayPool<ushort>.Prime(n, images);
-                LargeArrayPool<float>.Prime(n, 3 * images);
-                // JPEG and PNG are encoded from one interleaved RGB buffer (TIFF and EXR write by rows).
-                var export = recipe.Export;
-                if (export.NormalizedFormat is "jpg" or "png") LargeArrayPool<byte>.Prime(checked(n * 3 * export.ResolvedBitDepth / 8), images);
-            }
+            try { Run(items, threads, recipe, memoryBudget); }
             catch (Exception) { } // optional by design: the image itself reports a file it cannot read, or allocates its own buffers
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>The priming itself, on the calling thread.</summary>
+    public static void Run(IReadOnlyList<PlannedImage> items, int threads, Pipeline.Recipe recipe, long memoryBudget)
+    {
+        var meta = RawDecoder.ReadMetadata(items[0].Input);
+        // Bayer and X-Trans files arrive as a mosaic of the visible size and become three planes of that size.
+        if (meta.Filters == 0 || meta.Width <= 0 || meta.Height <= 0) return;
+        int n = checked(meta.Width * meta.Height);
+        long perImage = MemoryGate.EstimateBytes(n);
+        int images = (int)Math.Max(1, Math.Min(Math.Min(threads, items.Count), memoryBudget / perImage));
+        LargeArrayPool<ushort>.Prime(n, images);
+        LargeArrayPool<float>.Prime(n, 3 * images);
+        // JPEG and PNG are encoded from one interleaved RGB buffer (TIFF and EXR write by rows).
+        var export = recipe.Export;
+        if (export.NormalizedFormat is "jpg" or "png") LargeArrayPool<byte>.Prime(checked(n * 3 * export.ResolvedBitDepth / 8), images);
     }
 }

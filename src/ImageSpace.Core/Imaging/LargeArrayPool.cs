@@ -30,6 +30,17 @@ public static class LargeArrayPool<T> where T : unmanaged
         lock (Free) return (Free.TryGetValue(length, out var s) ? s.Count : 0, Priming.GetValueOrDefault(length));
     }
 
+    /// <summary>Drops every free array (to the GC): a long-running process whose image sizes changed, or a test that
+    /// needs the pool empty.</summary>
+    public static void Trim()
+    {
+        lock (Free)
+        {
+            Free.Clear();
+            _retainedBytes = 0;
+        }
+    }
+
     public static T[] Rent(int length)
     {
         if (length >= MinPooledLength)
