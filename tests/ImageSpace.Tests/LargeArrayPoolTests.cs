@@ -1,5 +1,4 @@
 using ImageSpace.Core.Batch;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Imaging;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Core.Synthetic;
