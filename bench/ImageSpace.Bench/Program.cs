@@ -180,12 +180,14 @@ public static class Micro
         T("half", () => ImageSpace.Core.Imaging.BayerDemosaic.HalfSize(m, n).Dispose());
         T("full PPG", () => ImageSpace.Core.Imaging.BayerDemosaic.Full(m, n).Dispose());
         T("full RCD", () => ImageSpace.Core.Imaging.RcdDemosaic.Full(m, n).Dispose());
+        T("full LMMSE", () => ImageSpace.Core.Imaging.LmmseDemosaic.Full(m, n).Dispose());
         var xt = new ImageSpace.Core.Imaging.XTransMosaic(w, h, data, ImageSpace.Core.Synthetic.Mosaicker.XTrans, Enumerable.Repeat(512f, 36).ToArray(), 16383);
         T("full X-Trans", () => ImageSpace.Core.Imaging.XTransDemosaic.Full(xt, 16383, [2f, 1f, 1.5f], 1f).Dispose());
         using (ImageSpace.Core.Imaging.Parallelism.Use(1))
         {
             T("PPG 1 thr", () => ImageSpace.Core.Imaging.BayerDemosaic.Full(m, n).Dispose());
             T("RCD 1 thr", () => ImageSpace.Core.Imaging.RcdDemosaic.Full(m, n).Dispose());
+            T("LMMSE 1 thr", () => ImageSpace.Core.Imaging.LmmseDemosaic.Full(m, n).Dispose());
         }
         var img = ImageSpace.Core.Imaging.BayerDemosaic.Full(m, n);
         T("matrix", () => ImageSpace.Core.Imaging.MatrixOperator.Apply(img, new ImageSpace.Core.Color.Matrix3(1.1, -0.1, 0, 0, 1, 0, 0, -0.2, 1.2)));
