@@ -139,6 +139,26 @@ public class LmmseDemosaicTests(ITestOutputHelper log)
             Assert.True(separate.Plane(c).AsSpan(0, separate.PixelCount).SequenceEqual(fused.Plane(c).AsSpan(0, fused.PixelCount)), $"plane {c} differs");
     }
 
+    /// <summary>LMMSE is a Bayer method: an X-Trans file decoded with it gets the sensor's full method, exactly what
+    /// <see cref="DemosaicMode.Full"/> gives.</summary>
+    [Fact]
+    public void XTrans_with_lmmse_gets_the_full_XTrans_demosaic()
+    {
+        using var dir = new TempDir();
+        using var truth = DemosaicTests.Scene(192, 132, seed: 4);
+        string dng = dir["xtrans.dng"];
+        DngWriter.Write(dng, Mosaicker.Mosaic(truth, noise: 0, seed: 1, Mosaicker.XTrans), truth.Width, truth.Height, new DngInfo { CfaPattern = Mosaicker.XTrans });
+        using var full = RawDecoder.Decode(dng, Camera(DemosaicMode.Full));
+        using var lmmse = RawDecoder.Decode(dng, Camera(DemosaicMode.Lmmse));
+        Assert.Equal("xtrans", lmmse.Metadata.Payload);
+        Assert.Equal((truth.Width, truth.Height), (lmmse.Image.Width, lmmse.Image.Height));
+        for (int c = 0; c < 3; c++)
+            Assert.True(full.Image.Plane(c).AsSpan(0, full.Image.PixelCount).SequenceEqual(lmmse.Image.Plane(c).AsSpan(0, lmmse.Image.PixelCount)), $"plane {c} differs");
+        var s = DemosaicScore.Compare(truth, lmmse.Image, border: 6);
+        log.WriteLine($"X-Trans decoded with lmmse: {s.PsnrDb:0.00} dB");
+        Assert.True(s.PsnrDb > 25, $"{s.PsnrDb:0.00} dB: not a demosaiced image of the scene");
+    }
+
     /// <summary>`imagespace process --demosaic lmmse` (and its second name `quality`) writes the full-size frame with
     /// the LMMSE decode's values, which are not RCD's.</summary>
     [Theory]
