@@ -205,22 +205,21 @@ public static unsafe class LmmseDemosaic
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector<float> x, Vector<float> err) Estimate(float* raw, float* lp, int step)
     {
-        var mean = Vector<float>.Zero;
-        for (int k = -4; k <= 4; k++) mean += L(lp + k * step);
-        mean *= new Vector<float>(1 / 9f);
-        var signal = new Vector<float>(Eps);
-        var noise = new Vector<float>(Eps);
-        for (int k = -4; k <= 4; k++)
-        {
-            var q = L(lp + k * step);
-            var a = q - mean;
-            var r = q - L(raw + k * step);
-            signal += a * a;
-            noise += r * r;
-        }
+        // Written out: the JIT keeps the nine low-passed values in registers instead of loading them twice.
+        Vector<float> q0 = L(lp - 4 * step), q1 = L(lp - 3 * step), q2 = L(lp - 2 * step), q3 = L(lp - step), q4 = L(lp);
+        Vector<float> q5 = L(lp + step), q6 = L(lp + 2 * step), q7 = L(lp + 3 * step), q8 = L(lp + 4 * step);
+        var mean = (q0 + q1 + q2 + q3 + q4 + q5 + q6 + q7 + q8) * new Vector<float>(1 / 9f);
+        var signal = new Vector<float>(Eps) + Sq(q0 - mean) + Sq(q1 - mean) + Sq(q2 - mean) + Sq(q3 - mean) + Sq(q4 - mean)
+                     + Sq(q5 - mean) + Sq(q6 - mean) + Sq(q7 - mean) + Sq(q8 - mean);
+        var r4 = L(raw);
+        var noise = new Vector<float>(Eps) + Sq(q0 - L(raw - 4 * step)) + Sq(q1 - L(raw - 3 * step)) + Sq(q2 - L(raw - 2 * step)) + Sq(q3 - L(raw - step))
+                    + Sq(q4 - r4) + Sq(q5 - L(raw + step)) + Sq(q6 - L(raw + 2 * step)) + Sq(q7 - L(raw + 3 * step)) + Sq(q8 - L(raw + 4 * step));
         var sum = signal + noise;
-        return ((L(raw) * signal + L(lp) * noise) / sum, signal * noise / sum);
+        return ((r4 * signal + q4 * noise) / sum, signal * noise / sum);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Sq(Vector<float> v) => v * v;
 
     private static void Green(float* c, float* d, float* g, int gPar)
     {
@@ -331,8 +330,10 @@ public static unsafe class LmmseDemosaic
                 int i = y * S + x;
                 var green = GreenLanes(x, y, gPar);
                 var own = L(lin + i);
-                St(go + i, Vector.ConditionalSelect(green, own, DecodeValue(L(g + i))));
-                St(alongOut + i, Vector.ConditionalSelect(green, DecodeValue(L(along + i)), own));
+                // Each site lacks green or the row's colour, never both: one decode covers the two planes.
+                var missing = DecodeValue(Vector.ConditionalSelect(green, L(along + i), L(g + i)));
+                St(go + i, Vector.ConditionalSelect(green, own, missing));
+                St(alongOut + i, Vector.ConditionalSelect(green, missing, own));
                 St(acrossOut + i, DecodeValue(L(across + i)));
             }
         }
