@@ -84,14 +84,15 @@ public class LmmseDemosaicTests(ITestOutputHelper log)
     }
 
     /// <summary>A flat neutral field (different raw levels per channel, balanced by the white-balance gains) comes out
-    /// grey at its level everywhere, corners included; a field above the clip level comes out white at 1.</summary>
+    /// grey at its level everywhere, corners included, also on a frame of 9×8; a field above the clip level comes out
+    /// white at 1.</summary>
     [Theory]
-    [InlineData(0.3)]
-    [InlineData(0.004)]
-    [InlineData(1.4)]
-    public void A_flat_grey_field_stays_grey(double level)
+    [InlineData(0.3, 203, 157)]
+    [InlineData(0.004, 203, 157)]
+    [InlineData(1.4, 203, 157)]
+    [InlineData(0.3, 9, 8)] // smaller than the tile halo: every neighbour is a mirrored one
+    public void A_flat_grey_field_stays_grey(double level, int w, int h)
     {
-        int w = 203, h = 157;
         float[] gains = [2.1f, 1f, 1.6f];
         var cfa = Mosaicker.Rggb;
         var data = new ushort[w * h];
@@ -137,6 +138,38 @@ public class LmmseDemosaicTests(ITestOutputHelper log)
         using var fused = LmmseDemosaic.Full(mosaic, Unit(mosaic), toOutput: m);
         for (int c = 0; c < 3; c++)
             Assert.True(separate.Plane(c).AsSpan(0, separate.PixelCount).SequenceEqual(fused.Plane(c).AsSpan(0, fused.PixelCount)), $"plane {c} differs");
+    }
+
+    /// <summary>A real camera file (Blackmagic Pocket 4K DNG, with its noise and unbalanced raw channels): every
+    /// value finite, and each channel's mean and its large-scale picture the same as RCD's (both reconstruct one
+    /// scene; they may differ only in fine detail).</summary>
+    [SkippableFact]
+    public void A_real_camera_file_decodes_like_RCD_at_large_scale()
+    {
+        string dng = TestData.File("raw/imageio_Blackmagic_PocketCinema4K.dng");
+        using var rcd = RawDecoder.Decode(dng, Camera(DemosaicMode.Rcd));
+        using var lmmse = RawDecoder.Decode(dng, Camera(DemosaicMode.Lmmse));
+        Assert.Equal((rcd.Image.Width, rcd.Image.Height), (lmmse.Image.Width, lmmse.Image.Height));
+        int w = rcd.Image.Width, h = rcd.Image.Height, cell = 16;
+        for (int c = 0; c < 3; c++)
+        {
+            float[] a = rcd.Image.Plane(c), b = lmmse.Image.Plane(c);
+            int notFinite = 0;
+            for (int i = 0; i < w * h; i++) if (!float.IsFinite(b[i])) notFinite++;
+            Assert.Equal(0, notFinite);
+            double sa = 0, sb = 0, cellDiff = 0, level = 0;
+            for (int cy = 0; cy + cell <= h; cy += cell)
+                for (int cx = 0; cx + cell <= w; cx += cell)
+                {
+                    double ma = 0, mb = 0;
+                    for (int y = cy; y < cy + cell; y++)
+                        for (int x = cx; x < cx + cell; x++) { ma += a[y * w + x]; mb += b[y * w + x]; }
+                    sa += ma; sb += mb; cellDiff += Math.Abs(ma - mb); level += Math.Abs(ma);
+                }
+            log.WriteLine($"channel {c}: mean RCD {sa / (w * h):0.00000}, LMMSE {sb / (w * h):0.00000}; mean |difference| of {cell}-pixel cells {cellDiff / level:P3} of the level");
+            Assert.True(Math.Abs(sb - sa) <= 0.002 * Math.Abs(sa), $"channel {c}: mean {sb / (w * h):0.00000} against RCD's {sa / (w * h):0.00000}");
+            Assert.True(cellDiff <= 0.01 * level, $"channel {c}: {cell}-pixel cells differ by {cellDiff / level:P3} of the level");
+        }
     }
 
     /// <summary>LMMSE is a Bayer method: an X-Trans file decoded with it gets the sensor's full method, exactly what
