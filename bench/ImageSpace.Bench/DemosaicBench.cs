@@ -13,9 +13,10 @@ namespace ImageSpace.Bench;
 /// decoded by each of our methods and by LibRaw (dcraw_emu -q 0/2/3/11) and RawTherapee (rawtherapee-cli RCD, AMaZE,
 /// LMMSE) in the same run. Score: PSNR of sRGB-encoded values after a least-squares 3×3 onto the truth, and the share
 /// of pixels with an error above 0.05 encoded (DemosaicScore).
-/// Usage: ImageSpace.Bench demosaic [--keep DIR] [--xtrans-only] [--images NAME,NAME]
+/// Usage: ImageSpace.Bench demosaic [--keep DIR] [--xtrans-only] [--bayer-only] [--images NAME,NAME] [--methods PART,PART]
 /// (--xtrans-only: only our X-Trans demosaic and dcraw_emu -q 3 on the X-Trans mosaics, for quick iteration;
-/// --images: only the scenes whose name contains one of the given parts, e.g. karnehen,dead-leaves).
+/// --bayer-only: no X-Trans table; --images: only the scenes whose name contains one of the given parts, e.g.
+/// karnehen,dead-leaves; --methods: only the Bayer methods whose name contains one of the parts, e.g. ours).
 /// The same images are then mosaiced with the X-Trans 6×6 pattern and decoded by our X-Trans demosaic, LibRaw
 /// (Markesteijn 1- and 3-pass) and RawTherapee.
 /// Goals: our default (Full = RCD) ≥ RawTherapee RCD's PSNR on every image, artefact share ≤ RCD's; our X-Trans ≥
@@ -46,6 +47,7 @@ public static class DemosaicBench
         {
             new("ours PPG", (dng, _) => Ours(dng, DemosaicMode.Ppg)),
             new("ours RCD (default)", (dng, _) => Ours(dng, DemosaicMode.Full)),
+            new("ours LMMSE (quality)", (dng, _) => Ours(dng, DemosaicMode.Lmmse)),
             new("dcraw_emu -q 0 (bilinear)", (dng, d) => Dcraw(dng, d, "0")),
             new("dcraw_emu -q 2 (PPG)", (dng, d) => Dcraw(dng, d, "2")),
             new("dcraw_emu -q 3 (AHD)", (dng, d) => Dcraw(dng, d, "3")),
@@ -55,9 +57,20 @@ public static class DemosaicBench
             foreach (var m in new[] { "rcd", "amaze", "lmmse" })
                 methods.Add(new($"RawTherapee {m.ToUpperInvariant()}", (dng, d) => RawTherapee(dng, d, m)));
 
+        int methodsAt = Array.IndexOf(args, "--methods");
+        if (methodsAt >= 0 && methodsAt + 1 < args.Length)
+        {
+            var parts = args[methodsAt + 1].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            methods.RemoveAll(m => !parts.Any(p => m.Name.Contains(p, StringComparison.OrdinalIgnoreCase)));
+        }
         var scenes = Scenes(only).ToList();
         bool ok = xtransOnly || Table("Bayer (RGGB)", Mosaicker.Rggb, methods, scenes, dir, "ours RCD (default)", haveRt ? "RawTherapee RCD" : null);
 
+        if (args.Contains("--bayer-only"))
+        {
+            foreach (var (_, t) in scenes) t.Dispose();
+            return ok ? 0 : 1;
+        }
         var xtrans = new List<Method>
         {
             new("ours X-Trans", (dng, _) => Ours(dng, DemosaicMode.Full)),
@@ -109,6 +122,11 @@ public static class DemosaicBench
         foreach (var m in methods)
             Console.WriteLine($"| {m.Name} | " + string.Join(" | ", scenes.Select(s =>
                 results.TryGetValue((s.name, m.Name), out var r) ? $"{r.PsnrDb:0.00} / {r.ArtefactShare * 100:0.00} %" : "–")) + " |");
+        const string lmmse = "ours LMMSE (quality)", rtLmmse = "RawTherapee LMMSE";
+        var both = scenes.Where(s => results.ContainsKey((s.name, lmmse)) && results.ContainsKey((s.name, rtLmmse))).ToList();
+        if (both.Count > 0)
+            Console.WriteLine($"\n{lmmse} − {rtLmmse} (dB / artefact points): " + string.Join(", ", both.Select(s =>
+                $"{s.name} {results[(s.name, lmmse)].PsnrDb - results[(s.name, rtLmmse)].PsnrDb:+0.00;-0.00} / {(results[(s.name, lmmse)].ArtefactShare - results[(s.name, rtLmmse)].ArtefactShare) * 100:+0.00;-0.00}")));
         if (reference is null) return true;
         var compared = scenes.Where(s => results.ContainsKey((s.name, reference)) && results.ContainsKey((s.name, ours))).ToList();
         bool met = compared.All(s => results[(s.name, ours)].PsnrDb >= results[(s.name, reference)].PsnrDb

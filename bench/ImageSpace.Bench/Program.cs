@@ -54,6 +54,7 @@ public static class Program
         var half = Time(runs, () => { using var d = RawDecoder.Decode(file, new DecodeOptions { Demosaic = DemosaicMode.Half }); return d.Timings; });
         var full = Time(runs, () => { using var d = RawDecoder.Decode(file, new DecodeOptions { Demosaic = DemosaicMode.Full }); return d.Timings; });
         var ppg = Time(runs, () => { using var d = RawDecoder.Decode(file, new DecodeOptions { Demosaic = DemosaicMode.Ppg }); return d.Timings; });
+        var lmmse = Time(runs, () => { using var d = RawDecoder.Decode(file, new DecodeOptions { Demosaic = DemosaicMode.Lmmse }); return d.Timings; });
         string copy = Path.Combine(tmp, "dcraw_" + Path.GetFileName(file));
         File.Copy(file, copy, true);
         double dcraw = Median(runs, () => RunDcrawEmu(copy, "-4", "-T"));
@@ -61,6 +62,7 @@ public static class Program
         Console.WriteLine($"  ours half-size   {half.total,8:0}  (unpack {half.unpack:0}, demosaic {half.demosaic:0}, colour {half.color:0}, orient {half.orient:0})");
         Console.WriteLine($"  ours full (RCD)  {full.total,8:0}  (unpack {full.unpack:0}, demosaic {full.demosaic:0}, colour {full.color:0}, orient {full.orient:0})");
         Console.WriteLine($"  ours full (PPG)  {ppg.total,8:0}  (unpack {ppg.unpack:0}, demosaic {ppg.demosaic:0}, colour {ppg.color:0}, orient {ppg.orient:0})");
+        Console.WriteLine($"  ours LMMSE       {lmmse.total,8:0}  (unpack {lmmse.unpack:0}, demosaic {lmmse.demosaic:0}, colour {lmmse.color:0}, orient {lmmse.orient:0})");
         Console.WriteLine($"  dcraw_emu -h -4 -T {dcrawHalf,6:0}");
         Console.WriteLine($"  dcraw_emu -4 -T    {dcraw,6:0}  (AHD)");
         Console.WriteLine($"  ratio full / dcraw_emu        {full.total / dcraw:0.00}  (goal ≤ 0.70)");
@@ -180,12 +182,14 @@ public static class Micro
         T("half", () => ImageSpace.Core.Imaging.BayerDemosaic.HalfSize(m, n).Dispose());
         T("full PPG", () => ImageSpace.Core.Imaging.BayerDemosaic.Full(m, n).Dispose());
         T("full RCD", () => ImageSpace.Core.Imaging.RcdDemosaic.Full(m, n).Dispose());
+        T("full LMMSE", () => ImageSpace.Core.Imaging.LmmseDemosaic.Full(m, n).Dispose());
         var xt = new ImageSpace.Core.Imaging.XTransMosaic(w, h, data, ImageSpace.Core.Synthetic.Mosaicker.XTrans, Enumerable.Repeat(512f, 36).ToArray(), 16383);
         T("full X-Trans", () => ImageSpace.Core.Imaging.XTransDemosaic.Full(xt, 16383, [2f, 1f, 1.5f], 1f).Dispose());
         using (ImageSpace.Core.Imaging.Parallelism.Use(1))
         {
             T("PPG 1 thr", () => ImageSpace.Core.Imaging.BayerDemosaic.Full(m, n).Dispose());
             T("RCD 1 thr", () => ImageSpace.Core.Imaging.RcdDemosaic.Full(m, n).Dispose());
+            T("LMMSE 1 thr", () => ImageSpace.Core.Imaging.LmmseDemosaic.Full(m, n).Dispose());
         }
         var img = ImageSpace.Core.Imaging.BayerDemosaic.Full(m, n);
         T("matrix", () => ImageSpace.Core.Imaging.MatrixOperator.Apply(img, new ImageSpace.Core.Color.Matrix3(1.1, -0.1, 0, 0, 1, 0, 0, -0.2, 1.2)));

@@ -30,7 +30,7 @@ public sealed class RecipeFlags
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "replace existing outputs (inputs are never replaced)" };
     public Option<bool> SkipExisting { get; } = new("--skip-existing") { Description = "resume: keep complete existing outputs, redo incomplete ones" };
     public Option<string?> Wb { get; } = new("--wb") { Description = "white balance: asshot | auto | KELVIN[,TINT] | pick:X,Y[,SIZE] (full-resolution pixels) | none (raw channels) | m:R,G,B (camera multipliers)" };
-    public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (default: RCD on Bayer, our X-Trans demosaic on X-Trans) | rcd | ppg | half (2x2 cells, half size)" };
+    public Option<string?> Demosaic { get; } = new("--demosaic") { Description = "full (default: RCD on Bayer, our X-Trans demosaic on X-Trans) | rcd | lmmse (or quality: slower, sharper on fine colour detail) | ppg | half (2x2 cells, half size)" };
     public Option<string?> HighlightMode { get; } = new("--highlight-mode") { Description = "decode: clip (neutral blown highlights) | unclipped" };
     // The adjustments' help comes from the operators' own parameter table (ranges, defaults, units).
     public Option<double?> Exposure { get; } = new("--exposure") { Description = AdjustmentTable.Exposure.Describe() };
@@ -161,7 +161,8 @@ public sealed class RecipeFlags
                     "half" => DemosaicMode.Half,
                     "rcd" => DemosaicMode.Rcd,
                     "ppg" => DemosaicMode.Ppg,
-                    _ => throw new UsageException($"--demosaic: '{demosaic}' is not one of full, rcd, ppg, half"),
+                    "lmmse" or "quality" => DemosaicMode.Lmmse,
+                    _ => throw new UsageException($"--demosaic: '{demosaic}' is not one of full, rcd, lmmse (quality), ppg, half"),
                 },
             };
         if (highlights is not null)

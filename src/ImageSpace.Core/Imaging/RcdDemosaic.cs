@@ -25,7 +25,7 @@ namespace ImageSpace.Core.Imaging;
 public static unsafe class RcdDemosaic
 {
     /// <summary>Tile side including the halo; 8 scratch planes of this size stay within a core's L2.</summary>
-    private const int S = 224;
+    internal const int S = 224;
     private const int Halo = 12;
     private const int Core = S - 2 * Halo;
     private const float Eps = 1e-5f, EpsSq = 1e-10f;
@@ -51,23 +51,23 @@ public static unsafe class RcdDemosaic
         public readonly float[] T1 = new float[S * S], T2 = new float[S * S], VH = new float[S * S], PQ = new float[S * S];
     }
 
-    private static readonly int Lanes = Vector<float>.Count;
+    internal static readonly int Lanes = Vector<float>.Count;
     /// <summary>All-ones in the even (odd) lanes: selects every other pixel of a row, i.e. one CFA phase.</summary>
     private static readonly Vector<int> EvenLanes = new(Enumerable.Range(0, Vector<int>.Count).Select(i => i % 2 == 0 ? -1 : 0).ToArray());
     private static readonly Vector<int> OddLanes = ~EvenLanes;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static Vector<float> L(float* p) => Unsafe.ReadUnaligned<Vector<float>>(p);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static void St(float* p, Vector<float> v) => Unsafe.WriteUnaligned(p, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static Vector<float> L(float* p) => Unsafe.ReadUnaligned<Vector<float>>(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static void St(float* p, Vector<float> v) => Unsafe.WriteUnaligned(p, v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static Vector<float> Abs(Vector<float> v) => Vector.Abs(v);
 
     /// <summary>Lanes of a vector starting at column x of row y that fall on green sites.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<int> GreenLanes(int x, int y, int greenParity) => ((x + y + greenParity) & 1) == 0 ? EvenLanes : OddLanes;
+    internal static Vector<int> GreenLanes(int x, int y, int greenParity) => ((x + y + greenParity) & 1) == 0 ? EvenLanes : OddLanes;
 
     /// <summary>Column starts for vectors covering [x0, x1): the last one is moved back to end at x1 (it overlaps the
     /// previous one; every step writes only sites it does not read, so computing a pixel twice gives the same value).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Next(int x, int x1) => x == x1 - Lanes ? int.MaxValue : Math.Min(x + Lanes, x1 - Lanes);
+    internal static int Next(int x, int x1) => x == x1 - Lanes ? int.MaxValue : Math.Min(x + Lanes, x1 - Lanes);
 
     private static int Reflect(int v, int n)
     {
@@ -118,7 +118,7 @@ public static unsafe class RcdDemosaic
 
     /// <summary>Normalised samples of the tile and its halo; outside the image the mosaic is mirrored about its edge
     /// pixels.</summary>
-    private static void Load(BayerMosaic m, CfaNormalization n, ushort* raw, float* cfa, int ox, int oy)
+    internal static void Load(BayerMosaic m, CfaNormalization n, ushort* raw, float* cfa, int ox, int oy)
     {
         int w = m.Width, h = m.Height;
         float clip = n.ClipAt;
@@ -142,7 +142,7 @@ public static unsafe class RcdDemosaic
     /// <summary>Where the two green sets disagree by a small amount in a flat neighbourhood, each green moves half-way
     /// towards the other set (the disagreement is then the sensor's, not the scene's: real G1/G2 mismatches are a
     /// few percent and show as a fine maze after any directional demosaic). Edges and texture are left alone.</summary>
-    private static void EquilibrateGreens(float* c, float* tmp, int gPar)
+    internal static void EquilibrateGreens(float* c, float* tmp, int gPar)
     {
         var quarter = new Vector<float>(0.25f);
         var half = new Vector<float>(0.5f);

@@ -19,6 +19,9 @@ public enum DemosaicMode
     Ppg,
     /// <summary>Full resolution, ratio corrected demosaicing with green equilibration (<see cref="Imaging.RcdDemosaic"/>).</summary>
     Rcd,
+    /// <summary>Full resolution, directional LMMSE (<see cref="Imaging.LmmseDemosaic"/>): the "quality" choice, slower
+    /// than RCD. Bayer only; other sensors get their full method as with <see cref="Full"/>.</summary>
+    Lmmse,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<HighlightMode>))]

@@ -91,11 +91,12 @@ public static class RawDecoder
             var mosaic = new BayerMosaic(meta.OutWidth, meta.OutHeight, payload, meta.Cfa, meta.Black, meta.White);
             white = SaturationLevel(mosaic.Data, mosaic.Width * mosaic.Height, mosaic.Black.Max(), mosaic.White, options.AdjustMaximumThreshold);
             var norm = CfaNormalization.For(mosaic, white, multipliers, clip);
-            // RCD applies the colour matrix as it stores each tile (one pass over the image less).
+            // RCD and LMMSE apply the colour matrix as they store each tile (one pass over the image less).
             (img, colorDone) = options.Demosaic switch
             {
                 DemosaicMode.Half => (BayerDemosaic.HalfSize(mosaic, norm), false),
                 DemosaicMode.Ppg => (BayerDemosaic.Full(mosaic, norm), false),
+                DemosaicMode.Lmmse => (LmmseDemosaic.Full(mosaic, norm, toOutput: toWorking), true),
                 _ => (RcdDemosaic.Full(mosaic, norm, toOutput: toWorking), true),
             };
         }
