@@ -41,16 +41,8 @@ public static unsafe class LmmseDemosaic
 
     public static RgbImage Full(BayerMosaic m, CfaNormalization n, bool equilibrateGreens = true, Color.Matrix3? toOutput = null)
     {
-        m.Validate();
-        int w = m.Width, h = m.Height;
-        if (w < 8 || h < 8) throw new InvalidDataException($"image too small to demosaic ({w}x{h})");
-        var img = new RgbImage(w, h);
-        float[]? matrix = toOutput is { } mx && mx != Color.Matrix3.Identity ? MatrixOperator.Coefficients(mx) : null;
         float hi = float.IsPositiveInfinity(n.ClipAt) ? float.PositiveInfinity : Encode(new Vector<float>(n.ClipAt))[0];
-        int tilesX = (w + Core - 1) / Core, tilesY = (h + Core - 1) / Core;
-        Parallel.For(0, tilesX * tilesY, Parallelism.Options, () => new Scratch(),
-            (t, _, s) => { Tile(m, n, img, s, t % tilesX * Core, t / tilesX * Core, equilibrateGreens, matrix, hi); return s; }, _ => { });
-        return img;
+        return RunTiles(m, toOutput, Core, () => new Scratch(), (img, s, tx, ty, matrix) => Tile(m, n, img, s, tx, ty, equilibrateGreens, matrix, hi));
     }
 
     private sealed class Scratch
@@ -90,21 +82,7 @@ public static unsafe class LmmseDemosaic
             float* ro = lh, go = spare, bo = lv;
             Decode(m, lin, r, green, b, ro, go, bo, gPar);
 
-            int rows = Math.Min(Core, h - ty), cols = Math.Min(Core, w - tx);
-            for (int y = 0; y < rows; y++)
-            {
-                long dst = (long)(ty + y) * w + tx;
-                int src = (Halo + y) * S + Halo;
-                Span<float> rd = img.R.AsSpan((int)dst, cols), gd = img.G.AsSpan((int)dst, cols), bd = img.B.AsSpan((int)dst, cols);
-                if (matrix is not null)
-                {
-                    MatrixOperator.Apply(matrix, new Span<float>(ro + src, cols), new Span<float>(go + src, cols), new Span<float>(bo + src, cols), rd, gd, bd);
-                    continue;
-                }
-                new Span<float>(ro + src, cols).CopyTo(rd);
-                new Span<float>(go + src, cols).CopyTo(gd);
-                new Span<float>(bo + src, cols).CopyTo(bd);
-            }
+            StoreCore(img, matrix, ro, go, bo, tx, ty, Halo);
         }
     }
 

@@ -32,16 +32,23 @@ public static unsafe class RcdDemosaic
 
     /// <param name="toOutput">a colour matrix applied to each demosaiced pixel as the tile is stored (issue 17: one
     /// pass over the full image less than <see cref="MatrixOperator.Apply"/> afterwards, with bit-identical values)</param>
-    public static RgbImage Full(BayerMosaic m, CfaNormalization n, bool equilibrateGreens = true, Color.Matrix3? toOutput = null)
+    public static RgbImage Full(BayerMosaic m, CfaNormalization n, bool equilibrateGreens = true, Color.Matrix3? toOutput = null) =>
+        RunTiles(m, toOutput, Core, () => new Scratch(), (img, s, tx, ty, matrix) => Tile(m, n, img, s, tx, ty, equilibrateGreens, matrix));
+
+    /// <summary>The frame of a tiled demosaic (this one and <see cref="LmmseDemosaic"/>): checks the mosaic, makes the
+    /// output image and the optional colour matrix's coefficients, and runs <paramref name="tile"/> on every tile of
+    /// <paramref name="core"/>² output pixels in parallel, with one scratch per worker.</summary>
+    internal static RgbImage RunTiles<TScratch>(BayerMosaic m, Color.Matrix3? toOutput, int core, Func<TScratch> scratch,
+        Action<RgbImage, TScratch, int, int, float[]?> tile)
     {
         m.Validate();
         int w = m.Width, h = m.Height;
         if (w < 8 || h < 8) throw new InvalidDataException($"image too small to demosaic ({w}x{h})");
         var img = new RgbImage(w, h);
         float[]? matrix = toOutput is { } mx && mx != Color.Matrix3.Identity ? MatrixOperator.Coefficients(mx) : null;
-        int tilesX = (w + Core - 1) / Core, tilesY = (h + Core - 1) / Core;
-        Parallel.For(0, tilesX * tilesY, Parallelism.Options, () => new Scratch(),
-            (t, _, s) => { Tile(m, n, img, s, t % tilesX * Core, t / tilesX * Core, equilibrateGreens, matrix); return s; }, _ => { });
+        int tilesX = (w + core - 1) / core, tilesY = (h + core - 1) / core;
+        Parallel.For(0, tilesX * tilesY, Parallelism.Options, scratch,
+            (t, _, s) => { tile(img, s, t % tilesX * core, t / tilesX * core, matrix); return s; }, _ => { });
         return img;
     }
 
@@ -98,21 +105,29 @@ public static unsafe class RcdDemosaic
             RedBlueAtGreen(R, G, vh, gPar);
             RedBlueAtGreen(B, G, vh, gPar);
 
-            int rows = Math.Min(Core, h - ty), cols = Math.Min(Core, w - tx);
-            for (int y = 0; y < rows; y++)
+            StoreCore(img, matrix, R, G, B, tx, ty, Halo);
+        }
+    }
+
+    /// <summary>Writes a tile's core (its planes at the tile's own stride <see cref="S"/>, less a halo of
+    /// <paramref name="halo"/> on every side) into the image at (<paramref name="tx"/>, <paramref name="ty"/>), through
+    /// the colour matrix when there is one.</summary>
+    internal static void StoreCore(RgbImage img, float[]? matrix, float* R, float* G, float* B, int tx, int ty, int halo)
+    {
+        int core = S - 2 * halo, w = img.Width, rows = Math.Min(core, img.Height - ty), cols = Math.Min(core, w - tx);
+        for (int y = 0; y < rows; y++)
+        {
+            long dst = (long)(ty + y) * w + tx;
+            int src = (halo + y) * S + halo;
+            Span<float> r = img.R.AsSpan((int)dst, cols), g = img.G.AsSpan((int)dst, cols), b = img.B.AsSpan((int)dst, cols);
+            if (matrix is not null)
             {
-                long dst = (long)(ty + y) * w + tx;
-                int src = (Halo + y) * S + Halo;
-                Span<float> r = img.R.AsSpan((int)dst, cols), g = img.G.AsSpan((int)dst, cols), b = img.B.AsSpan((int)dst, cols);
-                if (matrix is not null)
-                {
-                    MatrixOperator.Apply(matrix, new Span<float>(R + src, cols), new Span<float>(G + src, cols), new Span<float>(B + src, cols), r, g, b);
-                    continue;
-                }
-                new Span<float>(R + src, cols).CopyTo(r);
-                new Span<float>(G + src, cols).CopyTo(g);
-                new Span<float>(B + src, cols).CopyTo(b);
+                MatrixOperator.Apply(matrix, new Span<float>(R + src, cols), new Span<float>(G + src, cols), new Span<float>(B + src, cols), r, g, b);
+                continue;
             }
+            new Span<float>(R + src, cols).CopyTo(r);
+            new Span<float>(G + src, cols).CopyTo(g);
+            new Span<float>(B + src, cols).CopyTo(b);
         }
     }
 
