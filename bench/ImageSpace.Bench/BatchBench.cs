@@ -149,10 +149,11 @@ public static class BatchBench
         double seconds = sw.Elapsed.TotalSeconds;
         if (p.ExitCode != 0) throw new InvalidOperationException($"imagespace failed: {err.Result}");
         var files = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Where(e => e.GetProperty("event").GetString() == "file")
-            .Select(e => (input: e.GetProperty("input").GetString()!, s: e.GetProperty("seconds").GetDouble(), stages: e.GetProperty("stages")))
+            .Select(e => (input: e.GetProperty("input").GetString()!, s: e.GetProperty("seconds").GetDouble(), stages: e.TryGetProperty("stages", out var st) ? st : default))
             .OrderBy(f => f.input, StringComparer.Ordinal).ToList();
         var others = files.Skip(1).ToList();
-        string stages = string.Join(", ", new[] { "unpack", "demosaic", "render", "encode" }
+        // Builds before per-file stages (2026-11-30) report none.
+        string stages = others.Any(f => f.stages.ValueKind != System.Text.Json.JsonValueKind.Object) ? "not reported" : string.Join(", ", new[] { "unpack", "demosaic", "render", "encode" }
             .Select(k => $"{k} {Median(others.Select(f => f.stages.GetProperty(k).GetDouble())):0.00}"));
         return new(seconds, hwm / 1024.0, files[0].s, Median(others.Select(f => f.s)), (StageBench.ChildCpuMs() - cpu0) / 1000, stages);
     }

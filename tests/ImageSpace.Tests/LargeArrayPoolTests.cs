@@ -73,43 +73,43 @@ public class BufferPrimingTests
         LargeArrayPool<byte>.Trim();
     }
 
-    [Fact]
+    [SkippableFact]
     public void Priming_makes_exactly_the_arrays_a_decode_and_a_jpeg_encode_rent()
     {
+        Skip.If(Environment.ProcessorCount < 2, "one core: a 1-thread batch leaves none idle, so nothing is primed");
         using var dir = new TempDir();
         const int w = 613, h = 509; // a size no other test decodes, so no other test touches these pool lengths
         const int n = w * h;
         SyntheticDng.Write(dir["a.dng"], new SceneParameters { Width = w, Height = h, PatchPitch = 40 });
         var recipe = new Recipe { Export = new ExportOptions { Format = "jpg" } };
         var item = new PlannedImage(dir["a.dng"], dir["a.jpg"], "");
-        BufferPriming.Run([item, item, item], threads: 2, recipe, memoryBudget: 1L << 34);
-        Assert.Equal((2, 0), LargeArrayPool<ushort>.Held(n));
-        Assert.Equal((6, 0), LargeArrayPool<float>.Held(n));
-        Assert.Equal((2, 0), LargeArrayPool<byte>.Held(3 * n));
+        BufferPriming.Run([item, item, item], threads: 1, recipe, memoryBudget: 1L << 34);
+        Assert.Equal((1, 0), LargeArrayPool<ushort>.Held(n));
+        Assert.Equal((3, 0), LargeArrayPool<float>.Held(n));
+        Assert.Equal((1, 0), LargeArrayPool<byte>.Held(3 * n));
 
         var pipeline = new ImageSpace.Core.Pipeline.Pipeline(recipe);
         using (var decoded = pipeline.Render(item.Input))
         {
-            // The three planes are primed ones; the mosaic went back to the pool after the demosaic.
-            Assert.Equal(3, LargeArrayPool<float>.Held(n).free);
-            Assert.Equal(2, LargeArrayPool<ushort>.Held(n).free);
+            // The three planes are the primed ones; the mosaic went back to the pool after the demosaic.
+            Assert.Equal(0, LargeArrayPool<float>.Held(n).free);
+            Assert.Equal(1, LargeArrayPool<ushort>.Held(n).free);
             pipeline.Encode(decoded, item.Output);
         }
         Assert.True(new FileInfo(item.Output).Length > 1000);
-        Assert.Equal(2, LargeArrayPool<byte>.Held(3 * n).free); // rented for the encode and returned
+        Assert.Equal(1, LargeArrayPool<byte>.Held(3 * n).free); // rented for the encode and returned
     }
 
     [Fact]
-    public void A_memory_budget_for_one_image_primes_one_image()
+    public void A_batch_that_gives_every_core_an_image_primes_nothing()
     {
         using var dir = new TempDir();
         const int w = 617, h = 503;
-        const int n = w * h;
         SyntheticDng.Write(dir["a.dng"], new SceneParameters { Width = w, Height = h, PatchPitch = 40 });
         var item = new PlannedImage(dir["a.dng"], dir["a.tif"], "");
-        BufferPriming.Run([item, item, item], threads: 3, new Recipe(), memoryBudget: MemoryGate.EstimateBytes(n) * 3 / 2);
-        Assert.Equal((1, 0), LargeArrayPool<ushort>.Held(n));
-        Assert.Equal((3, 0), LargeArrayPool<float>.Held(n));
+        BufferPriming.Run([item, item, item], threads: Environment.ProcessorCount, new Recipe(), memoryBudget: 1L << 34);
+        Assert.Equal((0, 0), LargeArrayPool<float>.Held(w * h));
+        Assert.Equal((0, 0), LargeArrayPool<ushort>.Held(w * h));
     }
 }
 
