@@ -459,6 +459,40 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         Assert.Single(one.GetProperty("calibration").GetProperty("charts").EnumerateArray());
     }
 
+    /// <summary>The Export panel's demosaic choice is the recipe's: the page's export is the CLI's with that
+    /// demosaic, pixel for pixel, and the choice stays when another folder is opened (a preference, said so).</summary>
+    [SkippableFact]
+    public async Task The_demosaic_chosen_on_the_page_is_the_one_the_export_uses_and_stays_as_a_preference()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["data/one"]);
+        Directory.CreateDirectory(dir["data/two"]);
+        SyntheticDng.Write(dir["data/one/a.dng"], new SceneParameters { Width = 600, Height = 400, PatchPitch = 30, HasChart = false, Seed = 6 });
+        SyntheticDng.Write(dir["data/two/b.dng"], new SceneParameters { Width = 600, Height = 400, HasChart = false, Seed = 7 });
+        await using var server = await Start(dir, dir["data"]);
+        var page = await chromium.OpenAsync(server);
+        await OpenFolder(page, dir["data/one"]);
+        await Assertions.Expect(page.Locator("#demosaic")).ToHaveValueAsync("Full");
+        await page.SelectOptionAsync("#demosaic", "Lmmse");
+        string output = dir["data/out"]; // within the folders the server was given
+        await TestUi.ExportThroughPage(page, "png", output, 1);
+        Assert.Equal("Lmmse", server.Session.Recipe.Decode.Demosaic.ToString());
+
+        foreach (var mode in new[] { "lmmse", "full" })
+            Assert.Equal(0, Cli.Run("process", dir["data/one/a.dng"], "-o", dir[$"out-{mode}"], "--format", "png", "--demosaic", mode).ExitCode);
+        var page1 = Pixels(Path.Combine(output, "a.png"));
+        var lmmse = Pixels(dir["out-lmmse/a.png"]);
+        var rcd = Pixels(dir["out-full/a.png"]);
+        int differFromLmmse = page1.Zip(lmmse, (a, b) => a.Equals(b) ? 0 : 1).Sum(), differFromRcd = page1.Zip(rcd, (a, b) => a.Equals(b) ? 0 : 1).Sum();
+        log.WriteLine($"page export vs CLI: {differFromLmmse} pixels differ from --demosaic lmmse, {differFromRcd} from the default");
+        Assert.Equal(0, differFromLmmse);
+        Assert.True(differFromRcd > page1.Length / 100, "the LMMSE export should differ from the default's");
+
+        await OpenFolder(page, dir["data/two"]);
+        await Assertions.Expect(page.Locator("#demosaic")).ToHaveValueAsync("Lmmse");
+        await Assertions.Expect(page.Locator("#export-kept")).ToContainTextAsync("LMMSE demosaic");
+    }
+
     [SkippableFact]
     public async Task A_folder_where_no_file_can_be_opened_clears_the_viewer_says_why_and_turns_the_image_buttons_off()
     {

@@ -1214,6 +1214,8 @@ function syncControls() {
   $('film-base').textContent = r.film.base;
   $('film-unmix').value = r.film.unmix ? r.film.unmix.join(', ') : '';
   $('film-flat').value = r.film.flatField || '';
+  // "Rcd" names the same method as the default on Bayer sensors; X-Trans files get their own method under every choice.
+  $('demosaic').value = ['Lmmse', 'Ppg'].includes(r.decode.demosaic) ? r.decode.demosaic : 'Full';
   $('format').value = r.export.format;
   $('existing').value = r.export.overwrite ? 'overwrite' : r.export.skipExisting ? 'skip' : 'stop';
   fillBitDepths();
@@ -1350,6 +1352,7 @@ function setupControls() {
     api('PUT', '/api/recipe', app.recipe).then(schedulePlan).catch(e => toast(e.message, true));
   });
   $('format').addEventListener('change', () => { app.recipe.export.format = $('format').value; fillBitDepths(); pushExport(); });
+  $('demosaic').addEventListener('change', () => { app.recipe.decode.demosaic = $('demosaic').value; pushExport(); });
   $('bit-depth').addEventListener('change', () => { app.recipe.export.bitDepth = Number($('bit-depth').value); pushExport(); });
   $('colorspace').addEventListener('change', () => { app.recipe.export.colorSpace = $('colorspace').value || null; pushExport(); });
   for (const id of ['naming', 'custom', 'output']) $(id).addEventListener('input', schedulePlan);
@@ -1523,8 +1526,8 @@ async function browse(path) {
 // A folder's adjustments (all images' and each image's own), its charts and the choice for groups without one, and
 // its "if outputs exist" choice belong to that folder: opening another folder starts that one from its own last state
 // (kept in this browser's storage) or from defaults, so a new job never silently runs with the last job's denoise or
-// overwrite. The export format, bit depth, quality, colour space and naming are preferences: they stay, and the
-// Export panel says so.
+// overwrite. The demosaic, export format, bit depth, quality, colour space and naming are preferences: they stay, and
+// the Export panel says so.
 
 const FOLDER_KEY = 'imagespace.folder:';
 
@@ -1573,7 +1576,8 @@ async function restoreFolderState(root) {
   $('export-kept').textContent = `Kept from before (preferences): ${$('format').selectedOptions[0]?.textContent ?? e.format}` +
     // The bit depth as the select shows it (the recipe leaves it unset for the format's default).
     (e.format === 'jpg' ? `, quality ${e.quality}` : `, ${depthWords($('bit-depth').selectedOptions[0]?.textContent)}`) +
-    `, naming ${app.recipe.naming.schema}${e.colorSpace ? ', ' + e.colorSpace : ''}. ` +
+    `, naming ${app.recipe.naming.schema}${e.colorSpace ? ', ' + e.colorSpace : ''}` +
+    (app.recipe.decode.demosaic === 'Lmmse' || app.recipe.decode.demosaic === 'Ppg' ? `, ${app.recipe.decode.demosaic.toUpperCase()} demosaic. ` : '. ') +
     (saved ? 'Adjustments, charts and the outputs-exist choice: as last left in this folder.' : 'Adjustments, charts and the outputs-exist choice: this folder\'s own (new: defaults).');
   return !!saved;
 }
