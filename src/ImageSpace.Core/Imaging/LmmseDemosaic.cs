@@ -53,9 +53,8 @@ public static unsafe class LmmseDemosaic
 
     private static void Tile(BayerMosaic m, CfaNormalization norm, RgbImage img, Scratch s, int tx, int ty, bool equilibrate, float[]? matrix, float hi)
     {
-        int w = m.Width, h = m.Height;
         int ox = tx - Halo, oy = ty - Halo;
-        int gPar = m.Cfa[0] == 1 ? 0 : 1;
+        int gPar = GreenParity(m);
         fixed (ushort* raw = m.Data)
         fixed (float* lin = s.Lin, c = s.C, dh = s.Dh, dv = s.Dv, lh = s.Lh, lv = s.Lv, d = s.D, g = s.G)
         {
@@ -226,7 +225,7 @@ public static unsafe class LmmseDemosaic
         var gradEps = new Vector<float>(1e-4f);
         for (int y = 11; y < S - 11; y++)
         {
-            bool redRow = m.ColorAt((y + gPar + 1) & 1, y) == 0; // the row's colour at its non-green sites
+            bool redRow = RowColour(m, y, gPar) == 0;
             float* along = redRow ? r : b, across = redRow ? b : r;
             for (int x = 11; x != int.MaxValue; x = Next(x, S - 11))
             {
@@ -283,7 +282,7 @@ public static unsafe class LmmseDemosaic
         var half = new Vector<float>(0.5f);
         for (int y = edge; y < S - edge; y++)
         {
-            bool redRow = m.ColorAt((y + gPar + 1) & 1, y) == 0;
+            bool redRow = RowColour(m, y, gPar) == 0;
             float* along = redRow ? r : b, across = redRow ? b : r;
             float* mAlong = redRow ? mr : mb, mAcross = redRow ? mb : mr;
             for (int x = edge; x != int.MaxValue; x = Next(x, S - edge))
@@ -304,7 +303,7 @@ public static unsafe class LmmseDemosaic
     {
         for (int y = Halo; y < S - Halo; y++)
         {
-            bool redRow = m.ColorAt((y + gPar + 1) & 1, y) == 0;
+            bool redRow = RowColour(m, y, gPar) == 0;
             float* along = redRow ? r : b, across = redRow ? b : r;
             float* alongOut = redRow ? ro : bo, acrossOut = redRow ? bo : ro;
             for (int x = Halo; x != int.MaxValue; x = Next(x, S - Halo))

@@ -84,10 +84,8 @@ public static unsafe class RcdDemosaic
 
     private static void Tile(BayerMosaic m, CfaNormalization norm, RgbImage img, Scratch s, int tx, int ty, bool equilibrate, float[]? matrix)
     {
-        int w = m.Width, h = m.Height;
         int ox = tx - Halo, oy = ty - Halo; // even, so tile-local parity is image parity
-        // Green sites: (x + y) even when the pattern starts with green (GRBG, GBRG), odd otherwise.
-        int gPar = m.Cfa[0] == 1 ? 0 : 1;
+        int gPar = GreenParity(m);
         fixed (ushort* raw = m.Data)
         fixed (float* cfa = s.Cfa, R = s.R, G = s.G, B = s.B, t1 = s.T1, t2 = s.T2, vh = s.VH, pq = s.PQ)
         {
@@ -108,6 +106,13 @@ public static unsafe class RcdDemosaic
             StoreCore(img, matrix, R, G, B, tx, ty, Halo);
         }
     }
+
+    /// <summary>Green sites are those where (x + y) has this parity: even when the pattern starts with green (GRBG,
+    /// GBRG), odd otherwise.</summary>
+    internal static int GreenParity(BayerMosaic m) => m.Cfa[0] == 1 ? 0 : 1;
+
+    /// <summary>The colour (0 red, 2 blue) of row <paramref name="y"/>'s non-green sites.</summary>
+    internal static int RowColour(BayerMosaic m, int y, int gPar) => m.ColorAt((y + gPar + 1) & 1, y);
 
     /// <summary>Writes a tile's core (its planes at the tile's own stride <see cref="S"/>, less a halo of
     /// <paramref name="halo"/> on every side) into the image at (<paramref name="tx"/>, <paramref name="ty"/>), through
@@ -312,7 +317,7 @@ public static unsafe class RcdDemosaic
         int d1 = S + 1, d2 = S - 1;
         for (int y = 7; y < S - 7; y++)
         {
-            int native = m.ColorAt((y + gPar + 1) & 1, y); // the row's red or blue (at its non-green sites)
+            int native = RowColour(m, y, gPar);
             float* C = planes[2 - native];
             for (int x = 7; x != int.MaxValue; x = Next(x, S - 7))
             {

@@ -1577,7 +1577,7 @@ async function restoreFolderState(root) {
     // The bit depth as the select shows it (the recipe leaves it unset for the format's default).
     (e.format === 'jpg' ? `, quality ${e.quality}` : `, ${depthWords($('bit-depth').selectedOptions[0]?.textContent)}`) +
     `, naming ${app.recipe.naming.schema}${e.colorSpace ? ', ' + e.colorSpace : ''}` +
-    (app.recipe.decode.demosaic === 'Lmmse' || app.recipe.decode.demosaic === 'Ppg' ? `, ${app.recipe.decode.demosaic.toUpperCase()} demosaic. ` : '. ') +
+    ($('demosaic').value !== 'Full' ? `, ${$('demosaic').value.toUpperCase()} demosaic. ` : '. ') +
     (saved ? 'Adjustments, charts and the outputs-exist choice: as last left in this folder.' : 'Adjustments, charts and the outputs-exist choice: this folder\'s own (new: defaults).');
   return !!saved;
 }
