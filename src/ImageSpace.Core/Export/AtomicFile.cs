@@ -28,6 +28,13 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Opens a new file for writing (a temporary one from <see cref="Write{T}"/>), or replaces an existing
+    /// one. A new file is opened with CreateNew because .NET's FileMode.Create truncates it to 0 bytes after opening,
+    /// and ext4 answers a truncate to 0 by writing the whole file back to disk when it is closed, in the closing
+    /// thread (issue 17: that thread slept in the block allocator while two 144 MB TIFFs were being written).</summary>
+    public static FileStream Create(string path, FileAccess access, int bufferSize) =>
+        new(path, File.Exists(path) ? FileMode.Create : FileMode.CreateNew, access, FileShare.None, bufferSize);
+
     public static void Write(string path, Action<string> writeTemp) => Write(path, t => { writeTemp(t); return 0; });
 
     public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text));

@@ -40,7 +40,7 @@ public static class ExrWriter
             payloads[c] = zip ? Zip(raw) : raw;
         });
 
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        using var fs = AtomicFile.Create(path, FileAccess.Write, 1 << 20);
         var bw = new BinaryWriter(fs);
         bw.Write(20000630); bw.Write(2); // magic, version 2, single-part scanline
         var ch = new MemoryStream();

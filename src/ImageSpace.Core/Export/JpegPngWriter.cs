@@ -28,7 +28,7 @@ public static class JpegPngWriter
                 Quality = quality,
                 ColorType = subsample420 ? JpegColorType.YCbCrRatio420 : JpegColorType.YCbCrRatio444,
             };
-            using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            using var fs = AtomicFile.Create(path, FileAccess.Write, 1 << 20);
             if (segments is null) { image.SaveAsJpeg(fs, encoder); return; }
             using var ms = new MemoryStream();
             image.SaveAsJpeg(ms, encoder);

@@ -46,8 +46,11 @@ public static class TiffIfd
         var ifd = new byte[2 + 12 * merged.Count + 4];
         BinaryPrimitives.WriteUInt16LittleEndian(ifd, (ushort)merged.Count);
         for (int i = 0; i < merged.Count; i++) merged[i].Raw.CopyTo(ifd, 2 + 12 * i);
-        s.SetLength(at);
-        s.Position = at;
+        // The pad byte is written, not made by SetLength: a truncate, even to the same length, waits until the
+        // kernel has finished writing the file's last pages back to disk (issue 17: 0.1-0.4 s per 144 MB TIFF with
+        // two images at once, the threads sleeping in ftruncate while the cores idled).
+        s.Position = s.Length;
+        if (s.Position != at) s.WriteByte(0);
         s.Write(ifd);
         var offset = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(offset, (uint)at);

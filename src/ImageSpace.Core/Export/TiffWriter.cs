@@ -15,7 +15,7 @@ public static class TiffWriter
         if (bits is not (8 or 16 or 32)) throw new ArgumentException($"TIFF bit depth {bits} (8, 16 or 32)");
         // Uncompressed strips are written straight from our band buffer, so the stream needs no buffer of its own
         // (a buffered stream would copy every strip once more); compressed ones pass through LibTiff's codecs.
-        using (var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, compression == Compression.NONE ? 1 << 14 : 1 << 20))
+        using (var fs = AtomicFile.Create(path, FileAccess.ReadWrite, compression == Compression.NONE ? 1 << 14 : 1 << 20))
         {
             // LibTiff writes its header over the first 8 bytes and appends strips and its IFD at the end of the file.
             if (metadata is not null) fs.Write(metadata.File);

@@ -41,7 +41,7 @@ public static class DngWriter
 
     public static void Write(string path, ushort[] mosaic, int width, int height, DngInfo info)
     {
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        using var fs = Export.AtomicFile.Create(path, FileAccess.Write, 1 << 20);
         Write(fs, mosaic, width, height, info);
     }
 
