@@ -14,7 +14,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length >= 3 && args[0] == "--child") return Child(args[1], args[2]);
-        if (args.Length >= 1 && args[0] == "micro") { Micro.Run(); return 0; }
+        if (args.Length >= 1 && args[0] == "micro") { Micro.Run(args.Length > 1 ? args[1] : null); return 0; }
         if (args.Length >= 1 && args[0] == "batch") return BatchBench.Run(args);
         if (args.Length >= 1 && args[0] == "detect") return DetectBench.Run();
         if (args.Length >= 1 && args[0] == "pipeline") return PipelineBench.Run(args);
@@ -160,7 +160,8 @@ public static class Program
 /// <summary>Micro-timings of the steps after unpack (ImageSpace.Bench micro).</summary>
 public static class Micro
 {
-    public static void Run()
+    /// <param name="only">run only the timings whose name contains this (e.g. "X-Trans")</param>
+    public static void Run(string? only = null)
     {
         int w = 6000, h = 4000;
         var data = new ushort[w * h];
@@ -171,6 +172,7 @@ public static class Micro
         // CPU time next to wall time: on a shared machine the wall clock also counts other people's work.
         void T(string name, Action a)
         {
+            if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) return;
             a();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();

@@ -42,7 +42,7 @@ public sealed record XTransMosaic(int Width, int Height, ushort[] Data, int[] Pa
 /// Every neighbour look-up is bounds-checked, so the edge pixels are interpolated by the same rules from the samples
 /// that exist (no coloured frame). Scalar and parallel by rows. Bench <c>demosaic</c> compares it with LibRaw's
 /// Markesteijn passes.</summary>
-public static class XTransDemosaic
+public static partial class XTransDemosaic
 {
     /// <summary>Window radius of the red/blue step, and the floor of the edge-aware weights (values are 0..1). Chosen
     /// on the demosaic bench: a wide window keeps false colour down (X-Trans has only 8 of each per 36 sites), a small
@@ -68,7 +68,10 @@ public static class XTransDemosaic
     /// <param name="multipliers">White-balance gain per colour (R, G, B).</param>
     /// <param name="clip">Level the normalised samples are clipped at (1 = the least-amplified channel's saturation;
     /// +∞ keeps everything).</param>
-    public static RgbImage Full(XTransMosaic m, float white, IReadOnlyList<float> multipliers, float clip)
+    public static RgbImage Full(XTransMosaic m, float white, IReadOnlyList<float> multipliers, float clip) => Full(m, white, multipliers, clip, groups: true);
+
+    /// <param name="groups">false: every pixel by the per-pixel steps (the reference the groups are tested against)</param>
+    internal static RgbImage Full(XTransMosaic m, float white, IReadOnlyList<float> multipliers, float clip, bool groups)
     {
         m.Validate();
         int w = m.Width, h = m.Height;
@@ -82,23 +85,28 @@ public static class XTransDemosaic
         float[] v = LargeArrayPool<float>.Rent(w * h), G = img.G, diff = img.R; // R's plane holds the differences until the last step
         try
         {
+            // The cheap passes go phase by phase (every sixth column shares a tile position): no division per pixel.
             Rows(h, y =>
             {
-                for (int x = 0, i = y * w; x < w; x++, i++)
+                for (int q = 0; q < 6; q++)
                 {
-                    int p = y % 6 * 6 + x % 6;
-                    v[i] = MathF.Min((m.Data[i] - m.Black[p]) * scale[p], clip);
+                    int p = y % 6 * 6 + q;
+                    float black = m.Black[p], s = scale[p];
+                    for (int i = y * w + q, end = (y + 1) * w; i < end; i += 6) v[i] = MathF.Min((m.Data[i] - black) * s, clip);
                 }
             });
             var lines = Lines(m.Pattern);
-            Rows(h, y => GreenByDirection(m, v, G, lines, y));
+            var interior = Interior.For(m, lines, chromaTable, colourLines, groups);
+            Rows(h, y => interior.Split(y, (x0, x1) => GreenByDirection(m, v, G, lines, y, x0, x1), () => interior.Green(v, G, y)));
             Rows(h, y => Differences(m, v, G, diff, y));
             float[] red = LargeArrayPool<float>.Rent(w * h);
             try
             {
-                Rows(h, y => Chroma(m, v, G, diff, red, img.B, chromaTable, colourLines, y));
+                Rows(h, y => interior.Split(y, (x0, x1) => Chroma(m, v, G, diff, red, img.B, chromaTable, colourLines, y, x0, x1),
+                    () => interior.Chroma(v, G, diff, red, img.B, y)));
                 float[] refined = diff; // the differences are no longer needed
-                Rows(h, y => RefineGreen(m, v, G, red, img.B, refined, y));
+                Rows(h, y => interior.Split(y, (x0, x1) => RefineGreen(m, v, G, red, img.B, refined, y, x0, x1),
+                    () => interior.Refine(v, G, red, img.B, refined, y)));
                 Rows(h, y => FollowGreen(m, G, red, img.B, refined, img.R, y)); // img.R is refined: read before written
             }
             finally { LargeArrayPool<float>.Return(red); }
@@ -183,10 +191,10 @@ public static class XTransDemosaic
         return table;
     }
 
-    private static void GreenByDirection(XTransMosaic m, float[] v, float[] G, (int a, int b, int c, int e)[][] lines, int y)
+    private static void GreenByDirection(XTransMosaic m, float[] v, float[] G, (int a, int b, int c, int e)[][] lines, int y, int x0, int x1)
     {
         int w = m.Width, h = m.Height;
-        for (int x = 0, i = y * w; x < w; x++, i++)
+        for (int x = x0, i = y * w + x0; x < x1; x++, i++)
         {
             int own = m.ColorAt(x, y);
             if (own == 1) { G[i] = v[i]; continue; }
@@ -237,15 +245,19 @@ public static class XTransDemosaic
     private static void Differences(XTransMosaic m, float[] v, float[] G, float[] diff, int y)
     {
         int w = m.Width;
-        for (int x = 0, i = y * w; x < w; x++, i++) diff[i] = m.ColorAt(x, y) == 1 ? 0 : v[i] - G[i];
+        for (int q = 0; q < 6; q++)
+        {
+            bool green = m.Pattern[y % 6 * 6 + q] == 1;
+            for (int i = y * w + q, end = (y + 1) * w; i < end; i += 6) diff[i] = green ? 0 : v[i] - G[i];
+        }
     }
 
     private static void Chroma(XTransMosaic m, float[] v, float[] G, float[] diff, float[] R, float[] B,
-                               (int dx, int dy, float w)[][][] table, (int a, int b, float length, float fa, float fb)[][][] colourLines, int y)
+                               (int dx, int dy, float w)[][][] table, (int a, int b, float length, float fa, float fb)[][][] colourLines, int y, int x0, int x1)
     {
         int w = m.Width, h = m.Height;
         Span<float> wd = stackalloc float[(2 * ChromaRadius + 1) * (2 * ChromaRadius + 1)], dd = stackalloc float[wd.Length];
-        for (int x = 0, i = y * w; x < w; x++, i++)
+        for (int x = x0, i = y * w + x0; x < x1; x++, i++)
         {
             int own = m.ColorAt(x, y), p = y % 6 * 6 + x % 6;
             float g = G[i];
@@ -304,11 +316,11 @@ public static class XTransDemosaic
     /// <summary>Green at red/blue sites re-estimated as own sample − the neighbours' colour difference (edge-aware
     /// average over the 3×3), mixed in by a share that falls with the neighbours' disagreement relative to the green
     /// level; green sites keep their sample.</summary>
-    private static void RefineGreen(XTransMosaic m, float[] v, float[] G, float[] R, float[] B, float[] refined, int y)
+    private static void RefineGreen(XTransMosaic m, float[] v, float[] G, float[] R, float[] B, float[] refined, int y, int x0, int x1)
     {
         int w = m.Width, h = m.Height;
         Span<float> wt = stackalloc float[8], dc = stackalloc float[8];
-        for (int x = 0, i = y * w; x < w; x++, i++)
+        for (int x = x0, i = y * w + x0; x < x1; x++, i++)
         {
             int own = m.ColorAt(x, y);
             float gi = G[i];
@@ -339,13 +351,16 @@ public static class XTransDemosaic
     private static void FollowGreen(XTransMosaic m, float[] G, float[] R, float[] B, float[] refined, float[] outR, int y)
     {
         int w = m.Width;
-        for (int x = 0, i = y * w; x < w; x++, i++)
+        for (int q = 0; q < 6; q++)
         {
-            int own = m.ColorAt(x, y);
-            float g = refined[i], change = g - G[i];
-            G[i] = g;
-            outR[i] = own == 0 ? R[i] : R[i] + change;
-            if (own != 2) B[i] += change;
+            int own = m.Pattern[y % 6 * 6 + q];
+            for (int i = y * w + q, end = (y + 1) * w; i < end; i += 6)
+            {
+                float g = refined[i], change = g - G[i];
+                G[i] = g;
+                outR[i] = own == 0 ? R[i] : R[i] + change;
+                if (own != 2) B[i] += change;
+            }
         }
     }
 }
