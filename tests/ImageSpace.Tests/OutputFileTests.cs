@@ -1,6 +1,5 @@
-using BitMiracle.LibTiff.Classic;
 using ImageSpace.Core.Color;
-using ImageSpace.Core.Export;
+using BitMiracle.LibTiff.Classic;
 using ImageSpace.Core.Imaging;
 
 namespace ImageSpace.Tests;
