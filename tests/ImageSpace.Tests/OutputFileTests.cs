@@ -1,5 +1,5 @@
-using ImageSpace.Core.Color;
 using BitMiracle.LibTiff.Classic;
+using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
 
 namespace ImageSpace.Tests;
