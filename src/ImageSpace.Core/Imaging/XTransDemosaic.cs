@@ -40,7 +40,7 @@ public sealed record XTransMosaic(int Width, int Height, ushort[] Data, int[] Pa
 /// red and blue follow the green change, so their colour differences are kept.</item>
 /// </list>
 /// Every neighbour look-up is bounds-checked, so the edge pixels are interpolated by the same rules from the samples
-/// that exist (no coloured frame). Scalar and parallel by rows. Bench <c>demosaic</c> compares it with LibRaw's
+/// that exist (no coloured frame). Parallel by rows; the interior eight pixels at a time (see Interior). Bench <c>demosaic</c> compares it with LibRaw's
 /// Markesteijn passes.</summary>
 public static partial class XTransDemosaic
 {
