@@ -23,6 +23,31 @@ public class OutputFileTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>The batch's first RAW has its metadata started while the inputs are scanned; that file's own request
+    /// takes the started work over (one exiftool command, not two), and any other file or option starts its own.</summary>
+    [SkippableFact]
+    public void Metadata_started_early_is_taken_over_by_the_same_request_only()
+    {
+        Skip.IfNot(ExifTool.IsAvailable, "exiftool is not installed");
+        using var dir = new TempDir();
+        ImageSpace.Core.Synthetic.DngWriter.Write(dir["a.dng"], new ushort[16 * 16], 16, 16, new() { Model = "first" });
+        ImageSpace.Core.Synthetic.DngWriter.Write(dir["b.dng"], new ushort[16 * 16], 16, 16, new() { Model = "second" });
+        var tiff = new ExportOptions { Format = "tiff" };
+        var early = OutputEncoder.StartMetadataEarly(dir["a.dng"], tiff);
+        var other = OutputEncoder.StartMetadata(dir["b.dng"], tiff);
+        var otherOptions = OutputEncoder.StartMetadata(dir["a.dng"], tiff with { ColorSpace = "adobe-rgb" });
+        var taken = OutputEncoder.StartMetadata(Path.Combine(dir.Path, ".", "a.dng"), tiff);
+        var again = OutputEncoder.StartMetadata(dir["a.dng"], tiff);
+        Assert.NotNull(early);
+        Assert.Same(early, taken);
+        Assert.NotSame(taken, again);
+        Assert.NotSame(taken, other);
+        Assert.NotSame(taken, otherOptions);
+        // The early result is the file's own metadata, byte for byte what a fresh request gives.
+        Assert.Equal(again!.Result.File, taken!.Result.File);
+        Assert.NotEqual(other!.Result.File, otherOptions!.Result.File);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -18,12 +18,12 @@ public static class KernelWarmup
     /// <param name="sample">a RAW of the batch, when one is known: exiftool is started on it at once, so its start-up
     /// (~0.25 s of CPU compiling the tag tables and writer modules that file's metadata needs) falls in the seconds this
     /// process spends scanning and planning, when a core is free, instead of competing with the first images' pixels
-    /// (issue 17: the first images of a 2-thread batch took ~1.3× the others). Its result is discarded.</param>
+    /// (issue 17: the first images of a 2-thread batch took ~1.3× the others). That file's own metadata then takes the
+    /// result over (<see cref="OutputEncoder.StartMetadataEarly"/>), so nothing is done twice.</param>
     public static void Start(Recipe recipe, string? sample = null)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
-        if (sample is not null)
-            OutputEncoder.StartMetadata(sample, recipe.Export)?.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        if (sample is not null) _ = OutputEncoder.StartMetadataEarly(sample, recipe.Export);
         _ = Task.Factory.StartNew(() =>
         {
             try { Run(recipe); }

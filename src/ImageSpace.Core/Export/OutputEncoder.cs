@@ -12,9 +12,41 @@ public static class OutputEncoder
     /// <see cref="Write"/>. Null when no metadata is copied or the format takes it another way.</summary>
     public static Task<OutputMetadata>? StartMetadata(string sourcePath, ExportOptions o)
     {
+        if (MetadataRequest(sourcePath, o) is not { } r) return null;
+        lock (EarlyLock)
+        {
+            if (_early is { } e && e.key == r.key)
+            {
+                _early = null;
+                return e.task;
+            }
+        }
+        return OutputMetadata.PrepareAsync(r.format, r.arguments, o.ResolvedColorSpace);
+    }
+
+    /// <summary>Starts the metadata of a file that is about to be processed before its turn (the batch's first RAW,
+    /// while the inputs are scanned): the first <see cref="StartMetadata"/> for the same file and options takes it
+    /// over instead of running exiftool again. Only the latest one is kept.</summary>
+    public static Task<OutputMetadata>? StartMetadataEarly(string sourcePath, ExportOptions o)
+    {
+        if (MetadataRequest(sourcePath, o) is not { } r) return null;
+        var task = OutputMetadata.PrepareAsync(r.format, r.arguments, o.ResolvedColorSpace);
+        task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed even if never taken
+        lock (EarlyLock) _early = (r.key, task);
+        return task;
+    }
+
+    private static readonly object EarlyLock = new();
+    private static (string key, Task<OutputMetadata> task)? _early;
+
+    /// <summary>What exiftool is asked for a file's output metadata, and a key that is equal exactly when two requests
+    /// would give the same result; null when no metadata is copied or the format takes it another way.</summary>
+    private static (string format, List<string> arguments, string key)? MetadataRequest(string sourcePath, ExportOptions o)
+    {
         string format = o.NormalizedFormat;
         if (!o.CopyMetadata || !ExifTool.IsAvailable || !OutputMetadata.Supports(format)) return null;
-        return OutputMetadata.PrepareAsync(format, MetadataTags.Arguments(sourcePath, format, o.ResolvedColorSpace, Description(sourcePath, o)), o.ResolvedColorSpace);
+        var arguments = MetadataTags.Arguments(Path.GetFullPath(sourcePath), format, o.ResolvedColorSpace, Description(sourcePath, o));
+        return (format, arguments, string.Join('\n', [format, o.ResolvedColorSpace.Description, .. arguments]));
     }
 
     private static string Description(string sourcePath, ExportOptions o) =>
