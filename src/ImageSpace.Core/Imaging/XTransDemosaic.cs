@@ -22,7 +22,7 @@ public sealed record XTransMosaic(int Width, int Height, ushort[] Data, int[] Pa
 /// samples (<see cref="Encode"/>), squared back at the end: an error is then weighed roughly as the eye and an sRGB
 /// encoding weigh it (the same ramp of a saturated red into a dark ground interpolated linearly leaks far more
 /// red into the dark side, where every error is magnified), and interpolating colour differences of roots behaves
-/// more like interpolating colour ratios (bench <c>demosaic</c>: +0.3 to +2.5 dB on every X-Trans image, and the
+/// more like interpolating colour ratios (bench <c>demosaic</c>: +0.25 to +2.6 dB on every X-Trans image, and the
 /// soft-edged saturated scene where LibRaw's Markesteijn was ahead is now ours).
 /// <list type="number">
 /// <item>Green at red/blue sites: along each of the four directions (rows, columns, both diagonals) a linear estimate
