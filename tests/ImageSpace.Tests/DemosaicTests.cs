@@ -173,11 +173,15 @@ public class XTransTests(ITestOutputHelper log)
         Output = ColorOutput.Camera, WhiteBalance = WhiteBalanceMode.None, AdjustMaximumThreshold = 0, ApplyOrientation = false,
     };
 
-    /// <remarks>At least 512 px each way: LibRaw's X-Trans interpolation refuses smaller frames (its tile size).</remarks>
+    /// <remarks>At least 512 px each way: LibRaw's X-Trans interpolation refuses smaller frames (its tile size).
+    /// "soft"/"softer": the saturated squares seen through a lens (one or two 3×3 binomial passes), whose red and blue
+    /// ramps into the dark ground are where Markesteijn's directional passes used to beat our colour differences.</remarks>
     [Theory]
     [InlineData("chart")]
     [InlineData("leaves")]
     [InlineData("saturated")]
+    [InlineData("soft")]
+    [InlineData("softer")]
     public void Synthetic_XTrans_DNG_decodes_at_least_as_well_as_LibRaw(string sceneName)
     {
         using var dir = new TempDir();
@@ -185,6 +189,8 @@ public class XTransTests(ITestOutputHelper log)
         {
             "chart" => DemosaicTests.ChartRender(600, 540),
             "leaves" => DemosaicTests.Scene(600, 540, seed: 5),
+            "soft" => Blurred(SaturatedPatches(600, 540), passes: 1),
+            "softer" => Blurred(SaturatedPatches(600, 540), passes: 2),
             _ => SaturatedPatches(600, 540),
         };
         string dng = dir["xtrans.dng"];
@@ -272,6 +278,25 @@ public class XTransTests(ITestOutputHelper log)
         double frame = Mse(Frame), inner = Mse((x, y) => !Frame(x, y));
         log.WriteLine($"RMS error: frame {Math.Sqrt(frame):0.0000}, interior {Math.Sqrt(inner):0.0000}");
         Assert.True(frame <= 2 * inner, $"frame MSE {frame:0.00000} > 2 × interior {inner:0.00000}");
+    }
+
+    /// <summary>A lens's softening, in place: passes of the 3×3 binomial kernel ([1 2 1]/4 each way, edge samples repeated).</summary>
+    private static RgbImage Blurred(RgbImage src, int passes)
+    {
+        int w = src.Width, h = src.Height;
+        for (int n = 0; n < passes; n++)
+            for (int c = 0; c < 3; c++)
+            {
+                var p = src.Plane(c);
+                var t = new float[w * h];
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        t[y * w + x] = (p[y * w + Math.Max(x - 1, 0)] + 2 * p[y * w + x] + p[y * w + Math.Min(x + 1, w - 1)]) / 4;
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        p[y * w + x] = (t[Math.Max(y - 1, 0) * w + x] + 2 * t[y * w + x] + t[Math.Min(y + 1, h - 1) * w + x]) / 4;
+            }
+        return src;
     }
 
     /// <summary>Saturated red, orange, magenta and blue squares, rotated, on a dark grey ground (a chart's red patches
