@@ -164,13 +164,14 @@ public class CancelTests
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
 
-    [Fact]
+    [SkippableFact]
     public void Sigint_stops_the_batch_cleanly()
     {
+        // A shell's background job (`cmd &`) starts with SIGINT ignored, and the program it runs inherits that.
+        string ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:"))?[7..].Trim() ?? "0";
+        Skip.If((Convert.ToUInt64(ignored, 16) & 2) != 0, "SIGINT is ignored in this process (started as a background job), so its children cannot get it");
         using var dir = new TempDir();
-        // Enough images that the signal, sent as soon as the first is done, always lands mid-batch (with 8, a loaded CI
-        // machine saw 8 and 16 small images end before the signal took effect, once outputs stopped flushing on close).
-        for (int i = 1; i <= 48; i++)
+        for (int i = 1; i <= 16; i++)
         {
             Directory.CreateDirectory(dir["in"]);
             SyntheticDng.Write(dir[$"in/f{i}.dng"], new SceneParameters { Width = 1200, Height = 800, HasChart = false, Seed = i });
@@ -189,7 +190,7 @@ public class CancelTests
         Assert.Equal(1, p.ExitCode);
         Assert.Contains("\"cancelled\":true", rest);
         var outputs = Directory.GetFiles(dir["out"], "*", SearchOption.AllDirectories);
-        Assert.InRange(outputs.Length, 1, 47);
+        Assert.InRange(outputs.Length, 1, 15);
         Assert.DoesNotContain(outputs, f => f.Contains(AtomicFile.TempMarker));
         Assert.All(outputs, f => Assert.True(OutputValidator.IsComplete(f), f));
     }
