@@ -112,4 +112,36 @@ public class MetadataTests
         if (format == "tiff") Assert.DoesNotContain("ExifIFD", v);
         Assert.Equal("46", ExternalTools.ExifTags(a, "GPSLatitude")["GPSLatitude"]);
     }
+
+    /// <summary>A process killed with SIGKILL cannot delete its private metadata folder in /tmp (the test suite's killed
+    /// servers left hundreds): the next run deletes those of processes that no longer run, once an hour old, and keeps
+    /// a live process's folder and a recently used one.</summary>
+    [SkippableFact]
+    public void A_killed_process_metadata_folder_is_removed_by_the_next_run()
+    {
+        Skip.IfNot(ExternalTools.Has("exiftool"), "exiftool not installed");
+        using var dir = new TempDir();
+        string tmp = dir["tmp"];
+        var gone = Enumerable.Range(4_000_000, 1000).Where(p => !Directory.Exists($"/proc/{p}")).Take(2).ToArray();
+        string abandoned = Path.Combine(tmp, $"imagespace-metadata-{gone[0]}-abc123");
+        string recent = Path.Combine(tmp, $"imagespace-metadata-{gone[1]}-def456");
+        string live = Path.Combine(tmp, $"imagespace-metadata-{Environment.ProcessId}-ghi789");
+        foreach (var d in new[] { abandoned, recent, live })
+        {
+            Directory.CreateDirectory(d);
+            File.WriteAllBytes(Path.Combine(d, "template.jpg"), [1, 2, 3]);
+        }
+        Directory.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
+        Directory.SetLastWriteTimeUtc(live, DateTime.UtcNow.AddHours(-2));
+        string dng = dir["shot.dng"];
+        SyntheticDng.Write(dng, new SceneParameters { Width = 64, Height = 48, HasChart = false });
+
+        var r = Cli.RunWithEnv(new Dictionary<string, string> { ["TMPDIR"] = tmp }, "process", dng, "-o", dir["out"], "--format", "jpg");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("ImageSpace", ExternalTools.ExifTags(Directory.GetFiles(dir["out"]).Single(), "Make")["Make"]);
+        Assert.False(Directory.Exists(abandoned), "the folder of a process that no longer runs was kept");
+        // What is left: the recent and the live folder; the run's own folder was deleted when it ended.
+        Assert.Equal(new[] { live, recent }.Order(), Directory.GetDirectories(tmp, "imagespace-metadata-*").Order());
+    }
 }

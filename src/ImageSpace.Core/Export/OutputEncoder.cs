@@ -45,9 +45,14 @@ public static class OutputEncoder
     {
         string format = o.NormalizedFormat;
         if (!o.CopyMetadata || !ExifTool.IsAvailable || !OutputMetadata.Supports(format)) return null;
-        var arguments = MetadataTags.Arguments(Path.GetFullPath(sourcePath), format, o.ResolvedColorSpace, Description(sourcePath, o));
+        var arguments = Arguments(sourcePath, o);
         return (format, arguments, string.Join('\n', [format, o.ResolvedColorSpace.Description, .. arguments]));
     }
+
+    /// <summary>The exiftool arguments for the metadata of <paramref name="sourcePath"/>'s output (one place for both
+    /// the early start and the write, so that a started request is the one the write would make).</summary>
+    private static List<string> Arguments(string sourcePath, ExportOptions o) =>
+        MetadataTags.Arguments(Path.GetFullPath(sourcePath), o.NormalizedFormat, o.ResolvedColorSpace, Description(sourcePath, o));
 
     private static string Description(string sourcePath, ExportOptions o) =>
         $"Image Space: {o.ResolvedColorSpace.Description}, from {Path.GetFileName(sourcePath)}";
@@ -62,7 +67,7 @@ public static class OutputEncoder
         bool copyMetadata = o.CopyMetadata && format != "exr";
         if (copyMetadata && !ExifTool.IsAvailable)
             throw new IOException("exiftool is not installed (apt install libimage-exiftool-perl), so metadata cannot be copied; install it or use --no-metadata");
-        var tags = copyMetadata ? MetadataTags.Arguments(sourcePath, format, cs, description) : null;
+        var tags = copyMetadata ? Arguments(sourcePath, o) : null;
         // exiftool lays out the metadata in its own process while this one converts and encodes the pixels.
         var metadata = tags is not null && OutputMetadata.Supports(format) ? started ?? OutputMetadata.PrepareAsync(format, tags, cs) : null;
         bool rewrite = false;

@@ -32,11 +32,19 @@ public sealed class OutputMetadata
     /// (<see cref="MetadataTags.Arguments"/> sets nothing by name for a TIFF).</summary>
     public static OutputMetadata Prepare(string format, IReadOnlyList<string> arguments, Color.OutputColorSpace space)
     {
+        OutputMetadata? made = null;
+        ExifTool.Use(e => made = Prepare(format, arguments, space, e));
+        return made!;
+    }
+
+    /// <summary><see cref="Prepare(string, IReadOnlyList{string}, Color.OutputColorSpace)"/> with a given exiftool process.</summary>
+    internal static OutputMetadata Prepare(string format, IReadOnlyList<string> arguments, Color.OutputColorSpace space, ExifTool exifTool)
+    {
         var template = Templates.For(format, MetadataTags.ExifColorSpace(space).colorSpace);
         string output = Path.Combine(Templates.Folder, $"{Guid.NewGuid():N}{Path.GetExtension(template.Path)}");
         try
         {
-            ExifTool.Use(e => e.WriteCopy(arguments, template.Path, output));
+            exifTool.WriteCopy(arguments, template.Path, output);
             return new OutputMetadata(format, System.IO.File.ReadAllBytes(output));
         }
         finally
@@ -106,10 +114,31 @@ public sealed class OutputMetadata
 
         private static readonly Lazy<string> LazyFolder = new(() =>
         {
-            string dir = Directory.CreateTempSubdirectory("imagespace-metadata-").FullName;
+            RemoveAbandoned();
+            string dir = Directory.CreateTempSubdirectory($"{Prefix}{Environment.ProcessId}-").FullName;
             AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
             return dir;
         });
+
+        private const string Prefix = "imagespace-metadata-";
+
+        /// <summary>A killed process (SIGKILL, a crash) cannot delete its folder: the next one deletes the folders of
+        /// processes that no longer run, once untouched for an hour (another PID namespace sharing /tmp may see a live
+        /// process as gone; its folder changes with every image it writes).</summary>
+        private static void RemoveAbandoned()
+        {
+            try
+            {
+                foreach (var d in new DirectoryInfo(Path.GetTempPath()).EnumerateDirectories(Prefix + "*"))
+                {
+                    string[] parts = d.Name[Prefix.Length..].Split('-');
+                    if (parts.Length != 2 || !int.TryParse(parts[0], out int pid) || Directory.Exists($"/proc/{pid}")) continue;
+                    if (DateTime.UtcNow - d.LastWriteTimeUtc < TimeSpan.FromHours(1)) continue;
+                    try { d.Delete(true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
         public static string Folder => LazyFolder.Value;
 
         private static readonly Dictionary<string, Template> Made = new();
