@@ -102,9 +102,9 @@ public sealed class ExifTool : IDisposable
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8,
         };
-        string? launcher = lazyTables ? LazyLauncher() : null;
-        UsesLazyTables = launcher is not null;
-        string[] program = launcher is null ? ["exiftool"] : ["perl", launcher, Path.GetFullPath(Script!)];
+        string[]? program = lazyTables ? LazyLauncher() : null;
+        UsesLazyTables = program is not null;
+        program ??= ["exiftool"];
         foreach (var a in (string[])[ChildLauncher.ParentPid, .. program, "-stay_open", "True", "-@", "-"]) psi.ArgumentList.Add(a);
         _proc = Process.Start(psi) ?? throw new InvalidOperationException("cannot start exiftool");
         // stderr is read on a thread of its own, not through the thread pool's callbacks: every command waits for its
@@ -194,17 +194,25 @@ public sealed class ExifTool : IDisposable
         }
     }
 
-    /// <summary>The launcher's path, when it is installed and exiftool is a Perl script it can run (not a wrapper).</summary>
-    private static string? LazyLauncher()
+    /// <summary>The command that runs exiftool through <see cref="LazyTablesLauncher"/>: the interpreter and flags of
+    /// exiftool's own first line ("#!/usr/bin/perl -w"), the launcher, exiftool. Null when the launcher is not installed
+    /// or exiftool is not a Perl script (a wrapper of another kind runs as it is).</summary>
+    private static string[]? LazyLauncher()
     {
         string launcher = Path.Combine(AppContext.BaseDirectory, LazyTablesLauncher);
         if (Script is null || !File.Exists(launcher)) return null;
+        string? first;
         try
         {
             using var reader = new StreamReader(Script);
-            return reader.ReadLine() is { } first && first.StartsWith("#!", StringComparison.Ordinal) && first.Contains("perl", StringComparison.Ordinal) ? launcher : null;
+            first = reader.ReadLine();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        if (first is null || !first.StartsWith("#!", StringComparison.Ordinal)) return null;
+        var words = first[2..].Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (words.Count > 1 && Path.GetFileName(words[0]) == "env") words.RemoveAt(0); // "#!/usr/bin/env perl"
+        if (words.Count == 0 || !Path.GetFileName(words[0]).StartsWith("perl", StringComparison.Ordinal)) return null;
+        return [words[0], .. words.Skip(1).Where(w => w.StartsWith('-')), launcher, Path.GetFullPath(Script)];
     }
 
     private static string? FindOnPath(string exe) =>
