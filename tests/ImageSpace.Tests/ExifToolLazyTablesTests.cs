@@ -1,5 +1,4 @@
 using ImageSpace.Core.Color;
-using ImageSpace.Core.Synthetic;
 
 namespace ImageSpace.Tests;
 
@@ -14,12 +13,7 @@ public class ExifToolLazyTablesTests
         Skip.IfNot(ExternalTools.Has("exiftool"), "exiftool not installed");
         using var dir = new TempDir();
         string dng = dir["synthetic.dng"];
-        SyntheticDng.Write(dng, new SceneParameters { Width = 64, Height = 48, HasChart = false, Camera = "nikon-d5100" }, new DngInfo
-        {
-            Make = "NIKON CORPORATION", Model = "NIKON D5100", LensModel = "AF-S DX 18-55mm f/3.5-5.6G VR",
-            FocalLength = 35, FNumber = 5.6, ExposureTime = 1.0 / 200, Iso = 400,
-            DateTimeOriginal = new DateTime(2025, 3, 14, 9, 26, 53), Gps = (-33.8568, 151.2153, 58.5),
-        });
+        MetadataTests.WriteNikonDng(dng, 64, 48);
         var sources = new List<string> { dng };
         // Cameras of many makes (their maker notes load their own modules), a JPEG and a TIFF scan, when present.
         if (TestData.Root is { } root)

@@ -4,6 +4,15 @@ namespace ImageSpace.Tests;
 
 public class MetadataTests
 {
+    /// <summary>A synthetic DNG with a camera's usual EXIF: make, model, lens, exposure, date and GPS.</summary>
+    internal static void WriteNikonDng(string path, int width, int height) =>
+        SyntheticDng.Write(path, new SceneParameters { Width = width, Height = height, HasChart = false, Camera = "nikon-d5100" }, new DngInfo
+        {
+            Make = "NIKON CORPORATION", Model = "NIKON D5100", LensModel = "AF-S DX 18-55mm f/3.5-5.6G VR",
+            FocalLength = 35, FNumber = 5.6, ExposureTime = 1.0 / 200, Iso = 400,
+            DateTimeOriginal = new DateTime(2025, 3, 14, 9, 26, 53), Gps = (-33.8568, 151.2153, 58.5),
+        });
+
     [SkippableTheory]
     [InlineData("jpg")]
     [InlineData("png")]
@@ -13,12 +22,7 @@ public class MetadataTests
         Skip.IfNot(ExternalTools.Has("exiftool"), "exiftool not installed");
         using var dir = new TempDir();
         string dng = dir["shot.dng"];
-        SyntheticDng.Write(dng, new SceneParameters { Width = 400, Height = 300, HasChart = false, Camera = "nikon-d5100" }, new DngInfo
-        {
-            Make = "NIKON CORPORATION", Model = "NIKON D5100", LensModel = "AF-S DX 18-55mm f/3.5-5.6G VR",
-            FocalLength = 35, FNumber = 5.6, ExposureTime = 1.0 / 200, Iso = 400,
-            DateTimeOriginal = new DateTime(2025, 3, 14, 9, 26, 53), Gps = (-33.8568, 151.2153, 58.5),
-        });
+        WriteNikonDng(dng, 400, 300);
         var r = Cli.Run("process", dng, "-o", dir["out"], "--format", format);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string output = Directory.GetFiles(dir["out"]).Single();
