@@ -23,7 +23,11 @@ public static class KernelWarmup
     public static void Start(Recipe recipe, string? sample = null)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
-        if (sample is not null) _ = OutputEncoder.StartMetadataEarly(sample, recipe.Export);
+        if (sample is not null)
+        {
+            _ = OutputEncoder.StartMetadataEarly(sample, recipe.Export);
+            EarlyUnpack.Start(sample, recipe.Decode.Demosaic == DemosaicMode.Half);
+        }
         _ = Task.Factory.StartNew(() =>
         {
             try { Run(recipe); }

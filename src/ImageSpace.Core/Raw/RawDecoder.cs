@@ -53,7 +53,9 @@ public static class RawDecoder
 
     /// <summary>The sensor data of <paramref name="path"/> (LibRaw, in its helper process). The payload is rented from
     /// <see cref="LargeArrayPool{T}"/>: return it when done, or leave it to the GC while others may read it.</summary>
-    public static UnpackedRaw Unpack(string path, bool half)
+    public static UnpackedRaw Unpack(string path, bool half) => EarlyUnpack.Take(path, half) ?? UnpackNow(path, half);
+
+    internal static UnpackedRaw UnpackNow(string path, bool half)
     {
         var sw = Stopwatch.StartNew();
         var result = half ? LibRawHelper.Run(path, "raw", "--half") : LibRawHelper.Run(path, "raw");

@@ -5,5 +5,6 @@ namespace ImageSpace.Core.Raw;
 /// often as wanted: the UI keeps the current file's so a white-balance change re-runs only what follows the unpack.
 /// The payload is read, never written.</summary>
 /// <param name="Half">unpacked for <see cref="DemosaicMode.Half"/> (the helper's --half mode)</param>
-/// <param name="UnpackTime">how long the unpack took</param>
+/// <param name="UnpackTime">how long the caller waited for the unpack (less than the unpack itself when it was started
+/// early, <see cref="EarlyUnpack"/>)</param>
 public sealed record UnpackedRaw(string Path, RawMetadata Metadata, ushort[] Payload, bool Half, TimeSpan UnpackTime);
