@@ -1,4 +1,3 @@
-using ImageSpace.Core.Raw;
 using ImageSpace.Core.Synthetic;
 
 namespace ImageSpace.Tests;
