@@ -15,6 +15,9 @@
  * status is passed on) or the Image Space process to end (a pidfd on PARENT_PID becomes readable, pidfd_open(2); on
  * kernels without pidfd, getppid() is polled). Then it exits, and the kernel kills PROGRAM. stdin/stdout/stderr are
  * inherited, so the protocol with PROGRAM is unchanged. SIGTERM/SIGINT/SIGHUP to the launcher are passed on.
+ *
+ * Both run in a process group of their own: Ctrl-C in a terminal signals the whole foreground group, and Image Space
+ * then finishes the images in flight, which need exiftool (it used to die with the keystroke and fail them).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
     pid_t parent = (pid_t)atol(argv[1]);
     /* Started by someone else, or Image Space already gone: run nothing. */
     if (parent <= 1 || getppid() != parent) return 127;
+    setpgid(0, 0);
 
     child = fork();
     if (child < 0)

@@ -259,6 +259,9 @@ int main(int argc, char **argv)
      * WaitForExit for our whole life, so it is the process's lifetime here. IMAGESPACE_PARENT_PID closes the race of
      * a parent that died before the prctl. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Ctrl-C in a terminal goes to the whole foreground process group, us included. Image Space then lets the images
+     * in flight finish, and this unpack is one of them: the signal is Image Space's to act on, not ours. */
+    signal(SIGINT, SIG_IGN);
     const char *parent = getenv("IMAGESPACE_PARENT_PID");
     if (parent && atol(parent) != (long)getppid()) return 3;
     if (argc < 3)

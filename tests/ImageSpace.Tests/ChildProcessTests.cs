@@ -68,6 +68,54 @@ public class ChildProcessTests
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"Body {i}").Order(), models.Order());
     }
 
+    /// <summary>Ctrl-C in a terminal signals the whole foreground process group. The children an image in flight
+    /// needs must not get it: exiftool (through imagespace-child) runs in a process group of its own, and the LibRaw
+    /// helper ignores SIGINT (Image Space lets those images finish; see BatchTests).</summary>
+    [Fact]
+    public void Children_are_out_of_reach_of_a_terminal_ctrl_c()
+    {
+        using var dir = new TempDir();
+        // imagespace-child: a long-lived program started through it sits in another process group than ours.
+        var psi = new ProcessStartInfo(ChildLauncher.Locate()) { UseShellExecute = false };
+        foreach (var a in new[] { ChildLauncher.ParentPid, "sleep", "30" }) psi.ArgumentList.Add(a);
+        using var launcher = Process.Start(psi)!;
+        int sleeper = WaitFor(() => Descendants(launcher.Id).Where(d => d.Item2 == "sleep").Select(d => d.Item1).FirstOrDefault());
+        try
+        {
+            Assert.NotEqual(ProcessGroup(Environment.ProcessId), ProcessGroup(launcher.Id));
+            Assert.Equal(ProcessGroup(launcher.Id), ProcessGroup(sleeper));
+        }
+        finally { launcher.Kill(); launcher.WaitForExit(); }
+
+        // The LibRaw helper, held open on a FIFO (LibRaw waits for a writer), has SIGINT ignored.
+        string fifo = dir["raw.dng"];
+        Assert.Equal(0, MkFifo(fifo, Convert.ToInt32("600", 8)));
+        using var helper = Process.Start(new ProcessStartInfo(LibRawHelper.Locate(), ["raw", fifo]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        try
+        {
+            // Polled until the bit shows (the helper sets it first thing) or 10 s pass: it waits on the FIFO meanwhile.
+            ulong ignored = WaitFor(() => File.ReadAllText($"/proc/{helper.Id}/comm").Trim() == "imagespace-libr"
+                ? Convert.ToUInt64(File.ReadLines($"/proc/{helper.Id}/status").First(l => l.StartsWith("SigIgn:"))[7..].Trim(), 16) & 2 : 0);
+            Assert.True(ignored != 0, "the LibRaw helper does not ignore SIGINT");
+            Assert.False(helper.HasExited, "the helper should still wait for its FIFO");
+        }
+        finally { helper.Kill(); helper.WaitForExit(); }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MkFifo(string path, int mode);
+
+    private static int ProcessGroup(int pid) => int.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ')[3]);
+
+    private static T WaitFor<T>(Func<T> probe)
+    {
+        for (var until = DateTime.UtcNow.AddSeconds(10); ; Thread.Sleep(10))
+        {
+            var value = probe();
+            if (!EqualityComparer<T>.Default.Equals(value, default) || DateTime.UtcNow > until) return value;
+        }
+    }
+
     /// <summary>The CLI in its own process, its output drained (and dropped) so it never blocks on a full pipe.</summary>
     private static Process StartCli(params string[] args)
     {

@@ -130,13 +130,17 @@ public class MetadataTests
         string abandoned = Path.Combine(tmp, $"imagespace-metadata-{gone[0]}-abc123");
         string recent = Path.Combine(tmp, $"imagespace-metadata-{gone[1]}-def456");
         string live = Path.Combine(tmp, $"imagespace-metadata-{Environment.ProcessId}-ghi789");
-        foreach (var d in new[] { abandoned, recent, live })
+        // Folders of earlier versions have no process id in their name: removed once a day unused.
+        string oldFormat = Path.Combine(tmp, "imagespace-metadata-jkl012"), oldFormatRecent = Path.Combine(tmp, "imagespace-metadata-mno345");
+        foreach (var d in new[] { abandoned, recent, live, oldFormat, oldFormatRecent })
         {
             Directory.CreateDirectory(d);
             File.WriteAllBytes(Path.Combine(d, "template.jpg"), [1, 2, 3]);
         }
         Directory.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
         Directory.SetLastWriteTimeUtc(live, DateTime.UtcNow.AddHours(-2));
+        Directory.SetLastWriteTimeUtc(oldFormat, DateTime.UtcNow.AddDays(-2));
+        Directory.SetLastWriteTimeUtc(oldFormatRecent, DateTime.UtcNow.AddHours(-2));
         string dng = dir["shot.dng"];
         SyntheticDng.Write(dng, new SceneParameters { Width = 64, Height = 48, HasChart = false });
 
@@ -145,7 +149,30 @@ public class MetadataTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("ImageSpace", ExternalTools.ExifTags(Directory.GetFiles(dir["out"]).Single(), "Make")["Make"]);
         Assert.False(Directory.Exists(abandoned), "the folder of a process that no longer runs was kept");
-        // What is left: the recent and the live folder; the run's own folder was deleted when it ended.
-        Assert.Equal(new[] { live, recent }.Order(), Directory.GetDirectories(tmp, "imagespace-metadata-*").Order());
+        Assert.False(Directory.Exists(oldFormat), "an earlier version's folder unused for two days was kept");
+        // What is left: the recent and the live folders; the run's own folder was deleted when it ended.
+        Assert.Equal(new[] { live, recent, oldFormatRecent }.Order(), Directory.GetDirectories(tmp, "imagespace-metadata-*").Order());
+    }
+
+    /// <summary>exiftool is the first executable one on PATH, as a shell finds it: a file of that name without the
+    /// execute permission earlier on PATH is passed over (the launcher used to run it with perl).</summary>
+    [SkippableFact]
+    public void A_non_executable_exiftool_earlier_on_the_path_is_not_run()
+    {
+        Skip.IfNot(ExternalTools.Has("exiftool"), "exiftool not installed");
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["bin"]);
+        string marker = dir["ran"];
+        File.WriteAllText(dir["bin/exiftool"], $"#!/usr/bin/perl\nopen my $f, '>', '{marker}'; close $f; exec '/usr/bin/exiftool', @ARGV;\n");
+        File.SetUnixFileMode(dir["bin/exiftool"], UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        string dng = dir["shot.dng"];
+        WriteNikonDng(dng, 64, 48);
+        string path = dir["bin"] + ":" + Environment.GetEnvironmentVariable("PATH");
+
+        var r = Cli.RunWithEnv(new Dictionary<string, string> { ["PATH"] = path }, "process", dng, "-o", dir["out"], "--format", "jpg");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.False(File.Exists(marker), "the non-executable exiftool was run");
+        Assert.Equal("NIKON D5100", ExternalTools.ExifTags(Directory.GetFiles(dir["out"]).Single(), "Model")["Model"]);
     }
 }

@@ -159,22 +159,39 @@ public sealed class ExifTool : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            lock (_errors) _errors.Clear();
-            var w = _proc.StandardInput;
-            foreach (var a in args)
+            string before; // what exiftool said since the last command (a launcher that could not start it, say)
+            lock (_errors)
             {
-                if (a.Contains('\n')) throw new ArgumentException("exiftool arguments cannot contain newlines");
-                w.Write(a); w.Write('\n');
+                before = _errors.ToString();
+                _errors.Clear();
             }
-            w.Write($"-echo4\n{ErrorMarker}\n-execute\n");
-            w.Flush();
+            foreach (var a in args)
+                if (a.Contains('\n')) throw new ArgumentException("exiftool arguments cannot contain newlines");
+            var w = _proc.StandardInput;
+            try
+            {
+                foreach (var a in args) { w.Write(a); w.Write('\n'); }
+                w.Write($"-echo4\n{ErrorMarker}\n-execute\n");
+                w.Flush();
+            }
+            catch (IOException e) { throw Stopped(before, e); } // a dead exiftool shows as a broken pipe
             var sb = new StringBuilder();
             string? line;
             while ((line = _proc.StandardOutput.ReadLine()) is not null && line != "{ready}") sb.AppendLine(line);
-            if (line is null) throw new IOException("exiftool exited unexpectedly");
+            if (line is null) throw Stopped(before, null);
             _errorsDone.Wait(TimeSpan.FromSeconds(10));
             lock (_errors) return (sb.ToString(), _errors.ToString());
         }
+    }
+
+    /// <summary>exiftool's process has ended: what it (or the launcher that could not start it) last said, and what to do.</summary>
+    private IOException Stopped(string before, IOException? e)
+    {
+        _errorsDone.Wait(TimeSpan.FromMilliseconds(200)); // its last words on stderr
+        string why;
+        lock (_errors) why = FirstLine(before + _errors);
+        if (why == "no output") why = e?.Message ?? "no message";
+        return new IOException($"exiftool exited unexpectedly ({why}); check that `exiftool -ver` works, or use --no-metadata", e);
     }
 
     public void Dispose()
@@ -215,7 +232,15 @@ public sealed class ExifTool : IDisposable
         return [words[0], .. words.Skip(1).Where(w => w.StartsWith('-')), launcher, Path.GetFullPath(Script)];
     }
 
+    /// <summary>The file a shell would run for <paramref name="exe"/>: the first on PATH that is executable.</summary>
     private static string? FindOnPath(string exe) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-        .Select(d => Path.Combine(d, exe)).FirstOrDefault(File.Exists);
+        .Select(d => Path.Combine(d, exe)).FirstOrDefault(IsExecutable);
+
+    private static bool IsExecutable(string path)
+    {
+        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        try { return File.Exists(path) && (File.GetUnixFileMode(path) & anyExecute) != 0; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
 }

@@ -13,38 +13,29 @@
 # table, so FindTagInfo is told such a table is empty instead of compiling its module. Modules of the groups Image
 # Space writes (EXIF, GPS, XMP, IPTC, maker notes, Photoshop, ICC) and of its output formats (JPEG, PNG: exiftool also
 # adds PNG:Software) are always loaded. The test ExifToolLazyTablesTests holds the outputs byte for byte to plain
-# exiftool's on the sample files. Anything unexpected (another exiftool version without these functions) leaves
-# exiftool as it is.
+# exiftool's on the sample files.
+#
+# How: nothing is loaded before exiftool itself runs (so its own library, a wrapper's "use lib" or "-config" act as
+# always). A hook first in @INC waits for exiftool to need Image/ExifTool/TagLookup.pm, loads it from where exiftool
+# would, and changes the lookup. When another folder earlier in @INC has the module (a standalone exiftool with its
+# lib/ beside it, a wrapper's own library), the hook never runs and exiftool is plain. Anything unexpected in the
+# change (another exiftool version without these functions) also leaves exiftool as it is.
 use strict;
 use warnings;
 
 my $exiftool = shift @ARGV;
 die "usage: perl imagespace-exiftool.pl EXIFTOOL [ARGUMENTS...]\n" unless defined $exiftool and -f $exiftool;
+my @arguments = @ARGV;
 
-# Set up as exiftool's own BEGIN block does (its library beside it, also through a symbolic link), so that the modules
-# loaded here are the ones it would load itself.
-$0 = $exiftool;
-# Setting $0 renamed the process after the script's path, cut to 15 characters: it is exiftool's, as when run directly.
-if (open my $comm, '>', "/proc/$$/comm") { print $comm 'exiftool'; close $comm; }
-{
-    my $exeDir = ($0 =~ /(.*)[\\\/]/) ? $1 : '.';
-    my $incDir = ($0 =~ /(.*)[\\\/]/) ? "$1/lib" : './lib';
-    if (-l $0) {
-        my $lnk = eval { readlink $0 };
-        if (defined $lnk) {
-            my $lnkDir = ($lnk =~ /(.*)[\\\/]/) ? $1 : '.';
-            $exeDir = (($lnk =~ m(^/)) ? '' : $exeDir . '/') . $lnkDir;
-            $incDir = "$exeDir/lib";
-        }
-    }
-    no warnings 'once';
-    $Image::ExifTool::exeDir = $exeDir;
-    unshift @INC, $incDir;
+# exiftool finds its library from $0 (its BEGIN block), so $0 is its path while it starts. Setting $0 also renames the
+# process after the start of that string (15 characters); it is renamed "exiftool", as when run directly.
+sub name_process {
+    my ($name) = @_;
+    $0 = $name;
+    if (open my $comm, '>', "/proc/$$/comm") { print $comm 'exiftool'; close $comm; }
 }
 
-eval {
-    require Image::ExifTool;
-    require Image::ExifTool::TagLookup;
+sub change_lookups {
     my $load = \&Image::ExifTool::GetTagTable;
     my %written = map { ("Image::ExifTool::$_" => 1) } qw(Exif GPS XMP IPTC MakerNotes Photoshop ICC_Profile JPEG PNG);
     $written{'Image::ExifTool'} = 1;
@@ -59,8 +50,24 @@ eval {
         }
         return $load->(@_);
     };
-    1;
-};
+}
 
+my ($hook, $named);
+$hook = sub {
+    my (undef, $file) = @_;
+    # The first module exiftool asks for comes after its BEGIN block: ps may show the whole command from now on.
+    name_process(join ' ', $^X, $exiftool, @arguments) unless $named++;
+    return unless $file eq 'Image/ExifTool/TagLookup.pm';
+    @INC = grep { !(ref $_ and $_ == $hook) } @INC;
+    require Image::ExifTool::TagLookup;
+    eval { change_lookups(); 1 };
+    # The module is loaded; require gets a file that says so.
+    my $loaded = "1;\n";
+    open my $fh, '<', \$loaded or return;
+    return $fh;
+};
+unshift @INC, $hook;
+
+name_process($exiftool);
 do $exiftool;
 die $@ if $@;
