@@ -30,7 +30,7 @@ public static class ProcessCommand
     {
         if (farm is null) InputFiles.CheckOutputFolder(outDir); // before any decode; a farm's folders are the workers'
         // The kernels compile on the other core while the inputs are scanned and the plan resolved (issue 17).
-        if (farm is null && !planOnly) KernelWarmup.Start(recipe, InputScanner.FirstRaw(inputs));
+        if (farm is null && !planOnly) KernelWarmup.Start(recipe, InputScanner.FirstRaw(inputs, recipe.Grouping));
         // One resolution for every front end: groups, calibrations, roll, white balance, multipliers, output names.
         var resolver = new PlanResolver { Progress = json || planOnly ? null : line => Console.Error.WriteLine($"  {line}") };
         PlanOutcome outcome;

@@ -108,7 +108,7 @@ public static class DatasetScanner
         return RealPath.IsInside(real, realRoot) ? null : $"{file}: a link to {real}, outside the input folder; refused (give the file itself)";
     }
 
-    private static string GroupOf(string relativePath, GroupingOptions g)
+    internal static string GroupOf(string relativePath, GroupingOptions g)
     {
         switch (g.By)
         {
