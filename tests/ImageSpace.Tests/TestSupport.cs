@@ -34,6 +34,20 @@ public static class TestData
     }
 }
 
+/// <summary>Signal state of a process, from /proc.</summary>
+public static class Signals
+{
+    /// <summary>Whether process <paramref name="pid"/> ("self" for this one) ignores SIGINT: a shell's background job
+    /// (`cmd &`) starts so, and passes it on to what it runs.</summary>
+    public static bool SigintIgnored(string pid = "self")
+    {
+        string mask = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:"))?[7..].Trim() ?? "0";
+        return (Convert.ToUInt64(mask, 16) & 2) != 0;
+    }
+
+    public const string SigintIgnoredHere = "SIGINT is ignored in this process (started as a background job), so its children cannot get it";
+}
+
 /// <summary>A temporary folder deleted when the test ends.</summary>
 public sealed class TempDir : IDisposable
 {
