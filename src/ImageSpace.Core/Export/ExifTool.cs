@@ -102,9 +102,9 @@ public sealed class ExifTool : IDisposable
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8,
         };
-        string[]? program = lazyTables ? LazyLauncher() : null;
+        string[]? program = lazyTables ? LazyCommand.Value : null;
         UsesLazyTables = program is not null;
-        program ??= ["exiftool"];
+        program ??= [Script ?? "exiftool"];
         foreach (var a in (string[])[ChildLauncher.ParentPid, .. program, "-stay_open", "True", "-@", "-"]) psi.ArgumentList.Add(a);
         _proc = Process.Start(psi) ?? throw new InvalidOperationException("cannot start exiftool");
         // stderr is read on a thread of its own, not through the thread pool's callbacks: every command waits for its
@@ -214,6 +214,8 @@ public sealed class ExifTool : IDisposable
     /// <summary>The command that runs exiftool through <see cref="LazyTablesLauncher"/>: the interpreter and flags of
     /// exiftool's own first line ("#!/usr/bin/perl -w"), the launcher, exiftool. Null when the launcher is not installed
     /// or exiftool is not a Perl script (a wrapper of another kind runs as it is).</summary>
+    private static readonly Lazy<string[]?> LazyCommand = new(LazyLauncher);
+
     private static string[]? LazyLauncher()
     {
         string launcher = Path.Combine(AppContext.BaseDirectory, LazyTablesLauncher);
