@@ -131,13 +131,16 @@ public sealed class OutputMetadata
             {
                 foreach (var d in new DirectoryInfo(Path.GetTempPath()).EnumerateDirectories(Prefix + "*"))
                 {
-                    string[] parts = d.Name[Prefix.Length..].Split('-');
                     var age = DateTime.UtcNow - d.LastWriteTimeUtc;
-                    // Folders of versions before the process id was in the name: a day unused (a live one is made again
-                    // when its process next needs it, see Templates.For).
-                    if (parts.Length == 1 && age < TimeSpan.FromDays(1)) continue;
-                    if (parts.Length == 2 && (!int.TryParse(parts[0], out int pid) || Directory.Exists($"/proc/{pid}") || age < TimeSpan.FromHours(1))) continue;
-                    if (parts.Length > 2) continue;
+                    bool abandoned = d.Name[Prefix.Length..].Split('-') switch
+                    {
+                        // Versions before the process id was in the name: a day unused (a live one is made again when
+                        // its process next needs it, see Templates.For).
+                        [_] => age >= TimeSpan.FromDays(1),
+                        [var id, _] => int.TryParse(id, out int pid) && !Directory.Exists($"/proc/{pid}") && age >= TimeSpan.FromHours(1),
+                        _ => false,
+                    };
+                    if (!abandoned) continue;
                     try { d.Delete(true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
                 }
             }
