@@ -101,6 +101,32 @@ public class ChildProcessTests
         finally { helper.Kill(); helper.WaitForExit(); }
     }
 
+    /// <summary>A helper started a few ms before a terminal's Ctrl-C dies of it before its first line can ignore it
+    /// (exec and linking LibRaw): that helper call is run once more, as the image is in flight; a second SIGINT death
+    /// is reported as the crash it then is.</summary>
+    [SkippableTheory]
+    [InlineData(1, true)]
+    [InlineData(2, false)]
+    public void A_helper_killed_by_sigint_is_run_once_more(int interruptions, bool decodes)
+    {
+        Skip.If(Signals.SigintIgnored(), Signals.SigintIgnoredHere);
+        using var dir = new TempDir();
+        string dng = dir["shot.dng"], count = dir["count"];
+        SyntheticDng.Write(dng, new SceneParameters { Width = 64, Height = 48, HasChart = false });
+        // Stands in for the helper: dies of SIGINT the first <interruptions> times, then runs the real one.
+        string helper = dir["helper.sh"];
+        File.WriteAllText(helper, $"#!/bin/sh\necho x >> '{count}'\n[ $(wc -l < '{count}') -le {interruptions} ] && kill -INT $$\nexec '{LibRawHelper.Locate()}' \"$@\"\n");
+        File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        if (decodes)
+        {
+            var result = LibRawHelper.Run(helper, dng, "raw", []);
+            Assert.Equal(64 * 48, result.Metadata.OutWidth * result.Metadata.OutHeight);
+        }
+        else Assert.Contains("decoder crashed (signal 2)", Assert.Throws<RawDecodeException>(() => LibRawHelper.Run(helper, dng, "raw", [])).Message);
+        Assert.Equal(2, File.ReadAllLines(count).Length); // once more, not forever
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MkFifo(string path, int mode);
 

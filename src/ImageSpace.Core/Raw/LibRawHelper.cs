@@ -29,7 +29,10 @@ public static class LibRawHelper
     public sealed record Result(RawMetadata Metadata, ushort[] Payload);
 
     /// <summary>Runs one helper mode on a file. Every failure becomes a <see cref="RawDecodeException"/>.</summary>
-    public static Result Run(string file, string mode, params string[] extra)
+    public static Result Run(string file, string mode, params string[] extra) => Run(Locate(), file, mode, extra);
+
+    /// <summary><see cref="Run(string, string, string[])"/> with the helper program given.</summary>
+    internal static Result Run(string helper, string file, string mode, string[] extra, bool interruptedBefore = false)
     {
         if (Directory.Exists(file)) throw new RawDecodeException(file, "is a directory, not a RAW file");
         if (!File.Exists(file)) throw new RawDecodeException(file, "file not found");
@@ -38,7 +41,7 @@ public static class LibRawHelper
         try { File.OpenHandle(file, FileMode.Open, FileAccess.Read).Dispose(); }
         catch (UnauthorizedAccessException) { throw new RawDecodeException(file, "permission denied (this user may not read it)"); }
 
-        var psi = new ProcessStartInfo(Locate())
+        var psi = new ProcessStartInfo(helper)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -85,6 +88,14 @@ public static class LibRawHelper
         string reason = LastLine(stderr);
         if (proc.ExitCode != 0)
         {
+            // Ctrl-C in a terminal reaches the whole process group. The helper ignores SIGINT, but only from its first
+            // line on: one started a few ms before the keystroke (exec and linking LibRaw) still dies of it. Nothing of
+            // ours sends it SIGINT, so that is not the file's fault: its image is in flight and is finished, once.
+            if (proc.ExitCode == 128 + SigInt && !interruptedBefore)
+            {
+                if (payload.Length > 0) Imaging.LargeArrayPool<ushort>.Return(payload);
+                return Run(helper, file, mode, extra, interruptedBefore: true);
+            }
             if (proc.ExitCode > 128)
                 throw new RawDecodeException(file, $"decoder crashed (signal {proc.ExitCode - 128}): damaged or unsupported file");
             throw new RawDecodeException(file, string.IsNullOrEmpty(reason) ? $"decoder failed (exit {proc.ExitCode})" : Friendly(reason));
@@ -93,6 +104,8 @@ public static class LibRawHelper
             throw new RawDecodeException(file, $"unreadable decoder output: {readError?.Message ?? "none"}", readError);
         return new Result(meta, payload);
     }
+
+    private const int SigInt = 2;
 
     /// <summary>LibRaw's terse errors, made into something a photographer can act on.</summary>
     private static string Friendly(string reason) => reason switch
