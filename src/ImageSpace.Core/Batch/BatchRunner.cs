@@ -53,16 +53,25 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
         var gate = new MemoryGate(MemoryBudget);
         var failures = new List<BatchFailure>();
         int done = 0, skipped = 0, next = -1;
+        int workerCount = Math.Min(Threads, Math.Max(1, items.Count));
+        // Threads that still have an image: each image's pixel loops get the batch's threads divided among them. While
+        // every thread has an image, its loops run on its thread alone (loops of the batch's degree in each image would
+        // put threads² workers on the cores; issue 17, 2-thread scaling); a thread that runs out of images leaves its
+        // core to the loops the last images start after that.
+        int working = workerCount;
+        int Share() => Threads / Math.Max(1, Volatile.Read(ref working));
         void Worker()
+        {
+            using var share = Imaging.Parallelism.Use(Share);
+            try { Images(); }
+            finally { Interlocked.Decrement(ref working); }
+        }
+        void Images()
         {
             while (!cancel.IsCancellationRequested)
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= items.Count) return;
-                // While the other threads have images of their own, this image's pixel loops run on its thread alone:
-                // loops of the batch's degree in each of its images would put threads² workers on the cores (issue 17,
-                // 2-thread scaling); the last images share the threads that have nothing left to start.
-                using var share = Imaging.Parallelism.Use(Math.Max(1, Threads / Math.Min(Threads, items.Count - i)));
                 var result = ProcessOne(_pipeline, items[i], plan.CalibrationOf(items[i].Group), gate, cancel);
                 if (result is null) return; // cancelled while waiting for memory
                 lock (failures)
@@ -74,7 +83,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
                 onItem?.Invoke(result);
             }
         }
-        var workers = Enumerable.Range(0, Math.Min(Threads, Math.Max(1, items.Count)))
+        var workers = Enumerable.Range(0, workerCount)
             .Select(_ => new Thread(Worker) { IsBackground = true, Name = "imagespace-batch" }).ToList();
         workers.ForEach(t => t.Start());
         workers.ForEach(t => t.Join());

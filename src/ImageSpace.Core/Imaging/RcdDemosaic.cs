@@ -47,8 +47,16 @@ public static unsafe class RcdDemosaic
         var img = new RgbImage(w, h);
         float[]? matrix = toOutput is { } mx && mx != Color.Matrix3.Identity ? MatrixOperator.Coefficients(mx) : null;
         int tilesX = (w + core - 1) / core, tilesY = (h + core - 1) / core;
-        Parallel.For(0, tilesX * tilesY, Parallelism.Options, scratch,
-            (t, _, s) => { tile(img, s, t % tilesX * core, t / tilesX * core, matrix); return s; }, _ => { });
+        // One loop per row of tiles, not one for the image: each loop asks for its degree when it starts, so a batch
+        // image whose neighbour finished mid-demosaic gets the freed core for its remaining rows (issue 17). The
+        // workers' scratch planes are kept across the rows.
+        var spare = new System.Collections.Concurrent.ConcurrentBag<TScratch>();
+        for (int ty = 0; ty < tilesY; ty++)
+        {
+            int y = ty * core;
+            Parallel.For(0, tilesX, Parallelism.Options, () => spare.TryTake(out var s) ? s : scratch(),
+                (tx, _, s) => { tile(img, s, tx * core, y, matrix); return s; }, spare.Add);
+        }
         return img;
     }
 
