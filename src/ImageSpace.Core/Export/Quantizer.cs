@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageSpace.Core.Color;
 using ImageSpace.Core.Imaging;
 
@@ -70,6 +71,7 @@ public sealed class Quantizer
 
     /// <summary>The segment's polynomial, evaluated with Estrin's scheme: independent products the CPU can overlap
     /// instead of one chain of eight dependent multiply-adds.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static double Estrin(double[] c, int k, double x)
     {
         int o = k * (Degree + 1);
@@ -81,6 +83,7 @@ public sealed class Quantizer
     /// <summary>Encoded value (not clipped: float outputs keep values outside 0..1).</summary>
     public float Encode(float v) => (float)EncodeDouble(v);
 
+    [MethodImpl(HotLoop.Options)]
     private double EncodeDouble(float v)
     {
         if (_coefficients is null) return v;
@@ -95,6 +98,7 @@ public sealed class Quantizer
         return v < 0 ? -_tf.Encode(-v) : _tf.Encode(v);
     }
 
+    [MethodImpl(HotLoop.Options)]
     public ushort To16(float v)
     {
         if (!(v > 0)) return 0; // also NaN
@@ -102,6 +106,7 @@ public sealed class Quantizer
         return (ushort)Math.Clamp((int)(EncodeDouble(v) * 65535 + 0.5), 0, 65535);
     }
 
+    [MethodImpl(HotLoop.Options)]
     public byte To8(float v)
     {
         if (!(v > 0)) return 0;
@@ -133,6 +138,7 @@ public sealed class Quantizer
         finally { System.Buffers.ArrayPool<ushort>.Shared.Return(codes); }
     }
 
+    [MethodImpl(HotLoop.Options)]
     public void Row8(RgbImage img, int y, Span<byte> dst, int channels = 3)
     {
         int o = y * img.Width, w = img.Width;
@@ -189,6 +195,7 @@ public sealed class Quantizer
         r = cr; g = cg; b = cb;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void Interleave(ReadOnlySpan<ushort> r, ReadOnlySpan<ushort> g, ReadOnlySpan<ushort> b, Span<ushort> dst)
     {
         if (dst.Length < 3 * r.Length) throw new ArgumentException("row buffer too short");

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ImageSpace.Core.Imaging;
 
 /// <summary>Bayer demosaicing on normalised (black-subtracted, white-balanced, clipped) data. Two paths:
@@ -27,7 +29,7 @@ public static unsafe class BayerDemosaic
         float sr = n.Scale[pr], sb = n.Scale[pb], sg1 = n.Scale[pg1], sg2 = n.Scale[pg2], clip = n.ClipAt;
         ushort[] data = m.Data;
         float[] R = img.R, G = img.G, B = img.B;
-        Parallel.For(0, (h2 + RowsPerTask - 1) / RowsPerTask, Parallelism.Options, t =>
+        Parallel.For(0, (h2 + RowsPerTask - 1) / RowsPerTask, Parallelism.Options, [MethodImpl(HotLoop.Options)] (t) =>
         {
             fixed (ushort* d = data)
             fixed (float* rp = R, gp = G, bp = B)
@@ -64,6 +66,7 @@ public static unsafe class BayerDemosaic
     }
 
     /// <summary>Normalises each sample and stores it in the plane of its own colour.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static void Scatter(BayerMosaic m, CfaNormalization n, RgbImage img, int y0, int y1)
     {
         int w = m.Width;
@@ -90,6 +93,7 @@ public static unsafe class BayerDemosaic
 
     /// <summary>Pixels within <paramref name="margin"/> of the edge: missing colours are the mean of the same-colour
     /// samples in the 3×3 neighbourhood.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static void Border(BayerMosaic m, RgbImage img, int y0, int y1, int margin)
     {
         int w = m.Width, h = m.Height;
@@ -118,6 +122,7 @@ public static unsafe class BayerDemosaic
     }
 
     /// <summary>Green at red and blue sites, along the direction with the smaller gradient.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static void GreenPass(BayerMosaic m, RgbImage img, int y0, int y1)
     {
         int w = m.Width;
@@ -150,6 +155,7 @@ public static unsafe class BayerDemosaic
 
     /// <summary>Red and blue: at green sites from the horizontal/vertical neighbours' colour differences; at red
     /// (blue) sites blue (red) from the flatter diagonal.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static void ChromaPass(BayerMosaic m, RgbImage img, int y0, int y1)
     {
         int w = m.Width;

@@ -125,6 +125,7 @@ public static unsafe class RcdDemosaic
     /// <summary>Writes a tile's core (its planes at the tile's own stride <see cref="S"/>, less a halo of
     /// <paramref name="halo"/> on every side) into the image at (<paramref name="tx"/>, <paramref name="ty"/>), through
     /// the colour matrix when there is one.</summary>
+    [MethodImpl(HotLoop.Options)]
     internal static void StoreCore(RgbImage img, float[]? matrix, float* R, float* G, float* B, int tx, int ty, int halo)
     {
         int core = S - 2 * halo, w = img.Width, rows = Math.Min(core, img.Height - ty), cols = Math.Min(core, w - tx);
@@ -146,6 +147,7 @@ public static unsafe class RcdDemosaic
 
     /// <summary>Normalised samples of the tile and its halo; outside the image the mosaic is mirrored about its edge
     /// pixels.</summary>
+    [MethodImpl(HotLoop.Options)]
     internal static void Load(BayerMosaic m, CfaNormalization n, ushort* raw, float* cfa, int ox, int oy)
     {
         int w = m.Width, h = m.Height;

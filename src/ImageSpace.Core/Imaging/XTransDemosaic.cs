@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ImageSpace.Core.Imaging;
 
 /// <summary>A Fujifilm X-Trans mosaic as unpacked by LibRaw (visible area, not black-subtracted).</summary>
@@ -204,6 +206,7 @@ public static partial class XTransDemosaic
         return table;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static void GreenByDirection(XTransMosaic m, float[] v, float[] G, (int a, int b, int c, int e)[][] lines, int y, int x0, int x1)
     {
         int w = m.Width, h = m.Height;
@@ -255,6 +258,7 @@ public static partial class XTransDemosaic
     }
 
     /// <summary>own sample − green at red and blue sites.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static void Differences(XTransMosaic m, float[] v, float[] G, float[] diff, int y)
     {
         int w = m.Width;
@@ -265,6 +269,7 @@ public static partial class XTransDemosaic
         }
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static void Chroma(XTransMosaic m, float[] v, float[] G, float[] diff, float[] R, float[] B,
                                (int dx, int dy, float w)[][][] table, (int a, int b, float length, float fa, float fb)[][][] colourLines, int y, int x0, int x1)
     {
@@ -329,6 +334,7 @@ public static partial class XTransDemosaic
     /// <summary>Green at red/blue sites re-estimated as own sample − the neighbours' colour difference (edge-aware
     /// average over the 3×3), mixed in by a share that falls with the neighbours' disagreement relative to the green
     /// level; green sites keep their sample.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static void RefineGreen(XTransMosaic m, float[] v, float[] G, float[] R, float[] B, float[] refined, int y, int x0, int x1)
     {
         int w = m.Width, h = m.Height;
@@ -362,6 +368,7 @@ public static partial class XTransDemosaic
     /// <summary>Red and blue (where not sampled) move with green's refinement, keeping their colour differences; then
     /// green takes the refined value; all three are squared back to linear (<see cref="Decode"/>).
     /// <paramref name="outR"/> may be <paramref name="refined"/>.</summary>
+    [MethodImpl(HotLoop.Options)]
     private static void FollowGreen(XTransMosaic m, float[] G, float[] R, float[] B, float[] refined, float[] outR, int y)
     {
         int w = m.Width;
