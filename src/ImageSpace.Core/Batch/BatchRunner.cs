@@ -57,9 +57,14 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
         // Threads that still have an image: each image's pixel loops get the batch's threads divided among them. While
         // every thread has an image, its loops run on its thread alone (loops of the batch's degree in each image would
         // put threads² workers on the cores; issue 17, 2-thread scaling); a thread that runs out of images leaves its
-        // core to the loops the last images start after that.
+        // core to the loops the last images start after that. Rounded up: with 4 threads and 3 still working, 1 each
+        // would leave a core idle, 2 each puts at most 2 workers too many on the cores.
         int working = workerCount;
-        int Share() => Threads / Math.Max(1, Volatile.Read(ref working));
+        int Share()
+        {
+            int w = Math.Max(1, Volatile.Read(ref working));
+            return (Threads + w - 1) / w;
+        }
         void Worker()
         {
             using var share = Imaging.Parallelism.Use(Share);

@@ -122,7 +122,8 @@ public sealed class ExifTool : IDisposable
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { } // the process ended
         })
-        { IsBackground = true, Name = "exiftool-stderr" }.Start();
+        { IsBackground = true, Name = "exiftool-stderr" }.UnsafeStart(); // lives as long as the pooled process: it must
+        // not keep the starting flow's context (a batch's degree scope holds its runner) alive with it
     }
 
     /// <summary>Whether this process runs through <see cref="LazyTablesLauncher"/>.</summary>

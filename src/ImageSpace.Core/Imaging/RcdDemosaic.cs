@@ -37,7 +37,8 @@ public static unsafe class RcdDemosaic
 
     /// <summary>The frame of a tiled demosaic (this one and <see cref="LmmseDemosaic"/>): checks the mosaic, makes the
     /// output image and the optional colour matrix's coefficients, and runs <paramref name="tile"/> on every tile of
-    /// <paramref name="core"/>² output pixels in parallel, with one scratch per worker.</summary>
+    /// <paramref name="core"/>² output pixels in parallel (at most <see cref="Parallelism.MaxDegree"/> workers), with
+    /// one scratch per worker.</summary>
     internal static RgbImage RunTiles<TScratch>(BayerMosaic m, Color.Matrix3? toOutput, int core, Func<TScratch> scratch,
         Action<RgbImage, TScratch, int, int, float[]?> tile)
     {
@@ -47,15 +48,36 @@ public static unsafe class RcdDemosaic
         var img = new RgbImage(w, h);
         float[]? matrix = toOutput is { } mx && mx != Color.Matrix3.Identity ? MatrixOperator.Coefficients(mx) : null;
         int tilesX = (w + core - 1) / core, tilesY = (h + core - 1) / core;
-        // One loop per row of tiles, not one for the image: each loop asks for its degree when it starts, so a batch
-        // image whose neighbour finished mid-demosaic gets the freed core for its remaining rows (issue 17). The
-        // workers' scratch planes are kept across the rows.
+        int total = tilesX * tilesY, next = -1, workers = 1;
         var spare = new System.Collections.Concurrent.ConcurrentBag<TScratch>();
-        for (int ty = 0; ty < tilesY; ty++)
+        // One self-scheduled pass over the tiles, not Parallel.For: the caller asks for the degree again after each
+        // tile and starts another worker when it has risen, so a batch image whose neighbour finished mid-demosaic
+        // gets the freed core at once (issue 17), without a barrier per row of tiles.
+        void Work(bool caller)
         {
-            int y = ty * core;
-            Parallel.For(0, tilesX, Parallelism.Options, () => spare.TryTake(out var s) ? s : scratch(),
-                (tx, _, s) => { tile(img, s, tx * core, y, matrix); return s; }, spare.Add);
+            var s = spare.TryTake(out var kept) ? kept : scratch();
+            for (int t; (t = Interlocked.Increment(ref next)) < total;)
+            {
+                tile(img, s, t % tilesX * core, t / tilesX * core, matrix);
+                if (caller) Grow();
+            }
+            spare.Add(s);
+        }
+        var helpers = new List<Task>();
+        void Grow()
+        {
+            for (int degree = Parallelism.MaxDegree; workers < degree && Volatile.Read(ref next) < total - 1; workers++)
+                helpers.Add(Task.Factory.StartNew(() => Work(false), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default));
+        }
+        try
+        {
+            Grow();
+            Work(true);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref next, total); // a failed tile stops the others
+            Task.WaitAll(helpers);
         }
         return img;
     }
