@@ -64,10 +64,8 @@ public static class DatasetScanner
             }
             else errors.Add($"{input}: no such file or folder");
         }
-        var groups = files.GroupBy(f => f.Group)
-            .OrderBy(g => g.Key, NaturalComparer.Instance)
-            .Select(g => new DatasetGroup(g.Key, g.OrderBy(f => f.RelativePath, NaturalComparer.Instance).ToList()))
-            .ToList();
+        // Sorted once; GroupBy keeps the order in which it meets the groups and, within a group, the files' order.
+        var groups = files.Order(PlanOrder).GroupBy(f => f.Group).Select(g => new DatasetGroup(g.Key, g.ToList())).ToList();
         return new Dataset(groups, errors, ignored) { PhotosBesideRaws = photosBesideRaws };
     }
 
@@ -123,6 +121,11 @@ public static class DatasetScanner
                 return "";
         }
     }
+
+    /// <summary>The plan's order of files: groups, then relative paths, both in natural order (not the file system's).
+    /// <see cref="InputScanner.FirstRaw"/> uses it too, to guess the batch's first file before the scan.</summary>
+    internal static readonly IComparer<DatasetFile> PlanOrder = Comparer<DatasetFile>.Create((a, b) =>
+        NaturalComparer.Instance.Compare(a.Group, b.Group) is var byGroup and not 0 ? byGroup : NaturalComparer.Instance.Compare(a.RelativePath, b.RelativePath));
 
     private static Regex Glob(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);

@@ -16,7 +16,7 @@ public static class InputScanner
     public static readonly HashSet<string> PhotoExtensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".tif", ".tiff", ".png" };
 
     /// <summary>The first RAW file among <paramref name="inputs"/> (a file given by name, or the one of a folder that
-    /// comes first in the plan's order: groups, then relative paths, both in natural order; not the file system's), or
+    /// comes first in the plan's order, <see cref="DatasetScanner.PlanOrder"/>), or
     /// null: the file the batch will most likely start with, to warm up on and unpack before the scan has finished
     /// (<see cref="KernelWarmup"/>). Unreadable folders are passed over; the scan reports them.</summary>
     public static string? FirstRaw(IEnumerable<string> inputs, Pipeline.GroupingOptions? grouping = null)
@@ -29,15 +29,17 @@ public static class InputScanner
                 if (File.Exists(input)) return RawExtensions.Contains(Path.GetExtension(input)) ? input : null;
                 if (!Directory.Exists(input)) continue;
                 var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden };
-                var raws = Directory.EnumerateFiles(input, "*", options).Where(f => RawExtensions.Contains(Path.GetExtension(f)))
-                    .Select(f => (path: f, relative: Path.GetRelativePath(input, f).Replace('\\', '/'))).ToList();
-                if (raws.Count > 0) return raws.MinBy(f => (DatasetScanner.GroupOf(f.relative, grouping), f.relative), PlanOrder).path;
+                var first = Directory.EnumerateFiles(input, "*", options).Where(f => RawExtensions.Contains(Path.GetExtension(f)))
+                    .Select(f =>
+                    {
+                        string rel = Path.GetRelativePath(input, f).Replace('\\', '/');
+                        return new DatasetFile(f, input, rel, DatasetScanner.GroupOf(rel, grouping));
+                    })
+                    .Min(DatasetScanner.PlanOrder);
+                if (first is not null) return first.Path;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         return null;
     }
-
-    private static readonly IComparer<(string group, string relative)> PlanOrder = Comparer<(string group, string relative)>.Create((a, b) =>
-        NaturalComparer.Instance.Compare(a.group, b.group) is var byGroup and not 0 ? byGroup : NaturalComparer.Instance.Compare(a.relative, b.relative));
 }

@@ -37,9 +37,13 @@ public static class KernelWarmup
 
     /// <summary>Decodes the tiny mosaic with the recipe's demosaic and encodes it in the recipe's format (without
     /// metadata) into a temporary file, removed after.</summary>
-    public static void Run(Recipe recipe)
+    public static void Run(Recipe recipe) => Run(recipe, Path.GetTempPath());
+
+    /// <param name="folder">where the temporary file goes (tests give their own, so a batch's warm-up running in the same
+    /// process at the same time is not taken for a leftover)</param>
+    internal static void Run(Recipe recipe, string folder)
     {
-        string output = Path.Combine(Path.GetTempPath(), $"imagespace-warmup-{Environment.ProcessId}-{Guid.NewGuid():N}.{recipe.Export.NormalizedFormat switch { "jpg" => "jpg", "png" => "png", "exr" => "exr", _ => "tif" }}");
+        string output = Path.Combine(folder, $"imagespace-warmup-{Environment.ProcessId}-{Guid.NewGuid():N}.{recipe.Export.NormalizedFormat switch { "jpg" => "jpg", "png" => "png", "exr" => "exr", _ => "tif" }}");
         try
         {
             RawMetadataJson.WarmUp();
