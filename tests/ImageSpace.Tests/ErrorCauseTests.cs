@@ -7,14 +7,14 @@ namespace ImageSpace.Tests;
 /// error", a full disk by the temporary file's name).</summary>
 public class ErrorCauseTests
 {
-    private const string User = "imagespace-other";
+    private const string User = OtherUser.Name;
 
     [SkippableFact]
     public void A_raw_another_user_may_not_read_is_reported_as_permission_denied()
     {
         Skip.IfNot(Environment.UserName == "root" && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/sbin/runuser"),
             "needs root, useradd and runuser to act as a second local user (CI has them)");
-        if (Process.Start("id", ["-u", User]) is { } id) { id.WaitForExit(); if (id.ExitCode != 0) Process.Start("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", User])!.WaitForExit(); }
+        OtherUser.Ensure();
         using var dir = new TempDir();
         File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
         Directory.CreateDirectory(dir["in"]);

@@ -12,7 +12,7 @@ namespace ImageSpace.Tests;
 [Collection("farm")]
 public class LocalUserTests
 {
-    private const string User = "imagespace-other";
+    private const string User = OtherUser.Name;
 
     private static (int code, string output) RunAs(params string[] args)
     {
@@ -24,20 +24,12 @@ public class LocalUserTests
         return (p.ExitCode, output);
     }
 
-    private static void EnsureUser()
-    {
-        if (Process.Start("id", ["-u", User]) is { } id) { id.WaitForExit(); if (id.ExitCode == 0) return; }
-        using var add = Process.Start("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", User])!;
-        add.WaitForExit();
-        Assert.Equal(0, add.ExitCode);
-    }
-
     [SkippableFact]
     public async Task Another_local_user_gets_401_from_the_ui_and_the_coordinator_and_cannot_read_the_token()
     {
         Skip.IfNot(Environment.UserName == "root" && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/bin/curl"),
             "needs root, useradd and curl to act as a second local user (CI has them)");
-        EnsureUser();
+        OtherUser.Ensure();
         using var dir = new TempDir();
         // The token file a server makes for its user: owner-only, in an owner-only folder.
         string tokenPath = Path.Combine(dir.Path, "config", "imagespace", "token");

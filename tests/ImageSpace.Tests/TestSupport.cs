@@ -161,3 +161,32 @@ public static class TestUi
             new Microsoft.Playwright.LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
     }
 }
+
+/// <summary>A second local account, for the tests that act as another user (they run as root). Made once per test run:
+/// the tests that need it run in parallel, and on a fresh machine two useradd calls at once made one fail.</summary>
+public static class OtherUser
+{
+    public const string Name = "imagespace-other";
+
+    private static readonly Lazy<bool> Made = new(Make);
+
+    public static void Ensure() => Assert.True(Made.Value, $"could not create the local user {Name}");
+
+    private static bool Make()
+    {
+        if (Quiet("id", "-u", Name) == 0) return true;
+        int code = Quiet("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", Name);
+        return code == 0 || Quiet("id", "-u", Name) == 0;
+    }
+
+    private static int Quiet(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+}
