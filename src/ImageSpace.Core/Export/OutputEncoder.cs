@@ -13,15 +13,7 @@ public static class OutputEncoder
     public static Task<OutputMetadata>? StartMetadata(string sourcePath, ExportOptions o)
     {
         if (MetadataRequest(sourcePath, o) is not { } r) return null;
-        lock (EarlyLock)
-        {
-            if (_early is { } e && e.key == r.key)
-            {
-                _early = null;
-                return e.task;
-            }
-        }
-        return OutputMetadata.PrepareAsync(r.format, r.arguments, o.ResolvedColorSpace);
+        return Early.Take(r.key) ?? OutputMetadata.PrepareAsync(r.format, r.arguments, o.ResolvedColorSpace);
     }
 
     /// <summary>Starts the metadata of a file that is about to be processed before its turn (the batch's first RAW,
@@ -30,14 +22,10 @@ public static class OutputEncoder
     public static Task<OutputMetadata>? StartMetadataEarly(string sourcePath, ExportOptions o)
     {
         if (MetadataRequest(sourcePath, o) is not { } r) return null;
-        var task = OutputMetadata.PrepareAsync(r.format, r.arguments, o.ResolvedColorSpace);
-        task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed even if never taken
-        lock (EarlyLock) _early = (r.key, task);
-        return task;
+        return Early.Put(r.key, OutputMetadata.PrepareAsync(r.format, r.arguments, o.ResolvedColorSpace));
     }
 
-    private static readonly object EarlyLock = new();
-    private static (string key, Task<OutputMetadata> task)? _early;
+    private static readonly EarlyStart<string, OutputMetadata> Early = new();
 
     /// <summary>What exiftool is asked for a file's output metadata, and a key that is equal exactly when two requests
     /// would give the same result; null when no metadata is copied or the format takes it another way.</summary>
