@@ -67,6 +67,27 @@ public class BadInputTests
         }
     }
 
+    /// <summary>--overwrite never replaces an input, also when the output folder is the input folder through a link,
+    /// or the inputs are given through one (a tester's scans were replaced that way).</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_output_folder_that_is_the_input_folder_through_a_link_is_refused(bool linkedOutput)
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["scans"]);
+        // A folder of scans (no RAW in it): a DNG named .tif, whose output name is its own.
+        SyntheticDng.Write(dir["scans/frame.tif"], new SceneParameters { Width = 200, Height = 200, HasChart = false });
+        byte[] before = File.ReadAllBytes(dir["scans/frame.tif"]);
+        File.CreateSymbolicLink(dir["link"], dir["scans"]);
+        var r = linkedOutput
+            ? Cli.Run("process", dir["scans"], "-o", dir["link"], "--overwrite", "--no-metadata")
+            : Cli.Run("process", dir["link"], "-o", dir["scans"], "--overwrite", "--no-metadata");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("would overwrite an input", r.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(dir["scans/frame.tif"]));
+    }
+
     [Fact]
     public void Inputs_and_existing_outputs_are_never_overwritten()
     {

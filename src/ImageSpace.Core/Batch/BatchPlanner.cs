@@ -19,7 +19,7 @@ public static class BatchPlanner
         var items = new List<BatchItem>();
         var refused = new List<BatchFailure>();
         var byOutput = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var inputs = dataset.Files.Select(f => Path.GetFullPath(f.Path)).ToHashSet(StringComparer.Ordinal);
+        var inputs = RealPath.OfAll(dataset.Files.Select(f => f.Path));
         int counter = 0;
         foreach (var group in dataset.Groups)
         {
@@ -35,7 +35,7 @@ public static class BatchPlanner
                     output = NamingSchema.Resolve(outDir, schema.Render(ctx));
                 }
                 catch (ArgumentException e) { refused.Add(new(f.Path, e.Message)); continue; }
-                if (inputs.Contains(output) || AtomicFile.SameFile(output, f.Path))
+                if (inputs.Contains(RealPath.OfFuture(output)) || AtomicFile.SameFile(output, f.Path))
                     refused.Add(new(f.Path, $"output {output} would overwrite an input"));
                 else if (byOutput.TryGetValue(output, out var other))
                     refused.Add(new(f.Path, $"output {output} is also the output of {other} (make names unique, e.g. with [s] or [n])"));

@@ -85,13 +85,13 @@ public sealed record RenderPlan
         foreach (var g in Groups)
             if (g.Calibration is { } key && !Calibrations.ContainsKey(key)) throw new ArgumentException($"group '{g.Name}': calibration {key} is not in the plan");
         var outputs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var inputs = Images.Select(i => Path.GetFullPath(i.Input)).ToHashSet(StringComparer.Ordinal);
+        var inputs = Export.RealPath.OfAll(Images.Select(i => i.Input));
         foreach (var i in Images)
         {
             string output = Path.GetFullPath(i.Output);
             if (!output.StartsWith(root, StringComparison.Ordinal)) throw new ArgumentException($"{i.Input}: output {i.Output} is outside {Output}");
             if (!outputs.Add(output)) throw new ArgumentException($"{i.Input}: output {i.Output} is named twice");
-            if (inputs.Contains(output)) throw new ArgumentException($"{i.Input}: output {i.Output} would overwrite an input");
+            if (inputs.Contains(Export.RealPath.OfFuture(output))) throw new ArgumentException($"{i.Input}: output {i.Output} would overwrite an input");
             if (!groups.ContainsKey(i.Group)) throw new ArgumentException($"{i.Input}: group '{i.Group}' is not in the plan");
             if (!(i.ExposureMultiplier > 0) || double.IsInfinity(i.ExposureMultiplier)) throw new ArgumentException($"{i.Input}: exposure multiplier is not a positive number");
         }

@@ -29,6 +29,12 @@ public static class RealPath
         return full;
     }
 
+    /// <summary>The real paths of existing files (a missing one by its full path), to hold against
+    /// <see cref="OfFuture"/> of each output: an output folder given through a link to the input folder, or inputs
+    /// given through one, must not let an output replace an input.</summary>
+    public static HashSet<string> OfAll(IEnumerable<string> paths) =>
+        paths.Select(p => Of(p) ?? Path.GetFullPath(p)).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or lies below it (both real paths).</summary>
     public static bool IsInside(string path, string root)
     {
