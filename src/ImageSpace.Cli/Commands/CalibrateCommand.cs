@@ -25,8 +25,9 @@ public static class CalibrateCommand
         var cube = new Option<string?>("--cube") { Description = "also write a .cube 3D LUT (sRGB-encoded in and out)" };
         var cubeSize = new Option<int>("--cube-size") { Description = "LUT size: 33 or 65", DefaultValueFactory = _ => 33 };
         var matrix = new Option<string?>("--matrix") { Description = "also write the 3×3 matrix as text (matrix models)" };
+        var force = SideOutputs.ForceOption();
         var cmd = new Command("calibrate", "Fit a colour correction from a ColorChecker image and report ΔE2000 per patch.")
-        { files, output, negative, stock, recipeFile, corners, report, json, reference, model, refine, group, cube, cubeSize, matrix };
+        { files, output, negative, stock, recipeFile, corners, report, json, reference, model, refine, group, cube, cubeSize, matrix, force };
         cmd.SetAction(pr =>
         {
             var o = new CalibrateOptions
@@ -43,10 +44,20 @@ public static class CalibrateCommand
             if (recipe.Film.Enabled && o.Refine) throw new UsageException("--refine is for positives; the roll's fit is chosen by leave-one-out");
             try { Core.Film.FilmStocks.ByName(recipe.Film.Stock); recipe.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
-            return Run(pr.GetValue(files)!, pr.GetValue(output), o with { Negative = recipe.Film.Enabled }, recipe, pr.GetValue(report), pr.GetValue(json), pr.GetValue(cube), pr.GetValue(cubeSize), pr.GetValue(matrix));
+            string[] images = pr.GetValue(files)!;
+            string? outArg = pr.GetValue(output), cubePath = pr.GetValue(cube), matrixPath = pr.GetValue(matrix);
+            SideOutputs.Check([.. images.Select(f => ProfilePath(images, outArg, f)), cubePath, matrixPath], images, pr.GetValue(force));
+            return Run(images, outArg, o with { Negative = recipe.Film.Enabled }, recipe, pr.GetValue(report), pr.GetValue(json), cubePath, pr.GetValue(cubeSize), matrixPath);
         });
         return cmd;
     }
+
+    /// <summary>Where -o puts <paramref name="file"/>'s profile: the .json (or existing file) named, for one image; else
+    /// STEM.json in the folder named.</summary>
+    private static string? ProfilePath(string[] files, string? output, string file) =>
+        output is null ? null
+        : files.Length == 1 && (output.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || File.Exists(output)) ? output
+        : Path.Combine(output, Path.GetFileNameWithoutExtension(file) + ".json");
 
     private static ModelKind? ParseModel(string? s) => s?.ToLowerInvariant() switch
     {
@@ -94,7 +105,7 @@ public static class CalibrateCommand
                     profileJson = p.ToJson();
                 }
                 string stem = Path.GetFileNameWithoutExtension(file);
-                string? profilePath = output is null ? null : files.Length == 1 && output.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? output : Path.Combine(output, stem + ".json");
+                string? profilePath = ProfilePath(files, output, file);
                 if (profilePath is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(profilePath, profileJson);
                 if (reportDir is not null) CalibrationReport.Write(reportDir, stem, p);
                 if (cube is not null) ImageSpace.Core.Export.AtomicFile.WriteAllText(cube, LutExport.Cube(p, cubeSize));

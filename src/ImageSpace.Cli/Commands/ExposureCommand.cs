@@ -20,8 +20,9 @@ public static class ExposureCommand
         var debug = new Option<string?>("--debug-dir") { Description = "write a picture per image of what was left out (red: highlights, blue: shadows)" };
         var recipe = new Option<string?>("--recipe") { Description = "base recipe (decode, grouping, film); the output keeps it" };
         var groupBy = new Option<string?>("--group-by") { Description = "subfolder | prefix | none (normalise per group; default: the recipe's)" };
+        var force = SideOutputs.ForceOption();
         var analyze = new Command("analyze", "Measure each image's exposure and compute multipliers that equalise every group (or follow a reference image).")
-        { inputs, output, json, reference, limits, debug, recipe, groupBy };
+        { inputs, output, json, reference, limits, debug, recipe, groupBy, force };
         analyze.SetAction(pr =>
         {
             Recipe r;
@@ -37,6 +38,7 @@ public static class ExposureCommand
                 r.Validate();
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
+            SideOutputs.Check([pr.GetValue(output)], pr.GetValue(inputs)!, pr.GetValue(force));
             string? refImage = pr.GetValue(reference) is { } ri ? Path.GetFullPath(ri) : null;
             var ds = DatasetScanner.Scan(pr.GetValue(inputs)!, r.Grouping);
             foreach (var e in ds.Errors) Console.Error.WriteLine($"error: {e}");

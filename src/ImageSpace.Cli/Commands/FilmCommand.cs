@@ -19,8 +19,9 @@ public static class FilmCommand
         var corners = new Option<string?>("--corners") { Description = "the --chart frame's corners placed by hand: x1,y1,…,x4,y4 in full-resolution pixels, any order" };
         var flatField = new Option<string?>("--flat-field") { Description = "a blank light-table frame: uneven light divided out before measuring (as process does)" };
         var recipeFile = new Option<string?>("--recipe") { Description = "recipe JSON whose decode and film settings the frames are measured with; flags override it" };
+        var force = SideOutputs.ForceOption();
         var analyze = new Command("analyze", "Measure a roll once (film base, slopes, grey; from a chart frame when given) and write its profile.")
-        { inputs, output, stock, filmBase, chart, corners, reference, unmix, flatField, recipeFile };
+        { inputs, output, stock, filmBase, chart, corners, reference, unmix, flatField, recipeFile, force };
         analyze.SetAction(pr =>
         {
             Recipe recipe;
@@ -39,6 +40,8 @@ public static class FilmCommand
             recipe = recipe with { Film = o, Calibration = recipe.Calibration with { Reference = pr.GetValue(reference) ?? recipe.Calibration.Reference } };
             var placed = RecipeFlags.ParseCorners(pr.GetValue(corners));
             if (placed is not null && pr.GetValue(chart) is null) throw new UsageException("--corners places the chart of the --chart frame: give --chart FILE");
+            string?[] measured = [.. pr.GetValue(inputs)!, pr.GetValue(chart), o.FlatField];
+            SideOutputs.Check([pr.GetValue(output)], measured.OfType<string>(), pr.GetValue(force));
             try
             {
                 FilmStocks.ByName(o.Stock);
