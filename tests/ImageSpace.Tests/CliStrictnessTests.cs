@@ -121,6 +121,12 @@ public class CliStrictnessTests
             (["--negative", "--flat-field", dir["nope.dng"]], $"{dir["nope.dng"]}: flat-field frame not found"),
             (["--crop-rebate"], "--crop-rebate applies to colour negatives: add --negative"),
             (["--flat-field", dir["nope.dng"]], "--flat-field applies to colour negatives: add --negative"),
+            (["--roll", roll], "--roll applies to colour negatives: add --negative"),
+            (["--film-trims", "0,0,0.1"], "--film-trims applies to colour negatives: add --negative"),
+            (["--stock", "ektar100"], "--stock applies to colour negatives: add --negative"),
+            (["--negative", "--film-base", "1,2"], "film base '1,2' is not auto, r,g,b (three positive values) or x,y,w,h"),
+            (["--negative", "--film-base", "abc"], "film base 'abc' is not auto"),
+            (["--negative", "--film-base", "0.2,0,0.1"], "film base '0.2,0,0.1' is not auto"),
         };
         foreach (var (args, expected) in cases)
         {

@@ -67,6 +67,9 @@ public sealed class RecipeFlags
         Naming, Name, Counter, GroupBy, Separator, Ignore, Threads, Memory, Overwrite, SkipExisting, Wb, Demosaic, HighlightMode, Exposure, Shadows, Highlights, Denoise, Sharpen, MaskClipped, Limits, ExposureMultipliers,
         Calibration, Chart, ChartCorners, CalibrationFallback, NoCalibration, ChartCombine, Reference, Negative, Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, LockRoll, UnlockFrame, CropRebate];
 
+    /// <summary>Options that only act on negatives.</summary>
+    private Option[] FilmOnly => [Stock, FilmBase, Roll, Unmix, FilmExposure, FilmTrims, FlatField, LockRoll, UnlockFrame, CropRebate];
+
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
     public Recipe Build(ParseResult pr)
@@ -138,7 +141,7 @@ public sealed class RecipeFlags
             },
         };
         // Film options on positives would be dropped without a word (a user who forgot --negative): say so instead.
-        if (!r.Film.Enabled && new Option[] { CropRebate, FlatField }.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } filmOnly)
+        if (!r.Film.Enabled && FilmOnly.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } filmOnly)
             throw new UsageException($"{filmOnly.Name} applies to colour negatives: add --negative (or leave it out)");
         try
         {

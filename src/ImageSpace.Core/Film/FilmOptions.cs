@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImageSpace.Core.Film;
 
 /// <summary>Negative film settings (part of the recipe). Per frame only <see cref="ExposureEv"/> and
@@ -35,4 +37,20 @@ public sealed record FilmOptions
     /// <summary>Crop the film's rebate, sprocket holes and the holder around the frame from the positive
     /// (<see cref="FrameBorder"/>); the base is still measured on the rebate before the crop.</summary>
     public bool CropRebate { get; init; }
+
+    /// <summary>Checked when the recipe is, so a bad value is one usage error, not one error per frame.</summary>
+    public void Validate() => BaseNumbers();
+
+    /// <summary><see cref="Base"/> as numbers: null for "auto", else r,g,b (3 positive values) or x,y,w,h (4: a
+    /// rectangle in full-resolution pixels).</summary>
+    public double[]? BaseNumbers()
+    {
+        if (Base == "auto") return null;
+        var parts = Base.Split(',');
+        var v = new double[parts.Length];
+        bool numbers = parts.Select((p, i) => double.TryParse(p.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) && double.IsFinite(v[i])).All(ok => ok);
+        if (numbers && v.Length == 3 && v.All(x => x > 0)) return v;
+        if (numbers && v.Length == 4 && v[0] >= 0 && v[1] >= 0 && v[2] >= 1 && v[3] >= 1) return v;
+        throw new ArgumentException($"film base '{Base}' is not auto, r,g,b (three positive values) or x,y,w,h (a rectangle in pixels)");
+    }
 }

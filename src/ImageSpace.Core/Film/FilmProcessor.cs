@@ -1,4 +1,3 @@
-using System.Globalization;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Charts;
 using ImageSpace.Core.Color;
@@ -33,20 +32,18 @@ public static class FilmProcessor
             return o.Unlocked ? locked with { Grey = o.Grey ?? FilmAnalysis.AutoGrey(camera, locked) } : locked;
         }
         var stock = FilmStocks.ByName(o.Stock);
-        double[] b = ParseBase(camera, o.Base, scale);
+        double[] b = ParseBase(camera, o, scale);
         double[] gamma = o.Gamma ?? (o.GammaSource == "auto" ? FilmAnalysis.AutoGamma(camera, b, stock, o.Unmix) : stock.Gamma);
         var p = new InversionParameters(b, gamma, [0, 0, 0], o.Unmix, o.ExposureEv, o.Trims, stock.BlackAndWhite);
         return p with { Grey = o.Grey ?? FilmAnalysis.FilmReferred(FilmAnalysis.AutoGrey(camera, p)) };
     }
 
-    private static double[] ParseBase(RgbImage img, string spec, double scale)
+    private static double[] ParseBase(RgbImage img, FilmOptions o, double scale) => o.BaseNumbers() switch
     {
-        if (spec == "auto") return FilmAnalysis.EstimateBase(img);
-        var v = spec.Split(',').Select(s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
-        if (v.Length == 3) return v;
-        if (v.Length == 4) return FilmAnalysis.BaseFromRectangle(img, (int)(v[0] * scale), (int)(v[1] * scale), Math.Max(1, (int)(v[2] * scale)), Math.Max(1, (int)(v[3] * scale)));
-        throw new ArgumentException($"film base '{spec}' is not auto, x,y,w,h or r,g,b");
-    }
+        null => FilmAnalysis.EstimateBase(img),
+        { Length: 3 } rgb => rgb,
+        var v => FilmAnalysis.BaseFromRectangle(img, (int)(v[0] * scale), (int)(v[1] * scale), Math.Max(1, (int)(v[2] * scale)), Math.Max(1, (int)(v[3] * scale))),
+    };
 
     /// <summary>A roll profile from a ColorChecker frame: base (rebate or given), then crosstalk, slopes, toe, grey and
     /// colour correction fitted on the patches (<see cref="ChartFilmFit"/>). The negative comes from the pipeline's
@@ -64,7 +61,7 @@ public static class FilmProcessor
         if (!detection.Found)
             throw new RawDecodeException(path, corners is null ? $"no chart found on the negative ({detection.Note})" : $"the given corners do not make a chart ({detection.Note})");
         var stock = FilmStocks.ByName(o.Stock);
-        double[] b = ParseBase(img, o.Base, scale);
+        double[] b = ParseBase(img, o, scale);
         var fit = ChartFilmFit.Fit(detection.Patches, b, refXyz, stock, o.Unmix, model, path);
         var p = fit.Inversion;
         var profile = CalibrationProfile.From(fit.Calibration, ChartFilmFit.Positive(detection.Patches, p), refXyz, Path.GetFileName(path), refName, null, null, negative: true);
@@ -90,7 +87,7 @@ public static class FilmProcessor
         {
             var (decoded, scale) = decodeStage(f);
             using var img = decoded.Image;
-            samples.Add(RollAnalysis.Sample(Path.GetFileName(f), img, ParseBase(img, o.Base, scale), FilmAnalysis.ExposureFactor(decoded.Metadata)));
+            samples.Add(RollAnalysis.Sample(Path.GetFileName(f), img, ParseBase(img, o, scale), FilmAnalysis.ExposureFactor(decoded.Metadata)));
             progress?.Invoke(f);
         }
         // Without a chart nothing on the roll measures the rig's crosstalk: a typical scanning rig's is undone (a

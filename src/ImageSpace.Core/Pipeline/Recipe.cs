@@ -100,6 +100,7 @@ public sealed record Recipe
         Decode.Validate();
         Export.Validate();
         Adjust.Validate();
+        Film.Validate();
         // Ranges are the operators' own, the same ones the CLI help and the UI's sliders show.
         foreach (var a in Adjust.Images.Values.Prepend(Adjust))
             foreach (var p in Operators.AdjustmentTable.Parameters) p.Check(Operators.AdjustmentTable.ValueOf(p, a));
