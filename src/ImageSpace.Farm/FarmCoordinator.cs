@@ -248,11 +248,11 @@ public sealed class FarmCoordinator : IAsyncDisposable
         var info = new BatchInfo { Id = id, CreatedUtc = DateTime.UtcNow, InputRoot = inRoot, OutputRoot = outRoot, Total = plan.Images.Length };
         // Serialised once: every job of a group carries the same text.
         string recipeJson = recipe.ToJson();
-        string? rollJson = plan.Roll is null ? null : plan.Roll.ToJson();
+        var rollJson = plan.Groups.ToDictionary(g => g.Name, g => plan.RollOf(g.Name)?.ToJson());
         var calibrationJson = plan.Groups.ToDictionary(g => g.Name, g => plan.CalibrationOf(g.Name)?.ToJson());
         var specs = plan.Images.Select((item, i) => new FarmJobSpec(info.Id, i, recipeJson, inRoot, outRoot,
             Path.GetRelativePath(inRoot, item.Input).Replace('\\', '/'), Path.GetRelativePath(outRoot, item.Output).Replace('\\', '/'),
-            item.Group, calibrationJson[item.Group], Roll: rollJson, ExposureMultiplier: item.ExposureMultiplier)).ToList();
+            item.Group, calibrationJson[item.Group], Roll: rollJson[item.Group], ExposureMultiplier: item.ExposureMultiplier)).ToList();
         using var connection = Storage.GetConnection();
         var jobs = new List<(int index, string jobId, string queue)>();
         foreach (var (spec0, item) in specs.Zip(plan.Images))

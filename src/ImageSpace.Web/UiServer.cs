@@ -245,12 +245,15 @@ public static class UiServer
         });
         app.MapPost("/api/exposure/normalise", async (NormaliseBody b) =>
         {
-            var measure = ExposureAnalysis.MeasuringPipeline(s.Recipe, s.Roll);
             string? reference = b.Reference is null ? null : s.Guard.Check(b.Reference);
             var measured = new List<ExposureAnalysis.Measured>();
             var errors = new List<string>();
             foreach (var g in s.Dataset.Groups)
+            {
+                // Each group measured with the roll its frames are inverted with (its own, from its chart frame, or the plan's).
+                var measure = ExposureAnalysis.MeasuringPipeline(s.Recipe, s.RollOf(g.Name));
                 measured.AddRange(await Task.Run(() => ExposureAnalysis.Group(measure, g, reference, (f, reason) => errors.Add($"{f.Path}: {reason}"))));
+            }
             s.SetRecipe(s.Recipe with { Adjust = s.Recipe.Adjust with { ExposureMultipliers = ExposureAnalysis.Multipliers(measured) } });
             var rows = measured.Select(m => new { file = m.File.Path, group = m.File.Group, ev = m.Result.Ev, mean = m.Result.Mean });
             return Results.Json(new { rows, errors, recipe = s.Recipe });

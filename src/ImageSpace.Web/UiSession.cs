@@ -42,6 +42,9 @@ public sealed class UiSession : IDisposable
     /// <summary>The roll the current recipe resolves to (null: each frame inverted on its own, or not film).</summary>
     public Core.Film.RollProfile? Roll => ColourPlan().Plan.Roll;
 
+    /// <summary>The roll a group's frames are inverted with (its own from its chart frame, else <see cref="Roll"/>).</summary>
+    public Core.Film.RollProfile? RollOf(string group) => ColourPlan().Plan.RollOf(group);
+
     public void SetRecipe(Recipe r)
     {
         r.Validate();
@@ -152,7 +155,7 @@ public sealed class UiSession : IDisposable
             SetRecipe(before);
             throw new ArgumentException(error);
         }
-        var profile = before.Film.Enabled ? outcome.Plan.Roll?.Calibration : outcome.Plan.CalibrationOf(f.Group);
+        var profile = before.Film.Enabled ? outcome.Plan.RollOf(f.Group)?.Calibration : outcome.Plan.CalibrationOf(f.Group);
         if (profile is null)
         {
             SetRecipe(before);
@@ -220,7 +223,7 @@ public sealed class UiSession : IDisposable
         var recipe = Recipe;
         var plan = ColourPlan().Plan;
         var calibration = plan.CalibrationOf(f.Group);
-        var roll = plan.Roll;
+        var roll = plan.RollOf(f.Group);
         if (look != Look.Edit) recipe = recipe with { Adjust = new AdjustOptions() };
         if (look == Look.AsShot) (calibration, roll) = (null, null);
         bool calibrated = calibration is not null || (recipe.Film.Enabled && roll?.Calibration is not null);

@@ -39,6 +39,60 @@ public class PlanTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Chart_auto_on_negatives_gives_each_group_the_roll_of_its_own_chart_frame()
+    {
+        // Two rolls (groups), each with a chart frame and a frame without one. With one roll for the whole batch, the
+        // most confident chart of all groups calibrated every group: a group got another group's chart.
+        using var dir = new TempDir();
+        var film = new NegativeFilm();
+        var frames = new (string file, SceneParameters scene)[]
+        {
+            ("data/A/a_scene.dng", new() { Width = 900, Height = 600, HasChart = false, Seed = 41 }),
+            ("data/A/a_chart.dng", new() { Width = 900, Height = 600, PatchPitch = 900 / 17.0, RotationDeg = 4, Seed = 31 }),
+            ("data/B/b_chart.dng", new() { Width = 900, Height = 600, PatchPitch = 900 / 17.0, RotationDeg = -20, ExposureEv = 0.5, Seed = 32 }),
+            ("data/B/b_scene.dng", new() { Width = 900, Height = 600, HasChart = false, ExposureEv = -0.5, Seed = 42 }),
+        };
+        foreach (var (file, scene) in frames)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(dir[file])!);
+            NegativeSimulator.Write(dir[file], scene, film);
+        }
+
+        var plan = Cli.Run("process", dir["data"], "-o", dir["auto"], "--negative", "--chart", "auto", "--plan", "--json");
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        var groups = Json(plan.Stdout).GetProperty("groups").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString()!);
+        var scan = Json(Cli.Run("scan", dir["data"], "--find-charts", "--negative", "--json").Stdout).GetProperty("groups").EnumerateArray()
+            .ToDictionary(g => g.GetProperty("name").GetString()!);
+        static double[] Gamma(JsonElement roll) => roll.GetProperty("gamma").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        foreach (var (group, chart) in new[] { ("A", "a_chart.dng"), ("B", "b_chart.dng") })
+        {
+            string own = Path.GetFullPath(dir[$"data/{group}/{chart}"]);
+            log.WriteLine($"{group}: {groups[group].GetProperty("chartFrame")} confidence {groups[group].GetProperty("chartConfidence")}");
+            Assert.Equal(own, Path.GetFullPath(groups[group].GetProperty("chartFrame").GetString()!));
+            Assert.Equal(own, Path.GetFullPath(scan[group].GetProperty("chartFrame").GetString()!));
+            // The group's roll is the one its chart frame gives when named for that group alone.
+            var roll = groups[group].GetProperty("roll");
+            Assert.Equal(chart, roll.GetProperty("source").GetString());
+            var alone = Cli.Run("process", dir[$"data/{group}"], "-o", dir["alone"], "--negative", "--chart", own, "--plan", "--json");
+            Assert.True(alone.ExitCode == 0, alone.Stderr);
+            Assert.Equal(Gamma(Json(alone.Stdout).GetProperty("roll")), Gamma(roll));
+        }
+        Assert.NotEqual(Gamma(groups["A"].GetProperty("roll")), Gamma(groups["B"].GetProperty("roll")));
+
+        // And the frames are rendered with their group's roll: the same files as naming each group's chart frame.
+        var auto = Cli.Run("process", dir["data"], "-o", dir["auto"], "--negative", "--chart", "auto", "--format", "png", "--no-metadata");
+        Assert.True(auto.ExitCode == 0, auto.Stderr);
+        foreach (var (group, chart) in new[] { ("A", "a_chart.dng"), ("B", "b_chart.dng") })
+        {
+            var named = Cli.Run("process", dir[$"data/{group}"], "-o", dir[$"named/{group}"], "--negative", "--chart", dir[$"data/{group}/{chart}"], "--format", "png", "--no-metadata");
+            Assert.True(named.ExitCode == 0, named.Stderr);
+        }
+        static Dictionary<string, string> ByName(string root) => FileTree.Hashes(root).ToDictionary(kv => Path.GetFileName(kv.Key), kv => kv.Value);
+        Assert.Equal(4, ByName(dir["auto"]).Count);
+        Assert.Equal(ByName(dir["named"]), ByName(dir["auto"]));
+    }
+
+    [Fact]
     public void Calibrate_negative_film_analyze_and_process_negative_make_one_roll_fit_with_or_without_corners()
     {
         using var dir = new TempDir();

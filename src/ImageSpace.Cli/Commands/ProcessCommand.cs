@@ -128,12 +128,15 @@ public static class ProcessCommand
             string chart = g.ChartFrame is null ? "" : $", chart frame {g.ChartFrame}{(g.ChartConfidence is { } conf ? $" (found, confidence {conf:0.00})" : "")}";
             Console.WriteLine($"group {DatasetGroup.Display(g.Name)}: {g.Files} file(s), calibration: {g.Source}{chart}" +
                               (c is null ? "" : $", {c.Model}, mean ΔE2000 {c.DeltaE.Mean:0.00}"));
+            if (g.Roll is { } own) PrintRoll($"roll of group {DatasetGroup.Display(g.Name)}", own);
         }
-        if (plan.Roll is { } roll)
-            Console.WriteLine($"roll: {roll.Source}, slopes {string.Join("/", roll.Gamma.Select(x => x.ToString("0.000")))}" +
-                              (roll.Calibration is { } rc ? $", {rc.Model}, mean ΔE2000 {rc.DeltaE.Mean:0.00}" : ""));
+        if (plan.Roll is { } roll) PrintRoll("roll", roll);
         foreach (var i in plan.Images) Console.WriteLine($"{i.Input} -> {i.Output}");
     }
+
+    private static void PrintRoll(string label, Core.Film.RollProfile roll) =>
+        Console.WriteLine($"{label}: {roll.Source}, slopes {string.Join("/", roll.Gamma.Select(x => x.ToString("0.000")))}" +
+                          (roll.Calibration is { } rc ? $", {rc.Model}, mean ΔE2000 {rc.DeltaE.Mean:0.00}" : ""));
 
     private static readonly object EmitLock = new();
     private static void Emit(object o)

@@ -32,7 +32,8 @@ public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailu
 /// ones in flight finish (outputs are atomic, so nothing half-written is ever left).</summary>
 public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBudgetBytes = 0)
 {
-    private readonly Pipeline.Pipeline _pipeline = plan.NewPipeline();
+    // One pipeline per group: negatives of a group with its own chart frame are inverted with that group's roll.
+    private readonly Dictionary<string, Pipeline.Pipeline> _pipelines = plan.Groups.ToDictionary(g => g.Name, g => plan.NewPipeline(g.Name));
     public int Threads { get; } = threads > 0 ? threads : plan.Recipe.Batch.Threads > 0 ? plan.Recipe.Batch.Threads : Environment.ProcessorCount;
     public long MemoryBudget { get; } = memoryBudgetBytes > 0 ? memoryBudgetBytes : plan.Recipe.Batch.MemoryMb > 0 ? (long)plan.Recipe.Batch.MemoryMb << 20 : MemoryGate.DefaultBudget();
 
@@ -77,7 +78,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= items.Count) return;
-                var result = ProcessOne(_pipeline, items[i], plan.CalibrationOf(items[i].Group), gate, cancel);
+                var result = ProcessOne(_pipelines.GetValueOrDefault(items[i].Group) ?? plan.NewPipeline(), items[i], plan.CalibrationOf(items[i].Group), gate, cancel);
                 if (result is null) return; // cancelled while waiting for memory
                 lock (failures)
                 {
@@ -97,7 +98,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
 
     /// <summary>One image of a plan: existing-output rules, memory estimate and gate, render, encode; a bad file becomes a
     /// Failed result with its reason. Local batches and farm workers both run exactly this.</summary>
-    /// <param name="pipeline">the plan's pipeline (<see cref="RenderPlan.NewPipeline"/>)</param>
+    /// <param name="pipeline">the pipeline of the image's group (<see cref="RenderPlan.NewPipeline"/>)</param>
     /// <param name="calibration">the calibration of the image's group (<see cref="RenderPlan.CalibrationOf"/>)</param>
     /// <returns>null when cancelled while waiting for memory.</returns>
     /// <param name="pixels">the input's pixel count when already known (saves starting the LibRaw helper once more)</param>

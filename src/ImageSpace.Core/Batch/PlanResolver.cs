@@ -16,10 +16,12 @@ namespace ImageSpace.Core.Batch;
 /// global calibration (a profile without group, a chart outside the inputs or marked for all groups) — automatically
 /// when no group has its own — "none" processes the group without chart correction, "error" stops the batch. Never
 /// another group's chart.</para>
-/// <para>Negatives, one roll: a roll profile file, else a chart frame (named or found), whose measurement on the
-/// negative gives base, slopes, grey and the colour correction on the inverted patches; else, with
-/// <see cref="FilmOptions.LockRoll"/>, an analysis of all frames together; else each frame is inverted on its own.
-/// Calibration profiles still apply per group on top.</para>
+/// <para>Negatives, a roll: a roll profile file, else a named chart frame, whose measurement on the negative gives
+/// base, slopes, grey and the colour correction on the inverted patches; else, with
+/// <see cref="CalibrationOptions.Auto"/>, each group's own roll from the chart frame found among its frames, as for
+/// positives (never another group's chart); for the groups still without one, with <see cref="FilmOptions.LockRoll"/>,
+/// an analysis of all frames together; else each frame is inverted on its own. Calibration profiles still apply per
+/// group on top.</para>
 /// <para>All pixels come from the pipeline's decode stage of the recipe being planned (<see cref="Measurement"/>), so
 /// a chart is measured exactly as the frames it corrects are decoded. Measurements are cached in a
 /// <see cref="PlanCache"/> (the UI keeps one) keyed by the file and every setting that changes them.</para></summary>
@@ -51,13 +53,17 @@ public sealed class PlanResolver(PlanCache? cache = null)
         }
         var pipeline = new Pipeline.Pipeline(recipe);
         RollProfile? roll = null;
-        (string file, double? confidence)? rollChart = null;
-        if (recipe.Film.Enabled) roll = ResolveRoll(dataset, recipe, pipeline, errors, notes, out rollChart);
+        string? rollChart = null;
+        var groupRolls = new Dictionary<string, (RollProfile roll, string file, double confidence)>();
+        if (recipe.Film.Enabled) roll = ResolveRoll(dataset, recipe, pipeline, errors, notes, out rollChart, groupRolls);
         var groups = ResolveCalibrations(dataset, recipe, pipeline, errors, notes, out var calibrations);
-        if (rollChart is { } rc) groups = groups.Select(g => g with { ChartFrame = rc.file, ChartConfidence = rc.confidence }).ToList();
+        groups = groups.Select(g => groupRolls.TryGetValue(g.Name, out var own)
+                ? g with { Roll = own.roll, ChartFrame = own.file, ChartConfidence = own.confidence, Source = g.Calibration is null ? "its own roll (chart frame found automatically)" : g.Source }
+                : rollChart is not null ? g with { ChartFrame = rollChart } : g)
+            .ToList();
         var wb = Adjust.WhiteBalanceSetting.Parse(recipe.Adjust.WhiteBalance);
         if (wb.Mode != Adjust.WhiteBalanceKind.AsShot)
-            foreach (var g in groups.Where(g => g.Calibration is not null || roll?.Calibration is not null))
+            foreach (var g in groups.Where(g => g.Calibration is not null || (g.Roll ?? roll)?.Calibration is not null))
                 notes.Add($"group '{DatasetGroup.Display(g.Name)}': white balance '{recipe.Adjust.WhiteBalance}' is not applied, its chart calibration sets the balance");
         var plan = new RenderPlan
         {
@@ -71,8 +77,10 @@ public sealed class PlanResolver(PlanCache? cache = null)
 
     // ---- negatives: the roll ----------------------------------------------------------------------------------
 
+    /// <returns>the roll of every group without its own; <paramref name="groupRolls"/> gets the groups' own rolls (chart
+    /// frames found automatically), <paramref name="chartFrame"/> the named chart frame the returned roll comes from.</returns>
     private RollProfile? ResolveRoll(Dataset dataset, Recipe recipe, Pipeline.Pipeline pipeline, List<string> errors, List<string> notes,
-        out (string file, double? confidence)? chartFrame)
+        out string? chartFrame, Dictionary<string, (RollProfile roll, string file, double confidence)> groupRolls)
     {
         chartFrame = null;
         var film = recipe.Film;
@@ -82,25 +90,20 @@ public sealed class PlanResolver(PlanCache? cache = null)
             try { return RollProfile.Load(rollPath); }
             catch (ArgumentException e) { errors.Add(e.Message); return null; }
         }
-        ChartSpec? chart = recipe.Calibration.Charts.FirstOrDefault();
-        double? confidence = null;
-        if (chart is null && recipe.Calibration.Auto)
+        if (recipe.Calibration.Charts.FirstOrDefault() is { } chart)
         {
-            var found = BestChartFrame(dataset.Files.Select(f => f.Path), pipeline, negative: true);
-            if (found is { } f) (chart, confidence) = (f.file, f.confidence);
-            else notes.Add("no chart frame found on the roll: frames are inverted without a chart");
+            var roll = RollFromChart(chart, null, null, pipeline, errors, notes);
+            if (roll is not null) chartFrame = chart.File;
+            return roll;
         }
-        if (chart is not null)
+        if (recipe.Calibration.Auto)
         {
-            try
-            {
-                var roll = Cached("roll-chart", chart, pipeline.Recipe, () => Measurement.FilmChart(pipeline, chart.File, chart.CornerPoints).roll);
-                chartFrame = (chart.File, confidence);
-                notes.Add($"roll calibrated from {chart.File}{(confidence is { } c ? $" (found automatically, confidence {c:0.00})" : "")}: slopes " +
-                          $"{string.Join("/", roll.Gamma.Select(g => g.ToString("0.000")))}, {roll.Calibration!.Model}, mean ΔE2000 {roll.Calibration.DeltaE.Mean:0.00}");
-                return roll;
-            }
-            catch (Exception e) when (e is RawDecodeException or ArgumentException) { errors.Add(e.Message); return null; }
+            foreach (var (g, file, confidence) in FoundChartFrames(dataset.Groups, pipeline, negative: true))
+                if (RollFromChart(new ChartSpec(file), confidence, g.Name, pipeline, errors, notes) is { } own) groupRolls[g.Name] = (own, file, confidence);
+            var without = dataset.Groups.Where(g => !groupRolls.ContainsKey(g.Name)).ToList();
+            foreach (var g in without)
+                notes.Add($"group '{DatasetGroup.Display(g.Name)}': no chart frame found: its frames are inverted " + (film.LockRoll ? "with the locked roll" : "without a chart"));
+            if (without.Count == 0) return null; // every group has its own roll
         }
         if (film.LockRoll)
         {
@@ -116,6 +119,21 @@ public sealed class PlanResolver(PlanCache? cache = null)
             catch (Exception e) when (e is RawDecodeException or ArgumentException) { errors.Add(e.Message); return null; }
         }
         return null;
+    }
+
+    /// <summary>The roll measured on a chart frame (for <paramref name="group"/> alone, or null: every group); null when
+    /// it cannot be measured (the error is reported).</summary>
+    private RollProfile? RollFromChart(ChartSpec chart, double? confidence, string? group, Pipeline.Pipeline pipeline, List<string> errors, List<string> notes)
+    {
+        try
+        {
+            var roll = Cached("roll-chart", chart, pipeline.Recipe, () => Measurement.FilmChart(pipeline, chart.File, chart.CornerPoints).roll);
+            notes.Add($"{(group is null ? "roll" : $"group '{DatasetGroup.Display(group)}': its roll")} calibrated from {chart.File}" +
+                      $"{(confidence is { } c ? $" (found automatically, confidence {c:0.00})" : "")}: slopes " +
+                      $"{string.Join("/", roll.Gamma.Select(g => g.ToString("0.000")))}, {roll.Calibration!.Model}, mean ΔE2000 {roll.Calibration.DeltaE.Mean:0.00}");
+            return roll;
+        }
+        catch (Exception e) when (e is RawDecodeException or ArgumentException) { errors.Add(e.Message); return null; }
     }
 
     // ---- calibrations --------------------------------------------------------------------------------------------
@@ -154,14 +172,12 @@ public sealed class PlanResolver(PlanCache? cache = null)
                 else (perGroup.TryGetValue(group, out var list) ? list : perGroup[group] = []).Add((chart, outcome));
             }
             if (o.Auto)
-                foreach (var g in dataset.Groups.Where(g => !perGroup.ContainsKey(g.Name) && !groupProfiles.ContainsKey(g.Name)))
+                foreach (var (g, file, confidence) in FoundChartFrames(dataset.Groups.Where(g => !perGroup.ContainsKey(g.Name) && !groupProfiles.ContainsKey(g.Name)), pipeline, negative: false))
                 {
-                    var found = BestChartFrame(g.Files.Select(f => f.Path), pipeline, negative: false);
-                    if (found is null) continue;
-                    var outcome = FitChart(new ChartSpec(found.Value.file), g.Name, pipeline, o, errors);
+                    var outcome = FitChart(new ChartSpec(file), g.Name, pipeline, o, errors);
                     if (outcome is null) continue;
-                    perGroup[g.Name] = [(new ChartSpec(found.Value.file), outcome)];
-                    groupProfiles[g.Name] = (outcome.Profile, "chart frame found automatically", found.Value.file, found.Value.confidence);
+                    perGroup[g.Name] = [(new ChartSpec(file), outcome)];
+                    groupProfiles[g.Name] = (outcome.Profile, "chart frame found automatically", file, confidence);
                 }
             foreach (var (group, list) in perGroup)
             {
@@ -224,6 +240,15 @@ public sealed class PlanResolver(PlanCache? cache = null)
     }
 
     // ---- chart frames found automatically ------------------------------------------------------------------------
+
+    /// <summary>Each group's chart frame for <see cref="CalibrationOptions.Auto"/>, positives and negatives alike: the
+    /// most confident detection among the group's own frames, so that no group gets another group's chart. Groups
+    /// without one are left out.</summary>
+    private IEnumerable<(DatasetGroup group, string file, double confidence)> FoundChartFrames(IEnumerable<DatasetGroup> groups, Pipeline.Pipeline pipeline, bool negative)
+    {
+        foreach (var g in groups)
+            if (BestChartFrame(g.Files.Select(f => f.Path), pipeline, negative) is { } found) yield return (g, found.file, found.confidence);
+    }
 
     /// <summary>The most confident chart detection among <paramref name="files"/>, on the decode stage at half size;
     /// null when none has a chart. Unreadable files are skipped (the batch reports them).</summary>

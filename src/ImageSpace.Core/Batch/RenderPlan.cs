@@ -24,6 +24,9 @@ public sealed record PlannedGroup
     public string? ChartFrame { get; init; }
     /// <summary>Detection confidence of an automatically found chart frame.</summary>
     public double? ChartConfidence { get; init; }
+    /// <summary>Negatives: the roll measured on the group's own chart frame (<c>--chart auto</c>); null = the plan's
+    /// <see cref="RenderPlan.Roll"/>. Per group because each group is its own roll: never another group's chart.</summary>
+    public RollProfile? Roll { get; init; }
 }
 
 /// <summary>Everything a render needs, resolved once by <see cref="PlanResolver"/> from (inputs, recipe): the recipe,
@@ -53,8 +56,12 @@ public sealed record RenderPlan
         return key is null ? null : Calibrations[key];
     }
 
-    /// <summary>The pipeline that renders this plan's images (the roll set from the plan, nothing read from files).</summary>
-    public Pipeline.Pipeline NewPipeline() => new(Recipe) { Roll = Roll };
+    /// <summary>The roll a group's frames are inverted with: its own (<see cref="PlannedGroup.Roll"/>), else the plan's.</summary>
+    public RollProfile? RollOf(string group) => Groups.FirstOrDefault(g => g.Name == group)?.Roll ?? Roll;
+
+    /// <summary>The pipeline that renders the images of <paramref name="group"/> (null: of a group without its own
+    /// roll), the roll set from the plan, nothing read from files.</summary>
+    public Pipeline.Pipeline NewPipeline(string? group = null) => new(Recipe) { Roll = group is null ? Roll : RollOf(group) };
 
     public string ToJson() => JsonSerializer.Serialize(this, Recipe.Json);
 
