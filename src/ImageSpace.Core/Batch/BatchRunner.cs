@@ -32,8 +32,10 @@ public sealed record BatchResult(int Done, int Skipped, IReadOnlyList<BatchFailu
 /// ones in flight finish (outputs are atomic, so nothing half-written is ever left).</summary>
 public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBudgetBytes = 0)
 {
-    // One pipeline per group: negatives of a group with its own chart frame are inverted with that group's roll.
-    private readonly Dictionary<string, Pipeline.Pipeline> _pipelines = plan.Groups.ToDictionary(g => g.Name, g => plan.NewPipeline(g.Name));
+    private readonly Pipeline.Pipeline _pipeline = plan.NewPipeline();
+    // Negatives of a group with its own chart frame are inverted with that group's roll; the other groups share one.
+    private readonly Dictionary<string, Pipeline.Pipeline> _groupPipelines =
+        plan.Groups.Where(g => g.Roll is not null).ToDictionary(g => g.Name, g => plan.NewPipeline(g.Name));
     public int Threads { get; } = threads > 0 ? threads : plan.Recipe.Batch.Threads > 0 ? plan.Recipe.Batch.Threads : Environment.ProcessorCount;
     public long MemoryBudget { get; } = memoryBudgetBytes > 0 ? memoryBudgetBytes : plan.Recipe.Batch.MemoryMb > 0 ? (long)plan.Recipe.Batch.MemoryMb << 20 : MemoryGate.DefaultBudget();
 
@@ -78,7 +80,7 @@ public sealed class BatchRunner(RenderPlan plan, int threads = 0, long memoryBud
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= items.Count) return;
-                var result = ProcessOne(_pipelines.GetValueOrDefault(items[i].Group) ?? plan.NewPipeline(), items[i], plan.CalibrationOf(items[i].Group), gate, cancel);
+                var result = ProcessOne(_groupPipelines.GetValueOrDefault(items[i].Group) ?? _pipeline, items[i], plan.CalibrationOf(items[i].Group), gate, cancel);
                 if (result is null) return; // cancelled while waiting for memory
                 lock (failures)
                 {
