@@ -39,6 +39,38 @@ public class ErrorCauseTests
         Assert.Empty(Directory.GetFileSystemEntries(dir["out"]));
     }
 
+    /// <summary>A group's output folder this user cannot write: one usage line naming it, before any image (it stopped
+    /// the whole batch at the folder's lock file with the runtime's "Access to the path … is denied").</summary>
+    [SkippableFact]
+    public void A_group_output_folder_another_user_may_not_write_is_one_usage_error_naming_it()
+    {
+        Skip.IfNot(Environment.UserName == "root" && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/sbin/runuser"),
+            "needs root, useradd and runuser to act as a second local user (CI has them)");
+        OtherUser.Ensure();
+        using var dir = new TempDir();
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
+        foreach (var g in new[] { "in/a", "in/b", "out/a", "home" }) Directory.CreateDirectory(dir[g]);
+        foreach (var g in new[] { "in", "in/a", "in/b" }) File.SetUnixFileMode(dir[g], (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(dir["out"], (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(dir["out/a"], (UnixFileMode)0b101_101_101); // group a's folder: nobody may write it
+        File.SetUnixFileMode(dir["home"], (UnixFileMode)0b111_111_111);
+        SyntheticDng.Write(dir["in/a/f1.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false });
+        SyntheticDng.Write(dir["in/b/f2.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false, Seed = 2 });
+
+        var psi = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-u", User, "--", "env", $"HOME={dir["home"]}", $"DOTNET_CLI_HOME={dir["home"]}", "dotnet",
+                     Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in"], "-o", dir["out"], "--no-metadata" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(2, p.ExitCode);
+        Assert.Equal($"error: {dir["out/a"]}: the output folder is not writable by this user", stderr.Result.Trim());
+        Assert.Empty(Directory.GetFileSystemEntries(dir["out/a"]));
+        Assert.False(Directory.Exists(dir["out/b"]));
+    }
+
     [SkippableFact]
     public void A_full_disk_is_reported_as_no_space_left_naming_the_output()
     {

@@ -33,6 +33,16 @@ public static class ProcessCommand
         if (farm is null && !planOnly) KernelWarmup.Start(recipe, InputScanner.FirstRaw(inputs, recipe.Grouping));
         // One resolution for every front end: groups, calibrations, roll, white balance, multipliers, output names.
         var resolver = new PlanResolver { Progress = json || planOnly ? null : line => Console.Error.WriteLine($"  {line}") };
+        // Ctrl-C while the plan is resolved (chart frames searched, rolls measured): nothing is written yet, so stop at
+        // once, saying so, with the exit code of a cancelled batch (it used to die of the signal without a word).
+        ConsoleCancelEventHandler whilePlanning = (_, e) =>
+        {
+            e.Cancel = true;
+            if (json) Emit(new { Event = "end", Done = 0, Skipped = 0, Failed = 0, NotStarted = 0, Seconds = 0, ImagesPerMinute = 0, Cancelled = true });
+            Console.Error.WriteLine("Stopped while planning; nothing was written.");
+            Environment.Exit(Program.SomeFailed);
+        };
+        Console.CancelKeyPress += whilePlanning;
         PlanOutcome outcome;
         try { outcome = resolver.Resolve(inputs, outDir, recipe); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
@@ -65,17 +75,28 @@ public static class ProcessCommand
             return Program.UsageError;
         }
 
-        if (farm is { } target) return FarmSubmit.Run(target.url, target.token, plan, json);
+        if (farm is { } target) { Console.CancelKeyPress -= whilePlanning; return FarmSubmit.Run(target.url, target.token, plan, json); }
+        // Every folder the outputs go to, not only -o: a group folder this user cannot write stopped the whole batch at
+        // its lock file with the runtime's message.
+        foreach (var folder in plan.Images.Select(i => Path.GetDirectoryName(i.Output)!).Distinct(StringComparer.Ordinal))
+            InputFiles.CheckOutputFolder(folder);
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
             if (!cts.IsCancellationRequested) Console.Error.WriteLine("Stopping: finishing the images in flight (Ctrl-C again to force)...");
-            else Environment.Exit(130);
+            else
+            {
+                int removed = Core.Export.AtomicFile.AbandonInProgress();
+                Core.Export.OutputLock.ReleaseAll();
+                Console.Error.WriteLine($"Stopped at once: the images in flight were abandoned ({removed} temporary file(s) removed); run again with --skip-existing to resume.");
+                Environment.Exit(130);
+            }
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        Console.CancelKeyPress -= whilePlanning;
         var runner = new BatchRunner(plan);
         int completed = 0;
         BatchResult result;

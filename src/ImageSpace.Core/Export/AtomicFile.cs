@@ -15,6 +15,7 @@ public static class AtomicFile
         // Hidden, unique, naming the run that writes it (so another run's sweep can tell whether its writer is alive),
         // and ending in the real extension (exiftool and encoders pick the format from it).
         string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}{TempMarker}{RunId.Current}.{Guid.NewGuid():N}{Path.GetExtension(full)}");
+        InProgress.TryAdd(temp, 0);
         try
         {
             T result = writeTemp(temp);
@@ -25,7 +26,22 @@ public static class AtomicFile
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
+            InProgress.TryRemove(temp, out _);
         }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> InProgress = new();
+
+    /// <summary>Removes the temporary files of the writes in progress, for a process about to exit without finishing
+    /// them (a second Ctrl-C): they would stay until the next run into that folder swept them. Returns how many.</summary>
+    public static int AbandonInProgress()
+    {
+        int n = 0;
+        foreach (var temp in InProgress.Keys)
+        {
+            try { File.Delete(temp); n++; } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return n;
     }
 
     /// <summary>Opens a new file for writing (a temporary one from <see cref="Write{T}"/>), or replaces an existing

@@ -33,6 +33,7 @@ public sealed class OutputLock : IDisposable
         {
             foreach (var folder in folders.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
                 result._held.Add((Path.Combine(folder, FileName), LockOne(folder, wait, result._created)));
+            Live.TryAdd(result, 0);
             return result;
         }
         catch
@@ -66,6 +67,7 @@ public sealed class OutputLock : IDisposable
             // the explicit flock below also holds when DOTNET_SYSTEM_IO_DISABLEFILELOCKING turns .NET's off.
             try { fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
             catch (IOException e) when (e.HResult == SharingViolation) { fs = null; }
+            catch (UnauthorizedAccessException) { throw new IOException($"{folder}: the output folder is not writable by this user"); }
             catch (DirectoryNotFoundException) { continue; } // removed by the run we waited for: create it again
             if (fs is not null && Flock(fs.SafeFileHandle, LockEx | LockNb) != 0)
             {
@@ -115,8 +117,18 @@ public sealed class OutputLock : IDisposable
     }
 
     /// <summary>Deletes the lock files (while still holding them) and releases the locks.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<OutputLock, byte> Live = new();
+
+    /// <summary>Releases every lock this process holds, for a process about to exit without unwinding (a second
+    /// Ctrl-C): the next run would take the lock files over, but they would stay in the folders until then.</summary>
+    public static void ReleaseAll()
+    {
+        foreach (var l in Live.Keys) l.Dispose();
+    }
+
     public void Dispose()
     {
+        Live.TryRemove(this, out _);
         foreach (var (path, stream) in _held)
         {
             try { if (IsStillAt(stream.SafeFileHandle, path)) File.Delete(path); }
