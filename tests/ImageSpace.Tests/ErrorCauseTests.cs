@@ -9,6 +9,19 @@ public class ErrorCauseTests
 {
     private const string User = OtherUser.Name;
 
+    /// <summary>imagespace run as the second local user, with <paramref name="home"/> as its home: exit code and stderr.</summary>
+    private static (int code, string stderr) RunAsOtherUser(string home, params string[] args)
+    {
+        var psi = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-u", User, "--", "env", $"HOME={home}", $"DOTNET_CLI_HOME={home}", "dotnet", Path.Combine(AppContext.BaseDirectory, "imagespace.dll") }.Concat(args))
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stderr.Result);
+    }
+
     [SkippableFact]
     public void A_raw_another_user_may_not_read_is_reported_as_permission_denied()
     {
@@ -25,17 +38,10 @@ public class ErrorCauseTests
         SyntheticDng.Write(dir["in/private.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false });
         File.SetUnixFileMode(dir["in/private.dng"], UnixFileMode.UserRead | UnixFileMode.UserWrite); // root's own, 0600
 
-        var psi = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-u", User, "--", "env", $"HOME={dir["home"]}", $"DOTNET_CLI_HOME={dir["home"]}", "dotnet",
-                     Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in/private.dng"], "-o", dir["out"], "--format", "jpg" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(1, p.ExitCode);
-        Assert.Contains($"error: {dir["in/private.dng"]}: permission denied", stderr.Result);
-        Assert.DoesNotContain("Input/output error", stderr.Result);
+        var (code, stderr) = RunAsOtherUser(dir["home"], "process", dir["in/private.dng"], "-o", dir["out"], "--format", "jpg");
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {dir["in/private.dng"]}: permission denied", stderr);
+        Assert.DoesNotContain("Input/output error", stderr);
         Assert.Empty(Directory.GetFileSystemEntries(dir["out"]));
     }
 
@@ -57,16 +63,9 @@ public class ErrorCauseTests
         SyntheticDng.Write(dir["in/a/f1.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false });
         SyntheticDng.Write(dir["in/b/f2.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false, Seed = 2 });
 
-        var psi = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-u", User, "--", "env", $"HOME={dir["home"]}", $"DOTNET_CLI_HOME={dir["home"]}", "dotnet",
-                     Path.Combine(AppContext.BaseDirectory, "imagespace.dll"), "process", dir["in"], "-o", dir["out"], "--no-metadata" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(2, p.ExitCode);
-        Assert.Equal($"error: {dir["out/a"]}: the output folder is not writable by this user", stderr.Result.Trim());
+        var (code, stderr) = RunAsOtherUser(dir["home"], "process", dir["in"], "-o", dir["out"], "--no-metadata");
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {dir["out/a"]}: the output folder is not writable by this user", stderr.Trim());
         Assert.Empty(Directory.GetFileSystemEntries(dir["out/a"]));
         Assert.False(Directory.Exists(dir["out/b"]));
     }
