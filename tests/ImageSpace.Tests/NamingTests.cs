@@ -81,6 +81,20 @@ public class NamingTests
         Assert.Equal(1, ds.Ignored);
     }
 
+    /// <summary>A folder and its subfolder both given (a tester's "s1 s1/turntable_A"): the subfolder's files are
+    /// listed once, and it is not reported as a folder without RAW files.</summary>
+    [Fact]
+    public void A_folder_given_again_inside_another_input_adds_nothing_and_is_no_error()
+    {
+        using var dir = new TempDir();
+        var once = TwoGroups(dir);
+        var twice = DatasetScanner.Scan([dir.Path, dir["A"]], new GroupingOptions { Ignore = ["skip_*"] });
+        Assert.Empty(twice.Errors);
+        Assert.Equal(once.Files.Select(f => (f.Path, f.Group)), twice.Files.Select(f => (f.Path, f.Group)));
+        Directory.CreateDirectory(dir["empty"]); // a folder with none is still one
+        Assert.Contains("no RAW files", Assert.Single(DatasetScanner.Scan([dir.Path, dir["empty"]], new GroupingOptions()).Errors));
+    }
+
     [Fact]
     public void Prefix_grouping_uses_the_text_before_the_separator()
     {

@@ -38,7 +38,7 @@ public static class DatasetScanner
             if (Directory.Exists(input))
             {
                 string root = Path.GetFullPath(input);
-                int before = files.Count, refusedBefore = errors.Count;
+                int refusedBefore = errors.Count;
                 var all = FilesUnder(root, errors).Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
                 // RAW files; a folder without any is a folder of scans (JPEG/TIFF/PNG).
                 var raws = all.Where(f => InputScanner.RawExtensions.Contains(Path.GetExtension(f))).ToList();
@@ -53,7 +53,9 @@ public static class DatasetScanner
                     if (LinkOutside(f, root) is { } refusal) { errors.Add(refusal); continue; }
                     if (seen.Add(f)) files.Add(new DatasetFile(f, root, rel, GroupOf(rel, grouping)));
                 }
-                if (files.Count == before && errors.Count == refusedBefore) errors.Add($"{input}: no RAW files (nor JPEG/TIFF scans) in this folder");
+                // Only a folder without any: one whose files were all ignored, or already listed through an earlier input
+                // (a folder and its subfolder both given), is not an error.
+                if (taken.Count == 0 && errors.Count == refusedBefore) errors.Add($"{input}: no RAW files (nor JPEG/TIFF scans) in this folder");
             }
             else if (File.Exists(input))
             {
