@@ -64,6 +64,18 @@ public static class CommandLineChecks
     /// <summary>Adds "did you mean X?" to a usage message that quotes an unknown value and lists the known ones
     /// ("unknown colour space 'prophot' (known: srgb, …, prophoto, …)", "grouping 'pre' is not subfolder, prefix or
     /// none"): the candidates are the words after the quoted value.</summary>
+    /// <summary>The parser's "Cannot parse argument 'abc' for option '--quality' as expected type
+    /// 'System.Nullable`1[System.Int32]'" as a user reads it ("--quality: 'abc' is not a whole number"); null for
+    /// other messages.</summary>
+    public static string? TypeError(string message)
+    {
+        var m = Regex.Match(message, @"^Cannot parse argument '(.*)' for (?:option|argument) '([^']+)' as expected type '([^']+)'");
+        if (!m.Success) return null;
+        string t = m.Groups[3].Value;
+        string what = t.Contains("Int") ? "a whole number" : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false" : "a valid value";
+        return $"{m.Groups[2].Value}: '{m.Groups[1].Value}' is not {what}";
+    }
+
     public static string WithHint(string message)
     {
         var m = Regex.Match(message, "'([^']+)'");

@@ -40,7 +40,7 @@ public static class Program
             .ToList();
         if (errors.Count > 0)
         {
-            foreach (var e in errors) Console.Error.WriteLine($"error: {CommandLineChecks.WithHint(e)}");
+            foreach (var e in errors) Console.Error.WriteLine($"error: {CommandLineChecks.TypeError(e) ?? CommandLineChecks.WithHint(e)}");
             Console.Error.WriteLine("Run 'imagespace --help' for usage.");
             return UsageError;
         }

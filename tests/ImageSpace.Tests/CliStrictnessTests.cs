@@ -87,6 +87,31 @@ public class CliStrictnessTests
         Assert.Null(ImageSpace.Cli.CommandLineChecks.Suggest("--zebra", ["--format", "--quality"]));
     }
 
+    /// <summary>Values of the wrong type, on the command line or in a recipe, are named as the user wrote them, with
+    /// no .NET type names ("System.Nullable`1[System.Int32]", "could not be mapped to any .NET member").</summary>
+    [Fact]
+    public void Values_of_the_wrong_type_and_unknown_recipe_settings_are_told_in_the_users_terms()
+    {
+        using var dir = new TempDir();
+        Shoot(dir);
+        File.WriteAllText(dir["typo.json"], "{\"export\": {\"fromat\": \"jpg\"}}");
+        File.WriteAllText(dir["type.json"], "{\"export\": {\"quality\": \"high\"}}");
+        var cases = new (string[] Args, string Expected)[]
+        {
+            (["--quality", "abc"], "error: --quality: 'abc' is not a whole number"),
+            (["--exposure", "bright"], "error: --exposure: 'bright' is not a number"),
+            (["--recipe", dir["typo.json"]], $"error: {dir["typo.json"]}: invalid recipe: unknown setting 'fromat' in export (line 1); its settings: format, bitDepth,"),
+            (["--recipe", dir["type.json"]], $"error: {dir["type.json"]}: invalid recipe: export.quality must be a whole number (line 1)"),
+        };
+        foreach (var (args, expected) in cases)
+        {
+            var line = AssertUsageError(Cli.Run(["process", dir["in"], "-o", dir["out"], .. args]), dir["out"])[0];
+            Assert.StartsWith(expected, line);
+            Assert.DoesNotContain("System.", line);
+        }
+        Assert.EndsWith("did you mean format?", AssertUsageError(Cli.Run("process", dir["in"], "-o", dir["out"], "--recipe", dir["typo.json"]), dir["out"])[0]);
+    }
+
     [Fact]
     public void Every_settings_file_is_checked_for_kind_and_shape_before_anything_runs()
     {

@@ -58,7 +58,7 @@ public sealed record CalibrationProfile
     {
         using var doc = SettingsFile.Read(path, kind);
         try { return doc.Deserialize<T>(Json) ?? throw new ArgumentException($"{path}: empty {kind}"); }
-        catch (JsonException e) { throw new ArgumentException($"{path}: damaged {kind} ({e.Message})", e); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: damaged {kind} ({SettingsFile.Describe(e, Json)})", e); }
     }
 
     public static CalibrationProfile From(CalibrationResult r, IReadOnlyList<Charts.PatchSample> patches, IReadOnlyList<Vec3> referenceXyz,

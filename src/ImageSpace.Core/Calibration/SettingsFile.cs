@@ -57,4 +57,30 @@ public static class SettingsFile
     }
 
     private static string FirstSentence(string s) => s.Split(". ", 2)[0].TrimEnd('.');
+
+    /// <summary>A deserialisation error as a user can act on it: the setting by its place in the file, and what it must
+    /// be, instead of System.Text.Json's .NET type names ("could not be converted to System.Int32. Path: $.export…").</summary>
+    public static string Describe(JsonException e, JsonSerializerOptions options)
+    {
+        string at = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : e.Path ?? "";
+        string line = e.LineNumber is { } n ? $" (line {n + 1})" : "";
+        var unmapped = System.Text.RegularExpressions.Regex.Match(e.Message, "could not be mapped to any .NET member contained in type '([^']+)'");
+        if (unmapped.Success)
+        {
+            int dot = at.LastIndexOf('.');
+            string key = at[(dot + 1)..], section = dot > 0 ? $" in {at[..dot]}" : "";
+            var type = typeof(SettingsFile).Assembly.GetType(unmapped.Groups[1].Value);
+            string known = type is null ? "" : $"; its settings: {string.Join(", ", options.GetTypeInfo(type).Properties.Where(x => x.Set is not null).Select(x => x.Name))}";
+            return $"unknown setting '{key}'{section}{line}{known}";
+        }
+        var converted = System.Text.RegularExpressions.Regex.Match(e.Message, @"could not be converted to ([\w.`\[\]]+)");
+        if (converted.Success)
+        {
+            string t = converted.Groups[1].Value;
+            string what = t.Contains("Int") ? "a whole number" : t.Contains("Double") || t.Contains("Single") ? "a number"
+                : t.Contains("Boolean") ? "true or false" : t.Contains("String") ? "a text in quotes" : t.Contains("[]") || t.Contains("List") ? "a list [ … ]" : "of another kind";
+            return $"{(at.Length > 0 ? at : "the file")} must be {what}{line}";
+        }
+        return FirstSentence(e.Message);
+    }
 }

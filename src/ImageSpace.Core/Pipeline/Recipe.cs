@@ -91,7 +91,7 @@ public sealed record Recipe
         // Kind first (a profile given as a recipe is named for what it is), then the strict reader ({} = defaults).
         using var doc = ImageSpace.Core.Calibration.SettingsFile.Read(path, ImageSpace.Core.Calibration.SettingsFile.Recipe, emptyIsValid: true);
         try { return doc.Deserialize<Recipe>(Json) ?? throw new ArgumentException($"{path}: empty recipe"); }
-        catch (JsonException e) { throw new ArgumentException($"{path}: invalid recipe: {e.Message}", e); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: invalid recipe: {ImageSpace.Core.Calibration.SettingsFile.Describe(e, Json)}", e); }
     }
 
     public void Validate()
