@@ -91,7 +91,9 @@ public static class CommandLineChecks
     {
         string t = typed.ToLowerInvariant();
         int limit = Math.Max(1, t.TrimStart('-').Length / 3);
-        var scored = candidates.Distinct().Select(c => (c, d: Distance(t, c.ToLowerInvariant()))).ToList();
+        // The typed text itself is no suggestion (a value refused for another reason: "zip is not available for tiff").
+        var scored = candidates.Distinct().Where(c => !c.Equals(typed, StringComparison.OrdinalIgnoreCase))
+            .Select(c => (c, d: Distance(t, c.ToLowerInvariant()))).ToList();
         var near = scored.Where(s => s.d <= limit && s.d < t.TrimStart('-').Length).ToList();
         if (near.Count == 0)
             near = scored.Where(s => t.TrimStart('-').Length >= 3 && s.c.StartsWith(typed, StringComparison.OrdinalIgnoreCase) && s.c != typed).ToList();

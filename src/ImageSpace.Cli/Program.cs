@@ -34,6 +34,14 @@ public static class Program
         root.Subcommands.Add(UiCommand.Create());
         root.Subcommands.Add(FarmCommand.Create());
         var parsed = root.Parse(args);
+        // A misspelt command: one line with the nearest command, not the parser's error for every token after it.
+        if (args.Length > 0 && !args[0].StartsWith('-') && root.Subcommands.All(c => c.Name != args[0]))
+        {
+            string hint = CommandLineChecks.Suggest(args[0], root.Subcommands.Select(c => c.Name)) is { } near ? $"; did you mean {near}?" : "";
+            Console.Error.WriteLine($"error: unknown command '{args[0]}'{hint}");
+            Console.Error.WriteLine("Run 'imagespace --help' for usage.");
+            return UsageError;
+        }
         var unknown = CommandLineChecks.UnknownOptions(parsed);
         var errors = unknown.Select(u => u.Message)
             .Concat(parsed.Errors.Select(e => e.Message).Where(m => !unknown.Any(u => m.Contains($"'{u.Token}'", StringComparison.Ordinal))))

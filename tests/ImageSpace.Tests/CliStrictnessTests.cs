@@ -85,6 +85,16 @@ public class CliStrictnessTests
         Assert.Equal("prophoto", ImageSpace.Cli.CommandLineChecks.Suggest("porphoto", ["prophoto", "srgb"])); // a transposition
         Assert.Null(ImageSpace.Cli.CommandLineChecks.Suggest("x", ["auto", "group", "global"]));
         Assert.Null(ImageSpace.Cli.CommandLineChecks.Suggest("--zebra", ["--format", "--quality"]));
+        Assert.Null(ImageSpace.Cli.CommandLineChecks.Suggest("zip", ["none", "lzw", "deflate", "zip"])); // not the value itself
+    }
+
+    [Fact]
+    public void A_misspelt_command_is_one_line_with_the_nearest_command()
+    {
+        var r = Cli.Run("proces", "in", "-o", "out");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(["error: unknown command 'proces'; did you mean process?", "Run 'imagespace --help' for usage."],
+            r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>Values of the wrong type, on the command line or in a recipe, are named as the user wrote them, with

@@ -24,7 +24,7 @@ public sealed class RecipeFlags
     public Option<string?> Counter { get; } = new("--counter") { Description = "[n] counts per group | global | auto (per group when [s] is a folder)" };
     public Option<string?> GroupBy { get; } = new("--group-by") { Description = "subfolder | prefix | none" };
     public Option<string?> Separator { get; } = new("--separator") { Description = "prefix grouping separator (default _)" };
-    public Option<string[]> Ignore { get; } = new("--ignore") { Description = "skip files matching this glob (repeatable)", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Ignore { get; } = new("--ignore") { Description = "skip files whose name or relative path matches this pattern: * any text, ? one character (repeatable)", AllowMultipleArgumentsPerToken = false };
     public Option<int?> Threads { get; } = new("--threads") { Description = "images processed at once (default: one per core)" };
     public Option<int?> Memory { get; } = new("--memory") { Description = "memory budget for images in flight, MB (default: half the available memory)" };
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "replace existing outputs (inputs are never replaced)" };
