@@ -61,9 +61,6 @@ public static class CommandLineChecks
     private static readonly HashSet<string> NotValues = new(StringComparer.Ordinal)
     { "is", "not", "one", "of", "or", "and", "known", "unknown", "available", "for", "a", "the", "with" };
 
-    /// <summary>Adds "did you mean X?" to a usage message that quotes an unknown value and lists the known ones
-    /// ("unknown colour space 'prophot' (known: srgb, …, prophoto, …)", "grouping 'pre' is not subfolder, prefix or
-    /// none"): the candidates are the words after the quoted value.</summary>
     /// <summary>The parser's "Cannot parse argument 'abc' for option '--quality' as expected type
     /// 'System.Nullable`1[System.Int32]'" as a user reads it ("--quality: 'abc' is not a whole number"); null for
     /// other messages.</summary>
@@ -76,6 +73,9 @@ public static class CommandLineChecks
         return $"{m.Groups[2].Value}: '{m.Groups[1].Value}' is not {what}";
     }
 
+    /// <summary>Adds "did you mean X?" to a usage message that quotes an unknown value and lists the known ones
+    /// ("unknown colour space 'prophot' (known: srgb, …, prophoto, …)", "grouping 'pre' is not subfolder, prefix or
+    /// none"): the candidates are the words after the quoted value.</summary>
     public static string WithHint(string message)
     {
         var m = Regex.Match(message, "'([^']+)'");
@@ -92,7 +92,7 @@ public static class CommandLineChecks
         string t = typed.ToLowerInvariant();
         int limit = Math.Max(1, t.TrimStart('-').Length / 3);
         // The typed text itself is no suggestion (a value refused for another reason: "zip is not available for tiff").
-        var scored = candidates.Distinct().Where(c => !c.Equals(typed, StringComparison.OrdinalIgnoreCase))
+        var scored = candidates.Distinct().Where(c => !c.Equals(typed, StringComparison.Ordinal))
             .Select(c => (c, d: Distance(t, c.ToLowerInvariant()))).ToList();
         var near = scored.Where(s => s.d <= limit && s.d < t.TrimStart('-').Length).ToList();
         if (near.Count == 0)

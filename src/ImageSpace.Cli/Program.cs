@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using ImageSpace.Cli.Commands;
 
 namespace ImageSpace.Cli;
@@ -34,11 +35,13 @@ public static class Program
         root.Subcommands.Add(UiCommand.Create());
         root.Subcommands.Add(FarmCommand.Create());
         var parsed = root.Parse(args);
-        // A misspelt command: one line with the nearest command, not the parser's error for every token after it.
-        if (args.Length > 0 && !args[0].StartsWith('-') && root.Subcommands.All(c => c.Name != args[0]))
+        // A misspelt command: one line with the nearest command, not the parser's error for every token after it. Read
+        // from the parse (help aliases, response files and directives are the parser's own).
+        if (parsed.CommandResult.Command == root && parsed.Tokens.FirstOrDefault() is { Type: TokenType.Argument } first
+            && parsed.UnmatchedTokens.Contains(first.Value))
         {
-            string hint = CommandLineChecks.Suggest(args[0], root.Subcommands.Select(c => c.Name)) is { } near ? $"; did you mean {near}?" : "";
-            Console.Error.WriteLine($"error: unknown command '{args[0]}'{hint}");
+            string hint = CommandLineChecks.Suggest(first.Value, root.Subcommands.Select(c => c.Name)) is { } near ? $"; did you mean {near}?" : "";
+            Console.Error.WriteLine($"error: unknown command '{first.Value}'{hint}");
             Console.Error.WriteLine("Run 'imagespace --help' for usage.");
             return UsageError;
         }

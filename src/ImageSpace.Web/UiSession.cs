@@ -475,7 +475,10 @@ public sealed class UiSession : IDisposable
         string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{full}|{info.Length}|{info.LastWriteTimeUtc.Ticks}")))[..32];
         string disk = Path.Combine(ThumbCacheDir, hash + ".jpg");
         if (System.IO.File.Exists(disk)) return _thumbs[full] = System.IO.File.ReadAllBytes(disk);
-        using var d = NewPipeline(Recipe with { Adjust = new AdjustOptions() }).Render(full, DemosaicMode.Half, maxSide: 240);
+        // A negative's thumbnail is inverted with the roll of its group (its own from its chart frame, or the plan's).
+        string? group = Dataset.Files.FirstOrDefault(f => f.Path == full)?.Group;
+        using var d = new Pipeline(Recipe with { Adjust = new AdjustOptions() }) { Roll = group is null ? Roll : RollOf(group) }
+            .Render(full, DemosaicMode.Half, maxSide: 240);
         var jpeg = ImageEncoding.Jpeg(d.Image, 80);
         try
         {
@@ -505,7 +508,9 @@ public sealed class UiSession : IDisposable
         if (outcome.Plan.Roll is not { } roll)
         {
             SetRecipe(r);
-            throw new ArgumentException(outcome.Errors.Count > 0 ? string.Join("; ", outcome.Errors) : "the roll could not be measured");
+            throw new ArgumentException(outcome.Errors.Count > 0 ? string.Join("; ", outcome.Errors)
+                : outcome.Plan.Groups.Any(g => g.Roll is not null) ? "each group already keeps the roll of its own chart frame (chart auto): there is no roll to lock"
+                : "the roll could not be measured");
         }
         string frames = group is not null ? $"of group '{shown}'"
             : groups.Count > 1 ? $"of all {groups.Count} groups pooled ({string.Join(", ", groups.Select(g => g.DisplayName))}): lock from an image to measure its roll alone"

@@ -28,13 +28,8 @@ public static class ProcessCommand
 
     private static int Run(string[] inputs, string outDir, Recipe recipe, bool planOnly, bool json, (string url, string? token)? farm)
     {
-        if (farm is null) InputFiles.CheckOutputFolder(outDir); // before any decode; a farm's folders are the workers'
-        // The kernels compile on the other core while the inputs are scanned and the plan resolved (issue 17).
-        if (farm is null && !planOnly) KernelWarmup.Start(recipe, InputScanner.FirstRaw(inputs, recipe.Grouping));
-        // One resolution for every front end: groups, calibrations, roll, white balance, multipliers, output names.
-        var resolver = new PlanResolver { Progress = json || planOnly ? null : line => Console.Error.WriteLine($"  {line}") };
-        // Ctrl-C while the plan is resolved (chart frames searched, rolls measured): nothing is written yet, so stop at
-        // once, saying so, with the exit code of a cancelled batch (it used to die of the signal without a word).
+        // Ctrl-C while the plan is resolved (inputs listed, chart frames searched, rolls measured): nothing is written
+        // yet, so stop at once, saying so, with the exit code of a cancelled batch (it died of the signal without a word).
         ConsoleCancelEventHandler whilePlanning = (_, e) =>
         {
             e.Cancel = true;
@@ -43,6 +38,11 @@ public static class ProcessCommand
             Environment.Exit(Program.SomeFailed);
         };
         Console.CancelKeyPress += whilePlanning;
+        if (farm is null) InputFiles.CheckOutputFolder(outDir); // before any decode; a farm's folders are the workers'
+        // The kernels compile on the other core while the inputs are scanned and the plan resolved (issue 17).
+        if (farm is null && !planOnly) KernelWarmup.Start(recipe, InputScanner.FirstRaw(inputs, recipe.Grouping));
+        // One resolution for every front end: groups, calibrations, roll, white balance, multipliers, output names.
+        var resolver = new PlanResolver { Progress = json || planOnly ? null : line => Console.Error.WriteLine($"  {line}") };
         PlanOutcome outcome;
         try { outcome = resolver.Resolve(inputs, outDir, recipe); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
@@ -95,8 +95,8 @@ public static class ProcessCommand
             }
             cts.Cancel();
         };
-        Console.CancelKeyPress += onCancel;
         Console.CancelKeyPress -= whilePlanning;
+        Console.CancelKeyPress += onCancel;
         var runner = new BatchRunner(plan);
         int completed = 0;
         BatchResult result;

@@ -142,7 +142,7 @@ public sealed class RecipeFlags
         };
         // Film options on positives would be dropped without a word (a user who forgot --negative): say so instead.
         if (!r.Film.Enabled && FilmOnly.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } filmOnly)
-            throw new UsageException($"{filmOnly.Name} applies to colour negatives: add --negative (or leave it out)");
+            throw new UsageException($"{filmOnly.Name} applies to negatives: add --negative (or leave it out)");
         try
         {
             r.Validate();

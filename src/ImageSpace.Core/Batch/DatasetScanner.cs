@@ -49,9 +49,11 @@ public static class DatasetScanner
                 {
                     string name = Path.GetFileName(f);
                     string rel = Path.GetRelativePath(root, f).Replace('\\', '/');
+                    if (seen.Contains(f)) continue; // listed through an earlier input already
                     if (ignore.Any(rx => rx.IsMatch(name) || rx.IsMatch(rel))) { ignored++; continue; }
                     if (LinkOutside(f, root) is { } refusal) { errors.Add(refusal); continue; }
-                    if (seen.Add(f)) files.Add(new DatasetFile(f, root, rel, GroupOf(rel, grouping)));
+                    seen.Add(f);
+                    files.Add(new DatasetFile(f, root, rel, GroupOf(rel, grouping)));
                 }
                 // Only a folder without any: one whose files were all ignored, or already listed through an earlier input
                 // (a folder and its subfolder both given), is not an error.

@@ -84,6 +84,7 @@ public sealed class PlanResolver(PlanCache? cache = null)
     {
         chartFrame = null;
         var film = recipe.Film;
+        IEnumerable<DatasetGroup> pooled = dataset.Groups; // the groups a locked roll is measured on and applies to
         if (PinnedRoll is not null) return PinnedRoll;
         if (film.Roll is { } rollPath)
         {
@@ -104,10 +105,11 @@ public sealed class PlanResolver(PlanCache? cache = null)
             foreach (var g in without)
                 notes.Add($"group '{DatasetGroup.Display(g.Name)}': no chart frame found: its frames are inverted " + (film.LockRoll ? "with the locked roll" : "without a chart"));
             if (without.Count == 0) return null; // every group has its own roll
+            pooled = without; // never another group's frames in a locked roll either
         }
         if (film.LockRoll)
         {
-            var frames = dataset.Files.Where(f => film.RollGroup is null || f.Group == film.RollGroup).Select(f => f.Path).ToList();
+            var frames = pooled.SelectMany(g => g.Files).Where(f => film.RollGroup is null || f.Group == film.RollGroup).Select(f => f.Path).ToList();
             if (frames.Count == 0) { errors.Add($"the roll's group '{film.RollGroup}' has no frames in the opened folder"); return null; }
             try
             {

@@ -26,6 +26,7 @@ public sealed record PlannedGroup
     public double? ChartConfidence { get; init; }
     /// <summary>Negatives: the roll measured on the group's own chart frame (<c>--chart auto</c>); null = the plan's
     /// <see cref="RenderPlan.Roll"/>. Per group because each group is its own roll: never another group's chart.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] // plans without one stay as they were, byte for byte
     public RollProfile? Roll { get; init; }
 }
 

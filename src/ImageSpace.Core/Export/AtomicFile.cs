@@ -39,7 +39,13 @@ public static class AtomicFile
         int n = 0;
         foreach (var temp in InProgress.Keys)
         {
-            try { File.Delete(temp); n++; } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            try
+            {
+                if (!File.Exists(temp)) continue; // not created yet, or already renamed into place
+                File.Delete(temp);
+                n++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         return n;
     }

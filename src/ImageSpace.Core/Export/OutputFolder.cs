@@ -28,6 +28,9 @@ public static class OutputFolder
         }
     }
 
+    /// <summary>Whether this user may create files in the existing folder <paramref name="folder"/>.</summary>
+    public static bool IsWritable(string folder) => Access(folder, WriteOk | ExecuteOk) == 0;
+
     private const int WriteOk = 2, ExecuteOk = 1;
 
     [DllImport("libc", EntryPoint = "access", SetLastError = true)]

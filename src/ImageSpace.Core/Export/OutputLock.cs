@@ -67,7 +67,11 @@ public sealed class OutputLock : IDisposable
             // the explicit flock below also holds when DOTNET_SYSTEM_IO_DISABLEFILELOCKING turns .NET's off.
             try { fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
             catch (IOException e) when (e.HResult == SharingViolation) { fs = null; }
-            catch (UnauthorizedAccessException) { throw new IOException($"{folder}: the output folder is not writable by this user"); }
+            catch (UnauthorizedAccessException)
+            {
+                throw new IOException(OutputFolder.IsWritable(folder) ? $"{path}: the lock file belongs to another user's run; refused"
+                    : $"{folder}: the output folder is not writable by this user");
+            }
             catch (DirectoryNotFoundException) { continue; } // removed by the run we waited for: create it again
             if (fs is not null && Flock(fs.SafeFileHandle, LockEx | LockNb) != 0)
             {
@@ -116,8 +120,8 @@ public sealed class OutputLock : IDisposable
         return parts.Length >= 3 ? $"pid {parts[0]} on {parts[1]}, since {parts[2]}" : null;
     }
 
-    /// <summary>Deletes the lock files (while still holding them) and releases the locks.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<OutputLock, byte> Live = new();
+    private int _disposed;
 
     /// <summary>Releases every lock this process holds, for a process about to exit without unwinding (a second
     /// Ctrl-C): the next run would take the lock files over, but they would stay in the folders until then.</summary>
@@ -126,8 +130,11 @@ public sealed class OutputLock : IDisposable
         foreach (var l in Live.Keys) l.Dispose();
     }
 
+    /// <summary>Deletes the lock files (while still holding them) and releases the locks; once, also when the batch's
+    /// end and a second Ctrl-C (<see cref="ReleaseAll"/>) come at the same time.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Live.TryRemove(this, out _);
         foreach (var (path, stream) in _held)
         {

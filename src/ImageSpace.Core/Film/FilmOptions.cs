@@ -38,8 +38,12 @@ public sealed record FilmOptions
     /// (<see cref="FrameBorder"/>); the base is still measured on the rebate before the crop.</summary>
     public bool CropRebate { get; init; }
 
-    /// <summary>Checked when the recipe is, so a bad value is one usage error, not one error per frame.</summary>
-    public void Validate() => BaseNumbers();
+    /// <summary>Checked when the recipe is, so a bad value is one usage error, not one error per frame (only with film
+    /// on: a stale base in a positive's recipe is never read).</summary>
+    public void Validate()
+    {
+        if (Enabled) BaseNumbers();
+    }
 
     /// <summary><see cref="Base"/> as numbers: null for "auto", else r,g,b (3 positive values) or x,y,w,h (4: a
     /// rectangle in full-resolution pixels).</summary>
@@ -50,7 +54,8 @@ public sealed record FilmOptions
         var v = new double[parts.Length];
         bool numbers = parts.Select((p, i) => double.TryParse(p.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) && double.IsFinite(v[i])).All(ok => ok);
         if (numbers && v.Length == 3 && v.All(x => x > 0)) return v;
-        if (numbers && v.Length == 4 && v[0] >= 0 && v[1] >= 0 && v[2] >= 1 && v[3] >= 1) return v;
+        // x and y may fall outside the frame (the UI's picked box starts where the drag did): the mean clamps them.
+        if (numbers && v.Length == 4 && v[2] >= 1 && v[3] >= 1) return v;
         throw new ArgumentException($"film base '{Base}' is not auto, r,g,b (three positive values) or x,y,w,h (a rectangle in pixels)");
     }
 }
