@@ -36,6 +36,12 @@ public class CliTests
     {
         using var dir = new TempDir();
         var s = Cli.Run("sample", dir["sample"], "--width", "900", "--height", "600");
+        // A folder that is not empty is written into only with --force; a file is no folder.
+        var again = Cli.Run("sample", dir["sample"], "--width", "900", "--height", "600");
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("is not empty (use --force", again.Stderr);
+        File.WriteAllText(dir["file"], "x");
+        Assert.Contains($"{dir["file"]}: is a file, not a folder", Cli.Run("sample", dir["file"]).Stderr);
         Assert.Equal(0, s.ExitCode);
         var truth = JsonDocument.Parse(File.ReadAllText(dir["sample/truth.json"])).RootElement.GetProperty("frames");
         Assert.Equal(5, truth.GetArrayLength());
