@@ -68,9 +68,7 @@ public static class CommandLineChecks
     {
         var m = Regex.Match(message, @"^Cannot parse argument '(.*)' for (?:option|argument) '([^']+)' as expected type '([^']+)'");
         if (!m.Success) return null;
-        string t = m.Groups[3].Value;
-        string what = t.Contains("Int") ? "a whole number" : t.Contains("Double") || t.Contains("Single") ? "a number" : t.Contains("Boolean") ? "true or false" : "a valid value";
-        return $"{m.Groups[2].Value}: '{m.Groups[1].Value}' is not {what}";
+        return $"{m.Groups[2].Value}: '{m.Groups[1].Value}' is not {Core.Calibration.SettingsFile.ValueKind(m.Groups[3].Value) ?? "a valid value"}";
     }
 
     /// <summary>Adds "did you mean X?" to a usage message that quotes an unknown value and lists the known ones

@@ -12,12 +12,13 @@ public static class SideOutputs
     public static Option<bool> ForceOption() => new("--force") { Description = "replace existing output files (an input is never replaced)" };
 
     /// <param name="outputs">the files to be written (nulls are options not given)</param>
-    /// <param name="inputs">the command's inputs: files, or folders whose RAW and scan files are inputs</param>
-    public static void Check(IEnumerable<string?> outputs, IEnumerable<string> inputs, bool force)
+    /// <param name="inputs">the command's inputs: files, or folders whose RAW and scan files are inputs (nulls are
+    /// options not given)</param>
+    public static void Check(IEnumerable<string?> outputs, IEnumerable<string?> inputs, bool force)
     {
         var inputFiles = new HashSet<string>(StringComparer.Ordinal);
         var inputFolders = new List<string>();
-        foreach (var input in inputs)
+        foreach (var input in inputs.OfType<string>())
         {
             if (RealPath.Of(input) is not { } real) continue;
             if (Directory.Exists(real)) inputFolders.Add(real);

@@ -9,6 +9,21 @@ public class ErrorCauseTests
 {
     private const string User = OtherUser.Name;
 
+    /// <summary>A folder the second local user can enter, with in/, out/ and home/ (out and home writable by it); skips
+    /// where the tests cannot act as another user.</summary>
+    private static TempDir ForOtherUser()
+    {
+        Skip.IfNot(Environment.UserName == "root" && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/sbin/runuser"),
+            "needs root, useradd and runuser to act as a second local user (CI has them)");
+        OtherUser.Ensure();
+        var dir = new TempDir();
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
+        foreach (var d in new[] { "in", "out", "home" }) Directory.CreateDirectory(dir[d]);
+        File.SetUnixFileMode(dir["out"], (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(dir["home"], (UnixFileMode)0b111_111_111);
+        return dir;
+    }
+
     /// <summary>imagespace run as the second local user, with <paramref name="home"/> as its home: exit code and stderr.</summary>
     private static (int code, string stderr) RunAsOtherUser(string home, params string[] args)
     {
@@ -25,16 +40,7 @@ public class ErrorCauseTests
     [SkippableFact]
     public void A_raw_another_user_may_not_read_is_reported_as_permission_denied()
     {
-        Skip.IfNot(Environment.UserName == "root" && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/sbin/runuser"),
-            "needs root, useradd and runuser to act as a second local user (CI has them)");
-        OtherUser.Ensure();
-        using var dir = new TempDir();
-        File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
-        Directory.CreateDirectory(dir["in"]);
-        Directory.CreateDirectory(dir["out"]);
-        Directory.CreateDirectory(dir["home"]);
-        File.SetUnixFileMode(dir["out"], (UnixFileMode)0b111_111_111);
-        File.SetUnixFileMode(dir["home"], (UnixFileMode)0b111_111_111);
+        using var dir = ForOtherUser();
         SyntheticDng.Write(dir["in/private.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false });
         File.SetUnixFileMode(dir["in/private.dng"], UnixFileMode.UserRead | UnixFileMode.UserWrite); // root's own, 0600
 
@@ -50,16 +56,10 @@ public class ErrorCauseTests
     [SkippableFact]
     public void A_group_output_folder_another_user_may_not_write_is_one_usage_error_naming_it()
     {
-        Skip.IfNot(Environment.UserName == "root" && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/sbin/runuser"),
-            "needs root, useradd and runuser to act as a second local user (CI has them)");
-        OtherUser.Ensure();
-        using var dir = new TempDir();
-        File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
-        foreach (var g in new[] { "in/a", "in/b", "out/a", "home" }) Directory.CreateDirectory(dir[g]);
+        using var dir = ForOtherUser();
+        foreach (var g in new[] { "in/a", "in/b", "out/a" }) Directory.CreateDirectory(dir[g]);
         foreach (var g in new[] { "in", "in/a", "in/b" }) File.SetUnixFileMode(dir[g], (UnixFileMode)0b111_101_101);
-        File.SetUnixFileMode(dir["out"], (UnixFileMode)0b111_111_111);
         File.SetUnixFileMode(dir["out/a"], (UnixFileMode)0b101_101_101); // group a's folder: nobody may write it
-        File.SetUnixFileMode(dir["home"], (UnixFileMode)0b111_111_111);
         SyntheticDng.Write(dir["in/a/f1.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false });
         SyntheticDng.Write(dir["in/b/f2.dng"], new SceneParameters { Width = 200, Height = 150, HasChart = false, Seed = 2 });
 

@@ -47,8 +47,7 @@ public static class CalibrateCommand
             string[] images = pr.GetValue(files)!;
             string? outArg = pr.GetValue(output), cubePath = pr.GetValue(cube), matrixPath = pr.GetValue(matrix);
             if (images.Length > 1 && outArg is not null && File.Exists(outArg)) throw new UsageException($"{outArg}: is a file; with several images -o is a folder (STEM.json each)");
-            SideOutputs.Check([.. images.Select(f => ProfilePath(images, outArg, f)), cubePath, matrixPath],
-                [.. images, .. pr.GetValue(recipeFile) is { } rf ? [rf] : Array.Empty<string>()], pr.GetValue(force));
+            SideOutputs.Check([.. images.Select(f => ProfilePath(images, outArg, f)), cubePath, matrixPath], [.. images, pr.GetValue(recipeFile)], pr.GetValue(force));
             return Run(images, outArg, o with { Negative = recipe.Film.Enabled }, recipe, pr.GetValue(report), pr.GetValue(json), cubePath, pr.GetValue(cubeSize), matrixPath);
         });
         return cmd;

@@ -38,7 +38,7 @@ public static class ExposureCommand
                 r.Validate();
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
-            SideOutputs.Check([pr.GetValue(output)], [.. pr.GetValue(inputs)!, .. pr.GetValue(recipe) is { } recipePath ? [recipePath] : Array.Empty<string>()], pr.GetValue(force));
+            SideOutputs.Check([pr.GetValue(output)], [.. pr.GetValue(inputs)!, pr.GetValue(recipe)], pr.GetValue(force));
             string? refImage = pr.GetValue(reference) is { } ri ? Path.GetFullPath(ri) : null;
             var ds = DatasetScanner.Scan(pr.GetValue(inputs)!, r.Grouping);
             foreach (var e in ds.Errors) Console.Error.WriteLine($"error: {e}");

@@ -40,8 +40,7 @@ public static class FilmCommand
             recipe = recipe with { Film = o, Calibration = recipe.Calibration with { Reference = pr.GetValue(reference) ?? recipe.Calibration.Reference } };
             var placed = RecipeFlags.ParseCorners(pr.GetValue(corners));
             if (placed is not null && pr.GetValue(chart) is null) throw new UsageException("--corners places the chart of the --chart frame: give --chart FILE");
-            string?[] measured = [.. pr.GetValue(inputs)!, pr.GetValue(chart), o.FlatField, pr.GetValue(recipeFile)];
-            SideOutputs.Check([pr.GetValue(output)], measured.OfType<string>(), pr.GetValue(force));
+            SideOutputs.Check([pr.GetValue(output)], [.. pr.GetValue(inputs)!, pr.GetValue(chart), o.FlatField, pr.GetValue(recipeFile)], pr.GetValue(force));
             try
             {
                 FilmStocks.ByName(o.Stock);

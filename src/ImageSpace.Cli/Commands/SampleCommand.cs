@@ -20,7 +20,7 @@ public static class SampleCommand
             if (w < 600 || h < 400 || w > 12000 || h > 12000) throw new UsageException("--width/--height must be within 600x400 .. 12000x12000");
             string outDir = pr.GetValue(dir)!;
             // The sample's names (objA_0001.dng, truth.json) are common ones: never over a user's files unasked.
-            if (File.Exists(outDir)) throw new UsageException($"{outDir}: is a file, not a folder");
+            InputFiles.CheckOutputFolder(outDir); // a file, or a folder this user cannot write: one line, as for process
             if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !pr.GetValue(force))
                 throw new UsageException($"{outDir}: is not empty (use --force to write the sample into it, replacing files of the same names)");
             string truth = pr.GetValue(negative)

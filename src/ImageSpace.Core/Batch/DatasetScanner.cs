@@ -47,9 +47,9 @@ public static class DatasetScanner
                 if (raws.Count > 0) photosBesideRaws += photos.Count;
                 foreach (var f in taken)
                 {
+                    if (seen.Contains(f)) continue; // listed through an earlier input already
                     string name = Path.GetFileName(f);
                     string rel = Path.GetRelativePath(root, f).Replace('\\', '/');
-                    if (seen.Contains(f)) continue; // listed through an earlier input already
                     if (ignore.Any(rx => rx.IsMatch(name) || rx.IsMatch(rel))) { ignored++; continue; }
                     if (LinkOutside(f, root) is { } refusal) { errors.Add(refusal); continue; }
                     seen.Add(f);

@@ -76,11 +76,16 @@ public static class SettingsFile
         var converted = System.Text.RegularExpressions.Regex.Match(e.Message, @"could not be converted to ([\w.`\[\]]+)");
         if (converted.Success)
         {
-            string t = converted.Groups[1].Value;
-            string what = t.Contains("Int") ? "a whole number" : t.Contains("Double") || t.Contains("Single") ? "a number"
-                : t.Contains("Boolean") ? "true or false" : t.Contains("String") ? "a text in quotes" : t.Contains("[]") || t.Contains("List") ? "a list [ … ]" : "of another kind";
-            return $"{(at.Length > 0 ? at : "the file")} must be {what}{line}";
+            return $"{(at.Length > 0 ? at : "the file")} must be {ValueKind(converted.Groups[1].Value) ?? "of another kind"}{line}";
         }
         return FirstSentence(e.Message);
     }
+
+    /// <summary>What a value of the .NET type <paramref name="typeName"/> is, in a user's words ("System.Int32",
+    /// "System.Nullable`1[System.Double]" → "a whole number", "a number"); null for a type without such words. For the
+    /// recipe reader above and the command line's parse errors alike.</summary>
+    public static string? ValueKind(string typeName) =>
+        typeName.Contains("Int") ? "a whole number" : typeName.Contains("Double") || typeName.Contains("Single") ? "a number"
+        : typeName.Contains("Boolean") ? "true or false" : typeName.Contains("String") ? "a text in quotes"
+        : typeName.Contains("[]") || typeName.Contains("List") ? "a list [ … ]" : null;
 }
