@@ -856,22 +856,27 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
     }
 
     /// <summary>A stand-in coordinator answering GET /api/workers and /api/batches in the farm's shapes (FarmRecords'
-    /// WorkerInfo; the coordinator's batch summary), with the token checked; worker w1 finishes an image per look.</summary>
-    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication app, string url, Func<int> looks)> StubCoordinator(string token)
+    /// WorkerInfo; the coordinator's batch summary), with the token checked; worker w1 finishes an image per look.
+    /// A wrong token is answered 401 after a second, so a test can change the token while a look is in flight;
+    /// <c>calls</c> counts every request, <c>looks</c> the times of the accepted worker lists.</summary>
+    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication app, string url, Func<int> calls, Func<DateTime[]> looks)> StubCoordinator(string token)
     {
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        int looks = 0;
+        int calls = 0;
+        var looks = new System.Collections.Concurrent.ConcurrentQueue<DateTime>();
         app.Use(async (ctx, next) =>
         {
-            if (ctx.Request.Headers["X-ImageSpace-Token"] != token) { ctx.Response.StatusCode = 401; return; }
+            Interlocked.Increment(ref calls);
+            if (ctx.Request.Headers["X-ImageSpace-Token"] != token) { await Task.Delay(1000); ctx.Response.StatusCode = 401; return; }
             await next();
         });
         app.MapGet("/api/workers", () =>
         {
-            int n = Interlocked.Increment(ref looks);
+            looks.Enqueue(DateTime.UtcNow);
+            int n = looks.Count;
             return Results.Json(new object[]
             {
                 new { name = "w1", host = "render-1", pid = 11, threads = 4, busy = 2, budgetMb = 8000, freeMemoryMb = 12000, done = 40 + n, heartbeatUtc = DateTime.UtcNow.AddSeconds(-2), queues = new[] { "default" } },
@@ -884,7 +889,7 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
             new { id = "b-now", created = DateTime.UtcNow.AddMinutes(-3), inputRoot = "/in", outputRoot = "/out", total = 10, queued = 1, running = 2, retrying = 0, done = 6, failed = 1, cancelled = 0, finished = false, imagesPerMinute = 12.5 },
         }));
         await app.StartAsync();
-        return (app, app.Urls.First(), () => looks);
+        return (app, app.Urls.First(), () => Volatile.Read(ref calls), () => looks.ToArray());
     }
 
     [SkippableFact]
@@ -893,13 +898,17 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         using var dir = new TempDir();
         Directory.CreateDirectory(dir["data"]);
         SyntheticDng.Write(dir["data/a.dng"], new SceneParameters { Width = 300, Height = 200, HasChart = false, Seed = 1 });
-        var (farm, url, looks) = await StubCoordinator("farm-secret");
+        var (farm, url, calls, looks) = await StubCoordinator("farm-secret");
         await using var _ = farm;
         await using var server = await Start(dir, dir["data"]);
         var page = await chromium.OpenAsync(server);
         await Assertions.Expect(page.Locator("#farm-panel")).ToBeHiddenAsync();
         await page.FillAsync("#farm-url", url);
         await page.FillAsync("#farm-token", "wrong");
+        // The token changes while the first look (started by the address) waits for its answer: that look must not
+        // start a second chain of looks next to the one the change starts.
+        for (var until = DateTime.UtcNow.AddSeconds(10); calls() == 0 && DateTime.UtcNow < until;) await Task.Delay(20);
+        Assert.Equal(1, calls());
         await page.Locator("#farm-token").DispatchEventAsync("change");
         await Assertions.Expect(page.Locator("#farm-error")).ToContainTextAsync("refused the token", new LocatorAssertionsToContainTextOptions { Timeout = 20_000 });
         await page.FillAsync("#farm-token", "farm-secret");
@@ -912,8 +921,13 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         // A second look gives w1's throughput (one image per look, looks 2 s apart: ~30 a minute).
         await Assertions.Expect(page.Locator("#farm-workers tr[data-worker='w1'] .rate")).ToContainTextAsync("/min", new LocatorAssertionsToContainTextOptions { Timeout = 20_000 });
         string rate = await page.Locator("#farm-workers tr[data-worker='w1'] .rate").InnerTextAsync();
-        log.WriteLine($"w1: {rate}; summary: {await page.Locator("#farm-summary").InnerTextAsync()}; looks {looks()}");
-        Assert.InRange(double.Parse(rate.Split('/')[0], System.Globalization.CultureInfo.InvariantCulture), 10, 40);
+        for (var until = DateTime.UtcNow.AddSeconds(20); looks().Length < 3 && DateTime.UtcNow < until;) await Task.Delay(50);
+        var times = looks();
+        var gaps = times.Zip(times.Skip(1), (a, b) => (b - a).TotalSeconds).ToArray();
+        log.WriteLine($"w1: {rate}; summary: {await page.Locator("#farm-summary").InnerTextAsync()}; gaps between looks {string.Join(", ", gaps.Select(g => g.ToString("F2")))} s");
+        Assert.True(gaps.Length >= 2, $"only {times.Length} looks");
+        Assert.All(gaps, g => Assert.True(g >= 1.9, $"looks {g:F2} s apart: more than one chain of looks is running"));
+        Assert.InRange(double.Parse(rate.Split('/')[0], System.Globalization.CultureInfo.InvariantCulture), 10, 31.5);
         await Assertions.Expect(page.Locator("#farm-summary")).ToContainTextAsync("1 worker(s)");
         await page.Locator("#farm-panel").ScrollIntoViewIfNeededAsync();
         await UiFixture.ScreenshotAsync(page, "ui-farm-panel");
