@@ -295,7 +295,7 @@ public class FarmClusterTests(ITestOutputHelper log)
         foreach (var truth in Directory.GetFiles(dir["data"], "truth.json", SearchOption.AllDirectories)) File.Delete(truth);
         var output = new List<string>();
         var procs = new List<Process>();
-        int port = new Random().Next(20000, 60000);
+        int port = LocalPostgres.FreePort();
         string url = $"http://127.0.0.1:{port}";
         try
         {
@@ -353,7 +353,8 @@ public class FarmClusterTests(ITestOutputHelper log)
             var interrupted = OnW1(await Items()).ToList();
             Assert.NotEmpty(interrupted);
             int killedIndex = interrupted[0];
-            // The killed image runs again on w2 after about the invisibility timeout.
+            // The killed image runs again on w2 once the dead worker's fetch is seen as abandoned (5 s here; on a slow
+            // machine later, as w2 may first take the jobs nobody has fetched yet).
             double restartSeconds = double.NaN;
             while (sw.Elapsed < TimeSpan.FromSeconds(240))
             {
@@ -373,7 +374,8 @@ public class FarmClusterTests(ITestOutputHelper log)
             lock (output) log.WriteLine(string.Join("\n", output.Where(l => !l.Contains("\"progress\""))));
             log.WriteLine($"w1 killed while processing image {killedIndex}; it restarted on w2 {restartSeconds:0.0} s later");
             Assert.Equal(0, submit.ExitCode);
-            Assert.InRange(restartSeconds, 0.5, 30);
+            Assert.False(double.IsNaN(restartSeconds), $"image {killedIndex}, killed on w1, never ran again on w2");
+            Assert.InRange(restartSeconds, 0.5, 180);
 
             var files = Directory.GetFiles(dir["out"], "*", SearchOption.AllDirectories);
             Assert.Equal(30, files.Length); // exactly once: no temp files, no duplicates

@@ -13,7 +13,10 @@ public class OutputLockTests
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir["in"]);
-        for (int i = 0; i < 4; i++)
+        // Enough frames that the first run is still busy when the second has started, scanned and planned, even on a
+        // slow machine: the second must meet the lock, not finished outputs.
+        const int Frames = 12;
+        for (int i = 0; i < Frames; i++)
             SyntheticDng.Write(dir[$"in/f{i}.dng"], new SceneParameters { Width = 1600, Height = 1000, HasChart = false, Seed = i });
         string[] args = ["process", dir["in"], "-o", dir["out"], "--format", "png", "--no-metadata", "--threads", "1", "--json"];
 
@@ -27,7 +30,7 @@ public class OutputLockTests
         while ((line = first.StandardOutput.ReadLine()) is not null)
         {
             lines.Add(line);
-            if (line.Contains("\"event\":\"file\"")) break; // first output written, three to go
+            if (line.Contains("\"event\":\"file\"")) break; // first output written, the others to go
         }
         string f0 = dir["out/f0.png"];
         var stamp = File.GetLastWriteTimeUtc(f0);
@@ -46,11 +49,11 @@ public class OutputLockTests
         Assert.Equal(0, first.ExitCode);
         Assert.Equal("", (await firstErr).Trim());
         var end = JsonDocument.Parse(lines.Last()).RootElement;
-        Assert.Equal(4, end.GetProperty("done").GetInt32());
+        Assert.Equal(Frames, end.GetProperty("done").GetInt32());
         Assert.Equal(0, end.GetProperty("failed").GetInt32());
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(f0));
         // Nothing but the outputs: no temporary files, and the lock file went with the run.
-        Assert.Equal(["f0.png", "f1.png", "f2.png", "f3.png"],
+        Assert.Equal(Enumerable.Range(0, Frames).Select(i => $"f{i}.png").Order().ToArray(),
             Directory.GetFiles(dir["out"], "*", SearchOption.AllDirectories).Select(f => Path.GetFileName(f)).Order().ToArray());
     }
 
@@ -65,8 +68,9 @@ public class OutputLockTests
         Assert.Contains($"pid {Environment.ProcessId}", busy.Message);
         Assert.False(Directory.Exists(dir["other"])); // a refused lock leaves nothing behind
 
-        var release = Task.Run(() => { Thread.Sleep(400); held.Dispose(); });
+        // The clock starts before the releasing thread does: a stall between the two lines must not shorten the wait.
         var sw = Stopwatch.StartNew();
+        var release = Task.Run(() => { Thread.Sleep(400); held.Dispose(); });
         using (OutputLock.Acquire([folder], TimeSpan.FromSeconds(20)))
         {
             Assert.True(sw.ElapsedMilliseconds >= 300, $"acquired after {sw.ElapsedMilliseconds} ms while held");
@@ -85,10 +89,12 @@ public class OutputLockTests
         using var alive = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
         long aliveStart = RunId.StartTicks(alive.Id)!.Value;
         int deadPid; long deadStart;
-        using (var gone = Process.Start(new ProcessStartInfo("sleep", "0.3") { UseShellExecute = false })!)
+        using (var gone = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!)
         {
+            // Read while it surely lives, then end it: a short sleep could be gone before its start was read.
             deadPid = gone.Id;
             deadStart = RunId.StartTicks(deadPid)!.Value;
+            gone.Kill();
             gone.WaitForExit();
         }
         string host = Environment.MachineName;

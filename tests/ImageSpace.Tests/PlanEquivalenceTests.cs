@@ -91,7 +91,7 @@ public class PlanEquivalenceTests(ITestOutputHelper log)
         using var pg = new LocalPostgres();
         var output = new List<string>();
         var procs = new List<Process>();
-        int port = new Random().Next(20000, 60000);
+        int port = LocalPostgres.FreePort();
         string url = $"http://127.0.0.1:{port}";
         try
         {

@@ -22,6 +22,7 @@ public class UiFixture : IAsyncLifetime
     public IBrowser? Browser { get; private set; }
     public JsonElement Truth { get; private set; }
     public HttpClient Http { get; } = TestToken.Client();
+    public OpenPages Pages { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -55,7 +56,7 @@ public class UiFixture : IAsyncLifetime
         foreach (var g in new[] { "", "turntable_A", "turntable_B" })
             (await Http.PostAsJsonAsync("/api/chart/unassign", new { group = g })).EnsureSuccessStatusCode();
         (await Http.PostAsJsonAsync("/api/film/unlock", new { })).EnsureSuccessStatusCode();
-        var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var page = Pages.Add(await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } }));
         page.SetDefaultTimeout(60_000);
         await page.GotoAsync(Server!.Url);
         await page.WaitForFunctionAsync("() => window.imagespace.renders > 0");
@@ -86,8 +87,11 @@ public class UiFixture : IAsyncLifetime
     }
 }
 
-public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture<UiFixture>
+public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture<UiFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => ui.Pages.CloseAllAsync();
+
     private static async Task WaitForRenderAfter(IPage page, int renders) =>
         await page.WaitForFunctionAsync($"() => window.imagespace.renders > {renders} && !window.imagespace.syncing");
 
@@ -430,8 +434,11 @@ public sealed class NegativeUiFixture : UiFixture
     protected override void WriteData() => SampleDataset.WriteNegatives(Data, null, 1200, 800);
 }
 
-public class UiFilmTests(NegativeUiFixture ui, ITestOutputHelper log) : IClassFixture<NegativeUiFixture>
+public class UiFilmTests(NegativeUiFixture ui, ITestOutputHelper log) : IClassFixture<NegativeUiFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => ui.Pages.CloseAllAsync();
+
     private static double Correlation(int[] a, int[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;

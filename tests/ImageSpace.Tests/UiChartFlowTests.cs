@@ -12,8 +12,11 @@ namespace ImageSpace.Tests;
 
 /// <summary>The original tool's chart flow in Chromium: crop box → corners (with the magnifier) → flatten →
 /// finalize, on synthetic frames whose chart corners are known.</summary>
-public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) : IClassFixture<ChromiumFixture>
+public class UiChartFlowTests(ChromiumFixture chromium, ITestOutputHelper log) : IClassFixture<ChromiumFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => chromium.Pages.CloseAllAsync();
+
     private static Task<UiServer.Running> Start(TempDir dir, string folder) =>
         UiServer.StartAsync(new UiOptions { Folders = [folder], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
 

@@ -19,6 +19,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 {
     public IPlaywright? Playwright { get; private set; }
     public IBrowser? Browser { get; private set; }
+    public OpenPages Pages { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -34,7 +35,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
     public async Task<IPage> OpenAsync(UiServer.Running server, int width = 1400, int height = 900, bool waitForPreview = true)
     {
         Skip.If(Browser is null, $"{UiFixture.Chromium} is not installed (apt chromium)");
-        var page = await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var page = Pages.Add(await Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } }));
         page.SetDefaultTimeout(60_000);
         await page.GotoAsync(server.Url);
         if (waitForPreview) await page.WaitForFunctionAsync("() => window.imagespace.renders > 0 && !window.imagespace.syncing");
@@ -49,8 +50,11 @@ public sealed class ChromiumFixture : IAsyncLifetime
 }
 
 /// <summary>The UI's work on other inputs and its state from one image to the next, in Chromium.</summary>
-public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : IClassFixture<ChromiumFixture>
+public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : IClassFixture<ChromiumFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => chromium.Pages.CloseAllAsync();
+
     private static Task<UiServer.Running> Start(TempDir dir, string folder) =>
         UiServer.StartAsync(new UiOptions { Folders = [folder], SettingsPath = dir["ui.json"], ThumbCacheDir = dir["thumbs"] });
 
