@@ -108,6 +108,8 @@ public static class UiServer
                 roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings,
                 calibrations = Calibrations(plan),
                 roll = plan.Roll is null ? null : new { plan.Roll.Stock, gamma = plan.Roll.Gamma, source = plan.Roll.Source, calibrated = plan.Roll.Calibration is not null },
+                // Negatives with charts found per group: each of those groups is inverted with the roll of its own chart frame.
+                groupRolls = plan.Groups.Where(g => g.Roll is not null).Select(g => new { group = g.Name, source = g.Roll!.Source, gamma = g.Roll.Gamma }),
                 notes = plan.Notes.Select(UiWords.Of), errors = colour.Errors.Select(UiWords.Of),
                 stocks = Core.Film.FilmStocks.All.Select(f => new { id = f.Id, name = f.Name }),
                 // The sliders' ranges, steps, defaults and units: the operators' own parameter table.

@@ -39,7 +39,7 @@ public class PlanTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void Chart_auto_on_negatives_gives_each_group_the_roll_of_its_own_chart_frame()
+    public async Task Chart_auto_on_negatives_gives_each_group_the_roll_of_its_own_chart_frame()
     {
         // Two rolls (groups), each with a chart frame and a frame without one. With one roll for the whole batch, the
         // most confident chart of all groups calibrated every group: a group got another group's chart.
@@ -78,6 +78,22 @@ public class PlanTests(ITestOutputHelper log)
             Assert.Equal(Gamma(Json(alone.Stdout).GetProperty("roll")), Gamma(roll));
         }
         Assert.NotEqual(Gamma(groups["A"].GetProperty("roll")), Gamma(groups["B"].GetProperty("roll")));
+
+        // The UI tells which roll each group is inverted with (its summary showed only a plan-wide roll, none here).
+        await using (var server = await TestUi.StartAsync(dir))
+        {
+            using var http = TestToken.Client(server.Url);
+            (await http.PostAsJsonAsync("/api/open", new { path = dir["data"] })).EnsureSuccessStatusCode();
+            var recipe = new Recipe { Film = new Core.Film.FilmOptions { Enabled = true }, Calibration = new() { Auto = true } };
+            (await http.PutAsJsonAsync("/api/recipe", recipe, Recipe.Json)).EnsureSuccessStatusCode();
+            var state = Json(await http.GetStringAsync("/api/state"));
+            Assert.Equal(JsonValueKind.Null, state.GetProperty("roll").ValueKind);
+            var uiRolls = state.GetProperty("groupRolls").EnumerateArray().ToDictionary(r => r.GetProperty("group").GetString()!);
+            Assert.Equal(["A", "B"], uiRolls.Keys.Order());
+            foreach (var group in uiRolls.Keys)
+                Assert.Equal(Gamma(groups[group].GetProperty("roll")), Gamma(uiRolls[group]));
+            Assert.Equal("a_chart.dng", uiRolls["A"].GetProperty("source").GetString());
+        }
 
         // And the frames are rendered with their group's roll: the same files as naming each group's chart frame.
         var auto = Cli.Run("process", dir["data"], "-o", dir["auto"], "--negative", "--chart", "auto", "--format", "png", "--no-metadata");

@@ -1222,8 +1222,10 @@ function syncControls() {
   $('colorspace').value = r.export.colorSpace || '';
   $('naming').value = r.naming.schema;
   $('custom').value = r.naming.custom;
-  const roll = app.state.roll;
-  $('roll-status').textContent = roll ? (roll.calibrated ? `locked by its chart frame (${roll.source})` : `locked (${roll.stock})`) : '';
+  const roll = app.state.roll, own = app.state.groupRolls || [];
+  const ownWords = own.map(r => `${r.group || 'top folder'} from ${r.source}`).join(', ');
+  $('roll-status').textContent = (roll ? (roll.calibrated ? `locked by its chart frame (${roll.source})` : `locked (${roll.stock})`) : '') +
+    (own.length ? `${roll ? '; ' : ''}each group its own roll: ${ownWords}` : '');
 }
 
 function fillBitDepths() {
