@@ -205,7 +205,7 @@ public static class UiServer
         app.MapPost("/api/plan", (PlanBody b) =>
         {
             var recipe = s.Recipe with { Naming = s.Recipe.Naming with { Schema = b.Schema, Custom = b.Custom ?? "" } };
-            try { NamingSchema.Parse(b.Schema); }
+            try { NamingSchema.Parse(b.Schema).CheckExtension(recipe.Export.Extension); }
             catch (ArgumentException e) { return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() }); }
             string outDir = string.IsNullOrEmpty(b.Output) ? Path.Combine(s.DatasetRoot ?? "/", "processed") : b.Output;
             var plan = BatchPlanner.Plan(s.Dataset, outDir, recipe);

@@ -37,6 +37,35 @@ public class BadInputTests
         Assert.Matches(@"good_\d\d\.tif$", only);
     }
 
+    /// <summary>A short text file named .nef was called "truncated or unreadable" (LibRaw answers "Input/output
+    /// error" for any file under 64 bytes): it is not a RAW, and says so; a RAW cut short still says truncated. Each
+    /// gets one line naming it, and the rest of the batch is written.</summary>
+    [Fact]
+    public void A_text_file_named_nef_is_not_a_raw_and_a_cut_raw_is_truncated_each_on_its_line()
+    {
+        using var dir = new TempDir();
+        string inDir = Directory.CreateDirectory(dir["in"]).FullName;
+        SyntheticDng.Write(Path.Combine(inDir, "good.dng"), new SceneParameters { Width = 200, Height = 150, HasChart = false });
+        string cut = Path.Combine(inDir, "cut.dng"), text = Path.Combine(inDir, "notes.nef"), junk = Path.Combine(inDir, "junk.NEF");
+        SyntheticDng.Write(cut, new SceneParameters { Width = 200, Height = 150, HasChart = false, Seed = 2 });
+        File.WriteAllBytes(cut, File.ReadAllBytes(cut)[..40]); // an interrupted copy: only the start of the header
+        File.WriteAllText(text, "this is not a raw file\n");
+        File.WriteAllBytes(junk, [.. Enumerable.Range(0, 50).Select(i => (byte)(i * 37 + 11))]);
+
+        var r = Cli.Run("process", inDir, "-o", dir["out"], "--format", "jpg", "--no-metadata");
+
+        Assert.Equal(1, r.ExitCode);
+        var errorLines = r.Stderr.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        foreach (var notRaw in new[] { text, junk })
+        {
+            var line = Assert.Single(errorLines, l => l.StartsWith($"error: {notRaw}: ", StringComparison.Ordinal));
+            Assert.Contains("not a RAW file", line);
+            Assert.DoesNotContain("truncated", line);
+        }
+        Assert.Contains("truncated", Assert.Single(errorLines, l => l.StartsWith($"error: {cut}: ", StringComparison.Ordinal)));
+        Assert.Equal(["good.jpg"], Directory.GetFiles(dir["out"], "*", SearchOption.AllDirectories).Select(Path.GetFileName));
+    }
+
     [Fact]
     public void A_crashing_decoder_fails_only_its_file()
     {

@@ -264,6 +264,20 @@ public class CliStrictnessTests
         return new Cli.Result(p.ExitCode, stdout, err.GetAwaiter().GetResult());
     }
 
+    /// <summary>"--naming '[o].jpg'" names the output x.jpg, not x.jpg.jpg; "[o].png" for a JPEG is a usage error
+    /// naming the schema and the format, not a file named .png holding JPEG bytes.</summary>
+    [Fact]
+    public void A_naming_schema_ending_with_the_formats_extension_has_it_once_and_another_formats_is_a_usage_error()
+    {
+        using var dir = new TempDir();
+        Shoot(dir);
+        var line = AssertUsageError(Cli.Run("process", dir["in"], "-o", dir["out"], "--naming", "[o].png", "--format", "jpeg"), dir["out"])[0];
+        Assert.Contains("naming schema '[o].png'", line);
+        Assert.Contains("output format is jpg", line);
+        Assert.Equal(0, Cli.Run("process", dir["in"], "-o", dir["out"], "--naming", "[o].JPEG", "--format", "jpeg", "--no-metadata").ExitCode);
+        Assert.Equal(["a.JPEG"], Directory.GetFiles(dir["out"]).Select(Path.GetFileName));
+    }
+
     [Fact]
     public void Hidden_or_empty_output_names_are_refused_at_planning()
     {

@@ -20,6 +20,38 @@ public class NamingTests
     public void Placeholders_render(string schema, string expected) =>
         Assert.Equal(expected, NamingSchema.Parse(schema).Render(Ctx()));
 
+    /// <summary>A schema that ends with the output format's own extension (any spelling, any case) has it once: a
+    /// new user's "[o].jpg" gave "x.jpg.jpg".</summary>
+    [Theory]
+    [InlineData("[o].jpg", ".jpg", "IMG_0042.jpg")]
+    [InlineData("[o].JPEG", ".jpg", "IMG_0042.JPEG")]
+    [InlineData("[o].tiff", ".tif", "IMG_0042.tiff")]
+    [InlineData("[s]/[o].TIF", ".tif", "objA/IMG_0042.TIF")]
+    [InlineData("[o].png", ".png", "IMG_0042.png")]
+    [InlineData("[c]_[n4].exr", ".exr", "calib_0007.exr")]
+    [InlineData("[o].v2", ".jpg", "IMG_0042.v2.jpg")] // not an image extension: the format's is added
+    [InlineData("[o].jpg/[o]", ".jpg", "IMG_0042.jpg/IMG_0042.jpg")] // a folder's name is not the file's extension
+    public void A_schema_ending_with_the_formats_own_extension_has_it_once(string schema, string extension, string expected) =>
+        Assert.Equal(expected, NamingSchema.Parse(schema).Render(Ctx() with { Extension = extension }));
+
+    /// <summary>A schema that ends with another format's extension would name a JPEG ".png": refused by the recipe's
+    /// check (command line, recipe files, farm jobs), naming the schema and the format, and by rendering too.</summary>
+    [Theory]
+    [InlineData("[o].png", "jpeg")]
+    [InlineData("[s]/[o].JPG", "tiff")]
+    [InlineData("[o].tif", "exr")]
+    [InlineData("[o][e].png", "jpg")]
+    public void A_schema_ending_with_another_formats_extension_is_refused_naming_both(string schema, string format)
+    {
+        var recipe = new Recipe { Export = new ExportOptions { Format = format }, Naming = new NamingOptions { Schema = schema } };
+        var e = Assert.Throws<ArgumentException>(recipe.Validate);
+        Assert.Contains($"naming schema '{schema}'", e.Message);
+        Assert.Contains($"output format is {recipe.Export.NormalizedFormat}", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Throws<ArgumentException>(() => NamingSchema.Parse(schema).Render(Ctx() with { Extension = recipe.Export.Extension }));
+        new Recipe { Export = recipe.Export, Naming = new NamingOptions { Schema = "[s]/[o]" + recipe.Export.Extension } }.Validate();
+    }
+
     [Theory]
     [InlineData("IMG_0012", "IMG")]
     [InlineData("scan-7", "scan")]

@@ -227,6 +227,15 @@ public class PlanTests(ITestOutputHelper log)
         (await http.PutAsJsonAsync("/api/recipe", recipe, Recipe.Json)).EnsureSuccessStatusCode();
         async Task<JsonElement> Plan() => Json(await (await http.PostAsJsonAsync("/api/plan", new { schema = "[s]/[o][e]", custom = "", output = dir["out"] })).Content.ReadAsStringAsync());
         Assert.Equal(0, (await Plan()).GetProperty("existing").GetArrayLength());
+        // The page's own naming field: the format's extension is kept once, another format's is refused by name.
+        async Task<JsonElement> PlanFor(string schema) => Json(await (await http.PostAsJsonAsync("/api/plan", new { schema, custom = "", output = dir["out"] })).Content.ReadAsStringAsync());
+        var own = await PlanFor("[s]/[o].PNG");
+        Assert.True(own.GetProperty("ok").GetBoolean());
+        Assert.Contains("turntable_A/objA_0001.PNG", own.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("output").GetString()));
+        var other = await PlanFor("[s]/[o].jpg");
+        Assert.False(other.GetProperty("ok").GetBoolean());
+        Assert.Contains("naming schema", other.GetProperty("error").GetString());
+        Assert.Contains("png", other.GetProperty("error").GetString());
         async Task Export()
         {
             (await http.PostAsJsonAsync("/api/process", new { path = dir["out"] })).EnsureSuccessStatusCode();

@@ -28,13 +28,17 @@ public sealed record ExportOptions
     public bool SkipExisting { get; init; }
 
     [JsonIgnore]
-    public string NormalizedFormat => Format.ToLowerInvariant() switch
+    public string NormalizedFormat => FormatOf(Format) ?? throw new ArgumentException($"unknown format '{Format.ToLowerInvariant()}' (jpg, png, tiff, exr)");
+
+    /// <summary>The format a name stands for, any case: "jpeg" or "JPG" → "jpg", "tif" → "tiff"; null for a name that
+    /// is none of the formats written. The names are also their files' extensions (without the dot).</summary>
+    public static string? FormatOf(string name) => name.ToLowerInvariant() switch
     {
         "jpg" or "jpeg" => "jpg",
         "png" => "png",
         "tif" or "tiff" => "tiff",
         "exr" => "exr",
-        var f => throw new ArgumentException($"unknown format '{f}' (jpg, png, tiff, exr)"),
+        _ => null,
     };
 
     [JsonIgnore] public int ResolvedBitDepth => BitDepth ?? NormalizedFormat switch { "jpg" or "png" => 8, "tiff" => 16, _ => 32 };

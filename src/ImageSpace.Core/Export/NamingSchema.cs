@@ -17,7 +17,9 @@ public sealed record NamingContext(string Root, string Group, string Stem, strin
 /// <c>[e]</c> extension; <c>/</c> separates folders; <c>[o]-"_"</c> is the text before the first "_" (all of it when
 /// there is none), <c>[o]+"_"</c> the text after it (empty when there is none); the same forms work on r, s, oc.
 /// Schemas and the names they produce are checked: no "..", no absolute paths, no characters or names invalid on
-/// Windows, nothing outside the output folder.</summary>
+/// Windows, nothing outside the output folder. A schema that ends with the output format's own extension
+/// (<c>[o].jpg</c>, <c>[o].JPEG</c> for JPEG; <c>.tif</c>/<c>.tiff</c> for TIFF) has that as its extension; one that ends
+/// with another format's (<c>[o].png</c> for JPEG) is refused.</summary>
 public sealed class NamingSchema
 {
     private abstract record Part;
@@ -27,6 +29,9 @@ public sealed class NamingSchema
     private readonly List<Part> _parts;
     public string Schema { get; }
     public bool HasExtension => _parts.OfType<Token>().Any(t => t.Name == "e");
+    /// <summary>The extension the schema's own text ends with when it is one of an output format's (".jpg" in
+    /// "[o].jpg", ".TIFF" in "[s]/x.TIFF"), else null.</summary>
+    private readonly string? _endExtension;
     /// <summary>True when [s] is used within a folder part (so numbering per group cannot collide).</summary>
     public bool GroupIsFolder { get; }
 
@@ -36,6 +41,23 @@ public sealed class NamingSchema
         int lastSlash = -1, i = 0;
         foreach (var p in parts) { if (p is Literal l && l.Text.Contains('/')) lastSlash = i; i++; }
         GroupIsFolder = parts.Take(Math.Max(0, lastSlash)).OfType<Token>().Any(t => t.Name == "s");
+        if (parts.LastOrDefault() is Literal end && end.Text[(end.Text.LastIndexOf('/') + 1)..] is var name
+            && name.LastIndexOf('.') is var dot and >= 0 && ExportOptions.FormatOf(name[(dot + 1)..]) is not null)
+            _endExtension = name[dot..];
+    }
+
+    /// <summary>Checks the schema against the output's extension (<see cref="ExportOptions.Extension"/>): an ending that
+    /// is another format's extension is refused, naming the schema and the format. Returns whether the schema already
+    /// ends with the format's own extension (so <see cref="Render"/> does not add it again).</summary>
+    public bool CheckExtension(string extension)
+    {
+        if (_endExtension is null) return false;
+        string format = ExportOptions.FormatOf(extension.TrimStart('.')) ?? throw new ArgumentException($"unknown output extension '{extension}'");
+        string ends = ExportOptions.FormatOf(_endExtension[1..])!;
+        if (ends != format)
+            throw new ArgumentException($"naming schema '{Schema}' ends in '{_endExtension}' but the output format is {format} " +
+                $"(extension {extension}): end it with {extension} or [e], or leave the extension off");
+        return true;
     }
 
     private static readonly Regex TokenRx = new(@"^\[(r|s|o|oc|c|e|n)(\d?)\](?:([+-])""([^""]{1,10})"")?", RegexOptions.CultureInvariant);
@@ -85,7 +107,8 @@ public sealed class NamingSchema
         return new NamingSchema(schema, parts);
     }
 
-    /// <summary>The relative output path for one file (validated); appends the extension when the schema has no [e].</summary>
+    /// <summary>The relative output path for one file (validated); appends the extension when the schema has no [e] and
+    /// does not end with the extension already (see <see cref="CheckExtension"/>).</summary>
     public string Render(NamingContext c)
     {
         var sb = new StringBuilder();
@@ -111,7 +134,7 @@ public sealed class NamingSchema
             }
             sb.Append(v);
         }
-        if (!HasExtension) sb.Append(c.Extension);
+        if (!CheckExtension(c.Extension) && !HasExtension) sb.Append(c.Extension);
         string path = string.Join('/', sb.ToString().Split('/', StringSplitOptions.RemoveEmptyEntries));
         Check(path);
         return path;

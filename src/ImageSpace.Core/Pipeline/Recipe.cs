@@ -104,7 +104,7 @@ public sealed record Recipe
         // Ranges are the operators' own, the same ones the CLI help and the UI's sliders show.
         foreach (var a in Adjust.Images.Values.Prepend(Adjust))
             foreach (var p in Operators.AdjustmentTable.Parameters) p.Check(Operators.AdjustmentTable.ValueOf(p, a));
-        NamingSchema.Parse(Naming.Schema);
+        NamingSchema.Parse(Naming.Schema).CheckExtension(Export.Extension);
         if (Naming.Counter is not ("auto" or "group" or "global")) throw new ArgumentException($"counter '{Naming.Counter}' is not auto, group or global");
         if (Grouping.By is not ("subfolder" or "prefix" or "none")) throw new ArgumentException($"grouping '{Grouping.By}' is not subfolder, prefix or none");
         if (Grouping.By == "prefix" && string.IsNullOrEmpty(Grouping.Separator)) throw new ArgumentException("prefix grouping needs a separator");

@@ -98,7 +98,7 @@ public static class LibRawHelper
             }
             if (proc.ExitCode > 128)
                 throw new RawDecodeException(file, $"decoder crashed (signal {proc.ExitCode - 128}): damaged or unsupported file");
-            throw new RawDecodeException(file, string.IsNullOrEmpty(reason) ? $"decoder failed (exit {proc.ExitCode})" : Friendly(reason));
+            throw new RawDecodeException(file, string.IsNullOrEmpty(reason) ? $"decoder failed (exit {proc.ExitCode})" : Friendly(reason, file));
         }
         if (readError is not null || meta is null)
             throw new RawDecodeException(file, $"unreadable decoder output: {readError?.Message ?? "none"}", readError);
@@ -107,13 +107,19 @@ public static class LibRawHelper
 
     private const int SigInt = 2;
 
-    /// <summary>LibRaw's terse errors, made into something a photographer can act on.</summary>
-    private static string Friendly(string reason) => reason switch
+    /// <summary>LibRaw's terse errors, made into something a photographer can act on. LibRaw fails to open a file
+    /// under 64 bytes, or one whose header points past its end, with "Input/output error", not-a-RAW or RAW cut short
+    /// alike: the file's first bytes decide which.</summary>
+    private static string Friendly(string reason, string file) => reason switch
     {
-        var r when r.Contains("Unsupported file format") => "not a RAW file, or a RAW format this LibRaw does not support (" + r + ")",
+        var r when r.Contains("Unsupported file format") => NotRaw + " (" + r + ")",
+        var r when r.StartsWith("open:", StringComparison.Ordinal) && r.Contains("Input/output error") && !RawSignature.StartsLikeRaw(file) =>
+            NotRaw + " (it does not start like one)",
         var r when r.Contains("Input/output error") => "truncated or unreadable file (" + r + ")",
         _ => reason,
     };
+
+    private const string NotRaw = "not a RAW file, or a RAW format this LibRaw does not support";
 
     private static string LastLine(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim() ?? "";
 
