@@ -52,6 +52,20 @@ public class NamingTests
         new Recipe { Export = recipe.Export, Naming = new NamingOptions { Schema = "[s]/[o]" + recipe.Export.Extension } }.Validate();
     }
 
+    /// <summary>An extension written next to [e] would be doubled ("x.jpg.jpg"): refused, saying so.</summary>
+    [Theory]
+    [InlineData("[o][e].jpg", "jpg")]
+    [InlineData("[o].jpg[e]", "jpg")]
+    [InlineData("[s]/[o].tif[e]", "tiff")]
+    public void An_extension_next_to_e_is_refused(string schema, string format)
+    {
+        var recipe = new Recipe { Export = new ExportOptions { Format = format }, Naming = new NamingOptions { Schema = schema } };
+        var e = Assert.Throws<ArgumentException>(recipe.Validate);
+        Assert.Contains($"naming schema '{schema}' has ", e.Message);
+        Assert.Contains("keep one of them", e.Message);
+        Assert.Equal("IMG_0042.jpg.bak.jpg", NamingSchema.Parse("[o].jpg.bak[e]").Render(Ctx() with { Extension = ".jpg" })); // not an extension just before
+    }
+
     [Theory]
     [InlineData("IMG_0012", "IMG")]
     [InlineData("scan-7", "scan")]

@@ -247,6 +247,26 @@ public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture
     }
 
     [SkippableFact]
+    public async Task A_format_the_namings_extension_contradicts_is_refused_and_the_page_keeps_the_servers_format()
+    {
+        var page = await ui.OpenAsync();
+        await page.SelectOptionAsync("#format", "jpg");
+        // (Counted names: the fixture holds a file whose stem is markup, which [o] cannot name.)
+        await page.FillAsync("#custom", "scan");
+        await page.FillAsync("#naming", "[s]/[c]_[n4].jpg");
+        await page.WaitForFunctionAsync("() => window.imagespace.recipe.naming.schema === '[s]/[c]_[n4].jpg'");
+        Assert.EndsWith("turntable_A/scan_0001.jpg", await page.Locator("#name-preview li").First.InnerTextAsync()); // once, not .jpg.jpg
+        await page.SelectOptionAsync("#format", "png");
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("ends in '.jpg' but the output format is png");
+        // The page shows the format the server kept, which Process would write.
+        await Assertions.Expect(page.Locator("#format")).ToHaveValueAsync("jpg");
+        var state = JsonDocument.Parse(await ui.Http.GetStringAsync("/api/state")).RootElement;
+        Assert.Equal("jpg", state.GetProperty("recipe").GetProperty("export").GetProperty("format").GetString());
+        Assert.Equal("[s]/[c]_[n4].jpg", state.GetProperty("recipe").GetProperty("naming").GetProperty("schema").GetString());
+        await Assertions.Expect(page.Locator("#process")).ToBeEnabledAsync();
+    }
+
+    [SkippableFact]
     public async Task Process_runs_the_batch_with_progress_and_the_files_appear()
     {
         var page = await ui.OpenAsync();

@@ -8,8 +8,8 @@ public static class SampleCommand
     public static Command Create()
     {
         var dir = new Argument<string>("outdir") { Description = "folder to write the sample dataset into" };
-        var width = new Option<int>("--width") { Description = "frame width in pixels", DefaultValueFactory = _ => 1800 };
-        var height = new Option<int>("--height") { Description = "frame height in pixels", DefaultValueFactory = _ => 1200 };
+        var width = new Option<int>("--width") { Description = "frame width in pixels (600 to 12000)", DefaultValueFactory = _ => 1800 };
+        var height = new Option<int>("--height") { Description = "frame height in pixels (400 to 12000)", DefaultValueFactory = _ => 1200 };
         var negative = new Option<bool>("--negative") { Description = "write rolls of synthetic colour negatives instead (chart frame, an orange-dominated frame, a grey-surround frame; and natural/: a chart frame and nine natural-looking frames at -1.3..+1 EV with their scene truth)" };
         var force = new Option<bool>("--force") { Description = "write into a folder that is not empty (files of the same names are replaced)" };
         var cmd = new Command("sample", "Write a small synthetic dataset (DNGs of two groups, a ColorChecker in one frame of each, truth.json).")

@@ -41,22 +41,37 @@ public sealed class NamingSchema
         int lastSlash = -1, i = 0;
         foreach (var p in parts) { if (p is Literal l && l.Text.Contains('/')) lastSlash = i; i++; }
         GroupIsFolder = parts.Take(Math.Max(0, lastSlash)).OfType<Token>().Any(t => t.Name == "s");
-        if (parts.LastOrDefault() is Literal end && end.Text[(end.Text.LastIndexOf('/') + 1)..] is var name
-            && name.LastIndexOf('.') is var dot and >= 0 && ExportOptions.FormatOf(name[(dot + 1)..]) is not null)
-            _endExtension = name[dot..];
+        _endExtension = ImageExtensionAtEnd(parts.LastOrDefault());
+        // "[o].jpg[e]": an image extension written just before [e] doubles it the same way "[o][e].jpg" does.
+        if (parts is [.., var beforeE, Token { Name: "e" }]) _extensionBeforeE = ImageExtensionAtEnd(beforeE);
     }
+
+    private readonly string? _extensionBeforeE;
+
+    /// <summary>".jpg" for a literal ending in "x.jpg" (its last path part), for any output format's extension; else null.</summary>
+    private static string? ImageExtensionAtEnd(Part? part) =>
+        part is Literal end && end.Text[(end.Text.LastIndexOf('/') + 1)..] is var name
+            && name.LastIndexOf('.') is var dot and >= 0 && ExportOptions.FormatOf(name[(dot + 1)..]) is not null
+            ? name[dot..] : null;
 
     /// <summary>Checks the schema against the output's extension (<see cref="ExportOptions.Extension"/>): an ending that
     /// is another format's extension is refused, naming the schema and the format. Returns whether the schema already
     /// ends with the format's own extension (so <see cref="Render"/> does not add it again).</summary>
     public bool CheckExtension(string extension)
     {
+        if (_extensionBeforeE is not null)
+            throw new ArgumentException($"naming schema '{Schema}' has '{_extensionBeforeE}' and [e] after it, which would name " +
+                $"files '…{_extensionBeforeE}{extension}': keep one of them");
         if (_endExtension is null) return false;
         string format = ExportOptions.FormatOf(extension.TrimStart('.')) ?? throw new ArgumentException($"unknown output extension '{extension}'");
         string ends = ExportOptions.FormatOf(_endExtension[1..])!;
+        // Both ways out are named: the format may have been the default or a recipe's, not something the user chose.
         if (ends != format)
-            throw new ArgumentException($"naming schema '{Schema}' ends in '{_endExtension}' but the output format is {format} " +
-                $"(extension {extension}): end it with {extension} or [e], or leave the extension off");
+            throw new ArgumentException($"naming schema '{Schema}' ends in '{_endExtension}' but the output format is {format}: " +
+                $"make the format {ends}, or end the naming with [e] (or {extension})");
+        if (HasExtension)
+            throw new ArgumentException($"naming schema '{Schema}' has [e] and ends in '{_endExtension}' as well, which would name " +
+                $"files '…{extension}{_endExtension}': keep one of them");
         return true;
     }
 

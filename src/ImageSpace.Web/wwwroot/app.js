@@ -1222,10 +1222,10 @@ function syncControls() {
   $('colorspace').value = r.export.colorSpace || '';
   $('naming').value = r.naming.schema;
   $('custom').value = r.naming.custom;
-  const roll = app.state.roll, own = app.state.groupRolls || [];
-  const ownWords = own.map(r => `${r.group || 'top folder'} from ${r.source}`).join(', ');
+  const roll = app.state.roll, groupRolls = app.state.groupRolls || [];
+  const rollWords = groupRolls.map(g => `${g.group || 'top folder'} from ${g.source}`).join(', ');
   $('roll-status').textContent = (roll ? (roll.calibrated ? `locked by its chart frame (${roll.source})` : `locked (${roll.stock})`) : '') +
-    (own.length ? `${roll ? '; ' : ''}each group its own roll: ${ownWords}` : '');
+    (groupRolls.length ? `${roll ? '; ' : ''}each group its own roll: ${rollWords}` : '');
 }
 
 function fillBitDepths() {
@@ -1371,7 +1371,12 @@ function setupControls() {
 async function pushExport() {
   noteChange();
   try { await api('PUT', '/api/recipe', app.recipe); $('naming-error').textContent = ''; }
-  catch (e) { $('naming-error').textContent = e.message; }
+  catch (e) {
+    // Refused (a format the naming's own extension contradicts): the server kept its recipe, so the page shows that
+    // one again. Left as chosen, the page said PNG while Process would have written the server's JPEGs.
+    toast(e.message, true);
+    try { adopt((await api('GET', '/api/state')).recipe); syncControls(); } catch { /* the toast says enough */ }
+  }
   schedulePlan();
 }
 
