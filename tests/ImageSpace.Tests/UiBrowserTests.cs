@@ -250,6 +250,7 @@ public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture
     public async Task A_format_the_namings_extension_contradicts_is_refused_and_the_page_keeps_the_servers_format()
     {
         var page = await ui.OpenAsync();
+        await page.FillAsync("#output", Path.Combine(ui.Data, "ui-out-" + Guid.NewGuid().ToString("N")[..6])); // no outputs there yet
         await page.SelectOptionAsync("#format", "jpg");
         // (Counted names: the fixture holds a file whose stem is markup, which [o] cannot name.)
         await page.FillAsync("#custom", "scan");
