@@ -63,6 +63,9 @@ public static class UiServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://{(o.Listen.Contains(':') ? $"[{o.Listen}]" : o.Listen)}:{o.Port}");
+        // A request body that does not bind (72.5 for a whole number) throws, so the reply can say which setting; by
+        // default it was a bare 400.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(r => r.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(j =>
         {
             j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -80,6 +83,11 @@ public static class UiServer
         app.Use(async (ctx, next) =>
         {
             try { await next(); }
+            catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.InnerException is JsonException json)
+            {
+                ctx.Response.StatusCode = 400;
+                await ctx.Response.WriteAsJsonAsync(new { error = Core.Calibration.SettingsFile.Describe(json, Recipe.Json) });
+            }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or Core.Raw.RawDecodeException
                                       && UiWords.Of(e.Message) is var words && words != e.Message)
             {
@@ -208,11 +216,20 @@ public static class UiServer
             try { NamingSchema.Parse(b.Schema).CheckExtension(recipe.Export.Extension); }
             catch (ArgumentException e) { return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() }); }
             string outDir = string.IsNullOrEmpty(b.Output) ? Path.Combine(s.DatasetRoot ?? "/", "processed") : b.Output;
+            try { outDir = s.OutputFolder(outDir); }
+            catch (Exception e) when (e is ArgumentException or UnauthorizedAccessException)
+            {
+                return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() });
+            }
             var plan = BatchPlanner.Plan(s.Dataset, outDir, recipe);
+            // What the recipe cannot resolve (a group without a chart under automatic detection…) refuses Process:
+            // the page says so before it is pressed.
+            var errors = s.ColourPlan().Errors.Select(UiWords.Of).ToArray();
             return Results.Json(new
             {
                 ok = plan.Refused.Count == 0,
                 error = plan.Refused.Count > 0 ? UiWords.Of($"{plan.Refused[0].Input}: {plan.Refused[0].Reason}") : null,
+                errors,
                 items = plan.Items.Take(200).Select(i => new { input = Path.GetFileName(i.Input), output = Path.GetRelativePath(outDir, i.Output) }),
                 total = plan.Items.Count,
                 // Outputs already there, for the page to offer overwrite / keep / another folder before starting.

@@ -509,7 +509,7 @@ public sealed class UiSession : IDisposable
         {
             SetRecipe(r);
             throw new ArgumentException(outcome.Errors.Count > 0 ? string.Join("; ", outcome.Errors)
-                : outcome.Plan.Groups.Any(g => g.Roll is not null) ? "each group already keeps the roll of its own chart frame (chart auto): there is no roll to lock"
+                : outcome.Plan.Groups.Any(g => g.Roll is not null) ? "each group already keeps the roll of its own chart frame (charts are found per group): there is no roll to lock"
                 : "the roll could not be measured");
         }
         string frames = group is not null ? $"of group '{shown}'"
@@ -539,15 +539,30 @@ public sealed class UiSession : IDisposable
     /// and what a project file holds.</summary>
     public PlanOutcome Plan(string outDir) => Resolver().Resolve(DatasetRoot is null ? [] : [DatasetRoot], outDir, Recipe, Dataset);
 
+    /// <summary>The output folder the page typed, checked before names are shown and before a batch: a full path (a
+    /// relative one would land in the server's working folder, which the page never shows), inside the opened
+    /// folders, and not a file.</summary>
+    public string OutputFolder(string outDir)
+    {
+        if (!Path.IsPathFullyQualified(outDir))
+            throw new ArgumentException($"output folder '{outDir}' is not a full path: give it from / (like {Path.Combine(DatasetRoot ?? "/home/you/photos", "processed")})");
+        var full = Guard.Check(outDir);
+        if (System.IO.File.Exists(full)) throw new ArgumentException($"output folder {full} is a file: choose a folder for the outputs");
+        return full;
+    }
+
+    /// <summary>The output folder last used for the opened folder, if it was this one.</summary>
+    public string? RememberedOutput => Settings.LastOutputFor is { } f && f == DatasetRoot ? Settings.LastOutput : null;
+
     public BatchJob StartBatch(string outDir, string? farmUrl = null, string? farmToken = null)
     {
-        var output = Guard.Check(outDir);
+        var output = OutputFolder(outDir);
         if (Job is { Finished: false }) throw new InvalidOperationException("a batch is already running");
         if (!Dataset.Files.Any()) throw new InvalidOperationException("open a folder with images first");
         var outcome = Plan(output);
         if (outcome.Refused.Count > 0) throw new InvalidOperationException($"{outcome.Refused.Count} file(s) cannot be named safely: {outcome.Refused[0].Input}: {outcome.Refused[0].Reason}");
         if (outcome.Errors.Count > 0) throw new InvalidOperationException(string.Join("; ", outcome.Errors));
-        Settings = Settings with { LastOutput = output };
+        Settings = Settings with { LastOutput = output, LastOutputFor = DatasetRoot };
         TrySaveSettings();
         if (!string.IsNullOrWhiteSpace(farmUrl))
         {
@@ -570,7 +585,7 @@ public sealed class UiSession : IDisposable
     public void SaveProject(string path)
     {
         var full = Guard.Check(path);
-        string outDir = Settings.LastOutput ?? Path.Combine(DatasetRoot ?? Path.GetDirectoryName(full)!, "processed");
+        string outDir = RememberedOutput ?? Path.Combine(DatasetRoot ?? Path.GetDirectoryName(full)!, "processed");
         var plan = Plan(outDir).Plan;
         Core.Export.AtomicFile.WriteAllText(full, plan.ToJson());
     }

@@ -8,6 +8,9 @@ public sealed record UserSettings
     public string Theme { get; init; } = "dark";
     public string? LastFolder { get; init; }
     public string? LastOutput { get; init; }
+    /// <summary>The opened folder <see cref="LastOutput"/> was chosen for: another folder's images never go there
+    /// unasked (the page filled it in for every folder after a reload).</summary>
+    public string? LastOutputFor { get; init; }
     public int PreviewSide { get; init; } = 1200;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };

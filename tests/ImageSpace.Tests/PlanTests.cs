@@ -185,6 +185,53 @@ public class PlanTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task The_ui_checks_the_output_folder_before_naming_and_remembers_it_only_for_the_folder_it_was_chosen_for()
+    {
+        using var dir = new TempDir();
+        SampleDataset.Write(dir["a"], null, 600, 400);
+        SampleDataset.Write(dir["b"], null, 600, 400);
+        await using var server = await TestUi.StartAsync(dir);
+        using var http = TestToken.Client(server.Url);
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["a"] })).EnsureSuccessStatusCode();
+        async Task<JsonElement> Plan(string output) =>
+            Json(await (await http.PostAsJsonAsync("/api/plan", new { schema = "[s]/[o][e]", custom = "", output })).Content.ReadAsStringAsync());
+
+        // Refused where the names are shown, not only when Process is pressed: a relative folder (it went to the
+        // server's working folder), a file, a folder outside the opened ones.
+        foreach (var (output, words) in new[] { ("relative/out", "is not a full path"), (dir["a/turntable_A/objA_0001.dng"], "is a file"), ("/etc/imagespace-out", "outside the opened folders") })
+        {
+            var refused = await Plan(output);
+            log.WriteLine(refused.GetProperty("error").GetString());
+            Assert.False(refused.GetProperty("ok").GetBoolean());
+            Assert.Contains(words, refused.GetProperty("error").GetString());
+            Assert.Equal(0, refused.GetProperty("items").GetArrayLength());
+        }
+        Assert.True((await Plan(dir["a-out"])).GetProperty("ok").GetBoolean());
+        var asFile = await http.PostAsJsonAsync("/api/process", new { path = dir["a/turntable_A/objA_0001.dng"] });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, asFile.StatusCode);
+        Assert.Contains("is a file", await asFile.Content.ReadAsStringAsync());
+
+        // A value that does not bind says which setting and what it must be (it was a bare 400).
+        var recipe = Json(await http.GetStringAsync("/api/state")).GetProperty("recipe").GetRawText().Replace("\"quality\":95", "\"quality\":72.5");
+        Assert.Contains("72.5", recipe);
+        var fraction = await http.PutAsync("/api/recipe", new StringContent(recipe, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, fraction.StatusCode);
+        Assert.Contains("export.quality must be a whole number", await fraction.Content.ReadAsStringAsync());
+
+        // The last output folder is remembered for the folder it was chosen for only.
+        (await http.PostAsJsonAsync("/api/process", new { path = dir["a-out"] })).EnsureSuccessStatusCode();
+        await TestUi.BatchFinished(server);
+        var settings = Json(await http.GetStringAsync("/api/state")).GetProperty("settings");
+        Assert.Equal(dir["a-out"], settings.GetProperty("lastOutput").GetString());
+        Assert.Equal(Path.GetFullPath(dir["a"]), Path.GetFullPath(settings.GetProperty("lastOutputFor").GetString()!));
+        (await http.PostAsJsonAsync("/api/project/save", new { path = dir["a.json"] })).EnsureSuccessStatusCode();
+        Assert.Equal(dir["a-out"], Json(File.ReadAllText(dir["a.json"])).GetProperty("output").GetString());
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["b"] })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/api/project/save", new { path = dir["b.json"] })).EnsureSuccessStatusCode();
+        Assert.Equal(Path.Combine(dir["b"], "processed"), Json(File.ReadAllText(dir["b.json"])).GetProperty("output").GetString());
+    }
+
+    [Fact]
     public async Task A_poor_chart_fit_is_refused_unless_confirmed_and_graded_in_the_state()
     {
         using var dir = new TempDir();

@@ -145,6 +145,9 @@ public class UiWorkflowTests(ChromiumFixture chromium, ITestOutputHelper log) : 
         (await TestToken.Client(server.Url).PostAsJsonAsync("/api/open", new { path = dir["scans/negatives"] })).EnsureSuccessStatusCode();
         var neg = await chromium.OpenAsync(server);
         await Assertions.Expect(neg.Locator(".file")).ToHaveCountAsync(2);
+        // The positives' output folder is not offered for the negatives (a reloaded page filled in the last output
+        // folder whatever folder was open, and Process would have written the negatives there).
+        await Assertions.Expect(neg.Locator("#output")).ToHaveValueAsync(Path.Combine(dir["scans/negatives"], "processed"));
         var negative = await UiBrowserTests.PreviewGreens(neg);
         await neg.ClickAsync("summary:has-text('Film negative')");
         await RenderAfter(neg, () => neg.CheckAsync("#film-enabled"));

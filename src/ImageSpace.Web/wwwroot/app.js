@@ -1160,8 +1160,10 @@ function setupValueBoxes() {
     box.addEventListener('focus', () => box.select());
     box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') box.blur(); else if (ev.key === 'Escape') { box.value = ''; box.blur(); } });
     box.addEventListener('change', () => {
-      const v = parseFloat(box.value.replace(',', '.'));
+      let v = parseFloat(box.value.replace(',', '.'));
       if (!Number.isFinite(v)) { showValue(id, appliedValue(id)); return; }
+      // Whole-number settings (JPEG quality) take a typed 72.5 as 73: the server refuses a fraction there.
+      if (Number(slider.step) >= 1 && Number.isInteger(Number(slider.step))) v = Math.round(v);
       const lo = Number(slider.dataset.hardMin ?? slider.min), hi = Number(slider.dataset.hardMax ?? slider.max);
       const c = Math.min(hi, Math.max(lo, v));
       if (c !== v) toast(`${label}: ${v} is outside ${lo} to ${hi}; ${c} applied`, true);
@@ -1222,6 +1224,11 @@ function syncControls() {
   $('colorspace').value = r.export.colorSpace || '';
   $('naming').value = r.naming.schema;
   $('custom').value = r.naming.custom;
+  showRollStatus();
+}
+
+/** The roll the frames are inverted with, as the server last said: locked for the plan, or each group's own. */
+function showRollStatus() {
   const roll = app.state.roll, groupRolls = app.state.groupRolls || [];
   const rollWords = groupRolls.map(g => `${g.group || 'top folder'} from ${g.source}`).join(', ');
   $('roll-status').textContent = (roll ? (roll.calibrated ? `locked by its chart frame (${roll.source})` : `locked (${roll.stock})`) : '') +
@@ -1324,7 +1331,13 @@ function setupControls() {
   $('chart-assign-group').addEventListener('click', guard(() => assignChart(false)));
   $('chart-assign-global').addEventListener('click', guard(() => assignChart(true)));
 
-  $('film-enabled').addEventListener('change', () => { app.recipe.film.enabled = $('film-enabled').checked; pushRecipe(); });
+  $('film-enabled').addEventListener('change', guard(async () => {
+    app.recipe.film.enabled = $('film-enabled').checked;
+    await pushRecipe();
+    // Film mode decides which rolls there are (each group's own, from charts found per group): say so now.
+    app.state = await api('GET', '/api/state');
+    showRollStatus();
+  }));
   $('film-crop').addEventListener('change', () => { app.recipe.film.cropRebate = $('film-crop').checked; pushRecipe(); });
   $('film-stock').addEventListener('change', () => { app.recipe.film.stock = $('film-stock').value; pushRecipe(); });
   $('film-unmix').addEventListener('change', () => {
@@ -1340,7 +1353,9 @@ function setupControls() {
   $('roll-lock').addEventListener('click', guard(async () => {
     $('roll-status').textContent = 'analysing the roll…';
     // A roll is a group: measured on the frames of the shown image's group (the server names it in r.source).
-    const r = await api('POST', '/api/film/lock' + (app.current ? '?file=' + encodeURIComponent(app.current) : ''));
+    let r;
+    try { r = await api('POST', '/api/film/lock' + (app.current ? '?file=' + encodeURIComponent(app.current) : '')); }
+    catch (e) { showRollStatus(); throw e; } // refused: the status says what holds, not "analysing" for good
     app.state = await api('GET', '/api/state'); adopt(app.state.recipe);
     $('roll-status').textContent = (r.calibrated ? `locked by its chart frame; ${r.source}` : `locked (${r.stock}), ${r.source}`) + (r.rejected?.length ? `, ${r.rejected.length} frame(s) rejected` : '');
     await renderPreview();
@@ -1412,6 +1427,8 @@ async function plan() {
       'choose under Chart what happens to them (leave them uncalibrated, or use the chart for all groups)'
     : '';
   if (missing.length) $('process').disabled = true;
+  // What else the server would refuse Process for (the same words it would answer with).
+  if (!missing.length && res.errors?.length) { $('process-warning').textContent = res.errors.join('; '); $('process').disabled = true; }
   if (!app.files.length) { $('process').disabled = true; $('process-warning').textContent = 'No image to process in this folder.'; }
   if (res.ok && (app.recipe.naming.schema !== $('naming').value || app.recipe.naming.custom !== $('custom').value)) {
     app.recipe.naming.schema = $('naming').value;
@@ -1671,8 +1688,10 @@ async function loadState() {
   $('film-stock').replaceChildren(...app.state.stocks.map(s => el('option', { value: s.id }, s.name)));
   syncControls();
   showAssigned();
-  if (app.state.settings.lastOutput) $('output').value = app.state.settings.lastOutput;
   const ds = await api('GET', '/api/dataset');
+  // The last output folder only for the folder it was chosen for: another folder's images must not go there unasked.
+  const set = app.state.settings, bare = (p) => (p || '').replace(/\/$/, '');
+  if (set.lastOutput && bare(set.lastOutputFor) === bare(ds.root)) $('output').value = set.lastOutput;
   showDataset(ds);
 }
 
