@@ -142,7 +142,14 @@ public static class UiServer
         app.MapPost("/api/open", (PathBody b) => DatasetJson(s, s.Open(b.Path)));
         app.MapGet("/api/dataset", () => DatasetJson(s, s.Dataset));
         app.MapPut("/api/recipe", (Recipe r) => { s.SetRecipe(r); return Results.Json(new { ok = true }); });
-        app.MapPut("/api/settings", (UserSettings u) => { s.Settings = u; s.TrySaveSettings(); return Results.Json(u); });
+        // The page's preferences only: what the server remembers itself (last folder and output) is not the page's to
+        // set, and the page's copy of it may be older than the last batch.
+        app.MapPut("/api/settings", (UserSettings u) =>
+        {
+            s.Settings = s.Settings with { Theme = u.Theme, PreviewSide = u.PreviewSide };
+            s.TrySaveSettings();
+            return Results.Json(s.Settings);
+        });
         app.MapGet("/api/thumb", (string file) =>
         {
             var cached = s.CachedThumbnail(file);
@@ -215,11 +222,12 @@ public static class UiServer
             var recipe = s.Recipe with { Naming = s.Recipe.Naming with { Schema = b.Schema, Custom = b.Custom ?? "" } };
             try { NamingSchema.Parse(b.Schema).CheckExtension(recipe.Export.Extension); }
             catch (ArgumentException e) { return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() }); }
-            string outDir = string.IsNullOrEmpty(b.Output) ? Path.Combine(s.DatasetRoot ?? "/", "processed") : b.Output;
-            try { outDir = s.OutputFolder(outDir); }
+            string outDir;
+            try { outDir = s.OutputFolder(b.Output); }
             catch (Exception e) when (e is ArgumentException or UnauthorizedAccessException)
             {
-                return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() });
+                string words = UiWords.Of(e.Message);
+                return Results.Json(new { ok = false, error = words, outputError = words, items = Array.Empty<object>() });
             }
             var plan = BatchPlanner.Plan(s.Dataset, outDir, recipe);
             // What the recipe cannot resolve (a group without a chart under automatic detection…) refuses Process:

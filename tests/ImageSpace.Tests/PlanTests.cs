@@ -221,7 +221,10 @@ public class PlanTests(ITestOutputHelper log)
         // The last output folder is remembered for the folder it was chosen for only.
         (await http.PostAsJsonAsync("/api/process", new { path = dir["a-out"] })).EnsureSuccessStatusCode();
         await TestUi.BatchFinished(server);
+        // The page's theme toggle sends its (older) copy of the settings: what the server remembers stays.
+        (await http.PutAsJsonAsync("/api/settings", new ImageSpace.Web.UserSettings { Theme = "light" })).EnsureSuccessStatusCode();
         var settings = Json(await http.GetStringAsync("/api/state")).GetProperty("settings");
+        Assert.Equal("light", settings.GetProperty("theme").GetString());
         Assert.Equal(dir["a-out"], settings.GetProperty("lastOutput").GetString());
         Assert.Equal(Path.GetFullPath(dir["a"]), Path.GetFullPath(settings.GetProperty("lastOutputFor").GetString()!));
         (await http.PostAsJsonAsync("/api/project/save", new { path = dir["a.json"] })).EnsureSuccessStatusCode();
@@ -229,6 +232,20 @@ public class PlanTests(ITestOutputHelper log)
         (await http.PostAsJsonAsync("/api/open", new { path = dir["b"] })).EnsureSuccessStatusCode();
         (await http.PostAsJsonAsync("/api/project/save", new { path = dir["b.json"] })).EnsureSuccessStatusCode();
         Assert.Equal(Path.Combine(dir["b"], "processed"), Json(File.ReadAllText(dir["b.json"])).GetProperty("output").GetString());
+        var empty = await Plan(""); // left empty: beside the images, for the names and for Process alike
+        Assert.True(empty.GetProperty("ok").GetBoolean(), empty.ToString());
+        Assert.Equal(Directory.GetFiles(dir["b"], "*.dng", SearchOption.AllDirectories).Length, empty.GetProperty("total").GetInt32());
+
+        // A project the recipe check refuses (hand-edited: a naming ending in .jpg for TIFFs) leaves the session on
+        // its folder, not half switched to the project's.
+        string project = File.ReadAllText(dir["b.json"]).Replace("\"schema\": \"[s]/[o][e]\"", "\"schema\": \"[s]/[o].jpg\"");
+        Assert.Contains("[s]/[o].jpg", project);
+        File.WriteAllText(dir["b-bad.json"], project);
+        (await http.PostAsJsonAsync("/api/open", new { path = dir["a"] })).EnsureSuccessStatusCode();
+        var load = await http.PostAsJsonAsync("/api/project/load", new { path = dir["b-bad.json"] });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, load.StatusCode);
+        Assert.Contains("ends in '.jpg'", await load.Content.ReadAsStringAsync());
+        Assert.Equal(Path.GetFullPath(dir["a"]), Path.GetFullPath(Json(await http.GetStringAsync("/api/state")).GetProperty("folder").GetString()!));
     }
 
     [Fact]

@@ -265,6 +265,19 @@ public class UiBrowserTests(UiFixture ui, ITestOutputHelper log) : IClassFixture
         Assert.Equal("jpg", state.GetProperty("recipe").GetProperty("export").GetProperty("format").GetString());
         Assert.Equal("[s]/[c]_[n4].jpg", state.GetProperty("recipe").GetProperty("naming").GetProperty("schema").GetString());
         await Assertions.Expect(page.Locator("#process")).ToBeEnabledAsync();
+
+        // The way out the message names: the naming typed to end in .png (refused for JPEG), then PNG: accepted as
+        // one choice, the typed naming kept.
+        await page.FillAsync("#naming", "[s]/[c]_[n4].png");
+        await Assertions.Expect(page.Locator("#naming-error")).ToContainTextAsync("ends in '.png'");
+        await page.SelectOptionAsync("#format", "png");
+        await Assertions.Expect(page.Locator("#naming-error")).ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#name-preview li").First).ToContainTextAsync("turntable_A/scan_0001.png");
+        await Assertions.Expect(page.Locator("#naming")).ToHaveValueAsync("[s]/[c]_[n4].png");
+        await page.WaitForFunctionAsync("() => window.imagespace.recipe.naming.schema === '[s]/[c]_[n4].png'");
+        state = JsonDocument.Parse(await ui.Http.GetStringAsync("/api/state")).RootElement;
+        Assert.Equal("png", state.GetProperty("recipe").GetProperty("export").GetProperty("format").GetString());
+        await Assertions.Expect(page.Locator("#process")).ToBeEnabledAsync();
     }
 
     [SkippableFact]

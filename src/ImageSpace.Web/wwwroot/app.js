@@ -268,7 +268,9 @@ async function loadThumbnails() {
   for (let round = 0; round < 200 && pending.length; round++) {
     for (let i = pending.length - 1; i >= 0; i--) {
       const row = pending[i];
-      const r = await fetch(`/api/thumb?file=${enc(row.dataset.path)}`);
+      let r;
+      try { r = await fetch(`/api/thumb?file=${enc(row.dataset.path)}`); }
+      catch { return; } // the server is gone (closed, restarted): nothing more will come; the page says so elsewhere
       if (r.status === 200) {
         const url = URL.createObjectURL(await r.blob());
         row.querySelector('.ph').replaceWith(el('img', { src: url, alt: '' }));
@@ -1162,8 +1164,8 @@ function setupValueBoxes() {
     box.addEventListener('change', () => {
       let v = parseFloat(box.value.replace(',', '.'));
       if (!Number.isFinite(v)) { showValue(id, appliedValue(id)); return; }
-      // Whole-number settings (JPEG quality) take a typed 72.5 as 73: the server refuses a fraction there.
-      if (Number(slider.step) >= 1 && Number.isInteger(Number(slider.step))) v = Math.round(v);
+      // JPEG quality is a whole number: a typed 72.5 is 73 (the server refuses a fraction there).
+      if (id === 'quality') v = Math.round(v);
       const lo = Number(slider.dataset.hardMin ?? slider.min), hi = Number(slider.dataset.hardMax ?? slider.max);
       const c = Math.min(hi, Math.max(lo, v));
       if (c !== v) toast(`${label}: ${v} is outside ${lo} to ${hi}; ${c} applied`, true);
@@ -1334,6 +1336,8 @@ function setupControls() {
   $('film-enabled').addEventListener('change', guard(async () => {
     app.recipe.film.enabled = $('film-enabled').checked;
     await pushRecipe();
+    // A sync already running takes this change on its next round: the state is read once it has landed.
+    while (app.syncing) await new Promise(res => setTimeout(res, 50));
     // Film mode decides which rolls there are (each group's own, from charts found per group): say so now.
     app.state = await api('GET', '/api/state');
     showRollStatus();
@@ -1385,12 +1389,19 @@ function setupControls() {
 
 async function pushExport() {
   noteChange();
-  try { await api('PUT', '/api/recipe', app.recipe); $('naming-error').textContent = ''; }
+  // The naming as typed goes with the format: "[o].png" then PNG is one consistent choice, not a refused one.
+  const typed = { schema: $('naming').value, custom: $('custom').value };
+  try { await api('PUT', '/api/recipe', { ...app.recipe, naming: { ...app.recipe.naming, ...typed } }); }
   catch (e) {
-    // Refused (a format the naming's own extension contradicts): the server kept its recipe, so the page shows that
-    // one again. Left as chosen, the page said PNG while Process would have written the server's JPEGs.
+    // Refused (a format the naming's own extension contradicts): the server kept its export settings, so the page
+    // shows those again; left as chosen, the page said PNG while Process would have written the server's JPEGs.
+    // What the user typed in the naming stays in its box.
     toast(e.message, true);
-    try { adopt((await api('GET', '/api/state')).recipe); syncControls(); } catch { /* the toast says enough */ }
+    try {
+      app.recipe.export = (await api('GET', '/api/state')).recipe.export;
+      syncControls();
+      $('naming').value = typed.schema; $('custom').value = typed.custom;
+    } catch { /* the toast says enough */ }
   }
   schedulePlan();
 }
@@ -1407,8 +1418,9 @@ async function plan() {
   const seq = ++planSeq;
   const res = await api('POST', '/api/plan', { schema: $('naming').value, custom: $('custom').value, output: $('output').value });
   if (seq !== planSeq) return; // a newer edit's answer owns the display (answers can come back out of order)
-  $('naming-error').textContent = res.error || '';
-  $('naming').setAttribute('aria-invalid', String(!res.ok));
+  // A problem with the output folder is said next to Process, not under the naming.
+  $('naming-error').textContent = res.outputError ? '' : res.error || '';
+  $('naming').setAttribute('aria-invalid', String(!res.ok && !res.outputError));
   $('process').disabled = !res.ok;
   $('name-preview').replaceChildren(...res.items.slice(0, 30).map(i => el('li', {}, `${i.input} → ${i.output}`)),
     ...(res.total > 30 ? [el('li', { class: 'muted' }, `… ${res.total - 30} more`)] : []));
@@ -1430,6 +1442,7 @@ async function plan() {
   // What else the server would refuse Process for (the same words it would answer with).
   if (!missing.length && res.errors?.length) { $('process-warning').textContent = res.errors.join('; '); $('process').disabled = true; }
   if (!app.files.length) { $('process').disabled = true; $('process-warning').textContent = 'No image to process in this folder.'; }
+  if (res.outputError) $('process-warning').textContent = res.outputError;
   if (res.ok && (app.recipe.naming.schema !== $('naming').value || app.recipe.naming.custom !== $('custom').value)) {
     app.recipe.naming.schema = $('naming').value;
     app.recipe.naming.custom = $('custom').value;
@@ -1691,7 +1704,7 @@ async function loadState() {
   const ds = await api('GET', '/api/dataset');
   // The last output folder only for the folder it was chosen for: another folder's images must not go there unasked.
   const set = app.state.settings, bare = (p) => (p || '').replace(/\/$/, '');
-  if (set.lastOutput && bare(set.lastOutputFor) === bare(ds.root)) $('output').value = set.lastOutput;
+  $('output').value = set.lastOutput && bare(set.lastOutputFor) === bare(ds.root) ? set.lastOutput : '';
   showDataset(ds);
 }
 
