@@ -3,7 +3,6 @@ using ImageSpace.Core.Adjust;
 using ImageSpace.Core.Batch;
 using ImageSpace.Core.Calibration;
 using ImageSpace.Core.Charts;
-using ImageSpace.Core.Export;
 using ImageSpace.Core.Operators;
 using ImageSpace.Core.Pipeline;
 using ImageSpace.Hosting;
@@ -113,7 +112,7 @@ public static class UiServer
             var plan = colour.Plan;
             return new
             {
-                roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings,
+                roots = s.Guard.Roots, folder = s.DatasetRoot, recipe = s.Recipe, settings = s.Settings, rememberedOutput = s.RememberedOutput,
                 calibrations = Calibrations(plan),
                 roll = plan.Roll is null ? null : new { plan.Roll.Stock, gamma = plan.Roll.Gamma, source = plan.Roll.Source, calibrated = plan.Roll.Calibration is not null },
                 // Negatives with charts found per group: each of those groups is inverted with the roll of its own chart frame.
@@ -220,7 +219,7 @@ public static class UiServer
         app.MapPost("/api/plan", (PlanBody b) =>
         {
             var recipe = s.Recipe with { Naming = s.Recipe.Naming with { Schema = b.Schema, Custom = b.Custom ?? "" } };
-            try { NamingSchema.Parse(b.Schema).CheckExtension(recipe.Export.Extension); }
+            try { recipe.Validate(); } // the typed naming, by the rule every front end uses
             catch (ArgumentException e) { return Results.Json(new { ok = false, error = UiWords.Of(e.Message), items = Array.Empty<object>() }); }
             string outDir;
             try { outDir = s.OutputFolder(b.Output); }

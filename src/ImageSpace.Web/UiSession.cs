@@ -545,9 +545,9 @@ public sealed class UiSession : IDisposable
     public string OutputFolder(string? outDir)
     {
         // Left empty: beside the images, as the page shows it.
-        if (string.IsNullOrWhiteSpace(outDir)) outDir = Path.Combine(DatasetRoot ?? "/", "processed");
+        if (string.IsNullOrWhiteSpace(outDir)) outDir = DefaultOutput("/");
         if (!Path.IsPathFullyQualified(outDir))
-            throw new ArgumentException($"output folder '{outDir}' is not a full path: give it from / (like {Path.Combine(DatasetRoot ?? "/home/you/photos", "processed")})");
+            throw new ArgumentException($"output folder '{outDir}' is not a full path: give it from / (like {DefaultOutput("/home/you/photos")})");
         var full = Guard.Check(outDir);
         if (System.IO.File.Exists(full)) throw new ArgumentException($"output folder {full} is a file: choose a folder for the outputs");
         return full;
@@ -555,6 +555,9 @@ public sealed class UiSession : IDisposable
 
     /// <summary>The output folder last used for the opened folder, if it was this one.</summary>
     public string? RememberedOutput => Settings.LastOutputFor is { } f && f == DatasetRoot ? Settings.LastOutput : null;
+
+    /// <summary>processed/ beside the images (in <paramref name="noFolder"/> while no folder is open).</summary>
+    private string DefaultOutput(string noFolder) => Path.Combine(DatasetRoot ?? noFolder, "processed");
 
     public BatchJob StartBatch(string outDir, string? farmUrl = null, string? farmToken = null)
     {
@@ -587,7 +590,7 @@ public sealed class UiSession : IDisposable
     public void SaveProject(string path)
     {
         var full = Guard.Check(path);
-        string outDir = RememberedOutput ?? Path.Combine(DatasetRoot ?? Path.GetDirectoryName(full)!, "processed");
+        string outDir = RememberedOutput ?? DefaultOutput(Path.GetDirectoryName(full)!);
         var plan = Plan(outDir).Plan;
         Core.Export.AtomicFile.WriteAllText(full, plan.ToJson());
     }

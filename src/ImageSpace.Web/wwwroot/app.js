@@ -1702,9 +1702,9 @@ async function loadState() {
   syncControls();
   showAssigned();
   const ds = await api('GET', '/api/dataset');
-  // The last output folder only for the folder it was chosen for: another folder's images must not go there unasked.
-  const set = app.state.settings, bare = (p) => (p || '').replace(/\/$/, '');
-  $('output').value = set.lastOutput && bare(set.lastOutputFor) === bare(ds.root) ? set.lastOutput : '';
+  // The last output folder only for the folder it was chosen for (the server says which): another folder's images
+  // must not go there unasked. Empty: the default beside the images.
+  $('output').value = app.state.rememberedOutput || '';
   showDataset(ds);
 }
 
